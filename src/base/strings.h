@@ -1,0 +1,20 @@
+// Small string helpers shared by every module. ASCII only, locale-free.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace surety {
+
+bool IsAsciiDigit(char c);
+char AsciiLower(char c);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix);
+bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix);
+// Quotes a user-supplied string for an error message, escaping control bytes
+// and shortening anything over `max_len` bytes so a 1 MB input never floods a
+// terminal.
+std::string QuoteForMessage(std::string_view s, size_t max_len = 200);
+
+}  // namespace surety

@@ -1,0 +1,34 @@
+#include "base/strings.h"
+
+#include <gtest/gtest.h>
+
+#include "base/status.h"
+
+namespace surety {
+
+TEST(Strings, CaseInsensitiveComparisons) {
+  EXPECT_TRUE(EqualsIgnoreCase("UtC", "utc"));
+  EXPECT_FALSE(EqualsIgnoreCase("utc", "ut"));
+  EXPECT_TRUE(EndsWithIgnoreCase("daily uTc", " UTC"));
+  EXPECT_FALSE(EndsWithIgnoreCase("TC", " UTC"));
+  EXPECT_TRUE(StartsWithIgnoreCase("Monday", "mon"));
+}
+
+TEST(Strings, QuoteForMessageEscapesAndTruncates) {
+  EXPECT_EQ(QuoteForMessage(std::string("a\0b\n", 4)), "a\\x00b\\x0a");
+  std::string big(1000, 'x');
+  std::string q = QuoteForMessage(big, 10);
+  EXPECT_EQ(q, "xxxxxxxxxx... (1000 bytes)");
+}
+
+TEST(Status, ResultHoldsValueOrError) {
+  Result<int> good = 5;
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(*good, 5);
+  Result<int> bad = Status::Error(StatusCode::kOutOfRange, "too big");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(bad.status().ErrnoText(), "Numerical result out of range");
+}
+
+}  // namespace surety

@@ -1,0 +1,31 @@
+// The command line: a table of subcommands over injected services.
+//
+// For: main() and the end-to-end tests, which run whole commands in-process
+// with a fake clock, a fixed environment and string streams. Each subcommand
+// has a one-line summary for `surety --help` and its own `--help` with
+// examples. Exit statuses: 0 success, 1 the command's own failure (an
+// invalid calendar spec, a failed job), 2 usage or configuration errors.
+//
+// Thread-compatible: one invocation at a time per Services.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "os/clock.h"
+#include "os/env.h"
+
+namespace surety {
+
+struct Services {
+  const Clock& clock;
+  const Env& env;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+// Runs `surety ARGS...` (args excludes the program name).
+int RunCli(const std::vector<std::string>& args, Services& services);
+
+}  // namespace surety

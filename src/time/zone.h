@@ -1,0 +1,138 @@
+// Zone: the one adapter between absolute time and civil (wall-clock) time.
+//
+// For: turning an Instant into wall-clock fields of a zone and back. Built on
+// cctz over the system tz database; the zone is loaded once and every
+// conversion happens in-process (no TZ juggling, no fork).
+//
+// Two views of the civil→absolute direction are offered, because systemd's
+// calendar engine depends on the exact answers of the C library:
+//  * Lookup(): DST as data — a civil time is unique, skipped (in a gap) or
+//    repeated (in an overlap), with both candidate instants.
+//  * Mktime(): the answer glibc's mktime() gives, including its habit of
+//    guessing with the offset it found last time (MktimeState). systemd's
+//    next-elapse search calls mktime() ~7 times per step; reproducing it
+//    exactly is what makes `surety calendar` match systemd in DST gaps and
+//    overlaps. See docs/time-engine.md.
+//
+// Thread-safety: a Zone is immutable after construction and may be shared.
+// MktimeState is a plain value owned by one caller.
+#pragma once
+
+#include <cctz/civil_time.h>
+#include <cctz/time_zone.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace surety {
+
+// Broken-down wall-clock fields as struct tm holds them, with a full year and
+// a 1-based month. Fields may be out of range (minute 60, day 32); Mktime()
+// normalizes them. isdst: -1 unknown, 0 standard, 1 daylight.
+struct WallFields {
+  int64_t year = 1970;
+  int month = 1;
+  int day = 1;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  int isdst = -1;
+  int weekday = 0;  // 0 = Sunday, as tm_wday; set by conversions
+  int yearday = 0;  // 0-based, as tm_yday; set by conversions
+  int64_t gmtoff = 0;
+  const char* abbr = "";  // points into the Zone; valid while it lives
+};
+
+// What glibc remembers between mktime() calls: the offset its last answer
+// used, which seeds the next guess. Starts at 0 in a fresh process.
+struct MktimeState {
+  int64_t offset = 0;
+};
+
+class Zone {
+ public:
+  enum class CivilKind { kUnique, kSkipped, kRepeated };
+  struct CivilLookup {
+    CivilKind kind;
+    int64_t pre;    // seconds since epoch using the offset before a transition
+    int64_t trans;  // the transition instant (== pre for kUnique)
+    int64_t post;   // using the offset after it (== pre for kUnique)
+  };
+
+  // The UTC zone (what an empty TZ or " UTC" means).
+  static std::shared_ptr<const Zone> Utc();
+  // Loads an IANA zone by name ("Europe/Berlin") or "localtime" for
+  // /etc/localtime. Fails if the tz database has no such zone.
+  static Result<std::shared_ptr<const Zone>> Load(const std::string& name);
+  // A zone that is UTC but reports `abbr`: what glibc does with a TZ value it
+  // cannot load ("IST" → UTC+0 named "IST").
+  static std::shared_ptr<const Zone> UtcNamed(std::string name, std::string abbr);
+
+  const std::string& name() const { return name_; }
+
+  // Wall-clock fields at `unix_seconds` (like localtime_r).
+  WallFields ToWall(int64_t unix_seconds) const;
+  // DST as data.
+  CivilLookup Lookup(const cctz::civil_second& cs) const;
+
+  // glibc mktime(): normalizes `tm` in place and returns the instant.
+  int64_t Mktime(WallFields& tm, MktimeState& state) const;
+
+  // What glibc's tzset() leaves in `timezone`/`daylight`: true when the zone
+  // is UTC for display purposes (systemd then omits the "(in UTC)" lines).
+  bool IsUtcLike() const { return utc_like_; }
+  // tzname[0] and tzname[1] as glibc derives them from the zone file: the
+  // abbreviations of the latest standard and daylight periods.
+  const std::string& tzname(int i) const { return tzname_[i ? 1 : 0]; }
+  // True if the zone never changes offset (UTC, Etc/GMT+5, …).
+  bool fixed() const { return fixed_; }
+
+ private:
+  Zone() = default;
+  void Analyze();
+
+  std::string name_;
+  cctz::time_zone tz_;
+  bool fixed_ = false;
+  int64_t fixed_offset_ = 0;
+  std::string fixed_abbr_;
+  bool utc_like_ = false;
+  std::string tzname_[2];
+};
+
+// UTC conversions (timegm/gmtime): stateless and zone-free.
+WallFields UtcWall(int64_t unix_seconds);
+int64_t Timegm(WallFields& tm);
+
+// Seconds of the civil fields read as UTC (what mktime's arithmetic uses),
+// normalizing out-of-range fields. `second` is taken as is.
+int64_t CivilSecondsAsUtc(int64_t year, int month, int day, int hour,
+                          int minute, int second);
+
+// A cache of loaded zones by name, with systemd's rules for what counts as a
+// valid zone name (ASCII letters, digits, "-_+/", no leading or doubled
+// slash, a TZif file under the zoneinfo root).
+//
+// Thread-compatible.
+class ZoneDb {
+ public:
+  explicit ZoneDb(std::string zoneinfo_root = "/usr/share/zoneinfo");
+  bool IsValidName(std::string_view name) const;
+  Result<std::shared_ptr<const Zone>> Get(const std::string& name);
+  // The process's local zone as glibc would read the TZ variable: unset →
+  // /etc/localtime, empty → UTC, ":name" or "name" → that zone, anything
+  // unloadable → UTC under the name glibc would show.
+  std::shared_ptr<const Zone> LocalFromTz(const std::optional<std::string>& tz);
+
+ private:
+  std::string root_;
+  std::map<std::string, std::shared_ptr<const Zone>> cache_;
+};
+
+}  // namespace surety
