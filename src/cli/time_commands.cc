@@ -116,7 +116,7 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
         break;
       }
       Instant t = **next;
-      entry["next"].push_back(FormatRfc3339(t));
+      if (opt.json) entry["next"].push_back(FormatRfc3339(t));
       std::string label = "    Next elapse: ";
       if (it > 0) {
         std::string num = std::to_string(it + 1);

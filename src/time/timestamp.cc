@@ -286,14 +286,44 @@ Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) 
 }
 
 namespace {
+void PutDigits(char*& p, int64_t v, int width) {
+  char tmp[24];
+  int n = 0;
+  uint64_t u = v < 0 ? 0 : static_cast<uint64_t>(v);
+  do {
+    tmp[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u > 0);
+  while (n < width) tmp[n++] = '0';
+  while (n > 0) *p++ = tmp[--n];
+}
+
+// "%a %Y-%m-%d %H:%M:%S[ ZONE]" in the C locale, without printf (this runs
+// once per line of `surety calendar --iterations=N`).
 std::string FormatWall(const WallFields& w, const char* zone) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed",
                                           "Thu", "Fri", "Sat"};
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%s %04lld-%02d-%02d %02d:%02d:%02d%s%s",
-                kDays[w.weekday], static_cast<long long>(w.year), w.month, w.day,
-                w.hour, w.minute, w.second, zone[0] ? " " : "", zone);
-  return buf;
+  char* p = buf;
+  for (const char* d = kDays[w.weekday]; *d; ++d) *p++ = *d;
+  *p++ = ' ';
+  PutDigits(p, w.year, 4);
+  *p++ = '-';
+  PutDigits(p, w.month, 2);
+  *p++ = '-';
+  PutDigits(p, w.day, 2);
+  *p++ = ' ';
+  PutDigits(p, w.hour, 2);
+  *p++ = ':';
+  PutDigits(p, w.minute, 2);
+  *p++ = ':';
+  PutDigits(p, w.second, 2);
+  std::string out(buf, static_cast<size_t>(p - buf));
+  if (zone[0]) {
+    out += ' ';
+    out += zone;
+  }
+  return out;
 }
 
 int64_t Seconds(Instant t) {

@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <climits>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -37,24 +40,57 @@ int64_t YdhmsSeconds(int64_t year, int64_t yday, int64_t hour, int64_t min,
   return ((DaysToYear(year) + yday) * 24 + hour) * 3600 + min * 60 + sec;
 }
 
-void FillFromCivil(const cctz::civil_second& cs, WallFields& w) {
-  w.year = cs.year();
-  w.month = cs.month();
-  w.day = cs.day();
-  w.hour = cs.hour();
-  w.minute = cs.minute();
-  w.second = cs.second();
-  cctz::civil_day d(cs);
-  switch (cctz::get_weekday(d)) {
-    case cctz::weekday::sunday: w.weekday = 0; break;
-    case cctz::weekday::monday: w.weekday = 1; break;
-    case cctz::weekday::tuesday: w.weekday = 2; break;
-    case cctz::weekday::wednesday: w.weekday = 3; break;
-    case cctz::weekday::thursday: w.weekday = 4; break;
-    case cctz::weekday::friday: w.weekday = 5; break;
-    case cctz::weekday::saturday: w.weekday = 6; break;
+// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  const int64_t era = FloorDiv(y, 400);
+  const int64_t yoe = y - era * 400;
+  const int64_t mp = (m + 9) % 12;
+  const int64_t doy = (153 * mp + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// Fills the fields of `local_seconds` (seconds since the epoch of the wall
+// clock, i.e. instant + UTC offset).
+void FillFromLocalSeconds(int64_t local_seconds, WallFields& w) {
+  const int64_t days = FloorDiv(local_seconds, 86400);
+  const int64_t sod = local_seconds - days * 86400;
+  w.hour = static_cast<int>(sod / 3600);
+  w.minute = static_cast<int>(sod / 60 % 60);
+  w.second = static_cast<int>(sod % 60);
+  // The calendar search converts many times within one day: remember the
+  // last day's date (per thread, so Zone stays shareable).
+  struct DayCache {
+    int64_t days = INT64_MIN;
+    int64_t year;
+    int month, day, weekday, yearday;
+  };
+  thread_local DayCache cache;
+  if (cache.days == days) {
+    w.year = cache.year;
+    w.month = cache.month;
+    w.day = cache.day;
+    w.weekday = cache.weekday;
+    w.yearday = cache.yearday;
+    return;
   }
-  w.yearday = cctz::get_yearday(d) - 1;
+  const int64_t z = days + 719468;
+  const int64_t era = FloorDiv(z, 146097);
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2);
+  w.year = y;
+  w.month = static_cast<int>(m);
+  w.day = static_cast<int>(d);
+  int64_t wd = (days + 4) % 7;  // 1970-01-01 was a Thursday
+  w.weekday = static_cast<int>(wd < 0 ? wd + 7 : wd);
+  w.yearday = static_cast<int>(days - DaysFromCivil(y, 1, 1));
+  cache = DayCache{days, w.year, w.month, w.day, w.weekday, w.yearday};
 }
 
 }  // namespace
@@ -70,8 +106,7 @@ int64_t CivilSecondsAsUtc(int64_t year, int month, int day, int hour,
 
 WallFields UtcWall(int64_t unix_seconds) {
   WallFields w;
-  cctz::civil_second cs = cctz::civil_second(1970, 1, 1, 0, 0, 0) + unix_seconds;
-  FillFromCivil(cs, w);
+  FillFromLocalSeconds(unix_seconds, w);
   w.isdst = 0;
   w.gmtoff = 0;
   w.abbr = "GMT";
@@ -157,27 +192,39 @@ void Zone::Analyze() {
   }
   if (!have_std) tzname_[0] = tzname_[1];
   utc_like_ = std_off == 0 && std_off == dst_off;
+  BuildPeriods();
+}
+
+// Tabulates every offset period from 1900 to 2200 so ToWall() is a binary
+// search instead of a cctz lookup (the calendar search converts ~7 times per
+// step). Outside the table cctz answers.
+void Zone::BuildPeriods() {
+  auto to_unix = [](auto tp) {
+    return static_cast<int64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch())
+            .count());
+  };
+  const auto utc = cctz::utc_time_zone();
+  auto begin = cctz::convert(cctz::civil_second(1900, 1, 1, 0, 0, 0), utc);
+  auto end = cctz::convert(cctz::civil_second(2201, 1, 1, 0, 0, 0), utc);
+  auto add = [&](auto tp) {
+    auto al = tz_.lookup(tp);
+    periods_.push_back(Period{to_unix(tp), al.offset, al.is_dst, al.abbr});
+  };
+  add(begin);
+  auto tp = begin;
+  cctz::time_zone::civil_transition trans;
+  while (periods_.size() < 10000 && tz_.next_transition(tp, &trans)) {
+    auto at = tz_.lookup(trans.to).trans;
+    if (at >= end || at <= tp) break;
+    add(at);
+    tp = at;
+  }
+  periods_end_ = to_unix(end);
 }
 
 WallFields Zone::ToWall(int64_t unix_seconds) const {
-  WallFields w;
-  if (fixed_) {
-    FillFromCivil(cctz::civil_second(1970, 1, 1, 0, 0, 0) +
-                      (unix_seconds + fixed_offset_), w);
-    w.isdst = 0;
-    w.gmtoff = fixed_offset_;
-    w.abbr = fixed_abbr_.c_str();
-    return w;
-  }
-  auto tp = std::chrono::time_point_cast<std::chrono::seconds>(
-                std::chrono::system_clock::from_time_t(0)) +
-            std::chrono::seconds(unix_seconds);
-  auto al = tz_.lookup(tp);
-  FillFromCivil(al.cs, w);
-  w.isdst = al.is_dst ? 1 : 0;
-  w.gmtoff = al.offset;
-  w.abbr = al.abbr;  // owned by cctz's zone cache, lives forever
-  return w;
+  return Fields(unix_seconds, OffsetAt(unix_seconds));
 }
 
 Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
@@ -204,6 +251,42 @@ Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
 // isdst disagrees with the match, borrow the offset of a neighbouring period
 // that has the requested flag. Verified against the real glibc by
 // tests/mktime_oracle_test.cc.
+Zone::Offset Zone::OffsetAt(int64_t unix_seconds) const {
+  if (fixed_) return {fixed_offset_, false, fixed_abbr_.c_str()};
+  if (!periods_.empty() && unix_seconds >= periods_.front().start &&
+      unix_seconds < periods_end_) {
+    auto it = std::upper_bound(
+        periods_.begin(), periods_.end(), unix_seconds,
+        [](int64_t t, const Period& p) { return t < p.start; });
+    const Period& p = *(it - 1);
+    return {p.offset, p.isdst, p.abbr};
+  }
+  auto tp = std::chrono::time_point_cast<std::chrono::seconds>(
+                std::chrono::system_clock::from_time_t(0)) +
+            std::chrono::seconds(unix_seconds);
+  auto al = tz_.lookup(tp);
+  return {al.offset, al.is_dst, al.abbr};
+}
+
+WallFields Zone::Fields(int64_t unix_seconds, const Offset& o) {
+  WallFields w;
+  FillFromLocalSeconds(unix_seconds + o.offset, w);
+  w.isdst = o.isdst ? 1 : 0;
+  w.gmtoff = o.offset;
+  w.abbr = o.abbr;
+  return w;
+}
+
+// A re-derivation of glibc 2.36's mktime() search (time/mktime.c): guess with
+// the remembered offset, correct by the field difference until the guess
+// converts back to the requested fields, resolve the oscillation of a
+// spring-forward gap by preferring the reading flagged as DST, and when an
+// explicit isdst disagrees with the match, borrow the offset of a
+// neighbouring period that has the requested flag. Verified against the real
+// glibc by mktime_oracle_test.cc.
+//
+// A converted instant t reads back as the civil seconds t + offset(t), so the
+// probes only need offsets; the fields are filled once at the end.
 int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
   int64_t mon = tm.month - 1;
   int64_t year = tm.year + FloorDiv(mon, 12);
@@ -214,11 +297,6 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
   int64_t sec = sec_requested < 0 ? 0 : (sec_requested > 59 ? 59 : sec_requested);
   const int isdst = tm.isdst;
   const int64_t requested = YdhmsSeconds(year, yday, hour, min, sec);
-
-  auto diff = [&](const WallFields& w) {
-    return requested -
-           YdhmsSeconds(w.year, w.yearday, w.hour, w.minute, w.second);
-  };
   auto isdst_differ = [](int a, int b) {
     return (!a != !b) && a >= 0 && b >= 0;
   };
@@ -226,21 +304,20 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
   const int64_t t0 = requested + state.offset;
   int64_t t = t0, t1 = t0, t2 = t0;
   int remaining_probes = 6;
-  WallFields cur;
+  Offset cur;
   bool found = false;
   while (true) {
-    cur = ToWall(t);
-    int64_t dt = diff(cur);
+    cur = OffsetAt(t);
+    int64_t dt = requested - (t + cur.offset);
     if (dt == 0) break;
     if (t == t1 && t != t2 &&
-        (cur.isdst < 0 ||
-         (isdst < 0 ? cur.isdst != 0 : (isdst != 0) != (cur.isdst != 0)))) {
+        (isdst < 0 ? cur.isdst : (isdst != 0) != cur.isdst)) {
       found = true;
       break;
     }
     if (--remaining_probes == 0) {
       // glibc gives up with EOVERFLOW; never reached for real tz data.
-      tm = cur;
+      tm = Fields(t, cur);
       return -1;
     }
     t1 = t2;
@@ -248,8 +325,8 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     t += dt;
   }
 
-  if (!found && isdst_differ(isdst, cur.isdst)) {
-    const int dst_difference = (isdst == 0) - (cur.isdst == 0);
+  if (!found && isdst_differ(isdst, cur.isdst ? 1 : 0)) {
+    const int dst_difference = (isdst == 0) - (!cur.isdst);
     constexpr int64_t kStride = 601200;
     constexpr int64_t kDurationMax = 457243200;
     constexpr int64_t kDeltaBound = kDurationMax / 2 + kStride;
@@ -257,10 +334,10 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     for (int64_t delta = kStride; delta < kDeltaBound && !done; delta += kStride) {
       for (int direction = -1; direction <= 1; direction += 2) {
         int64_t ot = t + delta * direction;
-        WallFields otm = ToWall(ot);
-        if (!isdst_differ(isdst, otm.isdst)) {
-          t = ot + diff(otm);
-          cur = ToWall(t);
+        Offset oo = OffsetAt(ot);
+        if (!isdst_differ(isdst, oo.isdst ? 1 : 0)) {
+          t = ot + (requested - (ot + oo.offset));
+          cur = OffsetAt(t);
           done = true;
           break;
         }
@@ -268,18 +345,19 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     }
     if (!done) {
       t += 3600 * dst_difference;
-      cur = ToWall(t);
+      cur = OffsetAt(t);
     }
   }
 
   state.offset = t - requested;
-  if (sec_requested != cur.second) {
-    int64_t adj = (sec == 0 && cur.second == 60) ? 1 : 0;
+  WallFields out = Fields(t, cur);
+  if (sec_requested != out.second) {
+    int64_t adj = (sec == 0 && out.second == 60) ? 1 : 0;
     adj += sec_requested - sec;
     t += adj;
-    cur = ToWall(t);
+    out = Fields(t, OffsetAt(t));
   }
-  tm = cur;
+  tm = out;
   return t;
 }
 

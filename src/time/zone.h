@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -96,6 +97,24 @@ class Zone {
  private:
   Zone() = default;
   void Analyze();
+  void BuildPeriods();
+
+  struct Offset {
+    int64_t offset = 0;
+    bool isdst = false;
+    const char* abbr = "";
+  };
+  Offset OffsetAt(int64_t unix_seconds) const;
+  static WallFields Fields(int64_t unix_seconds, const Offset& o);
+
+  struct Period {
+    int64_t start;  // first second of the period
+    int64_t offset;
+    bool isdst;
+    const char* abbr;  // owned by cctz's zone cache, lives forever
+  };
+  std::vector<Period> periods_;
+  int64_t periods_end_ = 0;
 
   std::string name_;
   cctz::time_zone tz_;
