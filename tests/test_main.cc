@@ -41,8 +41,7 @@ CliResult Shell(const std::string& command) {
 }
 
 bool HaveSystemdAnalyze() {
-  static const bool have =
-      Shell("command -v systemd-analyze >/dev/null 2>&1").rc == 0;
+  static const bool have = Shell("command -v systemd-analyze >/dev/null 2>&1").rc == 0;
   return have;
 }
 

@@ -20,8 +20,7 @@ using testing_util::RunSurety;
 using testing_util::WithoutFromNow;
 
 std::string LiveOracle(const std::string& tz, const std::vector<std::string>& args) {
-  std::string cmd = "LC_ALL=C TZ=" + testing_util::ShellQuote(tz) +
-                    " systemd-analyze calendar";
+  std::string cmd = "LC_ALL=C TZ=" + testing_util::ShellQuote(tz) + " systemd-analyze calendar";
   for (const auto& a : args) cmd += " " + testing_util::ShellQuote(a);
   cmd += " 2>/dev/null";
   return WithoutFromNow(testing_util::Shell(cmd).out);
@@ -38,8 +37,7 @@ TEST(RecordedVectors, AllFifteenHundredSystemdAnalyzeRunsMatch) {
     int iterations = v["iterations"];
     int rc = v["rc"];
     std::vector<std::string> args = {"--base-time=" + base,
-                                     "--iterations=" + std::to_string(iterations),
-                                     "--", spec};
+                                     "--iterations=" + std::to_string(iterations), "--", spec};
     MapEnv env({{"TZ", tz}, {"LC_ALL", "C"}});
     std::vector<std::string> cli = {"calendar"};
     cli.insert(cli.end(), args.begin(), args.end());
@@ -57,10 +55,11 @@ TEST(RecordedVectors, AllFifteenHundredSystemdAnalyzeRunsMatch) {
     ++cases;
     if (!ok) {
       ++mismatches;
-      ADD_FAILURE() << "TZ=" << tz << " --base-time='" << base
-                    << "' --iterations=" << iterations << " '" << spec
-                    << "'\n--- want (rc " << rc << ")\n" << want
-                    << "\n--- got (rc " << r.rc << ")\n" << got << "\n" << r.err;
+      ADD_FAILURE() << "TZ=" << tz << " --base-time='" << base << "' --iterations=" << iterations
+                    << " '" << spec << "'\n--- want (rc " << rc << ")\n"
+                    << want << "\n--- got (rc " << r.rc << ")\n"
+                    << got << "\n"
+                    << r.err;
       if (mismatches > 20) break;
     }
   }
@@ -74,8 +73,7 @@ std::vector<std::string> SplitTabs(const std::string& line) {
   size_t start = 0;
   while (true) {
     size_t tab = line.find('\t', start);
-    f.push_back(line.substr(start, tab == std::string::npos ? std::string::npos
-                                                             : tab - start));
+    f.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
     if (tab == std::string::npos) break;
     start = tab + 1;
   }
@@ -97,25 +95,29 @@ std::string Unescape(const std::string& s) {
 
 const char* ErrnoName(StatusCode c) {
   switch (c) {
-    case StatusCode::kInvalidArgument: return "EINVAL";
-    case StatusCode::kOutOfRange: return "ERANGE";
-    case StatusCode::kTooMany: return "ENOBUFS";
-    case StatusCode::kDeadlock: return "EDEADLK";
-    default: return "E?";
+    case StatusCode::kInvalidArgument:
+      return "EINVAL";
+    case StatusCode::kOutOfRange:
+      return "ERANGE";
+    case StatusCode::kTooMany:
+      return "ENOBUFS";
+    case StatusCode::kDeadlock:
+      return "EDEADLK";
+    default:
+      return "E?";
   }
 }
 
 // "1970-01-01T00:00:00.012345Z" → µs.
 int64_t ParseIsoMicros(const std::string& s) {
   int y, mo, d, h, mi, sec, us;
-  EXPECT_EQ(std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi,
-                        &sec, &us), 7) << s;
+  EXPECT_EQ(std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &sec, &us), 7)
+      << s;
   return CivilSecondsAsUtc(y, mo, d, h, mi, sec) * 1000000 + us;
 }
 
 TEST(RecordedVectors, HandPickedNormalizeNextAndInvalidVectorsMatch) {
-  std::ifstream in(testing_util::SharedDir() +
-                   "/vectors/systemd-calendar-vectors.tsv");
+  std::ifstream in(testing_util::SharedDir() + "/vectors/systemd-calendar-vectors.tsv");
   ASSERT_TRUE(in);
   std::string line;
   std::getline(in, line);  // header
@@ -123,13 +125,14 @@ TEST(RecordedVectors, HandPickedNormalizeNextAndInvalidVectorsMatch) {
   while (std::getline(in, line)) {
     auto f = SplitTabs(line);
     ASSERT_GE(f.size(), 5u) << line;
-    const std::string kind = f[0], spec = Unescape(f[1]), base = f[2], tz = f[3],
-                      expected = f[4];
+    const std::string kind = f[0], spec = Unescape(f[1]), base = f[2], tz = f[3], expected = f[4];
     ++rows;
     ZoneDb zones;
     std::optional<std::string> tzvar;
-    if (tz == "(empty)") tzvar = "";
-    else if (!tz.empty() && tz != "(unset)") tzvar = ":" + tz;
+    if (tz == "(empty)")
+      tzvar = "";
+    else if (!tz.empty() && tz != "(unset)")
+      tzvar = ":" + tz;
     auto local = zones.LocalFromTz(tzvar);
     CalendarParseContext pc;
     pc.tzname[0] = local->tzname(0);

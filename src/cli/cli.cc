@@ -13,7 +13,8 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
-constexpr const char* kOverview = R"(surety runs scheduled jobs - above all backups - so that you can be sure of them.
+constexpr const char* kOverview =
+    R"(surety runs scheduled jobs - above all backups - so that you can be sure of them.
 
 It reads schedules exactly as systemd does (OnCalendar=, time zones, DST),
 and runs every job through one hardened runner that records and checks
@@ -77,11 +78,9 @@ int RunCli(const std::vector<std::string>& args, Services& sv) {
   std::function<int()> action;
 
   CalendarOptions cal;
-  auto* c = app.add_subcommand(
-      "calendar", "Normalize calendar specs and show their next elapses");
+  auto* c = app.add_subcommand("calendar", "Normalize calendar specs and show their next elapses");
   c->footer(kCalendarHelp);
-  c->add_option("--iterations", cal.iterations,
-                "Show this many next elapses (default 1)")
+  c->add_option("--iterations", cal.iterations, "Show this many next elapses (default 1)")
       ->check(CLI::Range(1u, 1000000u));
   c->add_option("--base-time", cal.base_time,
                 "Compute from this instant instead of now: "
@@ -92,8 +91,7 @@ int RunCli(const std::vector<std::string>& args, Services& sv) {
   c->callback([&] { action = [&] { return RunCalendar(cal, sv); }; });
 
   TimespanOptions ts;
-  auto* t = app.add_subcommand("timespan",
-                               "Parse time spans and show them normalized");
+  auto* t = app.add_subcommand("timespan", "Parse time spans and show them normalized");
   t->footer(kTimespanHelp);
   t->add_flag("--json", ts.json, "Print a JSON array for scripts");
   t->add_option("SPAN", ts.spans, "Time spans")->required();

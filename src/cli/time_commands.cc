@@ -28,13 +28,12 @@ void InitTimeEnv(TimeEnv& te, const Env& env) {
 }
 
 std::string Detail(const Status& s) {
-  return std::string(s.ErrnoText()) +
-         (s.message().empty() ? "" : " (" + s.message() + ")");
+  return std::string(s.ErrnoText()) + (s.message().empty() ? "" : " (" + s.message() + ")");
 }
 
 // systemd's time_parsing_hint(): say when the text is another kind of time.
-void Hints(std::string_view text, bool calendar, bool timestamp, bool timespan,
-           TimeEnv& te, Services& sv) {
+void Hints(std::string_view text, bool calendar, bool timestamp, bool timespan, TimeEnv& te,
+           Services& sv) {
   if (calendar && ParseCalendarSpec(text, te.parse_ctx).ok())
     sv.err << "Hint: this expression is a valid calendar specification. Use "
               "'surety calendar \""
@@ -64,8 +63,8 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
     TimestampContext tc{now, te.local.get(), &te.zones, &te.mktime};
     auto parsed = ParseTimestamp(*opt.base_time, tc);
     if (!parsed.ok()) {
-      sv.err << "Failed to parse --base-time='"
-             << QuoteForMessage(*opt.base_time) << "': " << Detail(parsed.status())
+      sv.err << "Failed to parse --base-time='" << QuoteForMessage(*opt.base_time)
+             << "': " << Detail(parsed.status())
              << "\nExamples: --base-time='2025-03-30 01:30:00', "
                 "--base-time='2025-03-30 01:30 UTC', --base-time=@1700000000, "
                 "--base-time='tomorrow'\n";
@@ -151,9 +150,7 @@ int RunTimespan(const TimespanOptions& opt, Services& sv) {
       return 1;
     }
     if (opt.json) {
-      json.push_back({{"span", text},
-                      {"usec", span->usec},
-                      {"human", FormatTimespan(*span)}});
+      json.push_back({{"span", text}, {"usec", span->usec}, {"human", FormatTimespan(*span)}});
       continue;
     }
     sv.out << "Original: " << text << '\n';

@@ -20,8 +20,8 @@ using Instant = std::chrono::sys_time<Micros>;
 class Clock {
  public:
   virtual ~Clock() = default;
-  virtual Instant Now() const = 0;             // CLOCK_REALTIME
-  virtual Micros Monotonic() const = 0;        // CLOCK_MONOTONIC since boot
+  virtual Instant Now() const = 0;       // CLOCK_REALTIME
+  virtual Micros Monotonic() const = 0;  // CLOCK_MONOTONIC since boot
 };
 
 class RealClock final : public Clock {
@@ -36,7 +36,10 @@ class FakeClock final : public Clock {
   Instant Now() const override { return now_; }
   Micros Monotonic() const override { return mono_; }
   void Set(Instant now) { now_ = now; }
-  void Advance(Micros d) { now_ += d; mono_ += d; }
+  void Advance(Micros d) {
+    now_ += d;
+    mono_ += d;
+  }
 
  private:
   Instant now_;

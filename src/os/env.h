@@ -32,12 +32,9 @@ class ProcessEnv final : public Env {
 class MapEnv final : public Env {
  public:
   MapEnv() = default;
-  explicit MapEnv(std::map<std::string, std::string> vars)
-      : vars_(std::move(vars)) {}
+  explicit MapEnv(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {}
   std::optional<std::string> Get(const std::string& name) const override;
-  void Set(const std::string& name, const std::string& value) {
-    vars_[name] = value;
-  }
+  void Set(const std::string& name, const std::string& value) { vars_[name] = value; }
 
  private:
   std::map<std::string, std::string> vars_;

@@ -29,8 +29,7 @@ bool Env::Utf8Locale() const {
   if (!v || v->empty()) return false;
   std::string lower;
   for (char c : *v) lower += AsciiLower(c);
-  return lower.find("utf-8") != std::string::npos ||
-         lower.find("utf8") != std::string::npos;
+  return lower.find("utf-8") != std::string::npos || lower.find("utf8") != std::string::npos;
 }
 
 ProcessEnv::ProcessEnv() {

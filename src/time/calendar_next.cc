@@ -22,9 +22,7 @@ class Search {
   Search(const CalendarSpec& spec, const Zone& zone, MktimeState& state)
       : spec_(spec), zone_(zone), state_(state) {}
 
-  int64_t Normalize(WallFields& w) {
-    return spec_.utc ? Timegm(w) : zone_.Mktime(w, state_);
-  }
+  int64_t Normalize(WallFields& w) { return spec_.utc ? Timegm(w) : zone_.Mktime(w, state_); }
 
   // systemd's tm_within_bounds(): 1 unchanged, 0 moved forward (w updated),
   // -1 out of range or moved backwards.
@@ -63,8 +61,8 @@ class Search {
 
   // systemd's find_matching_component(): the earliest value >= *val allowed
   // by the items. Returns 1 changed, 0 unchanged, -1 none.
-  int Match(const std::vector<CalendarItem>* items, const WallFields& w,
-            int64_t* val, bool is_day) {
+  int Match(const std::vector<CalendarItem>* items, const WallFields& w, int64_t* val,
+            bool is_day) {
     if (!items) return 0;
     const bool eom = spec_.end_of_month && is_day;
     bool have = false;
@@ -210,8 +208,7 @@ class Search {
   static const std::vector<CalendarItem>* Items(const CalendarComponent& c) {
     return c ? &*c : nullptr;
   }
-  static bool Earlier(const WallFields& a, int64_t au, const WallFields& b,
-                      int64_t bu) {
+  static bool Earlier(const WallFields& a, int64_t au, const WallFields& b, int64_t bu) {
     if (a.year != b.year) return a.year < b.year;
     if (a.month != b.month) return a.month < b.month;
     if (a.day != b.day) return a.day < b.day;
@@ -228,12 +225,10 @@ class Search {
 
 }  // namespace
 
-Result<std::optional<Instant>> NextElapse(const CalendarSpec& spec,
-                                          Instant after,
+Result<std::optional<Instant>> NextElapse(const CalendarSpec& spec, Instant after,
                                           const CalendarEvalContext& ctx) {
   int64_t base = after.time_since_epoch().count();
-  if (base > kMaxBaseUsec || base < 0)
-    return Status::Invalid("base time out of range");
+  if (base > kMaxBaseUsec || base < 0) return Status::Invalid("base time out of range");
   const Zone* zone = ctx.local;
   std::shared_ptr<const Zone> holder;
   MktimeState child_state;
@@ -255,9 +250,7 @@ Result<std::optional<Instant>> NextElapse(const CalendarSpec& spec,
   Search search(spec, *zone, *state);
   int r = search.FindNext(c, tm_usec);
   if (r == -1) return std::optional<Instant>();
-  if (r == -2)
-    return Status::Error(StatusCode::kDeadlock,
-                         "infinite loop in calendar calculation");
+  if (r == -2) return Status::Error(StatusCode::kDeadlock, "infinite loop in calendar calculation");
   int64_t result = search.Normalize(c);
   if (result < 0) return Status::Invalid("next elapse out of range");
   return std::optional<Instant>(Instant{Micros{result * kUsecPerSec + tm_usec}});

@@ -16,12 +16,8 @@ constexpr int kMaxYear = 2199;
 constexpr int kMaxItems = 241;  // systemd refuses the 242nd item (ENOBUFS)
 constexpr int kWeekdayAll = 127;
 
-Status Err(StatusCode code, std::string what) {
-  return Status::Error(code, std::move(what));
-}
-Status Inval(std::string what) {
-  return Err(StatusCode::kInvalidArgument, std::move(what));
-}
+Status Err(StatusCode code, std::string what) { return Status::Error(code, std::move(what)); }
+Status Inval(std::string what) { return Err(StatusCode::kInvalidArgument, std::move(what)); }
 
 // A cursor over the spec text. Reading past the end yields '\0', like the C
 // string systemd walks.
@@ -53,8 +49,7 @@ Status ParseValue(Cursor& c, bool usec, int* out) {
   }
   if (overflow) return Err(StatusCode::kOutOfRange, "number too large");
   if (usec) {
-    if (value > UINT64_MAX / kUsecPerSec)
-      return Err(StatusCode::kOutOfRange, "number too large");
+    if (value > UINT64_MAX / kUsecPerSec) return Err(StatusCode::kOutOfRange, "number too large");
     value *= kUsecPerSec;
     if (c.at() == '.' && c.at(1) != '.') {
       ++c.i;
@@ -72,8 +67,7 @@ Status ParseValue(Cursor& c, bool usec, int* out) {
       }
       if (c.at() >= '5' && c.at() <= '9') ++frac;
       while (IsAsciiDigit(c.at())) ++c.i;
-      if (value + frac < value)
-        return Err(StatusCode::kOutOfRange, "number too large");
+      if (value + frac < value) return Err(StatusCode::kOutOfRange, "number too large");
       value += frac;
     }
   }
@@ -95,8 +89,7 @@ Status ParseItem(Cursor& c, bool usec, CalendarItem* item) {
     if (Status s = ParseValue(c, usec, &repeat); !s.ok()) return s;
     if (repeat == 0) return Err(StatusCode::kOutOfRange, "repetition of zero");
   } else {
-    if (start > INT_MAX - repeat)
-      return Err(StatusCode::kOutOfRange, "number too large");
+    if (start > INT_MAX - repeat) return Err(StatusCode::kOutOfRange, "number too large");
     if (usec && stop >= 0 && start + repeat > stop)
       return Inval("a seconds range must span at least one second");
   }
@@ -134,10 +127,9 @@ Status ParseWeekdays(Cursor& c, int* bits) {
   static constexpr struct {
     std::string_view name;
     int nr;
-  } kDays[] = {{"Monday", 0},   {"Mon", 0}, {"Tuesday", 1},  {"Tue", 1},
-               {"Wednesday", 2}, {"Wed", 2}, {"Thursday", 3}, {"Thu", 3},
-               {"Friday", 4},   {"Fri", 4}, {"Saturday", 5}, {"Sat", 5},
-               {"Sunday", 6},   {"Sun", 6}};
+  } kDays[] = {{"Monday", 0},   {"Mon", 0},      {"Tuesday", 1}, {"Tue", 1},    {"Wednesday", 2},
+               {"Wed", 2},      {"Thursday", 3}, {"Thu", 3},     {"Friday", 4}, {"Fri", 4},
+               {"Saturday", 5}, {"Sat", 5},      {"Sunday", 6},  {"Sun", 6}};
   int range_from = -1;
   bool first = true;
   int mask = 0;
@@ -205,8 +197,7 @@ Status ParseEpoch(Cursor& c, CalendarSpec* spec) {
   for (; k < rest.size(); ++k) {
     if (!IsAsciiDigit(rest[k])) return Inval("expected seconds after '@'");
     uint64_t d = static_cast<uint64_t>(rest[k] - '0');
-    if (value > (UINT64_MAX - d) / 10)
-      return Err(StatusCode::kOutOfRange, "number too large");
+    if (value > (UINT64_MAX - d) / 10) return Err(StatusCode::kOutOfRange, "number too large");
     value = value * 10 + d;
   }
   if (negative) value = 0 - value;  // strtoul wraps a negated value
@@ -263,8 +254,7 @@ Result<bool> ParseDate(Cursor& c, CalendarSpec* spec) {
   }
   ++t.i;
   if (Status s = ParseComponent(t, false, &third); !s.ok()) return s;
-  if (!(t.end() || t.at() == ' '))
-    return Status(Inval("unexpected character after the date"));
+  if (!(t.end() || t.at() == ' ')) return Status(Inval("unexpected character after the date"));
   t.SkipSpaces();
   c = t;
   spec->year = std::move(first);
@@ -311,10 +301,8 @@ void FixYear(CalendarComponent& year) {
 
 void NormalizeItems(std::vector<CalendarItem>& items) {
   for (auto& it : items) {
-    if (it.stop > it.start && it.repeat > 0)
-      it.stop -= (it.stop - it.start) % it.repeat;
-    if ((it.stop > it.start && it.start + it.repeat > it.stop) ||
-        it.start == it.stop) {
+    if (it.stop > it.start && it.repeat > 0) it.stop -= (it.stop - it.start) % it.repeat;
+    if ((it.stop > it.start && it.start + it.repeat > it.stop) || it.start == it.stop) {
       it.repeat = 0;
       it.stop = -1;
     }
@@ -335,14 +323,12 @@ void Normalize(CalendarSpec& spec) {
   if (spec.weekdays <= 0 || spec.weekdays >= kWeekdayAll) spec.weekdays = -1;
   if (spec.end_of_month && !spec.day) spec.end_of_month = false;
   FixYear(spec.year);
-  for (CalendarComponent* comp :
-       {&spec.year, &spec.month, &spec.day, &spec.hour, &spec.minute})
+  for (CalendarComponent* comp : {&spec.year, &spec.month, &spec.day, &spec.hour, &spec.minute})
     if (*comp) NormalizeItems(**comp);
   NormalizeItems(spec.seconds_us);
 }
 
-bool ItemsValid(const std::vector<CalendarItem>& items, int from, int to,
-                bool end_of_month) {
+bool ItemsValid(const std::vector<CalendarItem>& items, int from, int to, bool end_of_month) {
   for (const auto& it : items) {
     // systemd lowers the bound by 3 for every further `~` item, cumulatively.
     if (end_of_month) to -= 3;
@@ -412,8 +398,7 @@ Status ParseBody(std::string_view body, CalendarSpec* spec) {
 
 }  // namespace
 
-Result<CalendarSpec> ParseCalendarSpec(std::string_view text,
-                                       const CalendarParseContext& ctx) {
+Result<CalendarSpec> ParseCalendarSpec(std::string_view text, const CalendarParseContext& ctx) {
   if (text.find('\0') != std::string_view::npos)
     return Status(Inval("the specification contains a NUL byte"));
   CalendarSpec spec;
@@ -445,8 +430,7 @@ Result<CalendarSpec> ParseCalendarSpec(std::string_view text,
   if (body.empty()) return Status(Inval("empty specification"));
   if (Status s = ParseBody(body, &spec); !s.ok()) return s;
   Normalize(spec);
-  if (!Valid(spec))
-    return Status(Inval("a value is outside its field's range"));
+  if (!Valid(spec)) return Status(Inval("a value is outside its field's range"));
   return spec;
 }
 
@@ -464,8 +448,7 @@ void AppendFraction(std::string& out, int v) {
   out += buf;
 }
 
-void FormatItems(std::string& out, int width, const CalendarComponent& comp,
-                 bool usec) {
+void FormatItems(std::string& out, int width, const CalendarComponent& comp, bool usec) {
   if (!comp) {
     out += '*';
     return;
@@ -498,8 +481,7 @@ void FormatItems(std::string& out, int width, const CalendarComponent& comp,
 }
 
 void FormatWeekdays(std::string& out, int bits) {
-  static constexpr const char* kNames[] = {"Mon", "Tue", "Wed", "Thu",
-                                           "Fri", "Sat", "Sun"};
+  static constexpr const char* kNames[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
   int run_start = -1;
   bool need_comma = false;
   int x = 0;
@@ -527,8 +509,7 @@ void FormatWeekdays(std::string& out, int bits) {
 
 }  // namespace
 
-std::string FormatCalendarSpec(const CalendarSpec& spec,
-                               const CalendarParseContext& ctx) {
+std::string FormatCalendarSpec(const CalendarSpec& spec, const CalendarParseContext& ctx) {
   std::string out;
   if (spec.weekdays > 0 && spec.weekdays <= kWeekdayAll) {
     FormatWeekdays(out, spec.weekdays);

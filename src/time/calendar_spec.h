@@ -60,26 +60,23 @@ struct CalendarParseContext {
 // Parses `text`. Errors carry systemd's classification in the code
 // (kInvalidArgument = EINVAL, kOutOfRange = ERANGE, kTooMany = ENOBUFS) and a
 // message naming what is wrong.
-Result<CalendarSpec> ParseCalendarSpec(std::string_view text,
-                                       const CalendarParseContext& ctx);
+Result<CalendarSpec> ParseCalendarSpec(std::string_view text, const CalendarParseContext& ctx);
 
 // The normalized form, as systemd prints it.
-std::string FormatCalendarSpec(const CalendarSpec& spec,
-                               const CalendarParseContext& ctx);
+std::string FormatCalendarSpec(const CalendarSpec& spec, const CalendarParseContext& ctx);
 
 // Where NextElapse() evaluates: the process's local zone (for specs without
 // a zone), the zone database (for specs with one) and glibc's mktime memory.
 struct CalendarEvalContext {
-  const Zone* local = nullptr;  // REQUIRES: non-null
-  ZoneDb* zones = nullptr;      // REQUIRES: non-null
+  const Zone* local = nullptr;    // REQUIRES: non-null
+  ZoneDb* zones = nullptr;        // REQUIRES: non-null
   MktimeState* mktime = nullptr;  // REQUIRES: non-null
 };
 
 // The first instant strictly after `after` that matches, at microsecond
 // resolution; nullopt for "never". Errors: kInvalidArgument for a base past
 // 9999-12-30 23:59:59 UTC, kDeadlock when systemd's 1000-step cap is hit.
-Result<std::optional<Instant>> NextElapse(const CalendarSpec& spec,
-                                          Instant after,
+Result<std::optional<Instant>> NextElapse(const CalendarSpec& spec, Instant after,
                                           const CalendarEvalContext& ctx);
 
 }  // namespace surety

@@ -31,9 +31,8 @@ int CompareInChild(const std::string& zone_name, uint32_t seed, int calls) {
   MktimeState state;  // a fresh process: glibc's remembered offset is 0
   std::mt19937 rng(seed);
   // Centre the random walk on years with transitions.
-  std::uniform_int_distribution<int> year(1995, 2040), month(0, 13),
-      day(-1, 33), hour(-1, 25), minute(-2, 61), second(-2, 61), dst(-1, 1),
-      near(0, 3);
+  std::uniform_int_distribution<int> year(1995, 2040), month(0, 13), day(-1, 33), hour(-1, 25),
+      minute(-2, 61), second(-2, 61), dst(-1, 1), near(0, 3);
   int mismatches = 0;
   struct tm prev {};
   bool have_prev = false;
@@ -64,18 +63,16 @@ int CompareInChild(const std::string& zone_name, uint32_t seed, int calls) {
     w.second = in.tm_sec;
     w.isdst = in.tm_isdst;
     int64_t et = (*zone)->Mktime(w, state);
-    bool same = et == rt && w.year == real.tm_year + 1900 &&
-                w.month == real.tm_mon + 1 && w.day == real.tm_mday &&
-                w.hour == real.tm_hour && w.minute == real.tm_min &&
+    bool same = et == rt && w.year == real.tm_year + 1900 && w.month == real.tm_mon + 1 &&
+                w.day == real.tm_mday && w.hour == real.tm_hour && w.minute == real.tm_min &&
                 w.second == real.tm_sec && w.isdst == real.tm_isdst;
     if (!same && mismatches++ < 5) {
       std::fprintf(stderr,
                    "%s: mktime(%d-%02d-%02d %02d:%02d:%02d isdst=%d) real=%ld "
                    "isdst=%d ours=%ld isdst=%d\n",
-                   zone_name.c_str(), in.tm_year + 1900, in.tm_mon + 1,
-                   in.tm_mday, in.tm_hour, in.tm_min, in.tm_sec, in.tm_isdst,
-                   static_cast<long>(rt), real.tm_isdst, static_cast<long>(et),
-                   w.isdst);
+                   zone_name.c_str(), in.tm_year + 1900, in.tm_mon + 1, in.tm_mday, in.tm_hour,
+                   in.tm_min, in.tm_sec, in.tm_isdst, static_cast<long>(rt), real.tm_isdst,
+                   static_cast<long>(et), w.isdst);
     }
     prev = real;
     have_prev = true;
@@ -99,19 +96,18 @@ TEST_P(MktimeOracle, MatchesGlibcOnRandomSequences) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "mismatches in " << zone;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Zones, MktimeOracle,
-    testing::Values("America/New_York", "Europe/Berlin", "Australia/Lord_Howe",
-                    "Pacific/Chatham", "America/Santiago", "Asia/Kolkata",
-                    "Europe/Dublin", "Africa/Casablanca", "America/Sao_Paulo",
-                    "Africa/Cairo", "Pacific/Apia", "America/St_Johns",
-                    "Europe/London", "Asia/Tehran", "Australia/Sydney", "UTC"),
-    [](const testing::TestParamInfo<const char*>& info) {
-      std::string n = info.param;
-      for (char& c : n)
-        if (c == '/') c = '_';
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Zones, MktimeOracle,
+                         testing::Values("America/New_York", "Europe/Berlin", "Australia/Lord_Howe",
+                                         "Pacific/Chatham", "America/Santiago", "Asia/Kolkata",
+                                         "Europe/Dublin", "Africa/Casablanca", "America/Sao_Paulo",
+                                         "Africa/Cairo", "Pacific/Apia", "America/St_Johns",
+                                         "Europe/London", "Asia/Tehran", "Australia/Sydney", "UTC"),
+                         [](const testing::TestParamInfo<const char*>& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (c == '/') c = '_';
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace surety

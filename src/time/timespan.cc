@@ -24,35 +24,27 @@ struct Unit {
 
 // Matched in this order; the first prefix that fits wins ("5mon" reads "m").
 constexpr Unit kParseUnits[] = {
-    {"seconds", kSec},  {"second", kSec},    {"sec", kSec},
-    {"s", kSec},        {"minutes", kMinute}, {"minute", kMinute},
-    {"min", kMinute},   {"months", kMonth},  {"month", kMonth},
-    {"M", kMonth},      {"msec", 1000},      {"ms", 1000},
-    {"m", kMinute},     {"hours", kHour},    {"hour", kHour},
-    {"hr", kHour},      {"h", kHour},        {"days", kDay},
-    {"day", kDay},      {"d", kDay},         {"weeks", kWeek},
-    {"week", kWeek},    {"w", kWeek},        {"years", kYear},
-    {"year", kYear},    {"y", kYear},        {"usec", 1},
-    {"us", 1},          {"\xce\xbcs", 1},    {"\xc2\xb5s", 1},
+    {"seconds", kSec},    {"second", kSec},    {"sec", kSec},    {"s", kSec},
+    {"minutes", kMinute}, {"minute", kMinute}, {"min", kMinute}, {"months", kMonth},
+    {"month", kMonth},    {"M", kMonth},       {"msec", 1000},   {"ms", 1000},
+    {"m", kMinute},       {"hours", kHour},    {"hour", kHour},  {"hr", kHour},
+    {"h", kHour},         {"days", kDay},      {"day", kDay},    {"d", kDay},
+    {"weeks", kWeek},     {"week", kWeek},     {"w", kWeek},     {"years", kYear},
+    {"year", kYear},      {"y", kYear},        {"usec", 1},      {"us", 1},
+    {"\xce\xbcs", 1},     {"\xc2\xb5s", 1},
 };
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 Status Inval(const char* what) { return Status::Invalid(what); }
-Status Range(const char* what) {
-  return Status::Error(StatusCode::kOutOfRange, what);
-}
+Status Range(const char* what) { return Status::Error(StatusCode::kOutOfRange, what); }
 
 }  // namespace
 
-Result<Timespan> ParseTimespan(std::string_view text) {
-  return ParseTimespanWithUnit(text, kSec);
-}
+Result<Timespan> ParseTimespan(std::string_view text) { return ParseTimespanWithUnit(text, kSec); }
 
-Result<Timespan> ParseTimespanWithUnit(std::string_view text,
-                                       uint64_t default_unit) {
-  if (text.find('\0') != std::string_view::npos)
-    return Status(Inval("contains a NUL byte"));
+Result<Timespan> ParseTimespanWithUnit(std::string_view text, uint64_t default_unit) {
+  if (text.find('\0') != std::string_view::npos) return Status(Inval("contains a NUL byte"));
   size_t p = 0;
   auto at = [&](size_t i) { return i < text.size() ? text[i] : '\0'; };
   auto skip_blanks = [&](size_t i) {
@@ -131,9 +123,9 @@ Result<Timespan> ParseTimespanWithUnit(std::string_view text,
 }
 
 std::string FormatTimespan(Timespan span, uint64_t accuracy) {
-  static constexpr Unit kUnits[] = {
-      {"y", kYear}, {"month", kMonth}, {"w", kWeek}, {"d", kDay}, {"h", kHour},
-      {"min", kMinute}, {"s", kSec}, {"ms", 1000}, {"us", 1}};
+  static constexpr Unit kUnits[] = {{"y", kYear}, {"month", kMonth}, {"w", kWeek},
+                                    {"d", kDay},  {"h", kHour},      {"min", kMinute},
+                                    {"s", kSec},  {"ms", 1000},      {"us", 1}};
   if (span.usec == kInf) return "infinity";
   if (span.usec == 0) return "0";
   uint64_t t = span.usec;
@@ -155,8 +147,7 @@ std::string FormatTimespan(Timespan span, uint64_t accuracy) {
       }
       if (j > 0) {
         std::snprintf(buf, sizeof buf, "%s%llu.%0*llu%s", out.empty() ? "" : " ",
-                      static_cast<unsigned long long>(a), j,
-                      static_cast<unsigned long long>(b),
+                      static_cast<unsigned long long>(a), j, static_cast<unsigned long long>(b),
                       std::string(u.suffix).c_str());
         out += buf;
         t = 0;
@@ -165,8 +156,7 @@ std::string FormatTimespan(Timespan span, uint64_t accuracy) {
     }
     if (!done) {
       std::snprintf(buf, sizeof buf, "%s%llu%s", out.empty() ? "" : " ",
-                    static_cast<unsigned long long>(a),
-                    std::string(u.suffix).c_str());
+                    static_cast<unsigned long long>(a), std::string(u.suffix).c_str());
       out += buf;
       t = b;
     }

@@ -30,8 +30,7 @@ struct Timespan {
 Result<Timespan> ParseTimespan(std::string_view text);
 
 // `default_unit_usec` is what a bare number means (1e6: seconds).
-Result<Timespan> ParseTimespanWithUnit(std::string_view text,
-                                       uint64_t default_unit_usec);
+Result<Timespan> ParseTimespanWithUnit(std::string_view text, uint64_t default_unit_usec);
 
 // systemd's format_timespan(): greedy from years down, decimals once below a
 // minute; `accuracy_usec` drops digits finer than it (1 keeps all).

@@ -17,8 +17,7 @@ Status Inval(const char* what) { return Status::Invalid(what); }
 
 // One strptime() numeric field: leading blanks, up to `width` digits while
 // the value can still grow within `to`.
-bool Number(std::string_view s, size_t& i, int from, int to, int width,
-            int* out) {
+bool Number(std::string_view s, size_t& i, int from, int to, int width, int* out) {
   while (i < s.size() && s[i] == ' ') ++i;
   if (i >= s.size() || !IsAsciiDigit(s[i])) return false;
   int val = 0, n = width;
@@ -48,8 +47,7 @@ struct Parsed {
 };
 
 // A tiny strptime() for the formats systemd tries. `fmt` uses Y y m d H M S b.
-std::optional<Parsed> Strptime(std::string_view s, std::string_view fmt,
-                               WallFields tm) {
+std::optional<Parsed> Strptime(std::string_view s, std::string_view fmt, WallFields tm) {
   size_t i = 0;
   for (size_t f = 0; f < fmt.size(); ++f) {
     if (fmt[f] != '%') {
@@ -88,9 +86,9 @@ std::optional<Parsed> Strptime(std::string_view s, std::string_view fmt,
         tm.second = v;
         break;
       case 'b': {
-        static constexpr const char* kMonths[] = {
-            "January", "February", "March",     "April",   "May",      "June",
-            "July",    "August",   "September", "October", "November", "December"};
+        static constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
+                                                  "May",       "June",     "July",     "August",
+                                                  "September", "October",  "November", "December"};
         while (i < s.size() && s[i] == ' ') ++i;
         bool found = false;
         for (int m = 0; m < 12 && !found; ++m) {
@@ -129,13 +127,11 @@ Result<uint64_t> Span(std::string_view s) {
 }  // namespace
 
 Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) {
-  if (t.find('\0') != std::string_view::npos)
-    return Status(Inval("contains a NUL byte"));
+  if (t.find('\0') != std::string_view::npos) return Status(Inval("contains a NUL byte"));
   if (!t.empty() && t[0] == '@') {
     auto span = Span(t.substr(1));
     if (!span.ok()) return span.status();
-    if (*span > static_cast<uint64_t>(kMaxUsec))
-      return Status(Inval("timestamp too large"));
+    if (*span > static_cast<uint64_t>(kMaxUsec)) return Status(Inval("timestamp too large"));
     return Instant{Micros{static_cast<int64_t>(*span)}};
   }
   int64_t ret = ctx.now.time_since_epoch().count();
@@ -179,8 +175,7 @@ Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) 
       }
       if (!found) {
         size_t sp = t.rfind(' ');
-        if (sp != std::string_view::npos &&
-            ctx.zones->IsValidName(t.substr(sp + 1))) {
+        if (sp != std::string_view::npos && ctx.zones->IsValidName(t.substr(sp + 1))) {
           auto z = ctx.zones->Get(std::string(t.substr(sp + 1)));
           if (z.ok()) {
             named = *z;
@@ -207,11 +202,10 @@ Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) 
       static constexpr struct {
         std::string_view name;
         int nr;
-      } kDays[] = {{"Sunday", 0},   {"Sun", 0},    {"Monday", 1}, {"Mon", 1},
-                   {"Tuesday", 2},  {"Tue", 2},    {"Wednesday", 3},
-                   {"Wed", 3},      {"Thursday", 4}, {"Thu", 4},
-                   {"Friday", 5},   {"Fri", 5},    {"Saturday", 6},
-                   {"Sat", 6}};
+      } kDays[] = {{"Sunday", 0},   {"Sun", 0}, {"Monday", 1},    {"Mon", 1},
+                   {"Tuesday", 2},  {"Tue", 2}, {"Wednesday", 3}, {"Wed", 3},
+                   {"Thursday", 4}, {"Thu", 4}, {"Friday", 5},    {"Fri", 5},
+                   {"Saturday", 6}, {"Sat", 6}};
       for (const auto& d : kDays) {
         if (!StartsWithIgnoreCase(t, d.name)) continue;
         if (t.size() <= d.name.size() || t[d.name.size()] != ' ') continue;
@@ -278,8 +272,7 @@ Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) 
   auto uret = static_cast<uint64_t>(ret);
   if (uret + plus < uret) return Status(Inval("timestamp too large"));
   uret += plus;
-  if (uret > static_cast<uint64_t>(kMaxUsec))
-    return Status(Inval("timestamp too large"));
+  if (uret > static_cast<uint64_t>(kMaxUsec)) return Status(Inval("timestamp too large"));
   if (uret < minus) return Status(Inval("timestamp before 1970"));
   uret -= minus;
   return Instant{Micros{static_cast<int64_t>(uret)}};
@@ -301,8 +294,7 @@ void PutDigits(char*& p, int64_t v, int width) {
 // "%a %Y-%m-%d %H:%M:%S[ ZONE]" in the C locale, without printf (this runs
 // once per line of `surety calendar --iterations=N`).
 std::string FormatWall(const WallFields& w, const char* zone) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed",
-                                          "Thu", "Fri", "Sat"};
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   char buf[96];
   char* p = buf;
   for (const char* d = kDays[w.weekday]; *d; ++d) *p++ = *d;
@@ -337,37 +329,29 @@ std::string FormatTimestamp(Instant t, const Zone& zone) {
   return FormatWall(w, w.abbr);
 }
 
-std::string FormatTimestampUtc(Instant t) {
-  return FormatWall(UtcWall(Seconds(t)), "UTC");
-}
+std::string FormatTimestampUtc(Instant t) { return FormatWall(UtcWall(Seconds(t)), "UTC"); }
 
 std::string FormatRelative(Instant t, Instant now) {
-  constexpr uint64_t kSec = 1000000, kMin = 60 * kSec, kHour = 60 * kMin,
-                     kDay = 24 * kHour, kWeek = 7 * kDay,
-                     kMonth = 2629800 * kSec, kYear = 31557600 * kSec;
+  constexpr uint64_t kSec = 1000000, kMin = 60 * kSec, kHour = 60 * kMin, kDay = 24 * kHour,
+                     kWeek = 7 * kDay, kMonth = 2629800 * kSec, kYear = 31557600 * kSec;
   int64_t a = t.time_since_epoch().count(), n = now.time_since_epoch().count();
   const char* s = n > a ? "ago" : "left";
   uint64_t d = n > a ? static_cast<uint64_t>(n - a) : static_cast<uint64_t>(a - n);
-  auto plural = [](uint64_t v, const char* one, const char* many) {
-    return v == 1 ? one : many;
-  };
+  auto plural = [](uint64_t v, const char* one, const char* many) { return v == 1 ? one : many; };
   char buf[128];
   auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   if (d >= kYear) {
     uint64_t years = d / kYear, months = (d % kYear) / kMonth;
-    std::snprintf(buf, sizeof buf, "%llu %s %llu %s %s", u(years),
-                  plural(years, "year", "years"), u(months),
-                  plural(months, "month", "months"), s);
+    std::snprintf(buf, sizeof buf, "%llu %s %llu %s %s", u(years), plural(years, "year", "years"),
+                  u(months), plural(months, "month", "months"), s);
   } else if (d >= kMonth) {
     uint64_t months = d / kMonth, days = (d % kMonth) / kDay;
     std::snprintf(buf, sizeof buf, "%llu %s %llu %s %s", u(months),
-                  plural(months, "month", "months"), u(days),
-                  plural(days, "day", "days"), s);
+                  plural(months, "month", "months"), u(days), plural(days, "day", "days"), s);
   } else if (d >= kWeek) {
     uint64_t weeks = d / kWeek, days = (d % kWeek) / kDay;
-    std::snprintf(buf, sizeof buf, "%llu %s %llu %s %s", u(weeks),
-                  plural(weeks, "week", "weeks"), u(days),
-                  plural(days, "day", "days"), s);
+    std::snprintf(buf, sizeof buf, "%llu %s %llu %s %s", u(weeks), plural(weeks, "week", "weeks"),
+                  u(days), plural(days, "day", "days"), s);
   } else if (d >= 2 * kDay) {
     std::snprintf(buf, sizeof buf, "%llu days %s", u(d / kDay), s);
   } else if (d >= 25 * kHour) {
@@ -375,13 +359,11 @@ std::string FormatRelative(Instant t, Instant now) {
   } else if (d >= 6 * kHour) {
     std::snprintf(buf, sizeof buf, "%lluh %s", u(d / kHour), s);
   } else if (d >= kHour) {
-    std::snprintf(buf, sizeof buf, "%lluh %llumin %s", u(d / kHour),
-                  u((d % kHour) / kMin), s);
+    std::snprintf(buf, sizeof buf, "%lluh %llumin %s", u(d / kHour), u((d % kHour) / kMin), s);
   } else if (d >= 5 * kMin) {
     std::snprintf(buf, sizeof buf, "%llumin %s", u(d / kMin), s);
   } else if (d >= kMin) {
-    std::snprintf(buf, sizeof buf, "%llumin %llus %s", u(d / kMin),
-                  u((d % kMin) / kSec), s);
+    std::snprintf(buf, sizeof buf, "%llumin %llus %s", u(d / kMin), u((d % kMin) / kSec), s);
   } else if (d >= kSec) {
     std::snprintf(buf, sizeof buf, "%llus %s", u(d / kSec), s);
   } else if (d >= 1000) {
@@ -397,9 +379,8 @@ std::string FormatRelative(Instant t, Instant now) {
 std::string FormatRfc3339(Instant t) {
   WallFields w = UtcWall(Seconds(t));
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
-                static_cast<long long>(w.year), w.month, w.day, w.hour,
-                w.minute, w.second);
+  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(w.year),
+                w.month, w.day, w.hour, w.minute, w.second);
   return buf;
 }
 

@@ -25,9 +25,9 @@ namespace surety {
 
 struct TimestampContext {
   Instant now;
-  const Zone* local = nullptr;      // REQUIRES: non-null
-  ZoneDb* zones = nullptr;          // REQUIRES: non-null
-  MktimeState* mktime = nullptr;    // REQUIRES: non-null; updated as glibc's
+  const Zone* local = nullptr;    // REQUIRES: non-null
+  ZoneDb* zones = nullptr;        // REQUIRES: non-null
+  MktimeState* mktime = nullptr;  // REQUIRES: non-null; updated as glibc's
 };
 
 Result<Instant> ParseTimestamp(std::string_view text, const TimestampContext& ctx);

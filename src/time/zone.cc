@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <climits>
-
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -35,8 +34,7 @@ int64_t DaysToYear(int64_t year) {
 
 // Seconds-as-UTC of (year, yday, hour, min, sec): the quantity glibc's
 // mktime calls ydhms_diff against the epoch.
-int64_t YdhmsSeconds(int64_t year, int64_t yday, int64_t hour, int64_t min,
-                     int64_t sec) {
+int64_t YdhmsSeconds(int64_t year, int64_t yday, int64_t hour, int64_t min, int64_t sec) {
   return ((DaysToYear(year) + yday) * 24 + hour) * 3600 + min * 60 + sec;
 }
 
@@ -95,8 +93,7 @@ void FillFromLocalSeconds(int64_t local_seconds, WallFields& w) {
 
 }  // namespace
 
-int64_t CivilSecondsAsUtc(int64_t year, int month, int day, int hour,
-                          int minute, int second) {
+int64_t CivilSecondsAsUtc(int64_t year, int month, int day, int hour, int minute, int second) {
   int64_t mon = month - 1;
   int64_t y = year + FloorDiv(mon, 12);
   int64_t m = mon - FloorDiv(mon, 12) * 12;
@@ -114,8 +111,7 @@ WallFields UtcWall(int64_t unix_seconds) {
 }
 
 int64_t Timegm(WallFields& tm) {
-  int64_t t = CivilSecondsAsUtc(tm.year, tm.month, tm.day, tm.hour, tm.minute,
-                                tm.second);
+  int64_t t = CivilSecondsAsUtc(tm.year, tm.month, tm.day, tm.hour, tm.minute, tm.second);
   tm = UtcWall(t);
   return t;
 }
@@ -142,8 +138,7 @@ Result<std::shared_ptr<const Zone>> Zone::Load(const std::string& name) {
   std::shared_ptr<Zone> z(new Zone());
   z->name_ = name;
   if (!cctz::load_time_zone(name, &z->tz_)) {
-    return Status::Error(StatusCode::kNotFound,
-                         "unknown time zone '" + name + "'");
+    return Status::Error(StatusCode::kNotFound, "unknown time zone '" + name + "'");
   }
   z->Analyze();
   return std::shared_ptr<const Zone>(std::move(z));
@@ -154,8 +149,7 @@ Result<std::shared_ptr<const Zone>> Zone::Load(const std::string& name) {
 // tzname[0]/[1] and the offsets that decide `daylight`.
 void Zone::Analyze() {
   using Sec = std::chrono::seconds;
-  auto far = cctz::convert(cctz::civil_second(2400, 1, 1, 0, 0, 0),
-                           cctz::utc_time_zone());
+  auto far = cctz::convert(cctz::civil_second(2400, 1, 1, 0, 0, 0), cctz::utc_time_zone());
   bool have_std = false, have_dst = false;
   int64_t std_off = 0, dst_off = 0;
   cctz::time_zone::civil_transition trans;
@@ -201,8 +195,7 @@ void Zone::Analyze() {
 void Zone::BuildPeriods() {
   auto to_unix = [](auto tp) {
     return static_cast<int64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch())
-            .count());
+        std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch()).count());
   };
   const auto utc = cctz::utc_time_zone();
   auto begin = cctz::convert(cctz::civil_second(1900, 1, 1, 0, 0, 0), utc);
@@ -230,8 +223,7 @@ WallFields Zone::ToWall(int64_t unix_seconds) const {
 Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
   auto to_unix = [](auto tp) {
     return static_cast<int64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch())
-            .count());
+        std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch()).count());
   };
   if (fixed_) {
     int64_t t = (cs - cctz::civil_second(1970, 1, 1, 0, 0, 0)) - fixed_offset_;
@@ -253,11 +245,9 @@ Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
 // tests/mktime_oracle_test.cc.
 Zone::Offset Zone::OffsetAt(int64_t unix_seconds) const {
   if (fixed_) return {fixed_offset_, false, fixed_abbr_.c_str()};
-  if (!periods_.empty() && unix_seconds >= periods_.front().start &&
-      unix_seconds < periods_end_) {
-    auto it = std::upper_bound(
-        periods_.begin(), periods_.end(), unix_seconds,
-        [](int64_t t, const Period& p) { return t < p.start; });
+  if (!periods_.empty() && unix_seconds >= periods_.front().start && unix_seconds < periods_end_) {
+    auto it = std::upper_bound(periods_.begin(), periods_.end(), unix_seconds,
+                               [](int64_t t, const Period& p) { return t < p.start; });
     const Period& p = *(it - 1);
     return {p.offset, p.isdst, p.abbr};
   }
@@ -297,9 +287,7 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
   int64_t sec = sec_requested < 0 ? 0 : (sec_requested > 59 ? 59 : sec_requested);
   const int isdst = tm.isdst;
   const int64_t requested = YdhmsSeconds(year, yday, hour, min, sec);
-  auto isdst_differ = [](int a, int b) {
-    return (!a != !b) && a >= 0 && b >= 0;
-  };
+  auto isdst_differ = [](int a, int b) { return (!a != !b) && a >= 0 && b >= 0; };
 
   const int64_t t0 = requested + state.offset;
   int64_t t = t0, t1 = t0, t2 = t0;
@@ -310,8 +298,7 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     cur = OffsetAt(t);
     int64_t dt = requested - (t + cur.offset);
     if (dt == 0) break;
-    if (t == t1 && t != t2 &&
-        (isdst < 0 ? cur.isdst : (isdst != 0) != cur.isdst)) {
+    if (t == t1 && t != t2 && (isdst < 0 ? cur.isdst : (isdst != 0) != cur.isdst)) {
       found = true;
       break;
     }
@@ -369,9 +356,8 @@ bool ZoneDb::IsValidName(std::string_view name) const {
   if (name.front() == '/') return false;
   char prev = 0;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '+' ||
-              c == '/';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '+' || c == '/';
     if (!ok) return false;
     if (c == '/' && prev == '/') return false;
     prev = c;
@@ -400,8 +386,7 @@ Result<std::shared_ptr<const Zone>> ZoneDb::Get(const std::string& name) {
   return *z;
 }
 
-std::shared_ptr<const Zone> ZoneDb::LocalFromTz(
-    const std::optional<std::string>& tz) {
+std::shared_ptr<const Zone> ZoneDb::LocalFromTz(const std::optional<std::string>& tz) {
   if (!tz) {
     auto z = Get("localtime");
     return z.ok() ? *z : Zone::Utc();

@@ -131,8 +131,7 @@ int64_t Timegm(WallFields& tm);
 
 // Seconds of the civil fields read as UTC (what mktime's arithmetic uses),
 // normalizing out-of-range fields. `second` is taken as is.
-int64_t CivilSecondsAsUtc(int64_t year, int month, int day, int hour,
-                          int minute, int second);
+int64_t CivilSecondsAsUtc(int64_t year, int month, int day, int hour, int minute, int second);
 
 // A cache of loaded zones by name, with systemd's rules for what counts as a
 // valid zone name (ASCII letters, digits, "-_+/", no leading or doubled

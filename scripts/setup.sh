@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything surety needs to build, test, benchmark and fuzz on
+# Debian 12, from Debian's own packages. Idempotent: packages already present
+# are not reinstalled, and the package lists are refreshed only when
+# something is missing. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libcctz-dev tzdata                 # time zones (cctz over the system tz database)
+  libcli11-dev                       # command line
+  nlohmann-json3-dev libfmt-dev      # JSON output, formatting
+  libtomlplusplus-dev                # the job file
+  libsqlite3-dev                     # run history
+  libcurl4-openssl-dev               # webhook alerts
+  libsystemd-dev                     # sd_notify, journal
+  libgtest-dev libgmock-dev libbenchmark-dev   # tests and benchmarks
+  clang clang-format clang-tidy libclang-rt-14-dev   # lint and libFuzzer
+  hyperfine                          # whole-process benchmarks
+  systemd                            # systemd-analyze: the oracle for the time engine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

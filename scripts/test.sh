@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly what CI runs: install dependencies, build with
+# warnings as errors, check formatting and lint, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+bash scripts/build.sh -DSURETY_WERROR=ON
+bash scripts/lint.sh
+(cd build && ctest --output-on-failure -j"$(nproc)" --timeout 300)
