@@ -13,8 +13,8 @@ say "$S timespan '1h30m' '2 weeks' 100ms"
 $S timespan '1h30m' '2 weeks' 100ms
 say "$S calendar --iterations=3 'Mon..Fri *-*-* 02:30'   # nightly backup on weekdays"
 $S calendar --iterations=3 'Mon..Fri *-*-* 02:30'
-say "$S calendar --iterations=3 'Sat *-*~07..01 03:00'   # last Saturday of the month"
-$S calendar --iterations=3 'Sat *-*~07..01 03:00'
+say "$S calendar --iterations=3 'Sat *-*~01..07 03:00'   # last Saturday of the month"
+$S calendar --iterations=3 'Sat *-*~01..07 03:00'
 say "TZ=America/New_York $S calendar --base-time='2025-03-08 12:00' --iterations=3 '*-*-* 02:30'"
 echo "# 02:30 does not exist on the spring-forward day: systemd skips that day, so does surety"
 TZ=America/New_York $S calendar --base-time='2025-03-08 12:00' --iterations=3 '*-*-* 02:30'

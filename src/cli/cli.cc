@@ -5,6 +5,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "cli/job_commands.h"
 #include "cli/time_commands.h"
 
 namespace surety {
@@ -39,7 +40,7 @@ Examples:
   surety calendar daily
   surety calendar --iterations=5 'Mon..Fri *-*-* 02:30'
   surety calendar --base-time='2025-03-30 01:30:00' '*-*-* 02:30 Europe/Berlin'
-  TZ=America/New_York surety calendar 'Sat *-*~07..01 03:00'
+  TZ=America/New_York surety calendar 'Sat *-*~01..07 03:00'
 
 Exit status: 0 when every spec is valid, 1 otherwise (the other specs are
 still shown), 2 for usage errors.)";
@@ -59,11 +60,45 @@ Examples:
 
 Exit status: 0 when all spans parse, 1 at the first one that does not.)";
 
-struct Subcommand {
-  const char* name;
-  const char* summary;
-  std::function<CLI::App*(CLI::App&, std::function<int()>*)> setup;
-};
+constexpr const char* kValidateHelp = R"(
+Loads the job file (and every --config file and include) and checks all of
+it: unknown keys (with the key you probably meant), types, time spans,
+calendar specs (with the parser's reason), alert names, exit-status classes
+that overlap, secrets in world-readable files. Every problem is reported as
+FILE:LINE:COLUMN: what is wrong and what would be right.
+
+Examples:
+  surety validate
+  surety validate --config /etc/surety/surety.toml --config ./override.toml
+  surety validate --json
+
+Exit status: 0 valid, 2 on any error.)";
+
+constexpr const char* kRunHelp = R"(
+Runs one job now through the hardened runner, exactly as a scheduled run:
+record the run → preflight (re-checked until preflight.wait) → lock (overlap
+skip/wait) → run with the timeout (which stops the whole process tree) →
+classify the exit (success / warning / already done / failed) → retry →
+verify the artifact → record the result → alert on failure.
+
+The job's output is passed through; structured logs go to stderr.
+
+Examples:
+  surety run db
+  surety run db --trigger=schedule --log-format=json
+
+Exit status: 0 success, warning or already done; 75 skipped (already
+running); 1 failed; 3 preflight failed; 4 verification failed; 5 timeout;
+6 interrupted; 2 usage or configuration error.)";
+
+constexpr const char* kHistoryHelp = R"(
+Shows the recorded runs of a job, newest first. Runs whose runner died
+(kill -9, power loss) are shown as interrupted, never as running forever.
+
+Examples:
+  surety history db
+  surety history db --limit 100
+  surety history db --json | jq '.[0].result')";
 
 }  // namespace
 
@@ -77,11 +112,81 @@ int RunCli(const std::vector<std::string>& args, Services& sv) {
 
   std::function<int()> action;
 
+  GlobalOptions global;
+  app.add_option("--config", global.configs,
+                 "Job file to read (repeatable: later files override earlier ones key by "
+                 "key). Default: $SURETY_CONFIG, /etc/surety/surety.toml as root, else "
+                 "~/.config/surety/surety.toml");
+  app.add_option("--log-format", global.log_format, "Structured log format on stderr")
+      ->check(CLI::IsMember({"logfmt", "json"}));
+  app.fallthrough();
+
+  ValidateOptions val;
+  auto* v = app.add_subcommand("validate", "Check the job file and report every problem");
+  v->footer(kValidateHelp);
+  v->add_flag("--json", val.json, "Print the diagnostics as JSON");
+  v->callback([&] { action = [&] { return RunValidate(global, val, sv); }; });
+
+  RunOptions run;
+  auto* r = app.add_subcommand("run", "Run a job now through the hardened runner");
+  r->footer(kRunHelp);
+  r->add_option("JOB", run.job, "The job's name ([jobs.NAME])")->required();
+  r->add_option("--trigger", run.trigger, "Why it runs: manual, schedule, catchup or boot")
+      ->check(CLI::IsMember({"manual", "schedule", "catchup", "boot"}));
+  r->callback([&] { action = [&] { return RunRun(global, run, sv); }; });
+
+  DaemonCliOptions dmn;
+  auto* dm = app.add_subcommand("daemon", "Run the embedded scheduler in the foreground");
+  dm->footer(R"(
+Schedules every job of the job file with systemd's timer semantics
+(schedule/OnCalendar=, persistent catch-up, randomized_delay,
+fixed_random_delay, accuracy, on_boot, on_startup, interval) and starts each
+due run as 'surety run JOB --trigger=...', so scheduled runs get every
+guarantee of the runner. For containers (works as PID 1) and hosts without
+systemd; logs go to stderr.
+
+Signals: SIGHUP reloads the job file (a bad file is reported and the running
+set is kept); SIGTERM/SIGINT stop scheduling, give running jobs
+--shutdown-grace to finish, then stop them, and exit 0.
+
+Examples:
+  surety daemon --config /etc/surety/surety.toml
+  surety daemon --config examples/demo.toml --log-format=json)");
+  dm->add_option("--shutdown-grace", dmn.shutdown_grace,
+                 "How long running jobs get to finish on SIGTERM (default 10s)");
+  dm->callback([&] { action = [&] { return RunDaemonCommand(global, dmn, sv); }; });
+
+  NextOptions nxt;
+  auto* nx = app.add_subcommand("next", "Show when jobs run next (random delays included)");
+  nx->footer(R"(
+Shows each job's next start as the daemon computes it: calendar schedule,
+persistent catch-up, interval, boot delays, and the fixed per-machine delay
+of fixed_random_delay (a plain randomized_delay is drawn anew each time and
+shown as a range). With a running daemon, its armed time is shown too.
+
+Examples:
+  surety next
+  surety next db --count 5
+  surety next --json)");
+  nx->add_option("JOB", nxt.jobs, "Jobs to show (default: all)");
+  nx->add_option("--count", nxt.count, "How many future starts (default 1)")
+      ->check(CLI::Range(1, 10000));
+  nx->add_flag("--json", nxt.json, "Print JSON for scripts");
+  nx->callback([&] { action = [&] { return RunNext(global, nxt, sv); }; });
+
+  HistoryOptions hist;
+  auto* h = app.add_subcommand("history", "Show a job's recorded runs, newest first");
+  h->footer(kHistoryHelp);
+  h->add_option("JOB", hist.job, "The job's name")->required();
+  h->add_option("--limit", hist.limit, "How many runs (default 20)")->check(CLI::Range(1, 1000000));
+  h->add_flag("--json", hist.json, "Print run records as a JSON array");
+  h->callback([&] { action = [&] { return RunHistory(global, hist, sv); }; });
+
   CalendarOptions cal;
   auto* c = app.add_subcommand("calendar", "Normalize calendar specs and show their next elapses");
   c->footer(kCalendarHelp);
   c->add_option("--iterations", cal.iterations, "Show this many next elapses (default 1)")
-      ->check(CLI::Range(1u, 1000000u));
+      ->check(CLI::Range(0u, 1000000u));
   c->add_option("--base-time", cal.base_time,
                 "Compute from this instant instead of now: "
                 "'2025-03-30 01:30:00', '... UTC', '... Europe/Berlin', "

@@ -18,11 +18,25 @@
 
 namespace surety {
 
+class FileSystem;
+class CommandRunner;
+class Locker;
+class Connector;
+class HttpPoster;
+
+// The OS as the commands see it. The time commands need only the first four;
+// the job commands need the rest (main() builds the real ones; tests may
+// leave them null when a command does not use them).
 struct Services {
   const Clock& clock;
   const Env& env;
   std::ostream& out;
   std::ostream& err;
+  FileSystem* fs = nullptr;
+  CommandRunner* commands = nullptr;
+  Locker* locker = nullptr;
+  Connector* net = nullptr;
+  HttpPoster* http = nullptr;
 };
 
 // Runs `surety ARGS...` (args excludes the program name).

@@ -1,20 +1,38 @@
 // surety's entry point: builds the real OS services once and hands them to
-// the command table. Nothing else in the program touches the environment or
-// the clock directly.
+// the command table. Nothing else in the program reaches the environment,
+// the clock, the file system or child processes except through these.
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "alert/alert.h"
 #include "cli/cli.h"
 #include "os/clock.h"
 #include "os/env.h"
+#include "os/file_system.h"
+#include "os/lock.h"
+#include "os/net.h"
+#include "os/process.h"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // Signals are read through a signalfd by the runner; block them before
+  // anything else so a SIGTERM during start-up is not lost.
+  if (!args.empty() && args[0] == "run") {
+    if (auto s = surety::PrepareProcessForRunning(); !s.ok())
+      std::cerr << "surety: " << s.message() << '\n';
+  }
   surety::RealClock clock;
   surety::ProcessEnv env;
-  surety::Services services{clock, env, std::cout, std::cerr};
-  std::vector<std::string> args(argv + 1, argv + argc);
+  surety::RealFileSystem fs;
+  surety::RealCommandRunner commands(clock);
+  surety::RealLocker locker;
+  surety::RealConnector net;
+  std::unique_ptr<surety::HttpPoster> http = surety::MakeCurlPoster();
+  surety::Services services{clock, env, std::cout, std::cerr, &fs, &commands, &locker, &net,
+                            http.get()};
   int rc = surety::RunCli(args, services);
   std::cout.flush();
   return rc;

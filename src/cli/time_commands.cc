@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
+#include <vector>
 
 #include "base/strings.h"
 #include "time/calendar_spec.h"
@@ -25,6 +26,28 @@ void InitTimeEnv(TimeEnv& te, const Env& env) {
   te.parse_ctx.tzname[0] = te.local->tzname(0);
   te.parse_ctx.tzname[1] = te.local->tzname(1);
   te.parse_ctx.zones = &te.zones;
+}
+
+// systemd 252 prints these lines through its table formatter: trailing
+// blanks are dropped and further lines are indented under the first.
+std::string Cell(const std::string& label, const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (true) {
+    size_t nl = text.find('\n', start);
+    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    lines.push_back(line);
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  while (lines.size() > 1 && lines.back().empty()) lines.pop_back();
+  std::string out = label;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0) out += "\n" + std::string(label.size(), ' ');
+    out += lines[i];
+  }
+  return out + "\n";
 }
 
 std::string Detail(const Status& s) {
@@ -70,7 +93,8 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
                 "--base-time='tomorrow'\n";
       return 2;
     }
-    base = *parsed;
+    // systemd reads an infinite base as "no base": compute from now.
+    if (*parsed != Instant::max()) base = *parsed;
   }
   const bool show_utc = !te.local->IsUtcLike();
   CalendarEvalContext ec{te.local.get(), &te.zones, &te.mktime};
@@ -96,7 +120,7 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
     // Like systemd 252 (which fills a table and prints it at the end), a spec
     // whose computation fails prints nothing on stdout.
     std::ostringstream block;
-    if (normalized != text) block << "  Original form: " << text << '\n';
+    if (normalized != text) block << Cell("  Original form: ", text);
     block << "Normalized form: " << normalized << '\n';
     bool failed = false;
     Instant n = base;
@@ -153,7 +177,7 @@ int RunTimespan(const TimespanOptions& opt, Services& sv) {
       json.push_back({{"span", text}, {"usec", span->usec}, {"human", FormatTimespan(*span)}});
       continue;
     }
-    sv.out << "Original: " << text << '\n';
+    sv.out << Cell("Original: ", text);
     sv.out << "      " << mu << "s: " << span->usec << '\n';
     sv.out << "   Human: " << FormatTimespan(*span) << '\n';
     if (i + 1 < opt.spans.size()) sv.out << '\n';

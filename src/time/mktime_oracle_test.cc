@@ -102,8 +102,8 @@ INSTANTIATE_TEST_SUITE_P(Zones, MktimeOracle,
                                          "Europe/Dublin", "Africa/Casablanca", "America/Sao_Paulo",
                                          "Africa/Cairo", "Pacific/Apia", "America/St_Johns",
                                          "Europe/London", "Asia/Tehran", "Australia/Sydney", "UTC"),
-                         [](const testing::TestParamInfo<const char*>& info) {
-                           std::string n = info.param;
+                         [](const testing::TestParamInfo<const char*>& param) {
+                           std::string n = param.param;
                            for (char& c : n)
                              if (c == '/') c = '_';
                            return n;

@@ -146,10 +146,11 @@ std::string FormatTimespan(Timespan span, uint64_t accuracy) {
         --j;
       }
       if (j > 0) {
-        std::snprintf(buf, sizeof buf, "%s%llu.%0*llu%s", out.empty() ? "" : " ",
-                      static_cast<unsigned long long>(a), j, static_cast<unsigned long long>(b),
-                      std::string(u.suffix).c_str());
-        out += buf;
+        std::string frac = std::to_string(b);
+        if (frac.size() < static_cast<size_t>(j))
+          frac.insert(0, static_cast<size_t>(j) - frac.size(), '0');
+        out += (out.empty() ? "" : " ") + std::to_string(a) + "." + frac +
+               std::string(u.suffix);
         t = 0;
         done = true;
       }

@@ -129,9 +129,12 @@ Result<uint64_t> Span(std::string_view s) {
 Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) {
   if (t.find('\0') != std::string_view::npos) return Status(Inval("contains a NUL byte"));
   if (!t.empty() && t[0] == '@') {
+    // As in systemd, "@SPAN" is just a time span: no 9999-12-30 limit (a
+    // calendar search from such a base fails later). Spans an Instant cannot
+    // hold, "@infinity" included, saturate.
     auto span = Span(t.substr(1));
     if (!span.ok()) return span.status();
-    if (*span > static_cast<uint64_t>(kMaxUsec)) return Status(Inval("timestamp too large"));
+    if (*span > static_cast<uint64_t>(INT64_MAX)) return Instant::max();
     return Instant{Micros{static_cast<int64_t>(*span)}};
   }
   int64_t ret = ctx.now.time_since_epoch().count();

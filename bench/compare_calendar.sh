@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Whole-process comparison of `systemd-analyze calendar` (systemd 252) and
+# `surety calendar`, side by side in one run.
+#
+# For each spec class both programs run with identical arguments and TZ.
+# First their outputs must be IDENTICAL once the "From now:" lines (which
+# depend on the wall clock) are dropped; any difference fails the script.
+# Then each is timed with hyperfine (`hyperfine -N --runs R --export-json`)
+# or, without hyperfine, a bash loop over `date +%s%N`, and a markdown table
+# of medians is printed: class | N | systemd-analyze | surety | ratio.
+#
+# Usage: bench/compare_calendar.sh [SURETY_BINARY]   (default build/surety)
+# Environment knobs (defaults in brackets):
+#   N_PLAIN [20000]  iterations for the in-process classes
+#   N_ZONED [20000]  iterations for specs with an IANA zone; systemd forks once
+#                    per iteration (~1 ms each), so one run takes ~20 s; use
+#                    5000 if the whole script must stay well under 3 minutes
+#   RUNS [5]         timed runs per command, plain classes
+#   ZONED_RUNS [2]   timed runs per command, zoned classes
+# Exit status: 0 when every output matched, 1 on a mismatch, 2 on bad setup.
+set -euo pipefail
+
+surety=${1:-build/surety}
+n_plain=${N_PLAIN:-20000}
+n_zoned=${N_ZONED:-20000}
+runs=${RUNS:-5}
+zoned_runs=${ZONED_RUNS:-2}
+base='@1763769600'  # 2025-11-22 00:00:00 UTC: fixed, so outputs are repeatable
+
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+  echo "error: systemd-analyze not installed; nothing to compare against" >&2
+  exit 2
+fi
+if [[ ! -x $surety ]]; then
+  echo "error: surety binary '$surety' not found (build it first)" >&2
+  exit 2
+fi
+
+# class | TZ | spec | kind (plain: evaluated in-process by both; zoned: the
+# spec names an IANA zone, which systemd 252 evaluates in a forked child).
+classes=(
+  "repetitions|UTC|*:0/5|plain"
+  "weekday ranges|UTC|Mon..Fri 02:30|plain"
+  "~ last days|UTC|*-*~03 *:0/30|plain"
+  "plain daily|UTC|*-*-* 02:30|plain"
+  "plain daily, TZ=Europe/Berlin|Europe/Berlin|*-*-* 02:30|plain"
+  "zoned spec|UTC|*-*-* 02:30 Europe/Berlin|zoned"
+  "zoned spec, TZ=America/New_York|America/New_York|*-*-* 02:30 Europe/Berlin|zoned"
+)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run TZ N SPEC PROGRAM...: one `calendar` run, "From now:" lines dropped.
+run() {
+  local tz=$1 n=$2 spec=$3
+  shift 3
+  LC_ALL=C TZ=$tz "$@" calendar --base-time="$base" --iterations="$n" -- "$spec" \
+    | grep -v 'From now:' || true
+}
+
+# median_ms FILE: the median of the nanosecond values in FILE, in ms.
+median_ms() {
+  sort -n "$1" | awk '{v[NR] = $1} END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%.1f", m / 1e6 }'
+}
+
+# time_ms TZ N SPEC RUNS PROGRAM...: median wall time of RUNS runs, in ms.
+time_ms() {
+  local tz=$1 n=$2 spec=$3 r=$4
+  shift 4
+  local samples=$tmp/samples
+  : >"$samples"
+  for ((i = 0; i < r; ++i)); do
+    local t0 t1
+    t0=$(date +%s%N)
+    LC_ALL=C TZ=$tz "$@" calendar --base-time="$base" --iterations="$n" -- "$spec" \
+      >/dev/null 2>&1 || true
+    t1=$(date +%s%N)
+    echo $((t1 - t0)) >>"$samples"
+  done
+  median_ms "$samples"
+}
+
+# Quotes one word for hyperfine's shell-words splitting.
+q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+echo "# surety calendar vs systemd-analyze calendar"
+echo
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(systemd-analyze --version | head -1)"
+echo "surety: $surety; base time $base; N_PLAIN=$n_plain N_ZONED=$n_zoned;" \
+  "runs: $runs plain, $zoned_runs zoned"
+if command -v hyperfine >/dev/null 2>&1; then
+  echo "timer: $(hyperfine --version) (-N, median of the runs)"
+else
+  echo "timer: bash loop over date +%s%N (median of the runs; hyperfine not installed)"
+fi
+echo
+
+# 1. Identical outputs, or nothing is worth timing.
+status=0
+for entry in "${classes[@]}"; do
+  IFS='|' read -r name tz spec kind <<<"$entry"
+  n=$n_plain
+  [[ $kind == zoned ]] && n=$n_zoned
+  want=$tmp/want
+  got=$tmp/got
+  run "$tz" "$n" "$spec" systemd-analyze >"$want"
+  run "$tz" "$n" "$spec" "$surety" >"$got"
+  lines=$(wc -l <"$want")
+  if cmp -s "$want" "$got"; then
+    echo "identical: $name (TZ=$tz N=$n '$spec', $lines lines)"
+  else
+    status=1
+    echo "MISMATCH: $name" >&2
+    echo "  reproduce: LC_ALL=C TZ=$tz systemd-analyze calendar --base-time=$base" \
+      "--iterations=$n -- '$spec'   (and the same with $surety)" >&2
+    diff "$want" "$got" | head -20 >&2 || true
+  fi
+done
+if ((status != 0)); then
+  echo "FAILED: outputs differ; not timing" >&2
+  exit 1
+fi
+echo
+
+# 2. Timing, one class after the other, both programs back to back.
+echo "| class | N | systemd-analyze | surety | ratio |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+verdicts=()
+for entry in "${classes[@]}"; do
+  IFS='|' read -r name tz spec kind <<<"$entry"
+  n=$n_plain
+  r=$runs
+  if [[ $kind == zoned ]]; then
+    n=$n_zoned
+    r=$zoned_runs
+  fi
+  if command -v hyperfine >/dev/null 2>&1; then
+    args="calendar --base-time=$base --iterations=$n -- $(q "$spec")"
+    LC_ALL=C TZ=$tz hyperfine -N --runs "$r" --style none \
+      --export-json "$tmp/h.json" \
+      "systemd-analyze $args" "$surety $args" >/dev/null 2>&1
+    read -r sd su < <(jq -r '[.results[].median * 1000 | . * 10 | round / 10]
+                             | map(tostring) | join(" ")' "$tmp/h.json")
+  else
+    sd=$(time_ms "$tz" "$n" "$spec" "$r" systemd-analyze)
+    su=$(time_ms "$tz" "$n" "$spec" "$r" "$surety")
+  fi
+  ratio=$(awk -v a="$sd" -v b="$su" 'BEGIN { printf "%.0f", (b > 0 ? a / b : 0) }')
+  echo "| $name | $n | $sd ms | $su ms | ${ratio}x |"
+  target=10
+  [[ $kind == zoned ]] && target=100
+  if ((ratio >= target)); then
+    verdicts+=("met: $name ${ratio}x >= ${target}x")
+  else
+    verdicts+=("NOT met: $name ${ratio}x < ${target}x")
+  fi
+done
+echo
+echo "Targets: >= 10x on every class, >= 100x on zoned specs."
+printf '%s\n' "${verdicts[@]}"

@@ -1,0 +1,363 @@
+#include "alert/alert.h"
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <utility>
+
+#include "base/strings.h"
+#include "time/timestamp.h"
+#include "time/zone.h"
+
+namespace surety {
+
+namespace {
+
+constexpr int kAttempts = 3;
+constexpr Micros kFirstRetryDelay = std::chrono::seconds(1);
+constexpr Micros kHttpTimeout = std::chrono::seconds(10);
+constexpr Micros kCommandTimeout = std::chrono::minutes(1);
+constexpr size_t kNtfyTailBytes = 1500;  // ntfy keeps messages under 4 KB
+
+using Json = nlohmann::ordered_json;
+
+std::string Dump(const Json& j) {
+  // Output tails are arbitrary bytes: invalid UTF-8 becomes U+FFFD instead of
+  // an exception.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+bool IsFailureResult(RunResult r) {
+  switch (r) {
+    case RunResult::kFailed:
+    case RunResult::kPreflightFailed:
+    case RunResult::kVerifyFailed:
+    case RunResult::kTimeout:
+    case RunResult::kInterrupted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What happened, as a verb phrase after "job db …".
+std::string Verb(const RunRecord& record, const std::string& event) {
+  if (event == "failure") {
+    switch (record.result) {
+      case RunResult::kPreflightFailed:
+        return "failed preflight";
+      case RunResult::kVerifyFailed:
+        return "failed verification";
+      case RunResult::kTimeout:
+        return "timed out";
+      case RunResult::kInterrupted:
+        return "was interrupted";
+      default:
+        return "failed";
+    }
+  }
+  if (event == "recovery") return "recovered";
+  if (event == "overdue") return "is overdue";
+  return "reported " + event;
+}
+
+// Header values and one-line texts must not carry line breaks.
+std::string OneLine(std::string_view s) {
+  std::string out;
+  for (char c : s) out += (c == '\r' || c == '\n') ? ' ' : c;
+  return out;
+}
+
+// "job db failed on host".
+std::string Headline(const RunRecord& record, const std::string& event) {
+  return OneLine("job " + record.job + " " + Verb(record, event) + " on " + record.host);
+}
+
+// "surety: job db failed on host: message".
+std::string Summary(const RunRecord& record, const std::string& event) {
+  std::string s = "surety: " + Headline(record, event);
+  if (!record.message.empty()) s += ": " + OneLine(record.message);
+  return s;
+}
+
+// The last `max_bytes` of `s`, starting at a line boundary when cut.
+std::string Tail(const std::string& s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::string t = s.substr(s.size() - max_bytes);
+  size_t nl = t.find('\n');
+  if (nl != std::string::npos && nl + 1 < t.size()) t.erase(0, nl + 1);
+  return t;
+}
+
+// Removes every trace of `url` from a message: the URL itself, and its
+// user info and path (where tokens live) on their own.
+std::string Redact(std::string message, const std::string& url) {
+  auto replace_all = [&message](const std::string& secret) {
+    if (secret.size() < 2) return;
+    for (size_t pos = 0; (pos = message.find(secret, pos)) != std::string::npos;) {
+      message.replace(pos, secret.size(), "<redacted>");
+      pos += 10;
+    }
+  };
+  replace_all(url);
+  size_t scheme = url.find("://");
+  size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t path = url.find_first_of("/?#", authority);
+  if (path != std::string::npos) replace_all(url.substr(path));
+  size_t at = url.find('@', authority);
+  if (at != std::string::npos && (path == std::string::npos || at < path)) {
+    replace_all(url.substr(authority, at - authority));
+  }
+  return message;
+}
+
+std::string LastLine(std::string_view output) {
+  while (!output.empty() &&
+         (output.back() == '\n' || output.back() == '\r' || output.back() == ' ')) {
+    output.remove_suffix(1);
+  }
+  size_t nl = output.rfind('\n');
+  if (nl != std::string_view::npos) output.remove_prefix(nl + 1);
+  return QuoteForMessage(output, 200);
+}
+
+// Empty when the command succeeded, else what went wrong.
+std::string CommandFailure(const CommandOutcome& o) {
+  std::string what;
+  switch (o.kind) {
+    case CommandOutcome::Kind::kExited:
+      if (o.exit_code == 0) return "";
+      what = "exited with status " + std::to_string(o.exit_code);
+      break;
+    case CommandOutcome::Kind::kSignaled:
+      what = "was killed by signal " + SignalName(o.signal);
+      break;
+    case CommandOutcome::Kind::kTimedOut:
+      what = "timed out";
+      break;
+    case CommandOutcome::Kind::kInterrupted:
+      what = "was interrupted";
+      break;
+    case CommandOutcome::Kind::kSpawnFailed:
+      return o.error.empty() ? "could not be started" : "could not be started: " + o.error;
+  }
+  std::string line = LastLine(o.output_tail);
+  if (!line.empty()) what += ": " + line;
+  return what;
+}
+
+std::string Rfc5322Date(Instant t) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  WallFields w = UtcWall(std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count());
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d +0000", kDays[w.weekday % 7],
+                w.day, kMonths[(w.month + 11) % 12], static_cast<long long>(w.year), w.hour,
+                w.minute, w.second);
+  return buf;
+}
+
+// sendmail -t reads the message up to a line holding a single dot.
+std::string DotSafe(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    std::string_view line(text.data() + start,
+                          (end == std::string::npos ? text.size() : end) - start);
+    if (line == "." || line == ".\r") out += '.';
+    out += line;
+    if (end == std::string::npos) break;
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string EmailMessage(const AlertSpec& alert, const RunRecord& record,
+                         const std::string& event) {
+  std::string from = alert.from.empty() ? "surety@" + record.host : alert.from;
+  std::string m;
+  m += "To: " + OneLine(alert.to) + "\n";
+  m += "From: " + OneLine(from) + "\n";
+  m += "Subject: [surety] " + Headline(record, event) + "\n";
+  m += "Date: " + Rfc5322Date(record.finished_at.value_or(record.started_at)) + "\n";
+  m += "MIME-Version: 1.0\n";
+  m += "Content-Type: text/plain; charset=utf-8\n";
+  m += "Content-Transfer-Encoding: 8bit\n";
+  m += "Auto-Submitted: auto-generated\n";
+  m += "\n";
+  std::string body;
+  body += "job:         " + record.job + "\n";
+  body += "event:       " + event + "\n";
+  body += "result:      " + std::string(RunResultName(record.result)) + "\n";
+  body += "message:     " + OneLine(record.message) + "\n";
+  body += "host:        " + record.host + "\n";
+  body += "trigger:     " + record.trigger + "\n";
+  body += "run id:      " + std::to_string(record.id) + "\n";
+  body += "started at:  " + FormatRfc3339(record.started_at) + "\n";
+  if (record.finished_at) body += "finished at: " + FormatRfc3339(*record.finished_at) + "\n";
+  body += "duration:    " + std::to_string(record.duration_ms) + " ms\n";
+  body += "attempts:    " + std::to_string(record.attempts) + "\n";
+  if (record.exit_code) body += "exit code:   " + std::to_string(*record.exit_code) + "\n";
+  if (record.signal) body += "signal:      " + *record.signal + "\n";
+  if (!record.artifact_path.empty()) body += "artifact:    " + record.artifact_path + "\n";
+  if (record.artifact_size) {
+    body += "artifact size: " + std::to_string(*record.artifact_size) + " bytes\n";
+  }
+  if (!record.output_tail.empty()) {
+    body += "\nlast output:\n" + record.output_tail;
+    if (record.output_tail.back() != '\n') body += '\n';
+  }
+  m += DotSafe(body);
+  return m;
+}
+
+// One HTTP delivery attempt.
+Status PostOnce(const AlertSpec& alert, const std::string& url, const std::string& content_type,
+                const std::string& body, AlertEnv& env) {
+  Result<int> code = env.http.Post(url, content_type, body, kHttpTimeout);
+  if (!code.ok()) {
+    return Status::Error(StatusCode::kIoError, alert.Describe() + ": could not connect: " +
+                                                   Redact(code.status().message(), alert.url));
+  }
+  if (*code < 200 || *code >= 300) {
+    return Status::Error(StatusCode::kIoError,
+                         alert.Describe() + ": HTTP " + std::to_string(*code));
+  }
+  return Status::Ok();
+}
+
+Status RunOnce(const AlertSpec& alert, const CommandSpec& spec, AlertEnv& env) {
+  CommandOutcome o = env.commands.Run(spec);
+  std::string failure = CommandFailure(o);
+  if (failure.empty()) return Status::Ok();
+  std::string what = alert.kind == "email" ? "sendmail " : "command ";
+  return Status::Error(StatusCode::kIoError,
+                       alert.Describe() + ": " + what + Redact(failure, alert.url));
+}
+
+}  // namespace
+
+std::string RunRecordJson(const RunRecord& record, const std::string& event) {
+  Json j;
+  j["id"] = record.id;
+  j["job"] = record.job;
+  j["trigger"] = record.trigger;
+  j["host"] = record.host;
+  j["started_at"] = FormatRfc3339(record.started_at);
+  j["finished_at"] = record.finished_at ? Json(FormatRfc3339(*record.finished_at)) : Json();
+  j["duration_ms"] = record.duration_ms;
+  j["attempts"] = record.attempts;
+  j["exit_code"] = record.exit_code ? Json(*record.exit_code) : Json();
+  j["signal"] = record.signal ? Json(*record.signal) : Json();
+  j["result"] = std::string(RunResultName(record.result));
+  j["message"] = record.message;
+  j["output_tail"] = record.output_tail;
+  j["artifact_path"] = record.artifact_path;
+  j["artifact_size"] = record.artifact_size ? Json(*record.artifact_size) : Json();
+  j["event"] = event;
+  return Dump(j);
+}
+
+std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, const std::string& event) {
+  std::map<std::string, std::string> env;
+  env["SURETY_JOB"] = record.job;
+  env["SURETY_RESULT"] = std::string(RunResultName(record.result));
+  env["SURETY_EXIT_CODE"] = record.exit_code ? std::to_string(*record.exit_code) : "";
+  env["SURETY_SIGNAL"] = record.signal.value_or("");
+  env["SURETY_MESSAGE"] = record.message;
+  env["SURETY_RUN_ID"] = std::to_string(record.id);
+  env["SURETY_STARTED_AT"] = FormatRfc3339(record.started_at);
+  env["SURETY_FINISHED_AT"] = record.finished_at ? FormatRfc3339(*record.finished_at) : "";
+  env["SURETY_DURATION_MS"] = std::to_string(record.duration_ms);
+  env["SURETY_ATTEMPTS"] = std::to_string(record.attempts);
+  env["SURETY_HOST"] = record.host;
+  env["SURETY_TRIGGER"] = record.trigger;
+  env["SURETY_EVENT"] = event;
+  return env;
+}
+
+std::string AlertEventFor(RunResult result, std::optional<RunResult> previous) {
+  if (IsFailureResult(result)) return "failure";
+  if (IsGoodResult(result) && previous && IsFailureResult(*previous)) return "recovery";
+  return "";
+}
+
+Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, const std::string& event,
+                    AlertEnv& env) {
+  // Configuration problems fail at once: retrying cannot fix them.
+  std::function<Status()> attempt;
+  const std::string& kind = alert.kind;
+  const bool http =
+      kind == "webhook" || kind == "slack" || kind == "ntfy" || kind == "healthchecks";
+  if (http && alert.url.empty()) {
+    return Status::Invalid(alert.Describe() + ": no url configured");
+  }
+  if (kind == "webhook") {
+    std::string body = RunRecordJson(record, event);
+    attempt = [&, body] { return PostOnce(alert, alert.url, "application/json", body, env); };
+  } else if (kind == "slack") {
+    Json j;
+    j["text"] = Summary(record, event);
+    std::string body = Dump(j);
+    attempt = [&, body] { return PostOnce(alert, alert.url, "application/json", body, env); };
+  } else if (kind == "ntfy") {
+    std::string body = "surety: " + Headline(record, event) + "\n";
+    if (!record.message.empty()) body += record.message + "\n";
+    if (!record.output_tail.empty()) body += "\n" + Tail(record.output_tail, kNtfyTailBytes);
+    attempt = [&, body] {
+      return PostOnce(alert, alert.url, "text/plain; charset=utf-8", body, env);
+    };
+  } else if (kind == "healthchecks") {
+    std::string url = alert.url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (event != "recovery") url += "/fail";
+    attempt = [&, url] {
+      return PostOnce(alert, url, "text/plain; charset=utf-8", record.output_tail, env);
+    };
+  } else if (kind == "email") {
+    if (alert.to.empty()) return Status::Invalid(alert.Describe() + ": no recipients (to)");
+    CommandSpec spec;
+    spec.argv = {alert.sendmail, "-t"};
+    spec.env = env.base_env;
+    spec.stdin_data = EmailMessage(alert, record, event);
+    spec.timeout = kCommandTimeout;
+    spec.stream_output = false;
+    spec.tail_bytes = 4096;
+    attempt = [&, spec] { return RunOnce(alert, spec, env); };
+  } else if (kind == "exec") {
+    if (alert.command.empty()) return Status::Invalid(alert.Describe() + ": no command");
+    CommandSpec spec;
+    spec.argv = alert.command.argv;
+    spec.env = env.base_env;
+    for (auto& [k, v] : RunRecordEnv(record, event)) spec.env[k] = v;
+    spec.stdin_data = RunRecordJson(record, event);
+    spec.timeout = kCommandTimeout;
+    spec.stream_output = false;
+    spec.tail_bytes = 4096;
+    attempt = [&, spec] { return RunOnce(alert, spec, env); };
+  } else if (kind == "journal") {
+    return Status::Error(StatusCode::kInternal,
+                         alert.Describe() + ": journal alerts are not available yet");
+  } else {
+    return Status::Invalid(alert.Describe() + ": unknown alert kind '" + QuoteForMessage(kind) +
+                           "'");
+  }
+
+  Status last;
+  Micros delay = kFirstRetryDelay;
+  for (int i = 1; i <= kAttempts; ++i) {
+    last = attempt();
+    if (last.ok()) return last;
+    if (i < kAttempts) {
+      if (env.sleep) env.sleep(delay);
+      delay *= 2;
+    }
+  }
+  return last;
+}
+
+}  // namespace surety

@@ -1,0 +1,78 @@
+// Alerts: telling people when a run went wrong.
+//
+// For: the runner, after the run record is final. Each AlertSpec becomes a
+// sink; Deliver() sends one event (the run record as JSON plus "event":
+// "failure", "recovery", …). A failed delivery is retried briefly (3
+// attempts, 1 s then 2 s apart, through the injected sleeper) and reported
+// in the returned status (the caller logs it); it never changes the run's
+// result.
+//
+// Thread-safety: one delivery at a time per sink.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "job/job_spec.h"
+#include "os/process.h"
+#include "store/run_record.h"
+
+namespace surety {
+
+// The run record as the JSON object the design specifies (RFC 3339 UTC
+// times), plus "event".
+std::string RunRecordJson(const RunRecord& record, const std::string& event);
+
+// The record as environment variables for exec alerts: SURETY_JOB,
+// SURETY_RESULT, SURETY_EXIT_CODE, SURETY_SIGNAL, SURETY_MESSAGE,
+// SURETY_RUN_ID, SURETY_STARTED_AT, SURETY_FINISHED_AT, SURETY_DURATION_MS,
+// SURETY_ATTEMPTS, SURETY_HOST, SURETY_TRIGGER, SURETY_EVENT.
+std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, const std::string& event);
+
+// Sends one HTTP POST. Injected so tests need no network.
+class HttpPoster {
+ public:
+  virtual ~HttpPoster() = default;
+  // Returns the HTTP status code, or an error status if nothing came back.
+  virtual Result<int> Post(const std::string& url, const std::string& content_type,
+                           const std::string& body, Micros timeout) = 0;
+};
+std::unique_ptr<HttpPoster> MakeCurlPoster();
+
+// Pauses between delivery attempts. Injected so tests do not sleep.
+using Sleeper = std::function<void(Micros)>;
+
+struct AlertEnv {
+  HttpPoster& http;
+  CommandRunner& commands;
+  Sleeper sleep;
+  std::map<std::string, std::string> base_env;  // environment for exec/sendmail
+};
+
+// Delivers `event` for `record` to one destination, retrying briefly.
+// Returns ok, or the last error (which never contains the secret URL):
+// "webhook ops: HTTP 500", "slack ops: could not connect: …".
+//   webhook       POST RunRecordJson (application/json); 2xx is delivered
+//   slack         POST {"text": "surety: job db failed on host: message"}
+//   ntfy          POST plain text: a title line, the message, the output's end
+//   healthchecks  POST the output tail to url/fail (url for "recovery")
+//   email         `sendmail -t` with an RFC 5322 message on stdin
+//   exec          alert.command with base_env + RunRecordEnv, and
+//                 RunRecordJson on stdin
+//   journal       not available yet (an error, not retried)
+// Configuration errors (no url, no recipients, no command, unknown kind) are
+// returned at once, without retrying.
+Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, const std::string& event,
+                    AlertEnv& env);
+
+// Which event, if any, a finished run raises: "failure" for every bad result
+// (failed, preflight_failed, verify_failed, timeout, interrupted), "recovery"
+// for a good result after a bad previous one, nothing otherwise (skipped
+// raises nothing).
+std::string AlertEventFor(RunResult result, std::optional<RunResult> previous);
+
+}  // namespace surety

@@ -1,0 +1,541 @@
+#include "alert/alert.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "time/zone.h"
+
+namespace surety {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr const char* kSecretUrl = "https://hooks.example.com/services/T000/B000/s3cr3tT0ken";
+
+Instant UtcAt(int64_t year, int month, int day, int hour, int minute, int second) {
+  return Instant{seconds{CivilSecondsAsUtc(year, month, day, hour, minute, second)}};
+}
+
+// Records every request; answers from a script (200 once it runs out).
+class FakeHttpPoster final : public HttpPoster {
+ public:
+  struct Request {
+    std::string url, content_type, body;
+    Micros timeout;
+  };
+  Result<int> Post(const std::string& url, const std::string& content_type, const std::string& body,
+                   Micros timeout) override {
+    requests.push_back({url, content_type, body, timeout});
+    if (answers.empty()) return 200;
+    Result<int> r = answers.front();
+    answers.pop_front();
+    return r;
+  }
+  std::deque<Result<int>> answers;
+  std::vector<Request> requests;
+};
+
+class FakeCommandRunner final : public CommandRunner {
+ public:
+  CommandOutcome Run(const CommandSpec& spec) override {
+    specs.push_back(spec);
+    if (outcomes.empty()) return CommandOutcome{};
+    CommandOutcome o = outcomes.front();
+    outcomes.pop_front();
+    return o;
+  }
+  std::deque<CommandOutcome> outcomes;
+  std::vector<CommandSpec> specs;
+};
+
+CommandOutcome Exited(int code, std::string output = "") {
+  CommandOutcome o;
+  o.exit_code = code;
+  o.output_tail = std::move(output);
+  return o;
+}
+
+RunRecord FailedRecord() {
+  RunRecord r;
+  r.id = 42;
+  r.job = "db";
+  r.trigger = "schedule";
+  r.host = "host1";
+  r.started_at = UtcAt(2026, 11, 22, 3, 4, 5);
+  r.finished_at = UtcAt(2026, 11, 22, 3, 5, 35) + std::chrono::milliseconds(500);
+  r.duration_ms = 90500;
+  r.attempts = 2;
+  r.exit_code = 1;
+  r.result = RunResult::kFailed;
+  r.message = "exited with status 1";
+  r.output_tail = "dumping\npg_dump: error: connection refused\n";
+  return r;
+}
+
+AlertSpec Alert(const std::string& kind, const std::string& url = kSecretUrl) {
+  AlertSpec a;
+  a.name = "ops";
+  a.kind = kind;
+  a.url = url;
+  return a;
+}
+
+class AlertTest : public ::testing::Test {
+ protected:
+  AlertTest()
+      : env_{http_,
+             commands_,
+             [this](Micros d) { sleeps_.push_back(d); },
+             {{"PATH", "/usr/bin:/bin"}, {"LANG", "C.UTF-8"}}} {}
+
+  Status Deliver(const AlertSpec& alert, const std::string& event = "failure") {
+    return DeliverAlert(alert, record_, event, env_);
+  }
+
+  FakeHttpPoster http_;
+  FakeCommandRunner commands_;
+  std::vector<Micros> sleeps_;
+  AlertEnv env_;
+  RunRecord record_ = FailedRecord();
+};
+
+// --- the record as JSON and environment -----------------------------------
+
+TEST(RunRecordJson, HasExactlyTheDesignFields) {
+  nlohmann::json got = nlohmann::json::parse(RunRecordJson(FailedRecord(), "failure"));
+  nlohmann::json want = {
+      {"id", 42},
+      {"job", "db"},
+      {"trigger", "schedule"},
+      {"host", "host1"},
+      {"started_at", "2026-11-22T03:04:05Z"},
+      {"finished_at", "2026-11-22T03:05:35Z"},
+      {"duration_ms", 90500},
+      {"attempts", 2},
+      {"exit_code", 1},
+      {"signal", nullptr},
+      {"result", "failed"},
+      {"message", "exited with status 1"},
+      {"output_tail", "dumping\npg_dump: error: connection refused\n"},
+      {"artifact_path", ""},
+      {"artifact_size", nullptr},
+      {"event", "failure"},
+  };
+  EXPECT_EQ(got, want) << got.dump(2);
+}
+
+TEST(RunRecordJson, KeepsTheDocumentedFieldOrder) {
+  nlohmann::ordered_json got =
+      nlohmann::ordered_json::parse(RunRecordJson(FailedRecord(), "failure"));
+  std::vector<std::string> keys;
+  for (auto it = got.begin(); it != got.end(); ++it) keys.push_back(it.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"id", "job", "trigger", "host", "started_at",
+                                            "finished_at", "duration_ms", "attempts", "exit_code",
+                                            "signal", "result", "message", "output_tail",
+                                            "artifact_path", "artifact_size", "event"}));
+}
+
+TEST(RunRecordJson, SignalArtifactAndMissingValues) {
+  RunRecord r = FailedRecord();
+  r.exit_code.reset();
+  r.signal = "KILL";
+  r.finished_at.reset();
+  r.result = RunResult::kTimeout;
+  r.artifact_path = "/backups/db-2026-11-22.dump";
+  r.artifact_size = uint64_t{5} << 32;
+  nlohmann::json got = nlohmann::json::parse(RunRecordJson(r, "recovery"));
+  EXPECT_TRUE(got["exit_code"].is_null());
+  EXPECT_EQ(got["signal"], "KILL");
+  EXPECT_TRUE(got["finished_at"].is_null());
+  EXPECT_EQ(got["result"], "timeout");
+  EXPECT_EQ(got["artifact_path"], "/backups/db-2026-11-22.dump");
+  EXPECT_EQ(got["artifact_size"], uint64_t{5} << 32);
+  EXPECT_EQ(got["event"], "recovery");
+}
+
+TEST(RunRecordJson, InvalidUtf8OutputDoesNotThrow) {
+  RunRecord r = FailedRecord();
+  r.output_tail = std::string("bad \xff\xfe bytes \"quoted\"\n\x01", 23);
+  std::string text;
+  ASSERT_NO_THROW(text = RunRecordJson(r, "failure"));
+  nlohmann::json got = nlohmann::json::parse(text);
+  EXPECT_EQ(got["output_tail"], "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes \"quoted\"\n\x01");
+}
+
+TEST(RunRecordEnv, HasEveryVariable) {
+  RunRecord r = FailedRecord();
+  std::map<std::string, std::string> want = {
+      {"SURETY_JOB", "db"},
+      {"SURETY_RESULT", "failed"},
+      {"SURETY_EXIT_CODE", "1"},
+      {"SURETY_SIGNAL", ""},
+      {"SURETY_MESSAGE", "exited with status 1"},
+      {"SURETY_RUN_ID", "42"},
+      {"SURETY_STARTED_AT", "2026-11-22T03:04:05Z"},
+      {"SURETY_FINISHED_AT", "2026-11-22T03:05:35Z"},
+      {"SURETY_DURATION_MS", "90500"},
+      {"SURETY_ATTEMPTS", "2"},
+      {"SURETY_HOST", "host1"},
+      {"SURETY_TRIGGER", "schedule"},
+      {"SURETY_EVENT", "failure"},
+  };
+  EXPECT_EQ(RunRecordEnv(r, "failure"), want);
+
+  r.exit_code.reset();
+  r.signal = "TERM";
+  r.finished_at.reset();
+  auto env = RunRecordEnv(r, "failure");
+  EXPECT_EQ(env["SURETY_EXIT_CODE"], "");
+  EXPECT_EQ(env["SURETY_SIGNAL"], "TERM");
+  EXPECT_EQ(env["SURETY_FINISHED_AT"], "");
+}
+
+// --- which event a run raises -------------------------------------------------
+
+TEST(AlertEventFor, Table) {
+  using R = RunResult;
+  const std::optional<RunResult> none;
+  struct Row {
+    RunResult result;
+    std::optional<RunResult> previous;
+    const char* event;
+  } rows[] = {
+      {R::kFailed, none, "failure"},
+      {R::kFailed, R::kSuccess, "failure"},
+      {R::kFailed, R::kFailed, "failure"},
+      {R::kPreflightFailed, none, "failure"},
+      {R::kVerifyFailed, R::kSuccess, "failure"},
+      {R::kTimeout, none, "failure"},
+      {R::kInterrupted, none, "failure"},
+      {R::kSuccess, none, ""},
+      {R::kSuccess, R::kSuccess, ""},
+      {R::kSuccess, R::kWarning, ""},
+      {R::kSuccess, R::kSkipped, ""},
+      {R::kSuccess, R::kFailed, "recovery"},
+      {R::kSuccess, R::kPreflightFailed, "recovery"},
+      {R::kSuccess, R::kVerifyFailed, "recovery"},
+      {R::kSuccess, R::kTimeout, "recovery"},
+      {R::kSuccess, R::kInterrupted, "recovery"},
+      {R::kWarning, R::kFailed, "recovery"},
+      {R::kWarning, none, ""},
+      {R::kAlreadyDone, R::kTimeout, "recovery"},
+      {R::kAlreadyDone, R::kSuccess, ""},
+      {R::kSkipped, R::kFailed, ""},
+      {R::kSkipped, none, ""},
+      {R::kRunning, R::kFailed, ""},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(AlertEventFor(row.result, row.previous), row.event)
+        << RunResultName(row.result) << " after "
+        << (row.previous ? RunResultName(*row.previous) : "nothing");
+  }
+}
+
+// --- webhook ----------------------------------------------------------------
+
+TEST_F(AlertTest, WebhookPostsTheRecordAsJson) {
+  ASSERT_TRUE(Deliver(Alert("webhook")).ok());
+  ASSERT_EQ(http_.requests.size(), 1u);
+  EXPECT_EQ(http_.requests[0].url, kSecretUrl);
+  EXPECT_EQ(http_.requests[0].content_type, "application/json");
+  EXPECT_EQ(http_.requests[0].body, RunRecordJson(record_, "failure"));
+  EXPECT_GT(http_.requests[0].timeout, Micros(0));
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+TEST_F(AlertTest, AnyTwoHundredIsSuccess) {
+  http_.answers = {204};
+  EXPECT_TRUE(Deliver(Alert("webhook")).ok());
+  EXPECT_EQ(http_.requests.size(), 1u);
+}
+
+TEST_F(AlertTest, RetriesTwiceWithOneThenTwoSeconds) {
+  http_.answers = {500, 502, 200};
+  EXPECT_TRUE(Deliver(Alert("webhook")).ok());
+  EXPECT_EQ(http_.requests.size(), 3u);
+  EXPECT_EQ(sleeps_, (std::vector<Micros>{seconds(1), seconds(2)}));
+}
+
+TEST_F(AlertTest, GivesUpAfterThreeAttemptsWithTheLastError) {
+  http_.answers = {503, 503, 500};
+  Status st = Deliver(Alert("webhook"));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "webhook ops: HTTP 500");
+  EXPECT_EQ(http_.requests.size(), 3u);
+  EXPECT_EQ(sleeps_, (std::vector<Micros>{seconds(1), seconds(2)}));
+}
+
+TEST_F(AlertTest, RedirectsAndInformationalAnswersAreFailures) {
+  http_.answers = {302, 301, 100};
+  Status st = Deliver(Alert("webhook"));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "webhook ops: HTTP 100");
+  EXPECT_EQ(http_.requests.size(), 3u);
+}
+
+TEST_F(AlertTest, TransportErrorNeverShowsTheUrl) {
+  const std::string err = std::string("Failed to connect to ") + kSecretUrl +
+                          " port 443: Connection refused (path /services/T000/B000/s3cr3tT0ken)";
+  http_.answers = {Status::Error(StatusCode::kIoError, err),
+                   Status::Error(StatusCode::kIoError, err),
+                   Status::Error(StatusCode::kIoError, err)};
+  Status st = Deliver(Alert("webhook"));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message().rfind("webhook ops: could not connect: ", 0), 0u) << st.message();
+  EXPECT_EQ(st.message().find(kSecretUrl), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find("s3cr3tT0ken"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("Connection refused"), std::string::npos) << st.message();
+  EXPECT_EQ(http_.requests.size(), 3u);
+}
+
+TEST_F(AlertTest, UserInfoInTheUrlIsRedactedToo) {
+  const std::string url = "https://alice:pa55word@example.com/hook";
+  const Status denied = Status::Error(StatusCode::kIoError, "login alice:pa55word denied");
+  http_.answers = {denied, denied, denied};
+  Status st = Deliver(Alert("webhook", url));
+  EXPECT_NE(st.message().find("login <redacted> denied"), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find("pa55word"), std::string::npos) << st.message();
+}
+
+TEST_F(AlertTest, NoSecretInAnyHttpFailureMessage) {
+  for (const char* kind : {"webhook", "slack", "ntfy", "healthchecks"}) {
+    http_.requests.clear();
+    http_.answers = {500, Status::Error(StatusCode::kIoError, std::string("bad ") + kSecretUrl),
+                     Status::Error(StatusCode::kIoError, std::string("bad ") + kSecretUrl)};
+    Status st = Deliver(Alert(kind));
+    EXPECT_FALSE(st.ok()) << kind;
+    EXPECT_EQ(st.message().rfind(std::string(kind) + " ops: ", 0), 0u) << st.message();
+    EXPECT_EQ(st.message().find("s3cr3tT0ken"), std::string::npos) << st.message();
+    EXPECT_EQ(st.message().find("hooks.example.com/services"), std::string::npos) << st.message();
+  }
+}
+
+TEST_F(AlertTest, MissingUrlFailsWithoutPosting) {
+  Status st = Deliver(Alert("webhook", ""));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "webhook ops: no url configured");
+  EXPECT_TRUE(http_.requests.empty());
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+// --- slack, ntfy, healthchecks ----------------------------------------------
+
+TEST_F(AlertTest, SlackPostsOneTextLine) {
+  ASSERT_TRUE(Deliver(Alert("slack")).ok());
+  ASSERT_EQ(http_.requests.size(), 1u);
+  EXPECT_EQ(http_.requests[0].content_type, "application/json");
+  EXPECT_EQ(http_.requests[0].body,
+            R"({"text":"surety: job db failed on host1: exited with status 1"})");
+}
+
+TEST_F(AlertTest, SlackNamesTheKindOfFailureAndRecovery) {
+  record_.result = RunResult::kVerifyFailed;
+  record_.message = "artifact is 12K, expected at least 1M";
+  ASSERT_TRUE(Deliver(Alert("slack")).ok());
+  record_.result = RunResult::kSuccess;
+  record_.message = "";
+  ASSERT_TRUE(Deliver(Alert("slack"), "recovery").ok());
+  ASSERT_EQ(http_.requests.size(), 2u);
+  EXPECT_EQ(
+      http_.requests[0].body,
+      R"({"text":"surety: job db failed verification on host1: artifact is 12K, expected at least 1M"})");
+  EXPECT_EQ(http_.requests[1].body, R"({"text":"surety: job db recovered on host1"})");
+}
+
+TEST_F(AlertTest, NtfyPostsPlainTextWithATitleLine) {
+  ASSERT_TRUE(Deliver(Alert("ntfy", "https://ntfy.sh/s3cr3t-topic")).ok());
+  ASSERT_EQ(http_.requests.size(), 1u);
+  EXPECT_EQ(http_.requests[0].url, "https://ntfy.sh/s3cr3t-topic");
+  EXPECT_EQ(http_.requests[0].content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(http_.requests[0].body,
+            "surety: job db failed on host1\n"
+            "exited with status 1\n"
+            "\n"
+            "dumping\npg_dump: error: connection refused\n");
+}
+
+TEST_F(AlertTest, NtfyKeepsOnlyTheEndOfLongOutput) {
+  record_.output_tail.clear();
+  for (int i = 0; i < 1000; ++i) record_.output_tail += "line " + std::to_string(i) + "\n";
+  ASSERT_TRUE(Deliver(Alert("ntfy")).ok());
+  const std::string& body = http_.requests.at(0).body;
+  EXPECT_LT(body.size(), 2000u);
+  EXPECT_NE(body.find("\nline 999\n"), std::string::npos);
+  EXPECT_EQ(body.find("line 0\n"), std::string::npos);
+}
+
+TEST_F(AlertTest, HealthchecksPingsFailForFailures) {
+  ASSERT_TRUE(Deliver(Alert("healthchecks", "https://hc-ping.com/1234-abcd")).ok());
+  ASSERT_EQ(http_.requests.size(), 1u);
+  EXPECT_EQ(http_.requests[0].url, "https://hc-ping.com/1234-abcd/fail");
+  EXPECT_EQ(http_.requests[0].body, record_.output_tail);
+}
+
+TEST_F(AlertTest, HealthchecksPingsTheUrlForRecovery) {
+  record_.result = RunResult::kSuccess;
+  ASSERT_TRUE(Deliver(Alert("healthchecks", "https://hc-ping.com/1234-abcd/"), "recovery").ok());
+  ASSERT_EQ(http_.requests.size(), 1u);
+  EXPECT_EQ(http_.requests[0].url, "https://hc-ping.com/1234-abcd");
+}
+
+// --- email --------------------------------------------------------------------
+
+TEST_F(AlertTest, EmailHandsAnRfc5322MessageToSendmail) {
+  AlertSpec a = Alert("email", "");
+  a.to = "ops@example.com";
+  ASSERT_TRUE(Deliver(a).ok());
+  ASSERT_EQ(commands_.specs.size(), 1u);
+  const CommandSpec& got = commands_.specs[0];
+  EXPECT_EQ(got.argv, (std::vector<std::string>{"/usr/sbin/sendmail", "-t"}));
+  EXPECT_EQ(got.env, env_.base_env);
+  EXPECT_FALSE(got.stream_output);
+  EXPECT_GT(got.timeout, Micros(0));
+  ASSERT_TRUE(got.stdin_data.has_value());
+  EXPECT_EQ(*got.stdin_data,
+            "To: ops@example.com\n"
+            "From: surety@host1\n"
+            "Subject: [surety] job db failed on host1\n"
+            "Date: Sun, 22 Nov 2026 03:05:35 +0000\n"
+            "MIME-Version: 1.0\n"
+            "Content-Type: text/plain; charset=utf-8\n"
+            "Content-Transfer-Encoding: 8bit\n"
+            "Auto-Submitted: auto-generated\n"
+            "\n"
+            "job:         db\n"
+            "event:       failure\n"
+            "result:      failed\n"
+            "message:     exited with status 1\n"
+            "host:        host1\n"
+            "trigger:     schedule\n"
+            "run id:      42\n"
+            "started at:  2026-11-22T03:04:05Z\n"
+            "finished at: 2026-11-22T03:05:35Z\n"
+            "duration:    90500 ms\n"
+            "attempts:    2\n"
+            "exit code:   1\n"
+            "\n"
+            "last output:\n"
+            "dumping\n"
+            "pg_dump: error: connection refused\n");
+  EXPECT_TRUE(http_.requests.empty());
+}
+
+TEST_F(AlertTest, EmailUsesTheConfiguredSendmailAndFrom) {
+  AlertSpec a = Alert("email", "");
+  a.to = "ops@example.com, dba@example.com";
+  a.from = "backups@example.com";
+  a.sendmail = "/usr/local/bin/msmtp";
+  ASSERT_TRUE(Deliver(a).ok());
+  const CommandSpec& got = commands_.specs.at(0);
+  EXPECT_EQ(got.argv, (std::vector<std::string>{"/usr/local/bin/msmtp", "-t"}));
+  EXPECT_EQ(got.stdin_data->rfind("To: ops@example.com, dba@example.com\n"
+                                  "From: backups@example.com\n",
+                                  0),
+            0u);
+}
+
+TEST_F(AlertTest, EmailHeadersCannotBeInjectedAndALoneDotCannotEndTheMessage) {
+  AlertSpec a = Alert("email", "");
+  a.to = "ops@example.com\nBcc: evil@example.com";
+  record_.output_tail = "before\n.\nafter\n";
+  ASSERT_TRUE(Deliver(a).ok());
+  const std::string& msg = *commands_.specs.at(0).stdin_data;
+  EXPECT_EQ(msg.find("\nBcc:"), std::string::npos);
+  EXPECT_NE(msg.find("\nbefore\n..\nafter\n"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("\n.\n"), std::string::npos);
+}
+
+TEST_F(AlertTest, EmailFailureIsRetriedAndReported) {
+  AlertSpec a = Alert("email", "");
+  a.to = "ops@example.com";
+  commands_.outcomes = {Exited(75, "sendmail: cannot connect\n"), Exited(75),
+                        Exited(75, "sendmail: queue full\n")};
+  Status st = Deliver(a);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "email ops: sendmail exited with status 75: sendmail: queue full");
+  EXPECT_EQ(commands_.specs.size(), 3u);
+  EXPECT_EQ(sleeps_, (std::vector<Micros>{seconds(1), seconds(2)}));
+}
+
+TEST_F(AlertTest, EmailWithoutRecipientsFailsAtOnce) {
+  Status st = Deliver(Alert("email", ""));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "email ops: no recipients (to)");
+  EXPECT_TRUE(commands_.specs.empty());
+}
+
+// --- exec ---------------------------------------------------------------------
+
+TEST_F(AlertTest, ExecGetsTheRecordInItsEnvironmentAndOnStdin) {
+  AlertSpec a = Alert("exec", "");
+  a.command.argv = {"/usr/local/bin/page-oncall", "--urgent"};
+  env_.base_env["SURETY_JOB"] = "stale";
+  ASSERT_TRUE(Deliver(a).ok());
+  ASSERT_EQ(commands_.specs.size(), 1u);
+  const CommandSpec& got = commands_.specs[0];
+  EXPECT_EQ(got.argv, a.command.argv);
+  std::map<std::string, std::string> want = RunRecordEnv(record_, "failure");
+  want["PATH"] = "/usr/bin:/bin";
+  want["LANG"] = "C.UTF-8";
+  EXPECT_EQ(got.env, want);
+  EXPECT_EQ(got.stdin_data, RunRecordJson(record_, "failure"));
+  EXPECT_FALSE(got.stream_output);
+}
+
+TEST_F(AlertTest, ExecFailureNamesTheExitAndIsRetried) {
+  AlertSpec a = Alert("exec", "");
+  a.command.argv = {"page"};
+  CommandOutcome spawn;
+  spawn.kind = CommandOutcome::Kind::kSpawnFailed;
+  spawn.error = "page: No such file or directory";
+  commands_.outcomes = {spawn, spawn, Exited(3, "no pager\n")};
+  Status st = Deliver(a);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "exec ops: command exited with status 3: no pager");
+  EXPECT_EQ(commands_.specs.size(), 3u);
+
+  commands_.specs.clear();
+  commands_.outcomes = {spawn, Exited(0)};
+  EXPECT_TRUE(Deliver(a).ok());
+  EXPECT_EQ(commands_.specs.size(), 2u);
+}
+
+TEST_F(AlertTest, ExecWithoutCommandFailsAtOnce) {
+  Status st = Deliver(Alert("exec", ""));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "exec ops: no command");
+  EXPECT_TRUE(commands_.specs.empty());
+}
+
+// --- the rest -----------------------------------------------------------------
+
+TEST_F(AlertTest, JournalIsNotAvailableYet) {
+  Status st = Deliver(Alert("journal", ""));
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("journal alerts are not available yet"), std::string::npos);
+  EXPECT_TRUE(http_.requests.empty());
+  EXPECT_TRUE(commands_.specs.empty());
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+TEST_F(AlertTest, UnknownKindFailsAtOnce) {
+  Status st = Deliver(Alert("pigeon"));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message().find("s3cr3t"), std::string::npos);
+  EXPECT_TRUE(http_.requests.empty());
+}
+
+TEST_F(AlertTest, WorksWithoutASleeper) {
+  env_.sleep = nullptr;
+  http_.answers = {500, 500, 500};
+  EXPECT_FALSE(Deliver(Alert("webhook")).ok());
+  EXPECT_EQ(http_.requests.size(), 3u);
+}
+
+}  // namespace
+}  // namespace surety

@@ -1,0 +1,389 @@
+#include "checks/checks.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string_view>
+#include <utility>
+
+#include "base/strings.h"
+#include "time/timestamp.h"
+
+namespace surety {
+
+namespace {
+
+constexpr Micros kConnectTimeout = std::chrono::seconds(5);
+constexpr Micros kPreflightCommandTimeout = std::chrono::minutes(5);
+// A verify command reads the whole artifact (pg_restore --list, restic
+// check), so it gets longer than a preflight probe, but never forever.
+constexpr Micros kVerifyCommandTimeout = std::chrono::hours(1);
+constexpr size_t kCheckTailBytes = 8 * 1024;
+
+CheckResult Fail(std::string message) { return CheckResult{false, std::move(message)}; }
+
+// The last non-empty line of a command's output, made safe to print.
+std::string LastLine(std::string_view output) {
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r' ||
+                             output.back() == ' ' || output.back() == '\t')) {
+    output.remove_suffix(1);
+  }
+  size_t nl = output.rfind('\n');
+  if (nl != std::string_view::npos) output.remove_prefix(nl + 1);
+  return QuoteForMessage(output, 200);
+}
+
+// "exited with status 1: mountpoint: /backups is not a mountpoint", or
+// empty when the command succeeded.
+std::string CommandFailure(const CommandOutcome& o) {
+  std::string what;
+  switch (o.kind) {
+    case CommandOutcome::Kind::kExited:
+      if (o.exit_code == 0) return "";
+      what = "exited with status " + std::to_string(o.exit_code);
+      break;
+    case CommandOutcome::Kind::kSignaled:
+      what = "was killed by signal " + SignalName(o.signal);
+      if (o.core_dumped) what += " (core dumped)";
+      break;
+    case CommandOutcome::Kind::kTimedOut:
+      what = "timed out and was killed with " + SignalName(o.signal);
+      break;
+    case CommandOutcome::Kind::kInterrupted:
+      what = "was interrupted";
+      break;
+    case CommandOutcome::Kind::kSpawnFailed:
+      what = "could not be started";
+      if (!o.error.empty()) what += ": " + o.error;
+      return what;
+  }
+  std::string line = LastLine(o.output_tail);
+  if (!line.empty()) what += ": " + line;
+  return what;
+}
+
+CommandOutcome RunCheckCommand(std::vector<std::string> argv, Micros timeout, CheckEnv& env) {
+  CommandSpec spec;
+  spec.argv = std::move(argv);
+  spec.env = env.command_env;
+  spec.working_directory = env.working_directory;
+  spec.stream_output = false;
+  spec.timeout = timeout;
+  spec.tail_bytes = kCheckTailBytes;
+  return env.commands.Run(spec);
+}
+
+struct TcpTarget {
+  std::string host;  // without brackets
+  int port = 0;
+  std::string display;  // "nas.local:22", "[::1]:22"
+};
+
+bool IsHostNameChar(char c) {
+  return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+         c == '.' || c == '_';
+}
+
+bool IsIpv6Char(char c) {
+  return IsAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+         c == '.';
+}
+
+// Parses "tcp://host:port" and "tcp://[v6addr]:port", nothing else: no user
+// info, no path, no query, a port of 1-65535.
+std::optional<TcpTarget> ParseTcpUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "tcp://";
+  if (url.substr(0, kScheme.size()) != kScheme) return std::nullopt;
+  std::string_view rest = url.substr(kScheme.size());
+  TcpTarget t;
+  std::string_view port_text;
+  if (!rest.empty() && rest.front() == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos || close == 1) return std::nullopt;
+    std::string_view addr = rest.substr(1, close - 1);
+    for (char c : addr)
+      if (!IsIpv6Char(c)) return std::nullopt;
+    if (addr.find(':') == std::string_view::npos) return std::nullopt;
+    t.host = std::string(addr);
+    rest.remove_prefix(close + 1);
+    if (rest.empty() || rest.front() != ':') return std::nullopt;
+    port_text = rest.substr(1);
+    t.display = "[" + t.host + "]";
+  } else {
+    size_t colon = rest.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    std::string_view host = rest.substr(0, colon);
+    for (char c : host)
+      if (!IsHostNameChar(c)) return std::nullopt;
+    if (host.front() == '.' || host.front() == '-') return std::nullopt;
+    t.host = std::string(host);
+    port_text = rest.substr(colon + 1);
+    t.display = t.host;
+  }
+  if (port_text.empty() || port_text.size() > 5) return std::nullopt;
+  int port = 0;
+  for (char c : port_text) {
+    if (!IsAsciiDigit(c)) return std::nullopt;
+    port = port * 10 + (c - '0');
+  }
+  if (port < 1 || port > 65535) return std::nullopt;
+  t.port = port;
+  t.display += ":" + std::to_string(port);
+  return t;
+}
+
+CheckResult CheckFreeSpace(const PreflightSpec::FreeSpace& fs, CheckEnv& env) {
+  Result<uint64_t> free = env.fs.FreeBytes(fs.path);
+  if (!free.ok()) return Fail("free space on " + fs.path + ": " + free.status().message());
+  if (*free < fs.min_bytes) {
+    return Fail("free space on " + fs.path + ": " + FormatByteSize(*free) + " available, " +
+                FormatByteSize(fs.min_bytes) + " required");
+  }
+  return {};
+}
+
+CheckResult CheckReachable(const std::string& url, CheckEnv& env) {
+  std::optional<TcpTarget> target = ParseTcpUrl(url);
+  if (!target) {
+    return Fail("reachable: malformed address '" + QuoteForMessage(url) +
+                "' (expected tcp://host:port)");
+  }
+  Status st = env.net.Connect(target->host, target->port, kConnectTimeout);
+  if (!st.ok()) return Fail("cannot reach " + target->display + ": " + st.message());
+  return {};
+}
+
+CheckResult CheckFile(const std::string& path, CheckEnv& env) {
+  Result<FileInfo> info = env.fs.Stat(path);
+  if (!info.ok()) return Fail("cannot check file " + path + ": " + info.status().message());
+  if (!info->exists) return Fail("missing file " + path);
+  if (!env.fs.Readable(path)) return Fail("cannot read " + path);
+  return {};
+}
+
+CheckResult CheckCommand(const Command& command, CheckEnv& env) {
+  CommandOutcome o = RunCheckCommand(command.argv, kPreflightCommandTimeout, env);
+  std::string failure = CommandFailure(o);
+  if (!failure.empty()) return Fail("preflight command " + command.Display() + " " + failure);
+  return {};
+}
+
+// "62%", "12.5%".
+std::string Percent(double fraction) {
+  double pct = fraction * 100.0;
+  char buf[32];
+  if (std::fabs(pct - std::round(pct)) < 0.05) {
+    std::snprintf(buf, sizeof buf, "%.0f%%", pct);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f%%", pct);
+  }
+  return buf;
+}
+
+// strftime's English names, as the C locale has them.
+constexpr const char* kWeekdayAbbr[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr const char* kWeekdayFull[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                        "Thursday", "Friday", "Saturday"};
+constexpr const char* kMonthAbbr[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr const char* kMonthFull[] = {"January",   "February", "March",    "April",
+                                      "May",       "June",     "July",     "August",
+                                      "September", "October",  "November", "December"};
+
+void AppendNumber(std::string& out, long long value, int width, char pad) {
+  char buf[32];
+  if (pad == '0') {
+    std::snprintf(buf, sizeof buf, "%0*lld", width, value);
+  } else {
+    std::snprintf(buf, sizeof buf, "%*lld", width, value);
+  }
+  out += buf;
+}
+
+int64_t FloorSeconds(Instant when) {
+  return std::chrono::floor<std::chrono::seconds>(when).time_since_epoch().count();
+}
+
+}  // namespace
+
+CheckResult RunPreflight(const PreflightSpec& spec, CheckEnv& env) {
+  if (spec.free_space) {
+    CheckResult r = CheckFreeSpace(*spec.free_space, env);
+    if (!r.ok) return r;
+  }
+  for (const std::string& url : spec.reachable) {
+    CheckResult r = CheckReachable(url, env);
+    if (!r.ok) return r;
+  }
+  for (const std::string& path : spec.files) {
+    CheckResult r = CheckFile(path, env);
+    if (!r.ok) return r;
+  }
+  if (!spec.command.empty()) {
+    CheckResult r = CheckCommand(spec.command, env);
+    if (!r.ok) return r;
+  }
+  return {};
+}
+
+std::string ExpandArtifactPath(const std::string& pattern, Instant when, const Zone& zone) {
+  const int64_t secs = FloorSeconds(when);
+  const WallFields w = zone.ToWall(secs);
+  const int mon = (w.month >= 1 && w.month <= 12) ? w.month - 1 : 0;
+  const int wday = (w.weekday >= 0 && w.weekday <= 6) ? w.weekday : 0;
+  const auto year = static_cast<long long>(w.year);
+
+  std::string out;
+  out.reserve(pattern.size() + 16);
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c != '%' || i + 1 == pattern.size()) {
+      out += c;
+      continue;
+    }
+    char conv = pattern[++i];
+    switch (conv) {
+      case 'Y':
+        AppendNumber(out, year, 1, '0');
+        break;
+      case 'y': {
+        long long yy = year % 100;
+        if (yy < 0) yy += 100;
+        AppendNumber(out, yy, 2, '0');
+        break;
+      }
+      case 'm':
+        AppendNumber(out, w.month, 2, '0');
+        break;
+      case 'd':
+        AppendNumber(out, w.day, 2, '0');
+        break;
+      case 'e':
+        AppendNumber(out, w.day, 2, ' ');
+        break;
+      case 'H':
+        AppendNumber(out, w.hour, 2, '0');
+        break;
+      case 'M':
+        AppendNumber(out, w.minute, 2, '0');
+        break;
+      case 'S':
+        AppendNumber(out, w.second, 2, '0');
+        break;
+      case 'j':
+        AppendNumber(out, w.yearday + 1, 3, '0');
+        break;
+      case 'a':
+        out += kWeekdayAbbr[wday];
+        break;
+      case 'A':
+        out += kWeekdayFull[wday];
+        break;
+      case 'b':
+      case 'h':
+        out += kMonthAbbr[mon];
+        break;
+      case 'B':
+        out += kMonthFull[mon];
+        break;
+      case 'F':  // glibc: %+4Y-%m-%d
+        AppendNumber(out, year, 4, '0');
+        out += '-';
+        AppendNumber(out, w.month, 2, '0');
+        out += '-';
+        AppendNumber(out, w.day, 2, '0');
+        break;
+      case 'T':
+        AppendNumber(out, w.hour, 2, '0');
+        out += ':';
+        AppendNumber(out, w.minute, 2, '0');
+        out += ':';
+        AppendNumber(out, w.second, 2, '0');
+        break;
+      case 's':
+        AppendNumber(out, static_cast<long long>(secs), 1, '0');
+        break;
+      case 'Z':
+        out += w.abbr ? w.abbr : "";
+        break;
+      case 'z': {
+        int64_t off = w.gmtoff;
+        out += off < 0 ? '-' : '+';
+        if (off < 0) off = -off;
+        AppendNumber(out, static_cast<long long>(off / 3600), 2, '0');
+        AppendNumber(out, static_cast<long long>(off / 60 % 60), 2, '0');
+        break;
+      }
+      case '%':
+        out += '%';
+        break;
+      default:  // not ours: left as written
+        out += '%';
+        out += conv;
+        break;
+    }
+  }
+  return out;
+}
+
+VerifyOutcome RunVerify(const VerifySpec& spec, const std::string& expanded_path,
+                        Instant run_started, std::optional<uint64_t> previous_size, CheckEnv& env) {
+  VerifyOutcome out;
+  if (!spec.path.empty()) {
+    Result<FileInfo> info = env.fs.Stat(expanded_path);
+    if (!info.ok()) {
+      out.check = Fail("cannot check artifact " + expanded_path + ": " + info.status().message());
+      return out;
+    }
+    if (!info->exists) {
+      out.check = Fail("artifact " + expanded_path + " does not exist");
+      return out;
+    }
+    out.artifact_path = expanded_path;
+    out.artifact_size = info->size;
+    if (!info->is_regular) {
+      out.check = Fail("artifact " + expanded_path + " is not a regular file");
+      return out;
+    }
+    const uint64_t size = info->size;
+    if (spec.min_size && size < *spec.min_size) {
+      out.check = Fail("artifact is " + FormatByteSize(size) + ", expected at least " +
+                       FormatByteSize(*spec.min_size));
+      return out;
+    }
+    if (spec.fresh && !(info->mtime > run_started)) {
+      out.check = Fail("artifact was last modified at " + FormatRfc3339(info->mtime) +
+                       ", before the run started at " + FormatRfc3339(run_started));
+      return out;
+    }
+    if (spec.max_shrink && previous_size && *previous_size > 0) {
+      const double prev = static_cast<double>(*previous_size);
+      const double allowed = *spec.max_shrink;
+      if (static_cast<double>(size) < prev * (1.0 - allowed)) {
+        const double shrink = (prev - static_cast<double>(size)) / prev;
+        out.check = Fail("artifact shrank by " + Percent(shrink) +
+                         " against the previous good run (" + Percent(allowed) + " allowed)");
+        return out;
+      }
+    }
+  }
+  if (!spec.command.empty()) {
+    std::vector<std::string> argv = spec.command.argv;
+    for (std::string& arg : argv) {
+      for (size_t pos = 0; (pos = arg.find("{path}", pos)) != std::string::npos;) {
+        arg.replace(pos, 6, expanded_path);
+        pos += expanded_path.size();
+      }
+    }
+    Command shown{argv};
+    CommandOutcome o = RunCheckCommand(std::move(argv), kVerifyCommandTimeout, env);
+    std::string failure = CommandFailure(o);
+    if (!failure.empty()) {
+      out.check = Fail("verify command " + shown.Display() + " " + failure);
+      return out;
+    }
+  }
+  return out;
+}
+
+}  // namespace surety

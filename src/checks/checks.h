@@ -1,0 +1,77 @@
+// Preflight and verification: the checks around a job's command, as values.
+//
+// For: the runner. Preflight decides whether the command may start (free
+// space, reachable hosts, readable files, a command that must succeed);
+// verification decides whether a successful command left a usable artifact
+// (exists, big enough, fresh, not shrunk too much against the previous good
+// run, a verify command). Each returns a CheckResult; nothing here retries or
+// sleeps (the runner re-checks preflight until preflight.wait runs out).
+//
+// Thread-safety: pure functions of their arguments and the injected OS.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "job/job_spec.h"
+#include "os/clock.h"
+#include "os/file_system.h"
+#include "os/net.h"
+#include "os/process.h"
+#include "time/zone.h"
+
+namespace surety {
+
+struct CheckResult {
+  bool ok = true;
+  // The first failure, human-readable:
+  // "free space on /backups: 1.2G available, 5G required".
+  std::string message;
+};
+
+struct CheckEnv {
+  FileSystem& fs;
+  Connector& net;
+  CommandRunner& commands;
+  std::map<std::string, std::string> command_env;  // environment for check commands
+  std::string working_directory;
+};
+
+// Runs every preflight check once, in the order of the job file (free space,
+// reachable, files, command), stopping at the first failure. Connections get
+// 5 s, the command 5 min.
+CheckResult RunPreflight(const PreflightSpec& spec, CheckEnv& env);
+
+// Expands strftime conversions of `pattern` at `when` in `zone`
+// ("/backups/db-%Y-%m-%d.dump"), in-process and in the C locale: %Y %m %d
+// %H %M %S %y %j %a %A %b %B %h %e %F %T %s %Z %z %%. Any other conversion
+// is left as written.
+std::string ExpandArtifactPath(const std::string& pattern, Instant when, const Zone& zone);
+
+struct VerifyOutcome {
+  CheckResult check;
+  std::optional<uint64_t> artifact_size;
+  std::string artifact_path;
+};
+
+// Verifies the artifact at `expanded_path` (already expanded at run start):
+// exists and is a regular file, min_size, fresh (modified strictly after
+// `run_started`), max_shrink, then the verify command (1 h timeout), stopping
+// at the first failure. artifact_size/artifact_path are set whenever the
+// artifact exists, also when a later check fails.
+// `previous_size`: the artifact size of the previous good run, if any.
+VerifyOutcome RunVerify(const VerifySpec& spec, const std::string& expanded_path,
+                        Instant run_started, std::optional<uint64_t> previous_size, CheckEnv& env);
+
+// Parses "5G", "500M", "1.5T", "100k", "123" (bytes) with binary multiples
+// K M G T P (also "k", "KiB", "KB", a plain "B"; a blank before the unit is
+// allowed). Fractions round down to whole bytes; a fraction of a byte,
+// negatives, overflow and anything else are nullopt.
+std::optional<uint64_t> ParseByteSize(const std::string& text);
+// "1.2G" style for messages: exact multiples as integers ("5G"), one
+// decimal below 10 units ("1.2G"), rounded whole units above ("12K").
+std::string FormatByteSize(uint64_t bytes);
+
+}  // namespace surety

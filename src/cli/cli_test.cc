@@ -1,0 +1,329 @@
+// End-to-end CLI cases as data: {args, environment, stdout, exit status}, run
+// in-process with a fixed clock.
+//
+// Expected stdout of `calendar` and `timespan` rows is what systemd-analyze
+// 252 printed for the same arguments and environment, e.g.
+//   env -i TZ=:Europe/Berlin LC_ALL=C systemd-analyze calendar
+//       --base-time=@1711846800 daily bogus '*:0/20'
+// Its "From now:" lines depend on the oracle's clock, so rows compare without
+// them unless the row says otherwise (then the clock is fixed and the
+// relative text is checked as `systemd-analyze timestamp -- -20min` prints
+// it). Exit statuses follow cli.h (systemd-analyze uses 1 for usage errors,
+// surety 2).
+#include "cli/cli.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace surety {
+namespace {
+
+using testing_util::RunSurety;
+using testing_util::WithoutFromNow;
+
+enum class Match {
+  kStdoutWithoutFromNow,  // stdout equals `out` once "From now:" lines go
+  kStdoutExact,           // stdout equals `out` byte for byte
+  kStdoutContains,        // every line of `out` occurs somewhere in stdout
+};
+
+struct CliCase {
+  const char* name;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  std::string out;
+  int rc;
+  Match match = Match::kStdoutWithoutFromNow;
+  int64_t now_s = 1763780400;  // the fake clock, seconds since the epoch
+};
+
+const std::map<std::string, std::string> kBerlin = {{"TZ", ":Europe/Berlin"}, {"LC_ALL", "C"}};
+
+const std::map<std::string, std::string> kCLocale = {{"LC_ALL", "C"}};
+const std::map<std::string, std::string> kChatham = {{"TZ", ":Pacific/Chatham"}};
+
+const std::vector<CliCase>& Cases() {
+  static const std::vector<CliCase> cases = {
+      {"CalendarInvalidSpecInTheMiddle",
+       {"calendar", "--base-time=@1711846800", "daily", "bogus", "*:0/20"},
+       kBerlin,
+       "  Original form: daily\n"
+       "Normalized form: *-*-* 00:00:00\n"
+       "    Next elapse: Mon 2024-04-01 00:00:00 CEST\n"
+       "       (in UTC): Sun 2024-03-31 22:00:00 UTC\n"
+       "\n"
+       "\n"
+       "  Original form: *:0/20\n"
+       "Normalized form: *-*-* *:00/20:00\n"
+       "    Next elapse: Sun 2024-03-31 03:20:00 CEST\n"
+       "       (in UTC): Sun 2024-03-31 01:20:00 UTC\n",
+       1},
+      {"CalendarOnlyInvalidSpecsPrintOnlySeparators",
+       {"calendar", "--base-time=@1711846800", "--", "*-*-* 12:00 ", " daily"},
+       kBerlin,
+       "\n",
+       1,
+       Match::kStdoutExact},
+      {"CalendarIterationsSkipTheDstGap",
+       {"calendar", "--base-time=@1711846800", "--iterations=3", "*-*-* 02:30", "Mon..Fri 9:00"},
+       kBerlin,
+       "  Original form: *-*-* 02:30\n"
+       "Normalized form: *-*-* 02:30:00\n"
+       "    Next elapse: Mon 2024-04-01 02:30:00 CEST\n"
+       "       (in UTC): Mon 2024-04-01 00:30:00 UTC\n"
+       "       Iter. #2: Tue 2024-04-02 02:30:00 CEST\n"
+       "       (in UTC): Tue 2024-04-02 00:30:00 UTC\n"
+       "       Iter. #3: Wed 2024-04-03 02:30:00 CEST\n"
+       "       (in UTC): Wed 2024-04-03 00:30:00 UTC\n"
+       "\n"
+       "  Original form: Mon..Fri 9:00\n"
+       "Normalized form: Mon..Fri *-*-* 09:00:00\n"
+       "    Next elapse: Mon 2024-04-01 09:00:00 CEST\n"
+       "       (in UTC): Mon 2024-04-01 07:00:00 UTC\n"
+       "       Iter. #2: Tue 2024-04-02 09:00:00 CEST\n"
+       "       (in UTC): Tue 2024-04-02 07:00:00 UTC\n"
+       "       Iter. #3: Wed 2024-04-03 09:00:00 CEST\n"
+       "       (in UTC): Wed 2024-04-03 07:00:00 UTC\n",
+       0},
+      {"CalendarInNewYorkResumesAfterTheGap",
+       {"calendar", "--base-time=@1710052200", "--iterations=2", "hourly"},
+       {{"TZ", ":America/New_York"}, {"LC_ALL", "C"}},
+       "  Original form: hourly\n"
+       "Normalized form: *-*-* *:00:00\n"
+       "    Next elapse: Sun 2024-03-10 03:00:00 EDT\n"
+       "       (in UTC): Sun 2024-03-10 07:00:00 UTC\n"
+       "       Iter. #2: Sun 2024-03-10 04:00:00 EDT\n"
+       "       (in UTC): Sun 2024-03-10 08:00:00 UTC\n",
+       0},
+      {"CalendarInUtcHasNoInUtcLinesAndEpochSpecsElapseOnce",
+       {"calendar", "--base-time=@1700000000", "--iterations=2", "weekly", "@1700000001"},
+       {{"TZ", "UTC"}, {"LC_ALL", "C"}},
+       "  Original form: weekly\n"
+       "Normalized form: Mon *-*-* 00:00:00\n"
+       "    Next elapse: Mon 2023-11-20 00:00:00 UTC\n"
+       "       Iter. #2: Mon 2023-11-27 00:00:00 UTC\n"
+       "\n"
+       "  Original form: @1700000001\n"
+       "Normalized form: 2023-11-14 22:13:21 UTC\n"
+       "    Next elapse: Tue 2023-11-14 22:13:21 UTC\n",
+       0},
+      {"CalendarWithEmptyTzPrintsUtcAndKeepsTheSpecZone",
+       {"calendar", "--base-time=@1700000000", "daily Asia/Kolkata"},
+       {{"TZ", ""}, {"LC_ALL", "C"}},
+       "  Original form: daily Asia/Kolkata\n"
+       "Normalized form: *-*-* 00:00:00 Asia/Kolkata\n"
+       "    Next elapse: Wed 2023-11-15 18:30:00 UTC\n",
+       0},
+      {"CalendarIterationCapFailsOnlyThatSpec",
+       {"calendar", "--base-time=@1727531100", "hourly", "*:50", "daily"},
+       {{"TZ", ":Pacific/Chatham"}, {"LC_ALL", "C"}},
+       "  Original form: hourly\n"
+       "Normalized form: *-*-* *:00:00\n"
+       "    Next elapse: Sun 2024-09-29 04:00:00 +1345\n"
+       "       (in UTC): Sat 2024-09-28 14:15:00 UTC\n"
+       "\n"
+       "\n"
+       "  Original form: daily\n"
+       "Normalized form: *-*-* 00:00:00\n"
+       "    Next elapse: Mon 2024-09-30 00:00:00 +1345\n"
+       "       (in UTC): Sun 2024-09-29 10:15:00 UTC\n",
+       1},
+      {"CalendarFromNowUsesTheClock",
+       {"calendar", "--iterations=2", "*:0/20"},
+       kBerlin,
+       "  Original form: *:0/20\n"
+       "Normalized form: *-*-* *:00/20:00\n"
+       "    Next elapse: Sun 2024-03-31 03:20:00 CEST\n"
+       "       (in UTC): Sun 2024-03-31 01:20:00 UTC\n"
+       "       From now: 20min left\n"
+       "       Iter. #2: Sun 2024-03-31 03:40:00 CEST\n"
+       "       (in UTC): Sun 2024-03-31 01:40:00 UTC\n"
+       "       From now: 40min left\n",
+       0,
+       Match::kStdoutExact,
+       1711846800},
+      {"CalendarBaseBeyondTheYear9999FailsTheSearch",
+       {"calendar", "--base-time=@253402214400", "daily"},
+       kBerlin,
+       "",
+       1,
+       Match::kStdoutExact},
+      {"TimespanUsesUsInTheCLocale",
+       {"timespan", "5min 30s", "1.5ms"},
+       {{"LC_ALL", "C"}},
+       "Original: 5min 30s\n"
+       "      us: 330000000\n"
+       "   Human: 5min 30s\n"
+       "\n"
+       "Original: 1.5ms\n"
+       "      us: 1500\n"
+       "   Human: 1.500ms\n",
+       0,
+       Match::kStdoutExact},
+      {"TimespanUsesMuInAUtf8Locale",
+       {"timespan", "5min 30s", "1.5ms"},
+       {{"LC_ALL", "C.UTF-8"}},
+       "Original: 5min 30s\n"
+       "      \xce\xbcs: 330000000\n"
+       "   Human: 5min 30s\n"
+       "\n"
+       "Original: 1.5ms\n"
+       "      \xce\xbcs: 1500\n"
+       "   Human: 1.500ms\n",
+       0,
+       Match::kStdoutExact},
+      {"TimespanLangAloneSelectsUtf8",
+       {"timespan", "1us"},
+       {{"LANG", "C.UTF-8"}},
+       "Original: 1us\n      \xce\xbcs: 1\n   Human: 1us\n",
+       0,
+       Match::kStdoutExact},
+      {"TimespanLcAllOverridesLang",
+       {"timespan", "1us"},
+       {{"LC_ALL", "C"}, {"LANG", "C.UTF-8"}},
+       "Original: 1us\n      us: 1\n   Human: 1us\n",
+       0,
+       Match::kStdoutExact},
+      {"TimespanLcCtypeSelectsUtf8",
+       {"timespan", "1us"},
+       {{"LC_CTYPE", "C.UTF-8"}},
+       "Original: 1us\n      \xce\xbcs: 1\n   Human: 1us\n",
+       0,
+       Match::kStdoutExact},
+      {"TimespanStopsAtTheFirstBadSpan",
+       {"timespan", "1h", "bad", "7s"},
+       {{"LC_ALL", "C"}},
+       "Original: 1h\n      us: 3600000000\n   Human: 1h\n\n",
+       1,
+       Match::kStdoutExact},
+      {"TimespanInfinityAndZero",
+       {"timespan", "infinity", "0"},
+       {{"LC_ALL", "C"}},
+       "Original: infinity\n"
+       "      us: 18446744073709551615\n"
+       "   Human: infinity\n"
+       "\n"
+       "Original: 0\n"
+       "      us: 0\n"
+       "   Human: 0\n",
+       0,
+       Match::kStdoutExact},
+      // surety's own interface (no oracle): help, version, usage errors.
+      {"HelpListsTheCommands",
+       {"--help"},
+       {},
+       "calendar\ntimespan\nRun 'surety COMMAND --help'",
+       0,
+       Match::kStdoutContains},
+      {"CalendarHelpShowsExamples",
+       {"calendar", "--help"},
+       {},
+       "Examples:\nsurety calendar daily\n--iterations\n--base-time",
+       0,
+       Match::kStdoutContains},
+      {"TimespanHelpShowsExamples",
+       {"timespan", "--help"},
+       {},
+       "Examples:\nsurety timespan '5min 30s'",
+       0,
+       Match::kStdoutContains},
+      {"VersionPrintsTheVersion", {"--version"}, {}, "surety 0.1.0\n", 0, Match::kStdoutExact},
+      {"UnknownCommandIsAUsageError", {"frobnicate"}, {}, "", 2, Match::kStdoutExact},
+      {"MissingSpecIsAUsageError", {"calendar"}, kBerlin, "", 2, Match::kStdoutExact},
+      {"MissingSpanIsAUsageError", {"timespan"}, {}, "", 2, Match::kStdoutExact},
+      {"UnparsableBaseTimeIsAUsageError",
+       {"calendar", "--base-time=9999-12-31 00:00:00 UTC", "daily"},
+       kBerlin,
+       "",
+       2,
+       Match::kStdoutExact},
+  };
+  return cases;
+}
+
+std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t nl = s.find('\n', start);
+    if (nl == std::string::npos) nl = s.size();
+    lines.push_back(s.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+TEST(Cli, CasesPrintWhatSystemdAnalyzePrints) {
+  for (const auto& c : Cases()) {
+    SCOPED_TRACE(c.name);
+    auto r = RunSurety(c.args, MapEnv(c.env), Instant{Micros{c.now_s * 1000000}});
+    EXPECT_EQ(r.rc, c.rc) << "stderr:\n" << r.err;
+    switch (c.match) {
+      case Match::kStdoutWithoutFromNow:
+        EXPECT_EQ(WithoutFromNow(r.out), WithoutFromNow(c.out));
+        break;
+      case Match::kStdoutExact:
+        EXPECT_EQ(r.out, c.out);
+        break;
+      case Match::kStdoutContains:
+        for (const auto& line : Lines(c.out))
+          EXPECT_NE(r.out.find(line), std::string::npos) << "missing '" << line << "' in\n"
+                                                         << r.out;
+        break;
+    }
+  }
+}
+
+TEST(Cli, ErrorsNameTheBadInputOnStderr) {
+  auto cal = RunSurety({"calendar", "--base-time=@1711846800", "daily", "bogus"}, MapEnv(kBerlin));
+  EXPECT_NE(cal.err.find("Failed to parse calendar specification 'bogus': Invalid argument"),
+            std::string::npos)
+      << cal.err;
+  auto span = RunSurety({"timespan", "1h", "bad", "7s"}, MapEnv(kCLocale));
+  EXPECT_NE(span.err.find("Failed to parse time span 'bad': Invalid argument"), std::string::npos)
+      << span.err;
+  EXPECT_EQ(span.err.find("'7s'"), std::string::npos) << span.err;
+  auto cap = RunSurety({"calendar", "--base-time=@1727531100", "*:50"}, MapEnv(kChatham));
+  EXPECT_NE(cap.err.find("Failed to determine next elapse for '*:50': "
+                         "Resource deadlock avoided"),
+            std::string::npos)
+      << cap.err;
+}
+
+TEST(Cli, CalendarJsonListsNormalizedFormsAndElapses) {
+  auto r = RunSurety({"calendar", "--json", "--base-time=@1711846800", "--iterations=2", "*:0/20",
+                      "bogus", "*-02-30"},
+                     MapEnv(kBerlin));
+  EXPECT_EQ(r.rc, 1);
+  auto json = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(json.is_array()) << r.out;
+  ASSERT_EQ(json.size(), 3u) << r.out;
+  EXPECT_EQ(json[0]["spec"], "*:0/20");
+  EXPECT_EQ(json[0]["normalized"], "*-*-* *:00/20:00");
+  EXPECT_EQ(json[0]["next"], nlohmann::json({"2024-03-31T01:20:00Z", "2024-03-31T01:40:00Z"}));
+  EXPECT_FALSE(json[0].contains("error"));
+  EXPECT_EQ(json[1]["spec"], "bogus");
+  EXPECT_TRUE(json[1]["error"].is_string());
+  EXPECT_FALSE(json[1].contains("normalized"));
+  EXPECT_EQ(json[2]["normalized"], "*-02-30 00:00:00");
+  EXPECT_EQ(json[2]["next"], nlohmann::json::array());
+}
+
+TEST(Cli, TimespanJsonListsMicrosecondsAndHumanForms) {
+  auto r = RunSurety({"timespan", "--json", "90", "1.5ms"}, MapEnv(kCLocale));
+  EXPECT_EQ(r.rc, 0);
+  auto json = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(json.is_array()) << r.out;
+  EXPECT_EQ(json, nlohmann::json::parse(R"([
+      {"span": "90", "usec": 90000000, "human": "1min 30s"},
+      {"span": "1.5ms", "usec": 1500, "human": "1.500ms"}])"));
+}
+
+}  // namespace
+}  // namespace surety

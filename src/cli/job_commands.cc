@@ -1,0 +1,313 @@
+#include "cli/job_commands.h"
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "alert/alert.h"
+#include "daemon/daemon.h"
+#include "sched/random_delay.h"
+#include "sched/schedule.h"
+#include "os/event_loop.h"
+#include "base/strings.h"
+#include "job/config_loader.h"
+#include "os/file_system.h"
+#include "os/log.h"
+#include "os/process.h"
+#include "os/system.h"
+#include "runner/runner.h"
+#include "store/history_store.h"
+#include "time/timespan.h"
+#include "time/timestamp.h"
+
+namespace surety {
+
+namespace {
+
+struct Loaded {
+  ZoneDb zones;
+  std::shared_ptr<const Zone> local;
+  LoadResult result;
+};
+
+std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, bool show_warnings = false) {
+  auto l = std::make_unique<Loaded>();
+  l->local = l->zones.LocalFromTz(sv.env.Get("TZ"));
+  std::vector<std::string> paths = g.configs;
+  if (paths.empty()) paths.push_back(DefaultConfigPath(sv.env, RunningAsRoot()));
+  LoadContext ctx{*sv.fs, sv.env, l->zones, *l->local, RunningAsRoot(), HostName()};
+  l->result = LoadConfig(paths, ctx);
+  if (show_warnings)
+    for (const auto& w : l->result.warnings) sv.err << "warning: " << w.ToString() << '\n';
+  for (const auto& e : l->result.errors) sv.err << "error: " << e.ToString() << '\n';
+  return l;
+}
+
+std::unique_ptr<HistoryStore> OpenHistory(const Config& cfg, Services& sv, bool create) {
+  if (create) {
+    if (Status s = sv.fs->MakeDirs(cfg.settings.state_dir, 0700); !s.ok()) {
+      sv.err << "error: cannot create the state directory " << cfg.settings.state_dir << ": "
+             << s.message() << '\n';
+      return nullptr;
+    }
+  }
+  auto store = OpenSqliteHistory(cfg.settings.state_dir + "/history.db");
+  if (!store.ok()) {
+    sv.err << "error: " << store.status().message() << '\n';
+    return nullptr;
+  }
+  return std::move(store.value());
+}
+
+const JobSpec* FindJob(const Config& cfg, const std::string& name, Services& sv) {
+  auto it = cfg.jobs.find(name);
+  if (it != cfg.jobs.end()) return &it->second;
+  std::vector<std::string> names;
+  for (const auto& [k, v] : cfg.jobs) names.push_back(k);
+  sv.err << "error: no job named '" << name << "'";
+  if (auto m = ClosestMatch(name, names)) sv.err << "; did you mean '" << *m << "'?";
+  sv.err << "\njobs in " << (cfg.files.empty() ? "the job file" : cfg.files.front()) << ": ";
+  for (size_t i = 0; i < names.size(); ++i) sv.err << (i ? ", " : "") << names[i];
+  sv.err << '\n';
+  return nullptr;
+}
+
+std::map<std::string, std::string> ProcessEnvironment(const Env& env) {
+  std::map<std::string, std::string> out;
+  // The job inherits a conventional environment; surety's own variables aside.
+  for (const char* k : {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL",
+                        "LC_CTYPE", "TZ", "TMPDIR"}) {
+    if (auto v = env.Get(k)) out[k] = *v;
+  }
+  if (!out.count("PATH")) out["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  return out;
+}
+
+}  // namespace
+
+int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) {
+  auto l = Load(g, sv, !o.json);
+  const LoadResult& r = l->result;
+  if (o.json) {
+    nlohmann::json j;
+    j["ok"] = r.errors.empty();
+    auto diags = [](const std::vector<Diagnostic>& v) {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& d : v)
+        a.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column},
+                     {"message", d.message}});
+      return a;
+    };
+    j["errors"] = diags(r.errors);
+    j["warnings"] = diags(r.warnings);
+    if (r.config) {
+      j["jobs"] = nlohmann::json::array();
+      for (const auto& [name, job] : r.config->jobs) j["jobs"].push_back(name);
+      j["files"] = r.config->files;
+    }
+    sv.out << j.dump(2) << '\n';
+  }
+  if (!r.errors.empty()) {
+    if (!o.json)
+      sv.err << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors")
+             << "; nothing was changed\n";
+    return 2;
+  }
+  if (!o.json) {
+    const Config& c = *r.config;
+    sv.out << (c.files.empty() ? "" : c.files.front()) << ": OK — " << c.jobs.size()
+           << (c.jobs.size() == 1 ? " job" : " jobs") << ", " << c.alerts.size()
+           << (c.alerts.size() == 1 ? " alert" : " alerts");
+    if (c.files.size() > 1) sv.out << " (" << c.files.size() << " files)";
+    sv.out << "; state in " << c.settings.state_dir << '\n';
+  }
+  return 0;
+}
+
+int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
+  static const std::vector<std::string> kTriggers = {"manual", "schedule", "catchup", "boot"};
+  if (std::find(kTriggers.begin(), kTriggers.end(), o.trigger) == kTriggers.end()) {
+    sv.err << "error: --trigger must be one of manual, schedule, catchup, boot\n";
+    return 2;
+  }
+  auto l = Load(g, sv);
+  if (!l->result.config) return 2;
+  const Config& cfg = *l->result.config;
+  const JobSpec* job = FindJob(cfg, o.job, sv);
+  if (!job) return 2;
+  Logger log(sv.err, sv.clock, g.log_format == "json" ? LogFormat::kJson : LogFormat::kLogfmt);
+  auto history = OpenHistory(cfg, sv, true);
+  if (!history) log.Error("history_unavailable", {{"job", job->name}});
+  RunnerDeps deps{sv.clock, *sv.fs, *sv.commands, *sv.locker, *sv.net, history.get(),
+                  *sv.http, log, *l->local,
+                  [](Micros d) { return SleepUnlessStopped(d); },
+                  [] { return StopRequested(); },
+                  [](const std::string& user, const std::string& group)
+                      -> Result<std::pair<uint32_t, uint32_t>> {
+                    uint32_t uid = 0, gid = 0;
+                    if (!user.empty()) {
+                      auto u = LookupUser(user);
+                      if (!u.ok()) return u.status();
+                      uid = u->uid;
+                      gid = u->gid;
+                    }
+                    if (!group.empty()) {
+                      auto gr = LookupGroup(group);
+                      if (!gr.ok()) return gr.status();
+                      gid = *gr;
+                    }
+                    return std::make_pair(uid, gid);
+                  },
+                  ProcessEnvironment(sv.env), cfg.settings.host, cfg.settings.state_dir,
+                  ProcessOwnerAlive, FillOwner};
+  RunReport report = RunJob(*job, cfg, RunRequest{o.trigger}, deps);
+  return report.exit_status;
+}
+
+int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
+  auto l = Load(g, sv);
+  if (!l->result.config) return 2;
+  const Config& cfg = *l->result.config;
+  auto history = OpenHistory(cfg, sv, false);
+  if (!history) return 1;
+  (void)history->ReapDead(ProcessOwnerAlive, sv.clock.Now());
+  auto runs = history->Recent(o.job, o.limit);
+  if (!runs.ok()) {
+    sv.err << "error: " << runs.status().message() << '\n';
+    return 1;
+  }
+  if (runs->empty() && !cfg.jobs.count(o.job) && !o.json) {
+    if (!FindJob(cfg, o.job, sv)) return 2;
+  }
+  if (o.json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& r : *runs) {
+      auto j = nlohmann::json::parse(RunRecordJson(r, ""));
+      j.erase("event");
+      arr.push_back(j);
+    }
+    sv.out << arr.dump(2) << '\n';
+    return 0;
+  }
+  if (runs->empty()) {
+    sv.out << "no runs of " << o.job << " recorded yet (surety run " << o.job << ")\n";
+    return 0;
+  }
+  ZoneDb zones;
+  auto local = zones.LocalFromTz(sv.env.Get("TZ"));
+  char line[512];
+  std::snprintf(line, sizeof line, "%-6s %-28s %-10s %-16s %-5s %-3s %s\n", "ID", "STARTED",
+                "DURATION", "RESULT", "EXIT", "TRY", "MESSAGE");
+  sv.out << line;
+  for (const auto& r : *runs) {
+    std::string exit = r.exit_code ? std::to_string(*r.exit_code)
+                       : r.signal  ? "SIG" + *r.signal
+                                   : "-";
+    std::string dur = r.finished_at
+                          ? FormatTimespan(Timespan{static_cast<uint64_t>(r.duration_ms) * 1000},
+                                           1000)
+                          : "-";
+    std::string msg = r.message;
+    if (msg.size() > 120) msg = msg.substr(0, 117) + "...";
+    std::snprintf(line, sizeof line, "%-6lld %-28s %-10s %-16s %-5s %-3d %s\n",
+                  static_cast<long long>(r.id), FormatTimestamp(r.started_at, *local).c_str(),
+                  dur.c_str(), std::string(RunResultName(r.result)).c_str(), exit.c_str(),
+                  r.attempts, msg.c_str());
+    sv.out << line;
+  }
+  return 0;
+}
+
+int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services& sv) {
+  auto grace = ParseTimespan(o.shutdown_grace);
+  if (!grace.ok() || grace->infinite()) {
+    sv.err << "error: --shutdown-grace: expected a time span such as 10s or 1min\n";
+    return 2;
+  }
+  DaemonOptions d;
+  d.configs = g.configs;
+  d.log_format = g.log_format;
+  d.shutdown_grace = Micros{static_cast<int64_t>(grace->usec)};
+  Logger log(sv.err, sv.clock, g.log_format == "json" ? LogFormat::kJson : LogFormat::kLogfmt);
+  return RunDaemon(d, sv.clock, sv.env, *sv.fs, log);
+}
+
+int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
+  auto l = Load(g, sv);
+  if (!l->result.config) return 2;
+  const Config& cfg = *l->result.config;
+  std::vector<const JobSpec*> jobs;
+  if (o.jobs.empty()) {
+    for (const auto& [name, job] : cfg.jobs) jobs.push_back(&job);
+  } else {
+    for (const auto& name : o.jobs) {
+      const JobSpec* j = FindJob(cfg, name, sv);
+      if (!j) return 2;
+      jobs.push_back(j);
+    }
+  }
+  // What the daemon armed, if one runs with this state directory.
+  nlohmann::json daemon_next;
+  if (auto text = sv.fs->ReadFile(cfg.settings.state_dir + "/next.json"); text.ok()) {
+    daemon_next = nlohmann::json::parse(*text, nullptr, false);
+    if (daemon_next.is_discarded()) daemon_next = nullptr;
+  }
+  std::unique_ptr<HistoryStore> history;
+  if (sv.fs->Stat(cfg.settings.state_dir + "/history.db").ok() &&
+      sv.fs->Stat(cfg.settings.state_dir + "/history.db")->exists)
+    history = OpenHistory(cfg, sv, false);
+  Instant now = sv.clock.Now();
+  MktimeState mk;
+  CalendarEvalContext eval{l->local.get(), &l->zones, &mk};
+  std::array<uint8_t, 16> machine{};
+  if (auto id = ParseId128(MachineIdText())) machine = *id;
+  nlohmann::json out = nlohmann::json::array();
+  for (const JobSpec* job : jobs) {
+    JobHistoryFacts facts = FactsFromHistory(*job, history.get(), now);
+    ScheduleContext ctx{now, now, BootInstant(), eval, nullptr};
+    uint64_t fixed = 0;
+    if (job->fixed_random_delay)
+      fixed = FixedRandomDelay(machine, RunningAsRoot(), CurrentUid(),
+                               "surety-" + job->name + ".timer", job->randomized_delay.usec);
+    ctx.random_delay_usec = [&](const JobSpec&) { return fixed; };
+    auto due = NextDue(*job, facts, ctx);
+    std::vector<Instant> more;
+    if (due && o.count > 1)
+      more = NextCalendarElapses(*job, due->nominal, o.count - 1, eval);
+    nlohmann::json e = {{"job", job->name}};
+    e["next"] = due ? nlohmann::json(FormatRfc3339(due->when)) : nlohmann::json(nullptr);
+    e["trigger"] = due ? nlohmann::json(due->trigger) : nlohmann::json(nullptr);
+    e["random_delay_max"] = FormatTimespan(job->randomized_delay);
+    e["fixed_random_delay"] = job->fixed_random_delay;
+    nlohmann::json later = nlohmann::json::array();
+    for (Instant t : more) later.push_back(FormatRfc3339(t + Micros{static_cast<int64_t>(fixed)}));
+    e["then"] = later;
+    if (daemon_next.is_object() && daemon_next["jobs"].contains(job->name))
+      e["daemon"] = daemon_next["jobs"][job->name];
+    out.push_back(e);
+    if (o.json) continue;
+    sv.out << job->name << ": ";
+    if (!due) {
+      sv.out << "not scheduled (no schedule, interval or boot delay that can still elapse); "
+                "runs only with 'surety run "
+             << job->name << "'\n";
+      continue;
+    }
+    sv.out << FormatTimestamp(due->when, *l->local) << " (" << FormatRelative(due->when, now)
+           << ", trigger " << due->trigger << ")";
+    if (job->randomized_delay.usec > 0)
+      sv.out << (job->fixed_random_delay
+                     ? ", fixed delay " + FormatTimespan(Timespan{fixed}, 1000000) + " included"
+                     : ", plus a random delay of up to " + FormatTimespan(job->randomized_delay));
+    sv.out << '\n';
+    for (Instant t : more)
+      sv.out << std::string(job->name.size() + 2, ' ')
+             << FormatTimestamp(t + Micros{static_cast<int64_t>(fixed)}, *l->local) << '\n';
+    if (e.contains("daemon") && e["daemon"].contains("next") && e["daemon"]["next"].is_string())
+      sv.out << std::string(job->name.size() + 2, ' ') << "the running daemon has it at "
+             << e["daemon"]["next"].get<std::string>() << '\n';
+  }
+  if (o.json) sv.out << out.dump(2) << '\n';
+  return 0;
+}
+
+}  // namespace surety

@@ -1,0 +1,46 @@
+// `surety validate`, `surety run`, `surety history`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+
+namespace surety {
+
+struct GlobalOptions {
+  std::vector<std::string> configs;  // --config, in order
+  std::string log_format = "logfmt";
+};
+
+struct ValidateOptions {
+  bool json = false;
+};
+int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv);
+
+struct RunOptions {
+  std::string job;
+  std::string trigger = "manual";
+};
+int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv);
+
+struct HistoryOptions {
+  std::string job;
+  int limit = 20;
+  bool json = false;
+};
+int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv);
+
+struct DaemonCliOptions {
+  std::string shutdown_grace = "10s";
+};
+int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services& sv);
+
+struct NextOptions {
+  std::vector<std::string> jobs;  // empty: all
+  int count = 1;
+  bool json = false;
+};
+int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv);
+
+}  // namespace surety

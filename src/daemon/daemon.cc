@@ -1,0 +1,365 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "job/config_loader.h"
+#include "os/event_loop.h"
+#include "os/process.h"
+#include "os/system.h"
+#include "sched/random_delay.h"
+#include "sched/schedule.h"
+#include "store/history_store.h"
+#include "time/timestamp.h"
+
+namespace surety {
+
+namespace {
+
+struct JobState {
+  JobHistoryFacts facts;
+  std::optional<Due> due;
+  std::vector<int> runners;  // pids of `surety run` children
+};
+
+class Daemon {
+ public:
+  Daemon(const DaemonOptions& o, const Clock& clock, const Env& env, FileSystem& fs, Logger& log)
+      : opt_(o), clock_(clock), env_(env), fs_(fs), log_(log), rng_(std::random_device{}()) {}
+
+  int Main() {
+    local_ = zones_.LocalFromTz(env_.Get("TZ"));
+    start_ = clock_.Now();
+    boot_ = BootInstant();
+    if (auto id = ParseId128(MachineIdText())) machine_id_ = *id;
+    if (auto id = ParseId128(BootIdText())) phase_ = BootPhase(*id);
+    BecomeSubreaper();
+    if (!Load(true)) return 2;
+    EventLoop::Handlers h;
+    h.on_timer = [this] { OnTimer(); };
+    h.on_clock_change = [this] {
+      log_.Info("clock_changed", {});
+      Reschedule();
+    };
+    h.on_zone_change = [this] {
+      zones_ = ZoneDb();
+      local_ = zones_.LocalFromTz(env_.Get("TZ"));
+      log_.Info("timezone_changed", {{"zone", local_->name()}});
+      if (Load(false)) Reschedule();
+    };
+    h.on_signal = [this](int sig) { OnSignal(sig); };
+    if (Status s = loop_.Open(h); !s.ok()) {
+      log_.Error("daemon_failed", {{"error", s.message()}});
+      return 1;
+    }
+    Reschedule();
+    NotifySystemd("READY=1\nSTATUS=scheduling " + std::to_string(jobs_.size()) + " jobs");
+    log_.Info("daemon_ready", {{"jobs", std::to_string(jobs_.size())},
+                               {"config", config_.files.empty() ? "" : config_.files.front()}});
+    auto watchdog = WatchdogInterval();
+    Micros tick = watchdog ? *watchdog / 2 : Micros{0};
+    Status s = loop_.Run(tick, [] { NotifySystemd("WATCHDOG=1"); });
+    if (!s.ok()) {
+      log_.Error("daemon_failed", {{"error", s.message()}});
+      return 1;
+    }
+    RemoveFile(config_.settings.state_dir + "/next.json");
+    log_.Info("daemon_stopped", {});
+    return 0;
+  }
+
+ private:
+  bool Load(bool initial) {
+    LoadContext ctx{fs_, env_, zones_, *local_, RunningAsRoot(), HostName()};
+    std::vector<std::string> paths = opt_.configs;
+    if (paths.empty()) paths.push_back(DefaultConfigPath(env_, RunningAsRoot()));
+    LoadResult r = LoadConfig(paths, ctx);
+    for (const auto& w : r.warnings) log_.Warn("config_warning", {{"detail", w.ToString()}});
+    if (!r.config) {
+      for (const auto& e : r.errors) log_.Error("config_error", {{"detail", e.ToString()}});
+      log_.Error(initial ? "config_invalid" : "reload_failed",
+                 {{"errors", std::to_string(r.errors.size())},
+                  {"action", initial ? "not starting" : "keeping the running job set"}});
+      return false;
+    }
+    Config next = std::move(*r.config);
+    (void)fs_.MakeDirs(next.settings.state_dir, 0700);
+    if (!history_ || next.settings.state_dir != config_.settings.state_dir) {
+      auto h = OpenSqliteHistory(next.settings.state_dir + "/history.db");
+      if (h.ok())
+        history_ = std::move(h.value());
+      else
+        log_.Error("history_unavailable", {{"error", h.status().message()}});
+    }
+    std::map<std::string, JobState> states;
+    int added = 0, changed = 0, removed = 0;
+    for (const auto& [name, job] : next.jobs) {
+      auto old = jobs_.find(name);
+      if (old != jobs_.end()) {
+        states[name] = std::move(old->second);
+        if (!SameTimerSettings(config_.jobs.at(name), job)) ++changed;
+      } else {
+        states[name] = JobState{Facts(job), std::nullopt, {}};
+        if (!initial) ++added;
+      }
+    }
+    for (auto& [name, st] : jobs_) {
+      if (!states.count(name)) {
+        ++removed;
+        // Its running runner is left alone and still reaped; it is not restarted.
+        for (int pid : st.runners) orphans_[pid] = name;
+      }
+    }
+    jobs_ = std::move(states);
+    config_ = std::move(next);
+    if (!initial)
+      log_.Info("reloaded", {{"jobs", std::to_string(jobs_.size())},
+                             {"added", std::to_string(added)},
+                             {"changed", std::to_string(changed)},
+                             {"removed", std::to_string(removed)}});
+    return true;
+  }
+
+  static bool SameTimerSettings(const JobSpec& a, const JobSpec& b) {
+    return a.schedule_text == b.schedule_text && a.persistent == b.persistent &&
+           a.randomized_delay == b.randomized_delay && a.accuracy == b.accuracy &&
+           a.interval == b.interval && a.on_boot == b.on_boot && a.on_startup == b.on_startup &&
+           a.command.argv == b.command.argv;
+  }
+
+  JobHistoryFacts Facts(const JobSpec& job) {
+    return FactsFromHistory(job, history_.get(), clock_.Now());
+  }
+
+  ScheduleContext Context() {
+    ScheduleContext ctx{clock_.Now(), start_, boot_,
+                        CalendarEvalContext{local_.get(), &zones_, &mktime_}, nullptr};
+    ctx.random_delay_usec = [this](const JobSpec& job) -> uint64_t {
+      uint64_t span = job.randomized_delay.usec;
+      if (span == 0) return 0;
+      if (job.fixed_random_delay)
+        return FixedRandomDelay(machine_id_, RunningAsRoot(), CurrentUid(),
+                                "surety-" + job.name + ".timer", span);
+      return std::uniform_int_distribution<uint64_t>(0, span - 1)(rng_);
+    };
+    return ctx;
+  }
+
+  void Reschedule() {
+    if (stopping_) return;
+    ScheduleContext ctx = Context();
+    std::optional<int64_t> a, b;
+    for (auto& [name, st] : jobs_) {
+      const JobSpec& job = config_.jobs.at(name);
+      st.due = NextDue(job, st.facts, ctx);
+      if (!st.due) continue;
+      int64_t when = st.due->when.time_since_epoch().count();
+      uint64_t acc = job.accuracy.usec == 0 ? 250'000 : std::min<uint64_t>(job.accuracy.usec,
+                                                                           INT64_MAX / 4);
+      if (!a || when < *a) a = when;
+      int64_t end = when + static_cast<int64_t>(acc);
+      if (!b || end < *b) b = end;
+    }
+    std::optional<Instant> wake;
+    if (a) wake = Instant{Micros{CoalescedWakeup(*a, std::max(*a, *b), phase_)}};
+    if (Status s = loop_.ArmAt(wake); !s.ok())
+      log_.Error("timer_failed", {{"error", s.message()}});
+    WriteNextFile();
+  }
+
+  void OnTimer() {
+    if (stopping_) {
+      FinishShutdown();
+      return;
+    }
+    Instant now = clock_.Now();
+    for (auto& [name, st] : jobs_) {
+      if (st.due && st.due->when <= now) Fire(name, st, st.due->trigger, now);
+    }
+    Reschedule();
+  }
+
+  void Fire(const std::string& name, JobState& st, const std::string& trigger, Instant now) {
+    const JobSpec& job = config_.jobs.at(name);
+    st.facts.last_trigger = now;
+    st.facts.last_start = now;
+    if (trigger == "boot") {
+      if (job.on_boot) st.facts.boot_done = true;
+      if (job.on_startup) st.facts.startup_done = true;
+    }
+    // overlap = wait: at most one runner waits behind the running one.
+    if (job.overlap == Overlap::kWait && st.runners.size() >= 2) {
+      log_.Warn("run_not_started", {{"job", name}, {"reason", "a run is already waiting"}});
+      return;
+    }
+    std::vector<std::string> argv = {SelfExecutable()};
+    for (const auto& c : opt_.configs) {
+      argv.push_back("--config");
+      argv.push_back(c);
+    }
+    argv.insert(argv.end(), {"--log-format", opt_.log_format, "run", name, "--trigger=" + trigger});
+    std::map<std::string, std::string> env;
+    for (const char* k : {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR",
+                          "SURETY_CONFIG", "XDG_CONFIG_HOME", "XDG_STATE_HOME"})
+      if (auto v = env_.Get(k)) env[k] = *v;
+    auto pid = SpawnProcess(argv, env);
+    if (!pid.ok()) {
+      log_.Error("run_not_started", {{"job", name}, {"error", pid.status().message()}});
+      return;
+    }
+    st.runners.push_back(*pid);
+    log_.Info("run_started", {{"job", name}, {"trigger", trigger}, {"pid", std::to_string(*pid)},
+                              {"due", FormatRfc3339(st.due ? st.due->when : now)}});
+  }
+
+  void OnSignal(int sig) {
+    switch (sig) {
+      case SIGCHLD:
+        Reap();
+        break;
+      case SIGHUP:
+        log_.Info("reloading", {});
+        if (Load(false)) Reschedule();
+        break;
+      case SIGTERM:
+      case SIGINT:
+        BeginShutdown(sig);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void Reap() {
+    Instant now = clock_.Now();
+    bool any = false;
+    for (const Reaped& r : ReapChildren()) {
+      for (auto& [name, st] : jobs_) {
+        auto it = std::find(st.runners.begin(), st.runners.end(), r.pid);
+        if (it == st.runners.end()) continue;
+        st.runners.erase(it);
+        st.facts.last_finish = now;
+        any = true;
+        log_.Info("run_exited", {{"job", name}, {"pid", std::to_string(r.pid)},
+                                 {"exit", r.signal ? "SIG" + SignalNameShort(r.signal)
+                                                   : std::to_string(r.exit_code)}});
+      }
+      orphans_.erase(r.pid);
+    }
+    if (stopping_ && Running() == 0) {
+      loop_.Stop();
+      return;
+    }
+    if (any) Reschedule();
+  }
+
+  static std::string SignalNameShort(int sig) { return SignalName(sig); }
+
+  size_t Running() const {
+    size_t n = orphans_.size();
+    for (const auto& [name, st] : jobs_) n += st.runners.size();
+    return n;
+  }
+
+  void BeginShutdown(int sig) {
+    if (stopping_) return;
+    stopping_ = true;
+    size_t running = Running();
+    log_.Info("stopping", {{"signal", SignalNameShort(sig)},
+                           {"running", std::to_string(running)},
+                           {"grace", std::to_string(opt_.shutdown_grace.count() / 1000) + "ms"}});
+    NotifySystemd("STOPPING=1");
+    if (running == 0) {
+      loop_.Stop();
+      return;
+    }
+    // Each runner forwards SIGTERM to its job's process tree and records
+    // the run as interrupted.
+    for (auto& [name, st] : jobs_)
+      for (int pid : st.runners) SignalProcessGroup(pid, SIGTERM);
+    for (auto& [pid, name] : orphans_) SignalProcessGroup(pid, SIGTERM);
+    (void)loop_.ArmAt(clock_.Now() + opt_.shutdown_grace);
+  }
+
+  void FinishShutdown() {
+    int killed = SignalAllDescendants(SIGKILL);
+    log_.Warn("shutdown_grace_expired", {{"killed", std::to_string(killed)}});
+    // SIGCHLD for the killed processes ends the loop once all are reaped.
+    Reap();
+    if (Running() == 0) loop_.Stop();
+  }
+
+  void WriteNextFile() {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [name, st] : jobs_) {
+      nlohmann::json e = {{"running", !st.runners.empty()}};
+      if (st.due) {
+        e["next"] = FormatRfc3339(st.due->when);
+        e["nominal"] = FormatRfc3339(st.due->nominal);
+        e["trigger"] = st.due->trigger;
+      } else {
+        e["next"] = nullptr;
+      }
+      j[name] = e;
+    }
+    nlohmann::json doc = {{"written_at", FormatRfc3339(clock_.Now())},
+                          {"pid", CurrentPid()},
+                          {"jobs", j}};
+    (void)WriteFileAtomic(config_.settings.state_dir + "/next.json", doc.dump(1) + "\n", 0644);
+  }
+
+  const DaemonOptions& opt_;
+  const Clock& clock_;
+  const Env& env_;
+  FileSystem& fs_;
+  Logger& log_;
+  std::mt19937_64 rng_;
+  ZoneDb zones_;
+  std::shared_ptr<const Zone> local_;
+  MktimeState mktime_;
+  Config config_;
+  std::unique_ptr<HistoryStore> history_;
+  std::map<std::string, JobState> jobs_;
+  std::map<int, std::string> orphans_;  // runners of removed jobs
+  EventLoop loop_;
+  Instant start_, boot_;
+  std::array<uint8_t, 16> machine_id_{};
+  uint64_t phase_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+JobHistoryFacts FactsFromHistory(const JobSpec& job, HistoryStore* history, Instant now) {
+  JobHistoryFacts f;
+  if (history) {
+    (void)history->ReapDead(ProcessOwnerAlive, now);
+    if (auto runs = history->Recent(job.name, 50); runs.ok()) {
+      for (const auto& r : *runs) {
+        if (!f.last_start) f.last_start = r.started_at;
+        if (!f.last_finish && r.finished_at) f.last_finish = r.finished_at;
+        if (!f.last_trigger && r.trigger != "manual") f.last_trigger = r.started_at;
+      }
+    }
+  }
+  // Only a persistent timer remembers its last trigger across restarts; a
+  // persistent job that never ran counts from now (systemd creates the stamp
+  // file at first start), so it does not catch up.
+  if (!job.persistent)
+    f.last_trigger.reset();
+  else if (!f.last_trigger)
+    f.last_trigger = now;
+  return f;
+}
+
+int RunDaemon(const DaemonOptions& options, const Clock& clock, const Env& env, FileSystem& fs,
+              Logger& log) {
+  Daemon d(options, clock, env, fs, log);
+  return d.Main();
+}
+
+}  // namespace surety

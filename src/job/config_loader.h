@@ -1,0 +1,67 @@
+// Loading the job file: TOML → validated Config values.
+//
+// For: `surety validate`, `surety run`, the daemon's (re)load. Reads every
+// --config file in order (later files override earlier ones key by key, like
+// systemd drop-ins), follows `include = [...]` globs (relative to the file
+// that names them; included files override the includer), applies
+// [defaults] to every job, and validates everything at once so one pass
+// reports every problem.
+//
+// Every diagnostic names file:line:col, says what is wrong and what would be
+// right ("unknown key 'schedul'; did you mean 'schedule'?"). Secrets come
+// from inline values, files that must not be world-readable, or the
+// environment, and never appear in a diagnostic.
+//
+// Thread-safety: a pure function of its inputs and the injected OS.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "job/job_spec.h"
+#include "os/env.h"
+#include "os/file_system.h"
+#include "time/zone.h"
+
+namespace surety {
+
+struct Diagnostic {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string message;
+  std::string ToString() const;  // "file:line:col: message"
+};
+
+struct LoadResult {
+  std::optional<Config> config;  // set when there are no errors
+  std::vector<Diagnostic> errors;
+  std::vector<Diagnostic> warnings;
+};
+
+struct LoadContext {
+  const FileSystem& fs;
+  const Env& env;
+  ZoneDb& zones;
+  const Zone& local;  // for schedules without a zone
+  bool running_as_root = false;
+  std::string hostname;
+};
+
+// The files to read when no --config is given: $SURETY_CONFIG, else
+// /etc/surety/surety.toml for root, else $XDG_CONFIG_HOME/surety/surety.toml
+// (~/.config/surety/surety.toml).
+std::string DefaultConfigPath(const Env& env, bool running_as_root);
+
+// The state directory when [settings] does not name one: /var/lib/surety
+// for root, else $XDG_STATE_HOME/surety (~/.local/state/surety).
+std::string DefaultStateDir(const Env& env, bool running_as_root);
+
+LoadResult LoadConfig(const std::vector<std::string>& paths, const LoadContext& ctx);
+
+// The closest candidate within a small edit distance, for "did you mean".
+std::optional<std::string> ClosestMatch(const std::string& word,
+                                        const std::vector<std::string>& candidates);
+
+}  // namespace surety

@@ -1,0 +1,130 @@
+// JobSpec and Config: the job file as values.
+//
+// For: everything after loading — the runner, the scheduler, exporters —
+// reads these plain values and never the TOML. Every duration is already a
+// Timespan, every schedule already a parsed CalendarSpec, every secret
+// already resolved (and never printed). See docs/job-file.md for the keys.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "time/calendar_spec.h"
+#include "time/timespan.h"
+
+namespace surety {
+
+// A command: an argv run directly, or a string run through /bin/sh -c.
+struct Command {
+  std::vector<std::string> argv;
+  bool empty() const { return argv.empty(); }
+  // "pg_dump -Fc …" for messages (not for the shell).
+  std::string Display() const;
+};
+
+// Exit statuses and signals that form one class (success, warning, …), as
+// systemd's SuccessExitStatus= reads them: numbers 0-255 or exit names are
+// codes, SIGNAL names are signals.
+struct ExitStatusSet {
+  std::set<int> codes;
+  std::set<int> signals;
+  bool empty() const { return codes.empty() && signals.empty(); }
+  bool HasCode(int c) const { return codes.count(c) > 0; }
+  bool HasSignal(int s) const { return signals.count(s) > 0; }
+};
+
+struct PreflightSpec {
+  struct FreeSpace {
+    std::string path;
+    uint64_t min_bytes = 0;
+  };
+  std::optional<FreeSpace> free_space;
+  std::vector<std::string> reachable;  // "tcp://host:port"
+  std::vector<std::string> files;      // must exist and be readable
+  Command command;                     // must exit 0
+  Timespan wait;                       // keep re-checking this long
+  bool empty() const {
+    return !free_space && reachable.empty() && files.empty() && command.empty();
+  }
+};
+
+struct VerifySpec {
+  std::string path;  // strftime pattern, expanded at run start (local time)
+  std::optional<uint64_t> min_size;
+  bool fresh = false;                 // modified after the run started
+  std::optional<double> max_shrink;   // fraction 0..1 of the previous good size
+  Command command;                    // "{path}" replaced by the expanded path
+  bool empty() const { return path.empty() && command.empty(); }
+};
+
+enum class Overlap { kSkip, kWait };
+enum class IntervalFrom { kStart, kFinish };
+
+struct JobSpec {
+  std::string name;
+  std::string description;
+  Command command;
+  std::vector<std::string> schedule_text;  // as written, for messages/export
+  std::vector<CalendarSpec> schedule;
+  bool persistent = false;
+  Timespan randomized_delay;
+  bool fixed_random_delay = false;
+  Timespan accuracy{60'000'000};  // systemd's default AccuracySec=1min
+  std::optional<Timespan> on_boot, on_startup, interval;
+  IntervalFrom interval_from = IntervalFrom::kStart;
+  Timespan timeout{Timespan::kInfinity};
+  Timespan kill_grace{30'000'000};
+  Overlap overlap = Overlap::kSkip;
+  Timespan lock_wait;
+  int retries = 0;
+  Timespan retry_delay{30'000'000};
+  double retry_backoff = 2.0;
+  Timespan retry_delay_max{3600'000'000};
+  ExitStatusSet success_exit_status;  // 0 is always success
+  ExitStatusSet warning_exit_status;
+  ExitStatusSet already_done_exit_status;
+  std::string already_done_output;
+  std::map<std::string, std::string> environment;
+  std::string environment_file;
+  std::string working_directory;
+  std::string user, group;
+  std::optional<Timespan> grace;
+  std::vector<std::string> alert;
+  PreflightSpec preflight;
+  VerifySpec verify;
+  int keep_runs = 1000;  // history retention
+};
+
+// One alert destination. Secrets (url, token, …) are resolved at load time
+// from inline values, files (which must not be world-readable) or the
+// environment; Describe() never includes them.
+struct AlertSpec {
+  std::string name;
+  std::string kind;  // webhook | slack | email | ntfy | healthchecks | journal | exec
+  std::string url;   // secret
+  std::string to;    // email recipients
+  std::string from;
+  Command command;   // exec
+  std::string sendmail = "/usr/sbin/sendmail";
+  std::string Describe() const;  // "webhook ops" — no secrets
+};
+
+struct Settings {
+  std::string state_dir;
+  std::string host;  // defaults to the machine's hostname
+};
+
+struct Config {
+  Settings settings;
+  std::map<std::string, AlertSpec> alerts;
+  std::map<std::string, JobSpec> jobs;
+  std::vector<std::string> files;  // every file read, in order
+};
+
+}  // namespace surety

@@ -1,0 +1,89 @@
+// EventLoop: the daemon's one loop (epoll) and the kernel objects it waits on.
+//
+// For: `surety daemon`. One thread; every fd has one owner that registers a
+// callback and unregisters it before closing. Sources:
+//  * a realtime timer armed at an absolute instant with
+//    TFD_TIMER_CANCEL_ON_SET, so a jump of the wall clock (settimeofday, NTP
+//    step) wakes the loop at once (on_clock_change);
+//  * a signalfd for SIGTERM, SIGINT, SIGHUP and SIGCHLD (blocked first);
+//  * an inotify watch on /etc for changes of /etc/localtime
+//    (on_zone_change).
+// An idle loop sleeps in epoll_wait until one of them fires: no polling.
+//
+// Thread-compatible: owned and run by one thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "base/status.h"
+#include "os/clock.h"
+
+namespace surety {
+
+class EventLoop {
+ public:
+  struct Handlers {
+    std::function<void()> on_timer;
+    std::function<void()> on_clock_change;
+    std::function<void()> on_zone_change;
+    std::function<void(int sig)> on_signal;  // TERM, INT, HUP (CHLD too)
+  };
+
+  EventLoop() = default;
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  Status Open(Handlers handlers);
+  // Arms the realtime timer at `when` (absolute); nullopt disarms it.
+  Status ArmAt(std::optional<Instant> when);
+  // Waits for events and dispatches them until Stop(). `max_wait` bounds one
+  // wait (for a watchdog); zero: unbounded.
+  Status Run(Micros max_wait, const std::function<void()>& on_idle_tick);
+  void Stop() { stop_ = true; }
+  // Counts epoll wake-ups (for the idle benchmark).
+  uint64_t wakeups() const { return wakeups_; }
+
+ private:
+  Status ArmCancelOnSet();
+  int epoll_ = -1, timer_ = -1, signals_ = -1, inotify_ = -1;
+  Handlers handlers_;
+  bool stop_ = false;
+  uint64_t wakeups_ = 0;
+};
+
+// Starts argv with the given environment in its own process group, without
+// waiting for it; stdout and stderr are inherited. Returns the pid.
+Result<int> SpawnProcess(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env);
+
+struct Reaped {
+  int pid;
+  int exit_code;  // -1 when killed by a signal
+  int signal;
+};
+// Reaps every exited child (any pid: also orphans when we are PID 1 or a
+// subreaper) without blocking.
+std::vector<Reaped> ReapChildren();
+
+// Sends `sig` to the process group of `pid` (and to pid itself).
+void SignalProcessGroup(int pid, int sig);
+
+// The path of this executable (/proc/self/exe).
+std::string SelfExecutable();
+
+// systemd's sd_notify (READY=1, WATCHDOG=1, STATUS=…) when NOTIFY_SOCKET is
+// set; a no-op otherwise. Returns the watchdog interval if one is asked for.
+void NotifySystemd(const std::string& state);
+std::optional<Micros> WatchdogInterval();
+
+// /etc/machine-id and the boot id as text (empty if unreadable).
+std::string MachineIdText();
+std::string BootIdText();
+// The wall-clock instant the kernel booted (now - CLOCK_BOOTTIME).
+Instant BootInstant();
+
+}  // namespace surety

@@ -1,0 +1,920 @@
+// RealCommandRunner: fork/exec, one poll loop, the kill sequence.
+//
+// Life of one Run():
+//   1. Everything the child needs (argv, envp, PATH candidates, groups) is
+//      built before fork(): between fork and exec the child may only make
+//      async-signal-safe calls, because the parent may have threads.
+//   2. The child resets signal dispositions, moves into its own process
+//      group, wires stdin/stdout/stderr, marks every other fd close-on-exec,
+//      switches ids, changes directory, unblocks all signals and execs. A
+//      failure at any step is written to a close-on-exec pipe as
+//      {stage, errno}; the parent reads that pipe until EOF (= exec worked).
+//   3. The parent polls the output pipe, the stdin pipe, a signalfd and a
+//      pidfd for the main child, with a timeout taken from the injected
+//      Clock. Descendants are found by scanning /proc/*/stat for ppid links
+//      from this process (we are a child subreaper, so processes that escape
+//      with setsid() or a double fork are re-parented to us).
+//   4. Stop (timeout, SIGTERM/SIGINT, or leftovers after the main child
+//      exited): SIGTERM+SIGCONT to the process group and to every other
+//      descendant, SIGKILL to all of them after kill_grace, then wait until
+//      none is left and every zombie we inherited is reaped.
+#include "os/process.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+#include <utility>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace surety {
+
+namespace {
+
+std::atomic<bool> g_stop_requested{false};
+
+constexpr Micros kRescanInterval = std::chrono::milliseconds(100);
+// After SIGKILL we wait at least this long (or kill_grace if longer) before
+// giving up on processes stuck in uninterruptible sleep.
+constexpr Micros kMinWaitAfterKill = std::chrono::seconds(5);
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr const char* kDefaultPath = "/bin:/usr/bin";  // execvp's default
+
+// Exit codes for a child that could not start (shell and systemd style).
+constexpr int kExitNotFound = 127;
+constexpr int kExitCannotExec = 126;
+constexpr int kExitChdir = 200;  // systemd CHDIR
+constexpr int kExitGroup = 216;  // systemd GROUP
+constexpr int kExitUser = 217;   // systemd USER
+constexpr int kExitSetup = 203;  // systemd EXEC
+
+std::string ErrText(int err) { return std::strerror(err); }  // NOLINT: glibc's is thread-safe
+
+// Owns one file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { Reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Moves fd above 2 so that dup2() onto 0..2 in the child always clears
+// close-on-exec (dup2(fd, fd) would not).
+int AboveStdio(int fd) {
+  if (fd < 0 || fd > 2) return fd;
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  ::close(fd);
+  return moved;
+}
+
+bool MakePipe(Fd* read_end, Fd* write_end) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return false;
+  *read_end = Fd(AboveStdio(p[0]));
+  *write_end = Fd(AboveStdio(p[1]));
+  return read_end->valid() && write_end->valid();
+}
+
+void SetNonBlocking(int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+sigset_t HandledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
+  return set;
+}
+
+void EnsureSubreaper() {
+  int is_subreaper = 0;
+  if (prctl(PR_GET_CHILD_SUBREAPER, reinterpret_cast<unsigned long>(&is_subreaper), 0UL, 0UL,
+            0UL) == 0 &&
+      is_subreaper != 0) {
+    return;
+  }
+  prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+}
+
+// Blocks the signals Run() reads through its signalfd (and SIGPIPE, so a
+// write to a closed pipe fails with EPIPE instead of killing us) in the
+// calling thread for the duration of Run(); restores the old mask after.
+class SignalScope {
+ public:
+  SignalScope() {
+    sigset_t set = HandledSignals();
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &old_mask_);
+    sigpending(&pending_before_);
+  }
+  ~SignalScope() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) == 1 && sigismember(&pending_before_, SIGPIPE) == 0) {
+      // Raised by our own write to a closed stdin/stdout pipe: consume it.
+      sigset_t pipe_only;
+      sigemptyset(&pipe_only);
+      sigaddset(&pipe_only, SIGPIPE);
+      timespec zero{};
+      sigtimedwait(&pipe_only, nullptr, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+  SignalScope(const SignalScope&) = delete;
+  SignalScope& operator=(const SignalScope&) = delete;
+
+ private:
+  sigset_t old_mask_;
+  sigset_t pending_before_;
+};
+
+// ---------------------------------------------------------------------------
+// /proc scanning
+
+struct ProcInfo {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  pid_t pgid = 0;
+  char state = '?';
+};
+
+std::optional<ProcInfo> ReadProcStat(pid_t pid) {
+  char path[48];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  buf[n] = '\0';
+  // "pid (comm) S ppid pgid ..."; comm may contain ')' and blanks.
+  const char* close_paren = std::strrchr(buf, ')');
+  if (close_paren == nullptr) return std::nullopt;
+  ProcInfo info;
+  info.pid = pid;
+  int ppid = 0, pgid = 0;
+  if (std::sscanf(close_paren + 1, " %c %d %d", &info.state, &ppid, &pgid) != 3) {
+    return std::nullopt;
+  }
+  info.ppid = ppid;
+  info.pgid = pgid;
+  return info;
+}
+
+std::vector<ProcInfo> ScanProcesses() {
+  std::vector<ProcInfo> procs;
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return procs;
+  while (dirent* e = readdir(dir)) {
+    const char* name = e->d_name;
+    if (*name < '1' || *name > '9') continue;
+    char* end = nullptr;
+    long pid = std::strtol(name, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid > INT_MAX) continue;
+    if (auto info = ReadProcStat(static_cast<pid_t>(pid))) procs.push_back(*info);
+  }
+  closedir(dir);
+  return procs;
+}
+
+std::set<pid_t> ChildrenOf(const std::vector<ProcInfo>& procs, pid_t parent) {
+  std::set<pid_t> out;
+  for (const ProcInfo& p : procs) {
+    if (p.ppid == parent) out.insert(p.pid);
+  }
+  return out;
+}
+
+// Signals the process we scanned, not a process that reused its pid since:
+// the pidfd pins the process, then its parent is checked again.
+void SendSignal(const ProcInfo& p, int sig, pid_t self) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, p.pid, 0));
+  if (pidfd < 0) {
+    if (errno == ENOSYS) ::kill(p.pid, sig);
+    return;
+  }
+  auto now = ReadProcStat(p.pid);
+  if (now && (now->ppid == p.ppid || now->ppid == self)) {
+    syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0U);
+  }
+  ::close(pidfd);
+}
+
+// ---------------------------------------------------------------------------
+// Spawning
+
+enum ChildStage : int { kStageSetup = 1, kStageGroups, kStageUid, kStageChdir, kStageExec };
+struct ChildError {
+  int stage;
+  int err;
+};
+
+// Everything the child needs, built before fork().
+struct SpawnPlan {
+  std::vector<std::string> candidates;  // paths to try with execve, in order
+  std::vector<std::string> env_strings;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::vector<const char*> candidate_ptrs;
+  bool set_groups = false;
+  bool set_uid = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
+std::optional<std::string> LookUpUserName(uid_t uid, gid_t* primary_gid) {
+  long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buf(hint > 0 ? static_cast<size_t>(hint) : 16384);
+  for (;;) {
+    passwd pw{};
+    passwd* result = nullptr;
+    int rc = getpwuid_r(uid, &pw, buf.data(), buf.size(), &result);
+    if (rc == ERANGE && buf.size() < (1U << 20)) {
+      buf.resize(buf.size() * 2);
+      continue;
+    }
+    if (rc != 0 || result == nullptr) return std::nullopt;
+    *primary_gid = pw.pw_gid;
+    return std::string(pw.pw_name);
+  }
+}
+
+// Fills plan; on failure returns the message and sets *exit_code.
+std::optional<std::string> MakePlan(const CommandSpec& spec, SpawnPlan* plan, int* exit_code) {
+  if (spec.argv.empty()) {
+    *exit_code = kExitNotFound;
+    return "cannot execute an empty command";
+  }
+  const std::string& file = spec.argv[0];
+  if (file.find('/') != std::string::npos) {
+    plan->candidates.push_back(file);
+  } else if (!file.empty()) {
+    auto path_it = spec.env.find("PATH");
+    std::string path = path_it != spec.env.end() ? path_it->second : kDefaultPath;
+    size_t begin = 0;
+    for (;;) {
+      size_t colon = path.find(':', begin);
+      std::string dir =
+          path.substr(begin, colon == std::string::npos ? std::string::npos : colon - begin);
+      if (dir.empty()) dir = ".";
+      plan->candidates.push_back(dir + "/" + file);
+      if (colon == std::string::npos) break;
+      begin = colon + 1;
+    }
+  }
+  for (const std::string& c : plan->candidates) plan->candidate_ptrs.push_back(c.c_str());
+
+  for (const auto& [key, value] : spec.env) plan->env_strings.push_back(key + "=" + value);
+  for (const std::string& a : spec.argv) plan->argv.push_back(const_cast<char*>(a.c_str()));
+  plan->argv.push_back(nullptr);
+  for (std::string& e : plan->env_strings) plan->envp.push_back(e.data());
+  plan->envp.push_back(nullptr);
+
+  if (!spec.uid && !spec.gid) return std::nullopt;
+  if (geteuid() != 0) {
+    bool already = (!spec.uid || *spec.uid == geteuid()) && (!spec.gid || *spec.gid == getegid());
+    if (already) return std::nullopt;
+    *exit_code = spec.uid ? kExitUser : kExitGroup;
+    return spec.uid ? "cannot run as uid " + std::to_string(*spec.uid) + ": not running as root"
+                    : "cannot run as gid " + std::to_string(*spec.gid) + ": not running as root";
+  }
+  plan->set_groups = true;
+  std::optional<std::string> user;
+  gid_t primary = 0;
+  if (spec.uid) {
+    plan->set_uid = true;
+    plan->uid = *spec.uid;
+    user = LookUpUserName(*spec.uid, &primary);
+  }
+  if (spec.gid) {
+    plan->gid = *spec.gid;
+  } else if (user) {
+    plan->gid = primary;
+  } else {
+    *exit_code = kExitGroup;
+    return "cannot run as uid " + std::to_string(*spec.uid) +
+           ": no such user in the user database, and no group given";
+  }
+  if (user) {
+    int n = 32;
+    std::vector<gid_t> groups(static_cast<size_t>(n));
+    while (getgrouplist(user->c_str(), plan->gid, groups.data(), &n) < 0) {
+      groups.resize(static_cast<size_t>(n) + 1);
+      n = static_cast<int>(groups.size());
+    }
+    groups.resize(static_cast<size_t>(n));
+    plan->groups = std::move(groups);
+  } else {
+    plan->groups = {plan->gid};
+  }
+  return std::nullopt;
+}
+
+[[noreturn]] void ChildFail(int err_fd, int stage, int err, int exit_code) {
+  ChildError e{stage, err};
+  ssize_t ignored = ::write(err_fd, &e, sizeof e);
+  (void)ignored;
+  _exit(exit_code);
+}
+
+// Runs in the child between fork and exec: async-signal-safe calls only.
+[[noreturn]] void ExecChild(const SpawnPlan& plan, const CommandSpec& spec, int stdin_fd,
+                            int output_fd, int err_fd) {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int s = 1; s < NSIG; ++s) {
+    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, nullptr);
+  }
+  if (setpgid(0, 0) != 0) ChildFail(err_fd, kStageSetup, errno, kExitSetup);
+  if (dup2(stdin_fd, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) {
+    ChildFail(err_fd, kStageSetup, errno, kExitSetup);
+  }
+  // Descriptors leaked by libraries of this process must not reach the job.
+  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+
+  if (plan.set_groups) {
+    if (syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) != 0 ||
+        syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) {
+      ChildFail(err_fd, kStageGroups, errno, kExitGroup);
+    }
+  }
+  if (plan.set_uid && syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) {
+    ChildFail(err_fd, kStageUid, errno, kExitUser);
+  }
+  // After the id switch, so the directory is checked with the job's rights.
+  if (!spec.working_directory.empty() && chdir(spec.working_directory.c_str()) != 0) {
+    ChildFail(err_fd, kStageChdir, errno, kExitChdir);
+  }
+
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  // execvp's search, with our own environment.
+  int err = 0;
+  bool saw_eacces = false;
+  for (size_t i = 0; i < plan.candidate_ptrs.size(); ++i) {
+    execve(plan.candidate_ptrs[i], plan.argv.data(), plan.envp.data());
+    int e = errno;
+    if (e == EACCES) {
+      saw_eacces = true;
+    } else if (e != ENOENT && e != ENOTDIR && e != ESTALE && e != ENODEV && e != ETIMEDOUT) {
+      err = e;
+      break;
+    }
+  }
+  if (err == 0) err = saw_eacces ? EACCES : ENOENT;
+  ChildFail(err_fd, kStageExec, err, err == ENOENT ? kExitNotFound : kExitCannotExec);
+}
+
+std::string DescribeChildError(const ChildError& e, const CommandSpec& spec) {
+  std::string what = ErrText(e.err);
+  switch (e.stage) {
+    case kStageExec:
+      return "cannot execute '" + spec.argv[0] + "': " + what;
+    case kStageChdir:
+      return "cannot change to working directory '" + spec.working_directory + "': " + what;
+    case kStageGroups:
+      return "cannot switch to group " + std::to_string(spec.gid.value_or(0)) + ": " + what;
+    case kStageUid:
+      return "cannot switch to user " + std::to_string(spec.uid.value_or(0)) + ": " + what;
+    default:
+      return "cannot set up the child process: " + what;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Supervising one running child
+
+class Supervisor {
+ public:
+  Supervisor(const Clock& clock, const CommandSpec& spec, pid_t main_pid,
+             std::set<pid_t> preexisting, Micros start)
+      : clock_(clock),
+        spec_(spec),
+        self_(getpid()),
+        main_(main_pid),
+        preexisting_(std::move(preexisting)),
+        start_(start) {}
+
+  void SetFds(Fd output, Fd input, Fd signals, Fd pidfd) {
+    out_ = std::move(output);
+    in_ = std::move(input);
+    sig_ = std::move(signals);
+    pidfd_ = std::move(pidfd);
+    if (out_.valid()) SetNonBlocking(out_.get());
+    if (in_.valid()) {
+      SetNonBlocking(in_.get());
+      if (!spec_.stdin_data || spec_.stdin_data->empty()) in_.Reset();
+    }
+  }
+
+  CommandOutcome Supervise();
+
+ private:
+  enum class Phase { kRunning, kTerm, kKill };
+
+  void Loop();
+  void CheckMain();
+  std::vector<ProcInfo> ScanTree();
+  void SignalTree(int sig);
+  void StartTerm(Micros now);
+  void StartKill(Micros now);
+  void HandleSignals(bool loop_running);
+  void ReadOutput();
+  void WriteInput();
+  void ConsumeOutput(const char* data, size_t n);
+
+  const Clock& clock_;
+  const CommandSpec& spec_;
+  const pid_t self_;
+  const pid_t main_;
+  const std::set<pid_t> preexisting_;
+  const Micros start_;
+
+  Fd out_, in_, sig_, pidfd_;
+  size_t in_offset_ = 0;
+  std::string tail_;
+  bool stream_ok_ = true;
+
+  bool main_reaped_ = false;
+  int main_status_ = 0;
+  Micros main_end_{0};
+
+  Phase phase_ = Phase::kRunning;
+  std::optional<CommandOutcome::Kind> cause_;
+  Micros phase_deadline_{0};
+  Micros next_scan_{0};
+  bool need_scan_ = false;
+  std::set<pid_t> term_sent_;
+  bool group_termed_ = false;
+  std::string error_;
+};
+
+void Supervisor::CheckMain() {
+  if (main_reaped_) return;
+  int status = 0;
+  pid_t r;
+  do {
+    r = waitpid(main_, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == main_) {
+    main_reaped_ = true;
+    main_status_ = status;
+    main_end_ = clock_.Monotonic();
+    need_scan_ = true;
+    pidfd_.Reset();
+  } else if (r < 0) {  // ECHILD: someone else in this process reaped it
+    main_reaped_ = true;
+    main_end_ = clock_.Monotonic();
+    error_ = "the exit status of process " + std::to_string(main_) + " was lost";
+    pidfd_.Reset();
+  }
+}
+
+// Reaps our zombie children that belong to this run, then returns every
+// process left in the tree: descendants of the main child, processes
+// re-parented to us during this run and their descendants, and members of
+// the main child's process group. Zombies not ours to reap are included
+// (they go away when their parent does).
+std::vector<ProcInfo> Supervisor::ScanTree() {
+  std::vector<ProcInfo> procs = ScanProcesses();
+  std::set<pid_t> reaped;
+  for (const ProcInfo& p : procs) {
+    if (p.ppid != self_ || preexisting_.count(p.pid) > 0) continue;
+    if (p.pid == main_) {
+      CheckMain();
+      if (main_reaped_) reaped.insert(p.pid);
+    } else if (waitpid(p.pid, nullptr, WNOHANG) == p.pid) {
+      reaped.insert(p.pid);
+    }
+  }
+  std::multimap<pid_t, size_t> children;
+  for (size_t i = 0; i < procs.size(); ++i) children.emplace(procs[i].ppid, i);
+  std::vector<size_t> queue;
+  std::set<pid_t> seen;
+  for (size_t i = 0; i < procs.size(); ++i) {
+    const ProcInfo& p = procs[i];
+    if (reaped.count(p.pid) > 0 || p.pid == self_) continue;
+    bool ours = p.ppid == self_ && preexisting_.count(p.pid) == 0;
+    if ((ours || p.pgid == main_) && seen.insert(p.pid).second) queue.push_back(i);
+  }
+  for (size_t k = 0; k < queue.size(); ++k) {
+    auto [begin, end] = children.equal_range(procs[queue[k]].pid);
+    for (auto it = begin; it != end; ++it) {
+      if (seen.insert(procs[it->second].pid).second) queue.push_back(it->second);
+    }
+  }
+  std::vector<ProcInfo> tree;
+  for (size_t i : queue) tree.push_back(procs[i]);
+  return tree;
+}
+
+// SIGTERM goes once to each process (a second one can mean "hurry" to some
+// programs); SIGKILL goes to everything found, on every rescan.
+void Supervisor::SignalTree(int sig) {
+  std::vector<ProcInfo> tree = ScanTree();
+  bool group_alive = !main_reaped_ || std::any_of(tree.begin(), tree.end(), [&](const ProcInfo& p) {
+    return p.pgid == main_;
+  });
+  bool group_now = group_alive && (sig != SIGTERM || !group_termed_);
+  if (group_now) {
+    ::kill(-main_, sig);
+    if (sig == SIGTERM) {
+      ::kill(-main_, SIGCONT);
+      group_termed_ = true;
+    }
+  }
+  for (const ProcInfo& p : tree) {
+    if (p.state == 'Z' || p.state == 'X') continue;
+    if (group_now && p.pgid == main_) {
+      if (sig == SIGTERM) term_sent_.insert(p.pid);
+      continue;  // the group signal reached it
+    }
+    if (sig == SIGTERM) {
+      if (!term_sent_.insert(p.pid).second) continue;
+      SendSignal(p, SIGTERM, self_);
+      SendSignal(p, SIGCONT, self_);
+    } else {
+      SendSignal(p, sig, self_);
+    }
+  }
+}
+
+void Supervisor::StartTerm(Micros now) {
+  phase_ = Phase::kTerm;
+  phase_deadline_ = now + spec_.kill_grace;
+  SignalTree(SIGTERM);
+  next_scan_ = now + kRescanInterval;
+}
+
+void Supervisor::StartKill(Micros now) {
+  phase_ = Phase::kKill;
+  phase_deadline_ = now + std::max(spec_.kill_grace, kMinWaitAfterKill);
+  SignalTree(SIGKILL);
+  next_scan_ = now + kRescanInterval;
+}
+
+void Supervisor::ConsumeOutput(const char* data, size_t n) {
+  if (spec_.stream_output && stream_ok_) {
+    size_t done = 0;
+    while (done < n) {
+      ssize_t w = ::write(1, data + done, n - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {  // EPIPE, EIO, EAGAIN: stop copying, keep the tail
+        stream_ok_ = false;
+        break;
+      }
+      done += static_cast<size_t>(w);
+    }
+  }
+  size_t keep = spec_.tail_bytes;
+  if (keep == 0) return;
+  if (n >= keep) {
+    tail_.assign(data + (n - keep), keep);
+    return;
+  }
+  tail_.append(data, n);
+  if (tail_.size() > keep + std::max(keep, kReadChunk)) tail_.erase(0, tail_.size() - keep);
+}
+
+void Supervisor::ReadOutput() {
+  char buf[kReadChunk];
+  ssize_t n = ::read(out_.get(), buf, sizeof buf);
+  if (n > 0) {
+    ConsumeOutput(buf, static_cast<size_t>(n));
+  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+    out_.Reset();
+  }
+}
+
+void Supervisor::WriteInput() {
+  const std::string& data = *spec_.stdin_data;
+  while (in_offset_ < data.size()) {
+    ssize_t w = ::write(in_.get(), data.data() + in_offset_, data.size() - in_offset_);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) return;
+    if (w <= 0) break;  // EPIPE: the child closed its stdin; drop the rest
+    in_offset_ += static_cast<size_t>(w);
+  }
+  in_.Reset();
+}
+
+void Supervisor::HandleSignals(bool loop_running) {
+  signalfd_siginfo info;
+  while (sig_.valid() && ::read(sig_.get(), &info, sizeof info) == sizeof info) {
+    int sig = static_cast<int>(info.ssi_signo);
+    if (sig == SIGCHLD) {
+      need_scan_ = true;
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      g_stop_requested = true;
+      if (!loop_running) continue;
+      Micros now = clock_.Monotonic();
+      if (phase_ == Phase::kRunning && !main_reaped_) {
+        cause_ = CommandOutcome::Kind::kInterrupted;
+        StartTerm(now);
+      } else if (phase_ == Phase::kTerm) {
+        StartKill(now);  // asked twice: do not wait for the grace period
+      }
+    }
+    // SIGHUP is read and ignored: a job must not die because the terminal
+    // that started it went away.
+  }
+}
+
+void Supervisor::Loop() {
+  const bool has_timeout = spec_.timeout > Micros{0};
+  const Micros timeout_at = start_ + spec_.timeout;
+  for (;;) {
+    Micros now = clock_.Monotonic();
+    if (phase_ == Phase::kRunning && !main_reaped_ && has_timeout && now >= timeout_at) {
+      cause_ = CommandOutcome::Kind::kTimedOut;
+      StartTerm(now);
+    }
+    if (phase_ == Phase::kTerm && now >= phase_deadline_) StartKill(now);
+    if (phase_ == Phase::kKill && now >= phase_deadline_) {
+      std::vector<ProcInfo> left = ScanTree();
+      if (!main_reaped_ || !left.empty()) {
+        std::string pids;
+        if (!main_reaped_) pids = std::to_string(main_);
+        for (const ProcInfo& p : left) {
+          if (p.pid == main_) continue;
+          pids += (pids.empty() ? "" : " ") + std::to_string(p.pid);
+        }
+        error_ = "processes still alive after SIGKILL, abandoned: " + pids;
+      }
+      return;
+    }
+    bool tick = phase_ != Phase::kRunning || !pidfd_.valid() || main_reaped_;
+    if (need_scan_ || (tick && now >= next_scan_)) {
+      need_scan_ = false;
+      CheckMain();
+      std::vector<ProcInfo> tree = ScanTree();
+      if (main_reaped_ && tree.empty()) return;
+      if (main_reaped_ && phase_ == Phase::kRunning) {
+        StartTerm(now);  // leftovers of a child that has exited
+      } else if (phase_ == Phase::kTerm) {
+        SignalTree(SIGTERM);  // only processes that have not had it
+      } else if (phase_ == Phase::kKill) {
+        SignalTree(SIGKILL);
+      }
+      next_scan_ = now + kRescanInterval;
+    }
+
+    Micros wake = Micros::max();
+    if (phase_ == Phase::kRunning && !main_reaped_ && has_timeout) wake = timeout_at;
+    if (phase_ != Phase::kRunning) wake = std::min(wake, phase_deadline_);
+    if (tick) wake = std::min(wake, next_scan_);
+    int timeout_ms = -1;
+    if (wake != Micros::max()) {
+      int64_t us = (wake - clock_.Monotonic()).count();
+      timeout_ms = us <= 0 ? 0 : static_cast<int>(std::min<int64_t>((us + 999) / 1000, INT_MAX));
+    }
+
+    pollfd fds[4];
+    nfds_t nfds = 0;
+    int out_i = -1, in_i = -1, sig_i = -1, pid_i = -1;
+    if (out_.valid()) {
+      out_i = static_cast<int>(nfds);
+      fds[nfds++] = {out_.get(), POLLIN, 0};
+    }
+    if (in_.valid()) {
+      in_i = static_cast<int>(nfds);
+      fds[nfds++] = {in_.get(), POLLOUT, 0};
+    }
+    if (sig_.valid()) {
+      sig_i = static_cast<int>(nfds);
+      fds[nfds++] = {sig_.get(), POLLIN, 0};
+    }
+    if (pidfd_.valid()) {
+      pid_i = static_cast<int>(nfds);
+      fds[nfds++] = {pidfd_.get(), POLLIN, 0};
+    }
+    int ready = poll(fds, nfds, timeout_ms);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      error_ = std::string("poll failed: ") + ErrText(errno);
+      next_scan_ = clock_.Monotonic() + kRescanInterval;  // keep going, on ticks
+      continue;
+    }
+    if (ready == 0) continue;
+    if (pid_i >= 0 && fds[pid_i].revents != 0) CheckMain();
+    if (out_i >= 0 && fds[out_i].revents != 0) ReadOutput();
+    if (in_i >= 0 && fds[in_i].revents != 0) WriteInput();
+    if (sig_i >= 0 && fds[sig_i].revents != 0) HandleSignals(/*loop_running=*/true);
+  }
+}
+
+CommandOutcome Supervisor::Supervise() {
+  Loop();
+  // Whatever is still buffered in the pipe (the writers are gone, unless the
+  // descriptor was passed outside the tree: then stop at EAGAIN).
+  for (int i = 0; i < 256 && out_.valid(); ++i) ReadOutput();
+  HandleSignals(/*loop_running=*/false);
+
+  CommandOutcome outcome;
+  outcome.pid = static_cast<int>(main_);
+  outcome.duration = (main_reaped_ ? main_end_ : clock_.Monotonic()) - start_;
+  outcome.error = error_;
+  if (tail_.size() > spec_.tail_bytes) tail_.erase(0, tail_.size() - spec_.tail_bytes);
+  outcome.output_tail = std::move(tail_);
+  if (!main_reaped_) {
+    outcome.kind = cause_.value_or(CommandOutcome::Kind::kSignaled);
+    outcome.signal = SIGKILL;
+    return outcome;
+  }
+  if (WIFEXITED(main_status_)) {
+    outcome.kind = cause_.value_or(CommandOutcome::Kind::kExited);
+    outcome.exit_code = WEXITSTATUS(main_status_);
+  } else if (WIFSIGNALED(main_status_)) {
+    outcome.kind = cause_.value_or(CommandOutcome::Kind::kSignaled);
+    outcome.signal = WTERMSIG(main_status_);
+    outcome.core_dumped = WCOREDUMP(main_status_);
+  }
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------
+// Signal names (systemd's table and spelling)
+
+struct SignalEntry {
+  int sig;
+  const char* name;
+};
+constexpr SignalEntry kSignals[] = {
+    {SIGHUP, "HUP"},   {SIGINT, "INT"},       {SIGQUIT, "QUIT"}, {SIGILL, "ILL"},
+    {SIGTRAP, "TRAP"}, {SIGABRT, "ABRT"},     {SIGBUS, "BUS"},   {SIGFPE, "FPE"},
+    {SIGKILL, "KILL"}, {SIGUSR1, "USR1"},     {SIGSEGV, "SEGV"}, {SIGUSR2, "USR2"},
+    {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"},     {SIGTERM, "TERM"}, {SIGSTKFLT, "STKFLT"},
+    {SIGCHLD, "CHLD"}, {SIGCONT, "CONT"},     {SIGSTOP, "STOP"}, {SIGTSTP, "TSTP"},
+    {SIGTTIN, "TTIN"}, {SIGTTOU, "TTOU"},     {SIGURG, "URG"},   {SIGXCPU, "XCPU"},
+    {SIGXFSZ, "XFSZ"}, {SIGVTALRM, "VTALRM"}, {SIGPROF, "PROF"}, {SIGWINCH, "WINCH"},
+    {SIGIO, "IO"},     {SIGPWR, "PWR"},       {SIGSYS, "SYS"},
+};
+
+// Parses 1+ decimal digits and nothing else; -1 if not that or too large.
+int ParseSmallDecimal(const std::string& s) {
+  if (s.empty() || s.size() > 4) return -1;
+  int v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+Status PrepareProcessForRunning() {
+  sigset_t set = HandledSignals();
+  if (int rc = pthread_sigmask(SIG_BLOCK, &set, nullptr); rc != 0) {
+    return Status::Error(StatusCode::kInternal, "cannot block signals: " + ErrText(rc));
+  }
+  // A write to a closed pipe (our stdout, a child's stdin) must fail with
+  // EPIPE, not kill us. Children get the default disposition back.
+  signal(SIGPIPE, SIG_IGN);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) != 0) {
+    return Status::Error(StatusCode::kInternal,
+                         "cannot become a child subreaper: " + ErrText(errno));
+  }
+  return Status::Ok();
+}
+
+bool StopRequested() { return g_stop_requested.load(); }
+
+CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
+  const Micros start = clock_.Monotonic();
+  auto spawn_failed = [&](std::string error, int exit_code, int pid = 0) {
+    CommandOutcome outcome;
+    outcome.kind = CommandOutcome::Kind::kSpawnFailed;
+    outcome.exit_code = exit_code;
+    outcome.error = std::move(error);
+    outcome.pid = pid;
+    outcome.duration = clock_.Monotonic() - start;
+    return outcome;
+  };
+
+  SpawnPlan plan;
+  int plan_exit = 0;
+  if (auto error = MakePlan(spec, &plan, &plan_exit)) return spawn_failed(*error, plan_exit);
+
+  SignalScope signal_scope;
+  EnsureSubreaper();
+  sigset_t handled = HandledSignals();
+  Fd sigfd(AboveStdio(signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK)));
+  if (!sigfd.valid()) return spawn_failed("cannot create a signalfd: " + ErrText(errno), 126);
+
+  Fd out_r, out_w, in_r, in_w, err_r, err_w;
+  if (!MakePipe(&out_r, &out_w) || !MakePipe(&err_r, &err_w)) {
+    return spawn_failed("cannot create a pipe: " + ErrText(errno), 126);
+  }
+  if (spec.stdin_data) {
+    if (!MakePipe(&in_r, &in_w))
+      return spawn_failed("cannot create a pipe: " + ErrText(errno), 126);
+  } else {
+    in_r = Fd(AboveStdio(::open("/dev/null", O_RDONLY | O_CLOEXEC)));
+    if (!in_r.valid()) return spawn_failed("cannot open /dev/null: " + ErrText(errno), 126);
+  }
+
+  std::set<pid_t> preexisting = ChildrenOf(ScanProcesses(), getpid());
+  pid_t pid = fork();
+  if (pid < 0) return spawn_failed("cannot fork: " + ErrText(errno), 126);
+  if (pid == 0) ExecChild(plan, spec, in_r.get(), out_w.get(), err_w.get());
+
+  out_w.Reset();
+  in_r.Reset();
+  err_w.Reset();
+  ChildError child_error{};
+  ssize_t n;
+  do {
+    n = ::read(err_r.get(), &child_error, sizeof child_error);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof child_error)) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : kExitCannotExec;
+    return spawn_failed(DescribeChildError(child_error, spec), code, static_cast<int>(pid));
+  }
+  err_r.Reset();
+
+  Fd pidfd(AboveStdio(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))));
+  Supervisor supervisor(clock_, spec, pid, std::move(preexisting), start);
+  supervisor.SetFds(std::move(out_r), std::move(in_w), std::move(sigfd), std::move(pidfd));
+  return supervisor.Supervise();
+}
+
+std::string SignalName(int sig) {
+  for (const SignalEntry& e : kSignals) {
+    if (e.sig == sig) return e.name;
+  }
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX) return "RTMIN+" + std::to_string(sig - SIGRTMIN);
+  return std::to_string(sig);
+}
+
+int SignalFromName(const std::string& name) {
+  std::string s = name.rfind("SIG", 0) == 0 ? name.substr(3) : name;
+  for (const SignalEntry& e : kSignals) {
+    if (s == e.name) return e.sig;
+  }
+  const int span = SIGRTMAX - SIGRTMIN;
+  if (s.rfind("RTMIN", 0) == 0) {
+    if (s.size() == 5) return SIGRTMIN;
+    if (s[5] != '+') return 0;
+    int n = ParseSmallDecimal(s.substr(6));
+    return n >= 0 && n <= span ? SIGRTMIN + n : 0;
+  }
+  if (s.rfind("RTMAX", 0) == 0) {
+    if (s.size() == 5) return SIGRTMAX;
+    if (s[5] != '-') return 0;
+    int n = ParseSmallDecimal(s.substr(6));
+    return n >= 0 && n <= span ? SIGRTMAX - n : 0;
+  }
+  return 0;
+}
+
+}  // namespace surety

@@ -1,0 +1,90 @@
+// CommandRunner: runs one command to completion, the way the runner needs it.
+//
+// For: the job's command, preflight and verify commands, exec and email
+// alerts. The real implementation (process.cc) forks the command into its own
+// process group, makes this process a child subreaper so that grandchildren
+// which outlive or escape the child are still found, streams the output
+// through to our stdout/stderr while keeping the last `tail_bytes` of it,
+// enforces the timeout by sending SIGTERM to the whole tree and SIGKILL after
+// the grace period, and forwards SIGTERM/SIGINT received by this process to
+// the tree (the outcome is then `interrupted`). It returns only when no
+// descendant is left.
+//
+// Not for: long-lived children of the daemon (the event loop owns those).
+//
+// Thread-safety: one Run() at a time per process (signals and the subreaper
+// are process-wide).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "os/clock.h"
+
+namespace surety {
+
+struct CommandSpec {
+  std::vector<std::string> argv;             // argv[0] is looked up in PATH
+  std::map<std::string, std::string> env;    // the complete environment
+  std::string working_directory;             // empty: inherit
+  std::optional<uint32_t> uid, gid;          // switch user (when root)
+  std::optional<std::string> stdin_data;     // fed to stdin, then closed
+  Micros timeout{0};                         // 0: none
+  Micros kill_grace{std::chrono::seconds(30)};
+  size_t tail_bytes = 64 * 1024;
+  bool stream_output = true;  // copy the child's output to our stdout/stderr
+};
+
+struct CommandOutcome {
+  enum class Kind {
+    kExited,        // exit_code is set
+    kSignaled,      // signal is set (the child died of a signal we did not send)
+    kTimedOut,      // we killed it at the timeout; signal says with what
+    kInterrupted,   // we were told to stop (SIGTERM/SIGINT) and stopped it
+    kSpawnFailed,   // could not start: error says why (exit_code 127/126 style)
+  };
+  Kind kind = Kind::kExited;
+  int exit_code = 0;
+  int signal = 0;
+  bool core_dumped = false;
+  std::string output_tail;  // last tail_bytes of stdout+stderr, interleaved
+  Micros duration{0};
+  std::string error;
+  int pid = 0;
+};
+
+class CommandRunner {
+ public:
+  virtual ~CommandRunner() = default;
+  virtual CommandOutcome Run(const CommandSpec& spec) = 0;
+};
+
+class RealCommandRunner final : public CommandRunner {
+ public:
+  explicit RealCommandRunner(const Clock& clock) : clock_(clock) {}
+  CommandOutcome Run(const CommandSpec& spec) override;
+
+ private:
+  const Clock& clock_;
+};
+
+// Installs the process-wide handling RealCommandRunner relies on: blocks
+// SIGTERM, SIGINT, SIGHUP and SIGCHLD (they are read through a signalfd) and
+// sets PR_SET_CHILD_SUBREAPER. Call once, early in main(), before threads.
+Status PrepareProcessForRunning();
+
+// True once SIGTERM or SIGINT has been received by RealCommandRunner (the
+// runner records the run as interrupted and stops retrying).
+bool StopRequested();
+
+// The name of a signal without "SIG" ("TERM"), or its number as text.
+std::string SignalName(int sig);
+// Parses "SIGTERM", "TERM", "SIGRTMIN+2" (case-sensitive, as systemd). 0 if not a signal.
+int SignalFromName(const std::string& name);
+
+}  // namespace surety

@@ -1,0 +1,421 @@
+// RealCommandRunner with real processes: /bin/sh scripts, each well under 2 s.
+#include "os/process.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "os/clock.h"
+
+namespace surety {
+namespace {
+
+using std::chrono::milliseconds;
+using Kind = CommandOutcome::Kind;
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/surety-process-test-XXXXXX";
+    char* made = mkdtemp(tmpl);
+    EXPECT_NE(made, nullptr);
+    path_ = made ? made : "/tmp";
+  }
+  ~TempDir() {
+    std::string cmd = "rm -rf '" + path_ + "'";
+    if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << "cannot remove " << path_;
+  }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<pid_t> ReadPids(const std::string& file) {
+  std::ifstream in(file);
+  std::vector<pid_t> pids;
+  int pid;
+  while (in >> pid) pids.push_back(pid);
+  return pids;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::string out;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+// True if the process is gone and reaped (kill() succeeds on a zombie).
+bool Gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+// Children of this process, zombies included, from /proc.
+std::set<pid_t> OurChildren() {
+  std::set<pid_t> out;
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return out;
+  while (dirent* e = readdir(dir)) {
+    int pid = std::atoi(e->d_name);
+    if (pid <= 0) continue;
+    std::string stat = ReadAll("/proc/" + std::string(e->d_name) + "/stat");
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(stat.substr(paren + 1));
+    char state;
+    int ppid;
+    if (rest >> state >> ppid && ppid == getpid()) out.insert(pid);
+  }
+  closedir(dir);
+  return out;
+}
+
+CommandSpec Sh(const std::string& script) {
+  CommandSpec spec;
+  spec.argv = {"/bin/sh", "-c", script};
+  spec.env = {{"PATH", "/usr/bin:/bin"}};
+  spec.stream_output = false;
+  spec.kill_grace = milliseconds(200);
+  return spec;
+}
+
+class RealCommandRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { children_before_ = OurChildren(); }
+  void TearDown() override {
+    // Nothing a test started is left behind, not even a zombie.
+    EXPECT_EQ(OurChildren(), children_before_);
+  }
+
+  RealClock clock_;
+  RealCommandRunner runner_{clock_};
+  TempDir dir_;
+  std::set<pid_t> children_before_;
+};
+
+TEST_F(RealCommandRunnerTest, ExitCodes) {
+  CommandOutcome ok = runner_.Run(Sh("exit 0"));
+  EXPECT_EQ(ok.kind, Kind::kExited);
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_GT(ok.pid, 0);
+  EXPECT_TRUE(ok.error.empty());
+
+  CommandOutcome three = runner_.Run(Sh("exit 3"));
+  EXPECT_EQ(three.kind, Kind::kExited);
+  EXPECT_EQ(three.exit_code, 3);
+  EXPECT_EQ(three.signal, 0);
+}
+
+TEST_F(RealCommandRunnerTest, DeathBySignalIsSignaled) {
+  CommandOutcome o = runner_.Run(Sh("kill -SEGV $$"));
+  EXPECT_EQ(o.kind, Kind::kSignaled);
+  EXPECT_EQ(o.signal, SIGSEGV);  // core_dumped depends on the core limit
+}
+
+TEST_F(RealCommandRunnerTest, MissingBinaryIsSpawnFailure127) {
+  CommandSpec spec = Sh("");
+  spec.argv = {"surety-no-such-binary", "--flag"};
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kSpawnFailed);
+  EXPECT_EQ(o.exit_code, 127);
+  EXPECT_EQ(o.error, "cannot execute 'surety-no-such-binary': No such file or directory");
+}
+
+TEST_F(RealCommandRunnerTest, BinaryIsLookedUpInTheSpecPath) {
+  CommandSpec spec = Sh("");
+  spec.argv = {"true"};
+  spec.env = {{"PATH", "/nonexistent:/usr/bin:/bin"}};
+  EXPECT_EQ(runner_.Run(spec).kind, Kind::kExited);
+
+  spec.env = {{"PATH", "/nonexistent"}};  // true is not found there
+  EXPECT_EQ(runner_.Run(spec).kind, Kind::kSpawnFailed);
+}
+
+TEST_F(RealCommandRunnerTest, NonExecutableFileIsSpawnFailure126) {
+  std::string script = dir_.File("script.sh");
+  std::ofstream(script) << "#!/bin/sh\nexit 0\n";
+  chmod(script.c_str(), 0644);
+  CommandSpec spec = Sh("");
+  spec.argv = {script};
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kSpawnFailed);
+  EXPECT_EQ(o.exit_code, 126);
+  EXPECT_EQ(o.error, "cannot execute '" + script + "': Permission denied");
+}
+
+TEST_F(RealCommandRunnerTest, BadWorkingDirectoryIsSpawnFailure) {
+  CommandSpec spec = Sh("exit 0");
+  spec.working_directory = "/nonexistent/surety-dir";
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kSpawnFailed);
+  EXPECT_EQ(o.error,
+            "cannot change to working directory '/nonexistent/surety-dir': No such file or "
+            "directory");
+}
+
+TEST_F(RealCommandRunnerTest, WorkingDirectoryIsUsed) {
+  CommandSpec spec = Sh("pwd");
+  spec.working_directory = "/usr";
+  EXPECT_EQ(runner_.Run(spec).output_tail, "/usr\n");
+}
+
+TEST_F(RealCommandRunnerTest, EnvironmentIsExactlyTheSpec) {
+  CommandSpec spec = Sh("");
+  spec.argv = {"env"};
+  spec.env = {{"PATH", "/usr/bin:/bin"}, {"FOO", "bar baz"}};
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kExited);
+  EXPECT_EQ(o.output_tail, "FOO=bar baz\nPATH=/usr/bin:/bin\n");
+}
+
+TEST_F(RealCommandRunnerTest, StdinDataIsDelivered) {
+  CommandSpec spec = Sh("cat");
+  spec.stdin_data = "hello\nworld";
+  EXPECT_EQ(runner_.Run(spec).output_tail, "hello\nworld");
+
+  spec = Sh("wc -c");
+  spec.stdin_data = std::string(300000, 'x');  // more than a pipe buffer
+  EXPECT_EQ(runner_.Run(spec).output_tail, "300000\n");
+}
+
+TEST_F(RealCommandRunnerTest, StdinIsDevNullWithoutData) {
+  CommandOutcome o = runner_.Run(Sh("cat; echo end"));
+  EXPECT_EQ(o.output_tail, "end\n");
+}
+
+TEST_F(RealCommandRunnerTest, StdinDataTheChildNeverReadsDoesNotHang) {
+  CommandSpec spec = Sh("exit 4");
+  spec.stdin_data = std::string(1 << 20, 'x');
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kExited);
+  EXPECT_EQ(o.exit_code, 4);
+}
+
+TEST_F(RealCommandRunnerTest, StdoutAndStderrAreInterleavedInOrder) {
+  CommandOutcome o = runner_.Run(Sh("echo one; echo two >&2; echo three"));
+  EXPECT_EQ(o.output_tail, "one\ntwo\nthree\n");
+}
+
+TEST_F(RealCommandRunnerTest, TailKeepsExactlyTheLastBytesOfALargeOutput) {
+  // 100000 lines of 10 bytes: 1 000 000 bytes.
+  CommandSpec spec = Sh("seq -f %09g 0 99999");
+  spec.tail_bytes = 1000;
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kExited);
+  std::string expected;
+  for (int i = 99900; i < 100000; ++i) {
+    char line[16];
+    std::snprintf(line, sizeof line, "%09d\n", i);
+    expected += line;
+  }
+  EXPECT_EQ(o.output_tail, expected);
+
+  spec.tail_bytes = 0;
+  EXPECT_EQ(runner_.Run(spec).output_tail, "");
+}
+
+TEST_F(RealCommandRunnerTest, StreamsOutputToOurStdout) {
+  std::string file = dir_.File("stdout");
+  std::fflush(stdout);
+  int saved = dup(1);
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  dup2(fd, 1);
+  close(fd);
+  CommandSpec spec = Sh("echo streamed; echo err >&2");
+  spec.stream_output = true;
+  CommandOutcome o = runner_.Run(spec);
+  dup2(saved, 1);
+  close(saved);
+  EXPECT_EQ(ReadAll(file), "streamed\nerr\n");
+  EXPECT_EQ(o.output_tail, "streamed\nerr\n");
+}
+
+TEST_F(RealCommandRunnerTest, TimeoutKillsTheWholeTree) {
+  std::string pids = dir_.File("pids");
+  CommandSpec spec =
+      Sh("sleep 30 & echo $! >> " + pids + "; sleep 30 & echo $! >> " + pids + "; wait");
+  spec.timeout = milliseconds(300);
+  auto begin = std::chrono::steady_clock::now();
+  CommandOutcome o = runner_.Run(spec);
+  auto took = std::chrono::steady_clock::now() - begin;
+  EXPECT_EQ(o.kind, Kind::kTimedOut);
+  EXPECT_EQ(o.signal, SIGTERM);
+  EXPECT_GE(o.duration, milliseconds(300));
+  EXPECT_LT(took, milliseconds(1500));
+  std::vector<pid_t> tree = ReadPids(pids);
+  ASSERT_EQ(tree.size(), 2u);
+  for (pid_t pid : tree) EXPECT_TRUE(Gone(pid)) << pid;
+  EXPECT_TRUE(Gone(o.pid));
+}
+
+TEST_F(RealCommandRunnerTest, ChildIgnoringSigtermIsKilledAfterTheGrace) {
+  std::string pids = dir_.File("pids");
+  CommandSpec spec = Sh("trap '' TERM; sleep 30 & echo $! > " + pids + "; wait");
+  spec.timeout = milliseconds(300);
+  spec.kill_grace = milliseconds(200);
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kTimedOut);
+  EXPECT_EQ(o.signal, SIGKILL);
+  EXPECT_GE(o.duration, milliseconds(500));
+  EXPECT_LT(o.duration, milliseconds(1500));
+  for (pid_t pid : ReadPids(pids)) EXPECT_TRUE(Gone(pid)) << pid;
+}
+
+TEST_F(RealCommandRunnerTest, GrandchildEscapingWithSetsidIsKilledAndReaped) {
+  std::string pid_file = dir_.File("pid");
+  CommandSpec spec = Sh("setsid sleep 30 & echo $! > " + pid_file + "; exit 0");
+  auto begin = std::chrono::steady_clock::now();
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, milliseconds(1500));
+  EXPECT_EQ(o.kind, Kind::kExited);  // leftovers do not change the outcome
+  EXPECT_EQ(o.exit_code, 0);
+  std::vector<pid_t> pids = ReadPids(pid_file);
+  ASSERT_EQ(pids.size(), 1u);
+  EXPECT_TRUE(Gone(pids[0]));
+}
+
+TEST_F(RealCommandRunnerTest, DoubleForkedDaemonIsKilledAndReaped) {
+  std::string pid_file = dir_.File("pid");
+  CommandSpec spec = Sh("(sleep 30 & echo $! > " + pid_file + "); exit 5");
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kExited);
+  EXPECT_EQ(o.exit_code, 5);
+  std::vector<pid_t> pids = ReadPids(pid_file);
+  ASSERT_EQ(pids.size(), 1u);
+  EXPECT_TRUE(Gone(pids[0]));
+}
+
+TEST_F(RealCommandRunnerTest, LeftoverIgnoringSigtermIsKilledAfterTheGrace) {
+  std::string pid_file = dir_.File("pid");
+  // The leftover writes its pid once it ignores SIGTERM; the main child
+  // waits for that, so the SIGTERM cannot arrive before the trap.
+  CommandSpec spec =
+      Sh("sh -c 'trap \"\" TERM; echo $$ > " + pid_file + "; exec sleep 30' & while [ ! -s " +
+         pid_file + " ]; do sleep 0.01; done; exit 0");
+  spec.kill_grace = milliseconds(200);
+  auto begin = std::chrono::steady_clock::now();
+  CommandOutcome o = runner_.Run(spec);
+  auto took = std::chrono::steady_clock::now() - begin;
+  EXPECT_EQ(o.kind, Kind::kExited);
+  EXPECT_GE(took, milliseconds(200));
+  EXPECT_LT(took, milliseconds(1500));
+  std::vector<pid_t> pids = ReadPids(pid_file);
+  ASSERT_EQ(pids.size(), 1u);
+  EXPECT_TRUE(Gone(pids[0]));
+}
+
+TEST_F(RealCommandRunnerTest, RunsAsAnotherUserWhenRoot) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  CommandSpec spec = Sh("id -u; id -g; id -G");
+  spec.uid = 65534;
+  spec.gid = 65534;
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kExited);
+  EXPECT_EQ(o.output_tail, "65534\n65534\n65534\n");
+}
+
+TEST_F(RealCommandRunnerTest, ChildStartsWithEmptyMaskAndDefaultDispositions) {
+  // Make our own state dirty: SIGPIPE ignored, SIGUSR1 blocked.
+  sigset_t usr1, old_mask;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &usr1, &old_mask);
+  auto old_pipe = signal(SIGPIPE, SIG_IGN);
+  CommandSpec spec = Sh("");
+  spec.argv = {"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"};  // grep's own state
+  CommandOutcome o = runner_.Run(spec);
+  signal(SIGPIPE, old_pipe);
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  EXPECT_EQ(o.output_tail, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+}
+
+// Last in this file: it leaves StopRequested() set for the rest of the binary.
+TEST_F(RealCommandRunnerTest, SigtermToUsInterruptsTheRun) {
+  sigset_t old_mask;
+  pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);
+  ASSERT_TRUE(PrepareProcessForRunning().ok());  // blocks SIGTERM before the thread starts
+  std::thread killer([] {
+    std::this_thread::sleep_for(milliseconds(200));
+    ::kill(getpid(), SIGTERM);
+  });
+  CommandSpec spec = Sh("sleep 30");
+  spec.argv = {"sleep", "30"};
+  auto begin = std::chrono::steady_clock::now();
+  CommandOutcome o = runner_.Run(spec);
+  auto took = std::chrono::steady_clock::now() - begin;
+  killer.join();
+  EXPECT_EQ(o.kind, Kind::kInterrupted);
+  EXPECT_EQ(o.signal, SIGTERM);
+  EXPECT_TRUE(StopRequested());
+  EXPECT_LT(took, milliseconds(1500));
+  EXPECT_TRUE(Gone(o.pid));
+  // Leave the rest of the binary as it was (the SIGTERM has been consumed).
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  signal(SIGPIPE, SIG_DFL);
+}
+
+TEST(SignalNameTest, NamesWithoutSig) {
+  EXPECT_EQ(SignalName(SIGTERM), "TERM");
+  EXPECT_EQ(SignalName(SIGKILL), "KILL");
+  EXPECT_EQ(SignalName(SIGIO), "IO");
+  EXPECT_EQ(SignalName(SIGRTMIN + 2), "RTMIN+2");
+  EXPECT_EQ(SignalName(SIGRTMIN), "RTMIN+0");
+  EXPECT_EQ(SignalName(32), "32");  // reserved by glibc, no name
+  EXPECT_EQ(SignalName(200), "200");
+}
+
+TEST(SignalNameTest, ParsesNamesCaseSensitively) {
+  struct Case {
+    const char* text;
+    int sig;
+  };
+  const Case cases[] = {
+      {"SIGTERM", SIGTERM},
+      {"TERM", SIGTERM},
+      {"KILL", SIGKILL},
+      {"SIGHUP", SIGHUP},
+      {"SIGRTMIN+2", SIGRTMIN + 2},
+      {"RTMIN+3", SIGRTMIN + 3},
+      {"RTMIN", SIGRTMIN},
+      {"RTMAX", SIGRTMAX},
+      {"SIGRTMAX-1", SIGRTMAX - 1},
+      {"sigterm", 0},
+      {"term", 0},
+      {"Term", 0},
+      {"9", 0},
+      {"SIG", 0},
+      {"", 0},
+      {"SIGSIGTERM", 0},
+      {"RTMIN+", 0},
+      {"RTMIN+99", 0},
+      {"RTMIN-1", 0},
+      {"RTMIN+ 1", 0},
+      {"TERM ", 0},
+  };
+  for (const Case& c : cases) EXPECT_EQ(SignalFromName(c.text), c.sig) << c.text;
+  for (int sig = 1; sig <= SIGRTMAX; ++sig) {
+    if (sig == 32 || sig == 33) continue;
+    EXPECT_EQ(SignalFromName(SignalName(sig)), sig) << sig;
+  }
+}
+
+}  // namespace
+}  // namespace surety

@@ -1,0 +1,144 @@
+#include "os/system.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
+
+namespace surety {
+
+namespace {
+bool AllDigits(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+}  // namespace
+
+Result<UserIds> LookupUser(const std::string& name) {
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  int rc = AllDigits(name) ? getpwuid_r(static_cast<uid_t>(std::stoul(name)), &pw, buf.data(),
+                                        buf.size(), &found)
+                           : getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found);
+  if (rc != 0 || !found)
+    return Status::Error(StatusCode::kNotFound, "no such user '" + name + "'");
+  return UserIds{pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : ""};
+}
+
+Result<uint32_t> LookupGroup(const std::string& name) {
+  std::vector<char> buf(16384);
+  group gr{};
+  group* found = nullptr;
+  int rc = AllDigits(name) ? getgrgid_r(static_cast<gid_t>(std::stoul(name)), &gr, buf.data(),
+                                        buf.size(), &found)
+                           : getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found);
+  if (rc != 0 || !found)
+    return Status::Error(StatusCode::kNotFound, "no such group '" + name + "'");
+  return static_cast<uint32_t>(gr.gr_gid);
+}
+
+Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return Status::Error(StatusCode::kIoError, "cannot write " + tmp + ": " + std::strerror(errno));
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      close(fd);
+      unlink(tmp.c_str());
+      return Status::Error(StatusCode::kIoError, "cannot write " + tmp + ": " + std::strerror(e));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    unlink(tmp.c_str());
+    return Status::Error(StatusCode::kIoError, "cannot sync " + tmp);
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Status::Error(StatusCode::kIoError, "cannot rename to " + path);
+  }
+  return Status::Ok();
+}
+
+void RemoveFile(const std::string& path) { unlink(path.c_str()); }
+
+int SignalAllDescendants(int sig) {
+  std::map<int, std::vector<int>> children;
+  DIR* d = opendir("/proc");
+  if (!d) return 0;
+  while (dirent* e = readdir(d)) {
+    if (!AllDigits(e->d_name)) continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
+    std::string stat;
+    std::getline(in, stat);
+    size_t close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close_paren + 2));
+    char state = 0;
+    int ppid = 0;
+    rest >> state >> ppid;
+    children[ppid].push_back(std::stoi(e->d_name));
+  }
+  closedir(d);
+  int count = 0;
+  std::vector<int> todo = {static_cast<int>(getpid())};
+  while (!todo.empty()) {
+    int p = todo.back();
+    todo.pop_back();
+    for (int c : children[p]) {
+      kill(c, sig);
+      ++count;
+      todo.push_back(c);
+    }
+  }
+  return count;
+}
+
+void BecomeSubreaper() { prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+bool RunningAsRoot() { return geteuid() == 0; }
+uint32_t CurrentUid() { return getuid(); }
+int CurrentPid() { return static_cast<int>(getpid()); }
+
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+bool SleepUnlessStopped(Micros d) {
+  if (d.count() <= 0) return true;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  timespec ts{static_cast<time_t>(d.count() / 1000000),
+              static_cast<long>((d.count() % 1000000) * 1000)};
+  while (true) {
+    int sig = sigtimedwait(&set, nullptr, &ts);
+    if (sig == SIGTERM || sig == SIGINT) return false;
+    if (sig < 0 && errno == EAGAIN) return true;
+    if (sig < 0 && errno == EINTR) continue;  // remaining time is not tracked precisely
+    return true;
+  }
+}
+
+}  // namespace surety

@@ -1,0 +1,41 @@
+// Small facts about the system: users, host name, sleeping.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+#include "os/clock.h"
+
+namespace surety {
+
+struct UserIds {
+  uint32_t uid = 0;
+  uint32_t gid = 0;  // the user's primary group
+  std::string home;
+};
+
+// Looks up a user by name (or numeric id).
+Result<UserIds> LookupUser(const std::string& name);
+// Looks up a group by name (or numeric id).
+Result<uint32_t> LookupGroup(const std::string& name);
+bool RunningAsRoot();
+uint32_t CurrentUid();
+int CurrentPid();
+std::string HostName();
+// Writes a file atomically (temporary file, fsync, rename).
+Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode);
+// Removes a file; a missing file is not an error.
+void RemoveFile(const std::string& path);
+// Sends `sig` to every descendant of this process (found through /proc).
+// Returns how many were signalled.
+int SignalAllDescendants(int sig);
+// Makes orphaned descendants re-parent to this process.
+void BecomeSubreaper();
+// Sleeps for `d` unless SIGTERM or SIGINT arrives first (they must be
+// blocked, see PrepareProcessForRunning); returns false if one arrived.
+bool SleepUnlessStopped(Micros d);
+
+}  // namespace surety

@@ -1,0 +1,308 @@
+#include "runner/runner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "checks/checks.h"
+
+namespace surety {
+
+namespace {
+
+constexpr Micros kPreflightRecheck{std::chrono::seconds(10)};
+
+std::string LastLine(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  size_t nl = t.rfind('\n');
+  std::string line = nl == std::string::npos ? t : t.substr(nl + 1);
+  if (line.size() > 200) line = line.substr(0, 200) + "…";
+  return line;
+}
+
+Micros SpanToMicros(const Timespan& s) {
+  if (s.infinite()) return Micros{0};
+  return Micros{static_cast<int64_t>(std::min<uint64_t>(s.usec, INT64_MAX))};
+}
+
+int64_t ElapsedMs(Instant from, Instant to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+}  // namespace
+
+RunResult ClassifyOutcome(const JobSpec& job, const CommandOutcome& o) {
+  switch (o.kind) {
+    case CommandOutcome::Kind::kInterrupted:
+      return RunResult::kInterrupted;
+    case CommandOutcome::Kind::kTimedOut:
+      return RunResult::kTimeout;
+    case CommandOutcome::Kind::kSpawnFailed:
+      return RunResult::kFailed;
+    case CommandOutcome::Kind::kExited: {
+      const int c = o.exit_code;
+      const bool output_says_done =
+          !job.already_done_output.empty() &&
+          o.output_tail.find(job.already_done_output) != std::string::npos;
+      if (job.already_done_exit_status.HasCode(c) || output_says_done)
+        return RunResult::kAlreadyDone;
+      if (c == 0 || job.success_exit_status.HasCode(c)) return RunResult::kSuccess;
+      if (job.warning_exit_status.HasCode(c)) return RunResult::kWarning;
+      return RunResult::kFailed;
+    }
+    case CommandOutcome::Kind::kSignaled: {
+      if (o.core_dumped) return RunResult::kFailed;  // systemd: a core dump is never clean
+      const int s = o.signal;
+      if (job.already_done_exit_status.HasSignal(s)) return RunResult::kAlreadyDone;
+      if (job.success_exit_status.HasSignal(s)) return RunResult::kSuccess;
+      if (job.warning_exit_status.HasSignal(s)) return RunResult::kWarning;
+      return RunResult::kFailed;
+    }
+  }
+  return RunResult::kFailed;
+}
+
+Micros RetryDelay(const JobSpec& job, int retry) {
+  double base = static_cast<double>(SpanToMicros(job.retry_delay).count());
+  double d = base * std::pow(job.retry_backoff, std::max(0, retry - 1));
+  double cap = job.retry_delay_max.infinite()
+                   ? 9.0e15
+                   : static_cast<double>(job.retry_delay_max.usec);
+  d = std::min(d, cap);
+  return Micros{static_cast<int64_t>(d)};
+}
+
+std::map<std::string, std::string> ParseEnvironmentFile(const std::string& text) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? text.size() + 1 : nl + 1;
+    size_t b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line[b] == '#' || line[b] == ';') continue;
+    line = line.substr(b);
+    if (line.rfind("export ", 0) == 0) line = line.substr(7);
+    size_t eq = line.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    std::string key = line.substr(0, eq);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    std::string value = line.substr(eq + 1);
+    value.erase(0, std::min(value.find_first_not_of(" \t"), value.size()));
+    while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front())
+      value = value.substr(1, value.size() - 2);
+    out[key] = value;
+  }
+  return out;
+}
+
+RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& request,
+                 RunnerDeps& d) {
+  const Instant started = d.clock.Now();
+  RunRecord rec;
+  rec.job = job.name;
+  rec.trigger = request.trigger;
+  rec.host = d.host;
+  rec.started_at = started;
+  if (d.fill_owner) d.fill_owner(rec);
+
+  // 1. Record the run before anything else.
+  std::optional<RunResult> previous;
+  if (d.history) {
+    if (d.owner_alive) (void)d.history->ReapDead(d.owner_alive, started);
+    if (auto prev = d.history->Recent(job.name, 1); prev.ok() && !prev->empty())
+      previous = prev->front().result;
+    auto id = d.history->BeginRun(rec);
+    if (id.ok()) {
+      rec.id = *id;
+    } else {
+      d.log.Error("history_write_failed", {{"job", job.name}, {"error", id.status().message()}});
+    }
+  }
+  const std::string run_id = std::to_string(rec.id);
+  d.log.Info("run_started", {{"job", job.name}, {"run_id", run_id}, {"trigger", rec.trigger}});
+
+  auto finish = [&](RunResult result, std::string message) -> RunReport {
+    const Instant end = d.clock.Now();
+    rec.result = result;
+    rec.message = std::move(message);
+    rec.finished_at = end;
+    rec.duration_ms = ElapsedMs(started, end);
+    if (d.history && rec.id > 0) {
+      if (Status s = d.history->FinishRun(rec); !s.ok())
+        d.log.Error("history_write_failed", {{"job", job.name}, {"run_id", run_id},
+                                             {"error", s.message()}});
+      (void)d.history->ApplyRetention(job.name, job.keep_runs);
+    }
+    d.log.Info("run_finished",
+               {{"job", job.name}, {"run_id", run_id}, {"attempt", std::to_string(rec.attempts)},
+                {"result", std::string(RunResultName(result))},
+                {"duration_ms", std::to_string(rec.duration_ms)}, {"message", rec.message}});
+    // 9. Alert. A failed delivery is logged and recorded, never changes the result.
+    std::string event = AlertEventFor(result, previous);
+    if (!event.empty() && !job.alert.empty()) {
+      AlertEnv aenv{d.http, d.commands, [&](Micros m) { d.sleep(m); }, d.base_env};
+      std::string status;
+      for (const auto& name : job.alert) {
+        auto it = config.alerts.find(name);
+        if (it == config.alerts.end()) continue;
+        Status s = DeliverAlert(it->second, rec, event, aenv);
+        std::string one = s.ok() ? "sent" : "failed: " + s.message();
+        status += (status.empty() ? "" : "; ") + it->second.Describe() + ": " + one;
+        if (s.ok())
+          d.log.Info("alert_sent", {{"job", job.name}, {"run_id", run_id}, {"alert", name},
+                                    {"event", event}});
+        else
+          d.log.Error("alert_failed", {{"job", job.name}, {"run_id", run_id}, {"alert", name},
+                                       {"event", event}, {"error", s.message()}});
+      }
+      rec.alert_status = status;
+      if (d.history && rec.id > 0) (void)d.history->FinishRun(rec);
+    }
+    return RunReport{rec, RunResultExitStatus(result)};
+  };
+
+  // Environment: inherited, then environment_file, then environment.
+  std::map<std::string, std::string> env = d.base_env;
+  if (!job.environment_file.empty()) {
+    auto text = d.fs.ReadFile(job.environment_file);
+    if (!text.ok())
+      return finish(RunResult::kPreflightFailed,
+                    "cannot read environment_file: " + text.status().message());
+    for (auto& [k, v] : ParseEnvironmentFile(*text)) env[k] = v;
+  }
+  for (const auto& [k, v] : job.environment) env[k] = v;
+  env["SURETY_JOB"] = job.name;
+  env["SURETY_RUN_ID"] = run_id;
+  env["SURETY_TRIGGER"] = rec.trigger;
+
+  std::optional<uint32_t> uid, gid;
+  if (!job.user.empty() || !job.group.empty()) {
+    auto ids = d.resolve_ids(job.user, job.group);
+    if (!ids.ok()) return finish(RunResult::kPreflightFailed, ids.status().message());
+    uid = ids->first;
+    gid = ids->second;
+  }
+
+  // 2. Preflight, re-checked until preflight.wait runs out.
+  if (!job.preflight.empty()) {
+    CheckEnv cenv{d.fs, d.net, d.commands, env, job.working_directory};
+    const Micros wait = SpanToMicros(job.preflight.wait);
+    while (true) {
+      CheckResult c = RunPreflight(job.preflight, cenv);
+      if (c.ok) break;
+      Micros left = wait - (d.clock.Now() - started);
+      if (left.count() <= 0) return finish(RunResult::kPreflightFailed, c.message);
+      d.log.Info("preflight_waiting", {{"job", job.name}, {"run_id", run_id},
+                                       {"reason", c.message}});
+      if (!d.sleep(std::min(left, kPreflightRecheck)))
+        return finish(RunResult::kInterrupted, "stopped while waiting for preflight: " +
+                                                   c.message);
+    }
+  }
+
+  // 3. Lock: one run of a job at a time.
+  std::string lock_path = d.state_dir + "/locks/" + job.name + ".lock";
+  (void)d.fs.MakeDirs(d.state_dir + "/locks", 0700);
+  Result<JobLock> lock = job.overlap == Overlap::kWait
+                             ? d.locker.Lock(lock_path, SpanToMicros(job.lock_wait))
+                             : d.locker.TryLock(lock_path);
+  if (!lock.ok()) {
+    if (lock.status().code() == StatusCode::kBusy)
+      return finish(RunResult::kSkipped,
+                    job.overlap == Overlap::kWait
+                        ? "still running after waiting " + FormatTimespan(job.lock_wait) +
+                              " for the previous run"
+                        : "the previous run is still running (overlap = \"skip\")");
+    return finish(RunResult::kFailed, "cannot take the job lock: " + lock.status().message());
+  }
+
+  // The artifact path is expanded once, at run start.
+  const std::string artifact =
+      job.verify.path.empty() ? "" : ExpandArtifactPath(job.verify.path, started, d.local);
+
+  // 4-6. Execute, classify, retry.
+  CommandSpec spec;
+  spec.argv = job.command.argv;
+  spec.env = env;
+  spec.working_directory = job.working_directory;
+  spec.uid = uid;
+  spec.gid = gid;
+  spec.timeout = SpanToMicros(job.timeout);
+  spec.kill_grace = SpanToMicros(job.kill_grace);
+  RunResult result = RunResult::kFailed;
+  std::string message;
+  for (int attempt = 1;; ++attempt) {
+    rec.attempts = attempt;
+    d.log.Info("attempt_started",
+               {{"job", job.name}, {"run_id", run_id}, {"attempt", std::to_string(attempt)}});
+    CommandOutcome o = d.commands.Run(spec);
+    result = ClassifyOutcome(job, o);
+    rec.output_tail = o.output_tail;
+    rec.exit_code.reset();
+    rec.signal.reset();
+    if (o.kind == CommandOutcome::Kind::kExited) rec.exit_code = o.exit_code;
+    if (o.signal != 0) rec.signal = SignalName(o.signal);
+    switch (o.kind) {
+      case CommandOutcome::Kind::kExited:
+        message = "exited with status " + std::to_string(o.exit_code);
+        break;
+      case CommandOutcome::Kind::kSignaled:
+        message = "killed by signal " + SignalName(o.signal) +
+                  (o.core_dumped ? " (core dumped)" : "");
+        break;
+      case CommandOutcome::Kind::kTimedOut:
+        message = "timed out after " + FormatTimespan(job.timeout) + "; the process tree was "
+                  "stopped with SIG" + SignalName(o.signal);
+        break;
+      case CommandOutcome::Kind::kInterrupted:
+        message = "interrupted: surety was told to stop, the job was stopped";
+        break;
+      case CommandOutcome::Kind::kSpawnFailed:
+        message = "could not start: " + o.error;
+        break;
+    }
+    if (result == RunResult::kFailed && !o.output_tail.empty())
+      message += ": " + LastLine(o.output_tail);
+    d.log.Info("attempt_finished",
+               {{"job", job.name}, {"run_id", run_id}, {"attempt", std::to_string(attempt)},
+                {"result", std::string(RunResultName(result))}, {"detail", message}});
+    bool retryable = result == RunResult::kFailed || result == RunResult::kTimeout;
+    if (!retryable || attempt > job.retries) break;
+    if (d.stop_requested && d.stop_requested()) {
+      result = RunResult::kInterrupted;
+      message += "; stopped before retrying";
+      break;
+    }
+    Micros delay = RetryDelay(job, attempt);
+    d.log.Info("retry_scheduled", {{"job", job.name}, {"run_id", run_id},
+                                   {"attempt", std::to_string(attempt + 1)},
+                                   {"delay", FormatTimespan(Timespan{static_cast<uint64_t>(
+                                                 delay.count())})}});
+    if (!d.sleep(delay)) {
+      result = RunResult::kInterrupted;
+      message += "; stopped while waiting to retry";
+      break;
+    }
+  }
+
+  // 7. Verify the artifact of a run that did its work.
+  if ((result == RunResult::kSuccess || result == RunResult::kWarning) && !job.verify.empty()) {
+    std::optional<uint64_t> previous_size;
+    if (d.history) {
+      if (auto good = d.history->LastGood(job.name); good.ok() && good->has_value())
+        previous_size = (*good)->artifact_size;
+    }
+    CheckEnv cenv{d.fs, d.net, d.commands, env, job.working_directory};
+    VerifyOutcome v = RunVerify(job.verify, artifact, started, previous_size, cenv);
+    rec.artifact_size = v.artifact_size;
+    rec.artifact_path = v.artifact_path;
+    if (!v.check.ok) return finish(RunResult::kVerifyFailed, v.check.message);
+    message += "; artifact verified";
+  }
+  return finish(result, message);
+}
+
+}  // namespace surety

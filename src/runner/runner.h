@@ -1,0 +1,81 @@
+// The hardened runner: one run of one job, start to finish.
+//
+// For: `surety run JOB` — and so for every scheduled, caught-up and manual
+// run, since the daemon and exported timers start `surety run`. The pipeline
+// (docs/runner.md):
+//   record running → preflight (re-checked until preflight.wait) → lock
+//   (overlap skip/wait) → execute (timeout kills the whole tree) → classify
+//   the exit → retry failed/timed-out attempts with backoff → verify the
+//   artifact → finish the record → alert.
+// Every OS effect goes through RunnerDeps, so each stage is tested with fakes.
+//
+// Thread-compatible: one run at a time per RunnerDeps.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "alert/alert.h"
+#include "job/job_spec.h"
+#include "os/clock.h"
+#include "os/file_system.h"
+#include "os/lock.h"
+#include "os/log.h"
+#include "os/net.h"
+#include "os/process.h"
+#include "store/history_store.h"
+#include "store/run_record.h"
+#include "time/zone.h"
+
+namespace surety {
+
+struct RunnerDeps {
+  const Clock& clock;
+  FileSystem& fs;
+  CommandRunner& commands;
+  Locker& locker;
+  Connector& net;
+  HistoryStore* history;  // may be null when the store could not be opened
+  HttpPoster& http;
+  Logger& log;
+  const Zone& local;
+  // Waits between preflight checks and retries; false if told to stop.
+  std::function<bool(Micros)> sleep;
+  // Whether the process was told to stop (SIGTERM/SIGINT) outside a command.
+  std::function<bool()> stop_requested;
+  // Resolves user/group names to ids (for running as another user).
+  std::function<Result<std::pair<uint32_t, uint32_t>>(const std::string& user,
+                                                      const std::string& group)>
+      resolve_ids;
+  std::map<std::string, std::string> base_env;  // the environment the job inherits
+  std::string host;
+  std::string state_dir;
+  OwnerAlive owner_alive;
+  std::function<void(RunRecord&)> fill_owner;
+};
+
+struct RunRequest {
+  std::string trigger = "manual";  // manual | schedule | catchup | boot
+};
+
+struct RunReport {
+  RunRecord record;
+  int exit_status = 0;  // the design's table
+};
+
+RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& request,
+                 RunnerDeps& deps);
+
+// Classifies one finished attempt (systemd's rules for Type=oneshot: any
+// signal not listed is a failure).
+RunResult ClassifyOutcome(const JobSpec& job, const CommandOutcome& outcome);
+
+// The delay before retry n (1-based): retry_delay × backoff^(n-1), capped.
+Micros RetryDelay(const JobSpec& job, int retry);
+
+// Parses KEY=VALUE lines (comments, blank lines, optional quotes, "export").
+std::map<std::string, std::string> ParseEnvironmentFile(const std::string& text);
+
+}  // namespace surety

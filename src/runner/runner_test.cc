@@ -1,0 +1,384 @@
+// Stage-by-stage tests of the runner with a fake clock, a scripted process
+// spawner, a fake lock, an in-memory history that can fail on demand and a
+// fake HTTP poster. The real processes are exercised in tests/run_e2e_test.cc.
+#include "runner/runner.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <sstream>
+
+namespace surety {
+namespace {
+
+class ScriptedCommands : public CommandRunner {
+ public:
+  CommandOutcome Run(const CommandSpec& spec) override {
+    specs.push_back(spec);
+    if (clock) clock->Advance(Micros{std::chrono::seconds(1)});
+    if (outcomes.empty()) return CommandOutcome{};
+    CommandOutcome o = outcomes.front();
+    outcomes.pop_front();
+    return o;
+  }
+  std::deque<CommandOutcome> outcomes;
+  std::vector<CommandSpec> specs;
+  FakeClock* clock = nullptr;
+};
+
+class FakeLocker : public Locker {
+ public:
+  Result<JobLock> TryLock(const std::string& path) override {
+    paths.push_back(path);
+    if (busy) return Status::Error(StatusCode::kBusy, "held");
+    return Make(-1);
+  }
+  Result<JobLock> Lock(const std::string& path, Micros wait) override {
+    waited = wait;
+    return TryLock(path);
+  }
+  bool busy = false;
+  Micros waited{0};
+  std::vector<std::string> paths;
+};
+
+class FakeConnector : public Connector {
+ public:
+  Status Connect(const std::string&, int, Micros) override {
+    return reachable ? Status::Ok() : Status::Error(StatusCode::kIoError, "refused");
+  }
+  bool reachable = true;
+};
+
+class FakeHttp : public HttpPoster {
+ public:
+  Result<int> Post(const std::string& url, const std::string&, const std::string& body,
+                   Micros) override {
+    urls.push_back(url);
+    bodies.push_back(body);
+    return code;
+  }
+  int code = 200;
+  std::vector<std::string> urls, bodies;
+};
+
+// In-memory history with fault injection (a full disk, a failed fsync).
+class MemoryHistory : public HistoryStore {
+ public:
+  Result<int64_t> BeginRun(const RunRecord& r) override {
+    if (fail_writes) return Status::Error(StatusCode::kIoError, "disk full");
+    runs.push_back(r);
+    runs.back().id = static_cast<int64_t>(runs.size());
+    return runs.back().id;
+  }
+  Status FinishRun(const RunRecord& r) override {
+    if (fail_writes) return Status::Error(StatusCode::kIoError, "fsync failed");
+    runs.at(static_cast<size_t>(r.id - 1)) = r;
+    return Status::Ok();
+  }
+  Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override {
+    std::vector<RunRecord> out;
+    for (auto it = runs.rbegin(); it != runs.rend(); ++it)
+      if (it->job == job && (limit <= 0 || static_cast<int>(out.size()) < limit))
+        out.push_back(*it);
+    return out;
+  }
+  Result<std::optional<RunRecord>> LastGood(const std::string& job) override {
+    for (auto it = runs.rbegin(); it != runs.rend(); ++it)
+      if (it->job == job && IsGoodResult(it->result)) return std::optional<RunRecord>(*it);
+    return std::optional<RunRecord>();
+  }
+  Result<int> ReapDead(const OwnerAlive&, Instant) override { return 0; }
+  Status ApplyRetention(const std::string&, int keep) override {
+    kept = keep;
+    return Status::Ok();
+  }
+  Result<std::vector<std::string>> Jobs() override { return std::vector<std::string>{}; }
+
+  std::vector<RunRecord> runs;
+  bool fail_writes = false;
+  int kept = 0;
+};
+
+CommandOutcome Exited(int code, std::string output = "") {
+  CommandOutcome o;
+  o.kind = CommandOutcome::Kind::kExited;
+  o.exit_code = code;
+  o.output_tail = std::move(output);
+  return o;
+}
+CommandOutcome Of(CommandOutcome::Kind kind, int signal = 0) {
+  CommandOutcome o;
+  o.kind = kind;
+  o.signal = signal;
+  return o;
+}
+
+class RunnerTest : public testing::Test {
+ protected:
+  RunnerTest() {
+    commands_.clock = &clock_;
+    job_.name = "db";
+    job_.command.argv = {"pg_dump", "app"};
+  }
+
+  RunReport Run() {
+    RunnerDeps deps{clock_, fs_, commands_, locker_, net_, history_ptr_, http_, log_,
+                    *zone_,
+                    [this](Micros d) {
+                      sleeps_.push_back(d);
+                      clock_.Advance(d);
+                      return !stop_during_sleep_;
+                    },
+                    [] { return false; },
+                    [](const std::string&, const std::string&)
+                        -> Result<std::pair<uint32_t, uint32_t>> {
+                      return std::make_pair(1000u, 1000u);
+                    },
+                    {{"PATH", "/usr/bin:/bin"}},
+                    "host1",
+                    "/var/lib/surety",
+                    nullptr,
+                    nullptr};
+    return RunJob(job_, config_, RunRequest{"schedule"}, deps);
+  }
+
+  FakeClock clock_{Instant{Micros{1'763'780'400'000'000}}};
+  FakeFileSystem fs_;
+  ScriptedCommands commands_;
+  FakeLocker locker_;
+  FakeConnector net_;
+  MemoryHistory history_;
+  HistoryStore* history_ptr_ = &history_;
+  FakeHttp http_;
+  std::ostringstream logs_;
+  Logger log_{logs_, clock_};
+  ZoneDb zones_;
+  std::shared_ptr<const Zone> zone_ = zones_.LocalFromTz(std::string("UTC"));
+  JobSpec job_;
+  Config config_;
+  std::vector<Micros> sleeps_;
+  bool stop_during_sleep_ = false;
+};
+
+TEST_F(RunnerTest, SuccessIsRecordedBeforeAndAfterWithExitZero) {
+  commands_.outcomes = {Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 0);
+  ASSERT_EQ(history_.runs.size(), 1u);
+  const RunRecord& rec = history_.runs[0];
+  EXPECT_EQ(rec.result, RunResult::kSuccess);
+  EXPECT_EQ(rec.trigger, "schedule");
+  EXPECT_EQ(rec.attempts, 1);
+  EXPECT_EQ(rec.exit_code, 0);
+  EXPECT_TRUE(rec.finished_at.has_value());
+  EXPECT_EQ(rec.duration_ms, 1000);
+  EXPECT_EQ(history_.kept, 1000);
+  EXPECT_EQ(commands_.specs[0].env.at("SURETY_JOB"), "db");
+  EXPECT_NE(logs_.str().find("event=run_finished job=db run_id=1"), std::string::npos);
+}
+
+TEST_F(RunnerTest, ExitCodeClassesFollowTheJob) {
+  job_.warning_exit_status.codes = {1};
+  job_.already_done_exit_status.codes = {3};
+  job_.success_exit_status.codes = {42};
+  struct Case {
+    CommandOutcome outcome;
+    RunResult want;
+  } cases[] = {
+      {Exited(0), RunResult::kSuccess},         {Exited(42), RunResult::kSuccess},
+      {Exited(1), RunResult::kWarning},         {Exited(3), RunResult::kAlreadyDone},
+      {Exited(2), RunResult::kFailed},          {Of(CommandOutcome::Kind::kSignaled, 15),
+                                                 RunResult::kFailed},
+      {Of(CommandOutcome::Kind::kTimedOut, 9), RunResult::kTimeout},
+      {Of(CommandOutcome::Kind::kInterrupted, 15), RunResult::kInterrupted},
+      {Of(CommandOutcome::Kind::kSpawnFailed), RunResult::kFailed},
+  };
+  for (const auto& c : cases) EXPECT_EQ(ClassifyOutcome(job_, c.outcome), c.want);
+}
+
+TEST_F(RunnerTest, SignalsCountOnlyWhenListedAsSystemdDoesForOneshot) {
+  job_.success_exit_status.signals = {13};  // SIGPIPE
+  EXPECT_EQ(ClassifyOutcome(job_, Of(CommandOutcome::Kind::kSignaled, 13)),
+            RunResult::kSuccess);
+  EXPECT_EQ(ClassifyOutcome(job_, Of(CommandOutcome::Kind::kSignaled, 1)), RunResult::kFailed);
+  CommandOutcome dumped = Of(CommandOutcome::Kind::kSignaled, 13);
+  dumped.core_dumped = true;
+  EXPECT_EQ(ClassifyOutcome(job_, dumped), RunResult::kFailed);
+}
+
+TEST_F(RunnerTest, AlreadyDoneOutputMatches) {
+  job_.already_done_output = "already exists";
+  EXPECT_EQ(ClassifyOutcome(job_, Exited(1, "backup for today already exists\n")),
+            RunResult::kAlreadyDone);
+  EXPECT_EQ(ClassifyOutcome(job_, Exited(1, "boom\n")), RunResult::kFailed);
+}
+
+TEST_F(RunnerTest, RetriesWithBackoffAndCountsAttempts) {
+  job_.retries = 3;
+  job_.retry_delay = Timespan{10'000'000};
+  job_.retry_backoff = 2.0;
+  job_.retry_delay_max = Timespan{25'000'000};
+  commands_.outcomes = {Exited(1), Of(CommandOutcome::Kind::kTimedOut, 9), Exited(1), Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_EQ(r.record.attempts, 4);
+  ASSERT_EQ(sleeps_.size(), 3u);
+  EXPECT_EQ(sleeps_[0], Micros{10'000'000});
+  EXPECT_EQ(sleeps_[1], Micros{20'000'000});
+  EXPECT_EQ(sleeps_[2], Micros{25'000'000});  // capped
+}
+
+TEST_F(RunnerTest, FailedAfterAllRetriesExitsOneWithTheLastOutputLine) {
+  job_.retries = 1;
+  commands_.outcomes = {Exited(2, "x\nconnection refused\n"), Exited(2, "x\npermission denied\n")};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.record.attempts, 2);
+  EXPECT_NE(r.record.message.find("permission denied"), std::string::npos) << r.record.message;
+}
+
+TEST_F(RunnerTest, StopDuringRetryDelayIsInterrupted) {
+  job_.retries = 2;
+  stop_during_sleep_ = true;
+  commands_.outcomes = {Exited(1)};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kInterrupted);
+  EXPECT_EQ(r.exit_status, 6);
+}
+
+TEST_F(RunnerTest, TimeoutExitsFive) {
+  job_.timeout = Timespan{5'000'000};
+  job_.kill_grace = Timespan{2'000'000};
+  commands_.outcomes = {Of(CommandOutcome::Kind::kTimedOut, 9)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 5);
+  EXPECT_EQ(commands_.specs[0].timeout, Micros{5'000'000});
+  EXPECT_EQ(commands_.specs[0].kill_grace, Micros{2'000'000});
+  EXPECT_EQ(r.record.signal, "KILL");
+}
+
+TEST_F(RunnerTest, HeldLockSkipsWithSeventyFiveAndNeverRunsTheCommand) {
+  locker_.busy = true;
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 75);
+  EXPECT_EQ(r.record.result, RunResult::kSkipped);
+  EXPECT_TRUE(commands_.specs.empty());
+  EXPECT_EQ(locker_.paths[0], "/var/lib/surety/locks/db.lock");
+}
+
+TEST_F(RunnerTest, OverlapWaitUsesLockWait) {
+  job_.overlap = Overlap::kWait;
+  job_.lock_wait = Timespan{30'000'000};
+  commands_.outcomes = {Exited(0)};
+  EXPECT_EQ(Run().exit_status, 0);
+  EXPECT_EQ(locker_.waited, Micros{30'000'000});
+}
+
+TEST_F(RunnerTest, PreflightIsRecheckedUntilWaitRunsOut) {
+  job_.preflight.reachable = {"tcp://nas.local:22"};
+  job_.preflight.wait = Timespan{25'000'000};
+  net_.reachable = false;
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 3);
+  EXPECT_EQ(r.record.result, RunResult::kPreflightFailed);
+  EXPECT_TRUE(commands_.specs.empty());
+  EXPECT_EQ(sleeps_.size(), 3u);  // 10 s, 10 s, 5 s
+  EXPECT_NE(r.record.message.find("nas.local"), std::string::npos) << r.record.message;
+}
+
+TEST_F(RunnerTest, VerifyFailureExitsFourAndRecordsTheReason) {
+  job_.verify.path = "/backups/db-%Y-%m-%d.dump";
+  job_.verify.min_size = 1 << 20;
+  fs_.AddFile("/backups/db-2025-11-22.dump", std::string(10, 'x'), 0644,
+              clock_.Now() + Micros{1});
+  commands_.outcomes = {Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 4);
+  EXPECT_EQ(r.record.result, RunResult::kVerifyFailed);
+  EXPECT_EQ(r.record.artifact_size, 10u);
+}
+
+TEST_F(RunnerTest, VerifyPassesForAGoodArtifact) {
+  job_.verify.path = "/backups/db-%Y-%m-%d.dump";
+  job_.verify.fresh = true;
+  fs_.AddFile("/backups/db-2025-11-22.dump", std::string(100, 'x'), 0644,
+              clock_.Now() + Micros{500'000});
+  commands_.outcomes = {Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 0) << r.record.message;
+  EXPECT_EQ(r.record.artifact_path, "/backups/db-2025-11-22.dump");
+}
+
+TEST_F(RunnerTest, HistoryWriteFailureNeitherStopsTheJobNorChangesItsResult) {
+  history_.fail_writes = true;
+  commands_.outcomes = {Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_EQ(commands_.specs.size(), 1u);
+  EXPECT_NE(logs_.str().find("history_write_failed"), std::string::npos);
+}
+
+TEST_F(RunnerTest, FailureAlertsAndFailedDeliveryNeverChangesTheResult) {
+  AlertSpec a;
+  a.name = "ops";
+  a.kind = "webhook";
+  a.url = "https://hooks.example/SECRET";
+  config_.alerts["ops"] = a;
+  job_.alert = {"ops"};
+  commands_.outcomes = {Exited(2)};
+  http_.code = 500;
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(http_.urls.size(), 3u);  // retried briefly
+  EXPECT_NE(history_.runs[0].alert_status.find("failed"), std::string::npos);
+  EXPECT_EQ(logs_.str().find("SECRET"), std::string::npos);
+  EXPECT_EQ(history_.runs[0].alert_status.find("SECRET"), std::string::npos);
+}
+
+TEST_F(RunnerTest, SuccessAfterFailureSendsRecovery) {
+  AlertSpec a;
+  a.name = "ops";
+  a.kind = "webhook";
+  a.url = "https://hooks.example/x";
+  config_.alerts["ops"] = a;
+  job_.alert = {"ops"};
+  commands_.outcomes = {Exited(2), Exited(0), Exited(0)};
+  Run();
+  Run();
+  Run();
+  ASSERT_EQ(http_.bodies.size(), 2u);
+  EXPECT_NE(http_.bodies[0].find("\"failure\""), std::string::npos);
+  EXPECT_NE(http_.bodies[1].find("\"recovery\""), std::string::npos);
+}
+
+TEST_F(RunnerTest, EnvironmentFileThenEnvironmentAndUser) {
+  fs_.AddFile("/etc/default/db", "# comment\nexport A=1\nB=\"two words\"\n");
+  job_.environment_file = "/etc/default/db";
+  job_.environment = {{"B", "override"}};
+  job_.user = "postgres";
+  job_.working_directory = "/var/backups";
+  commands_.outcomes = {Exited(0)};
+  Run();
+  const CommandSpec& s = commands_.specs[0];
+  EXPECT_EQ(s.env.at("A"), "1");
+  EXPECT_EQ(s.env.at("B"), "override");
+  EXPECT_EQ(s.env.at("PATH"), "/usr/bin:/bin");
+  EXPECT_EQ(s.uid, 1000u);
+  EXPECT_EQ(s.working_directory, "/var/backups");
+}
+
+TEST_F(RunnerTest, MissingEnvironmentFileIsAPreflightFailure) {
+  job_.environment_file = "/nope";
+  EXPECT_EQ(Run().exit_status, 3);
+}
+
+TEST(ParseEnvironmentFile, ReadsSystemdStyleLines) {
+  auto env = ParseEnvironmentFile("A=1\n  # c\n\nexport B='x y'\nC = 3\nbad line\n");
+  EXPECT_EQ(env.size(), 3u);
+  EXPECT_EQ(env["B"], "x y");
+  EXPECT_EQ(env["C"], "3");
+}
+
+}  // namespace
+}  // namespace surety

@@ -1,0 +1,78 @@
+#include "sched/schedule.h"
+
+#include <algorithm>
+
+namespace surety {
+
+namespace {
+
+Micros SpanMicros(const Timespan& s) {
+  return Micros{static_cast<int64_t>(std::min<uint64_t>(s.usec, INT64_MAX / 4))};
+}
+
+std::optional<Instant> EarliestCalendar(const JobSpec& job, Instant base,
+                                        const CalendarEvalContext& eval) {
+  std::optional<Instant> best;
+  for (const auto& spec : job.schedule) {
+    auto next = NextElapse(spec, base, eval);
+    // systemd skips a value whose computation fails (never, EDEADLK).
+    if (!next.ok() || !next->has_value()) continue;
+    if (!best || **next < *best) best = **next;
+  }
+  return best;
+}
+
+}  // namespace
+
+std::optional<Due> NextDue(const JobSpec& job, const JobHistoryFacts& facts,
+                           const ScheduleContext& ctx) {
+  std::optional<Due> best;
+  auto consider = [&](Instant nominal, const char* trigger) {
+    if (!best || nominal < best->nominal) best = Due{nominal, nominal, trigger};
+  };
+  if (!job.schedule.empty()) {
+    Instant base = facts.last_trigger.value_or(ctx.daemon_start);
+    // A last trigger in the future means the clock jumped backwards: like
+    // systemd, pull it back to now so the timer does not stall until the
+    // clock catches up again.
+    if (base > ctx.now && facts.last_trigger) base = ctx.now;
+    if (auto e = EarliestCalendar(job, base, ctx.eval)) {
+      // Rebase: an elapse that passed before the daemon started is due at start.
+      bool missed = *e < ctx.daemon_start;
+      consider(std::max(*e, ctx.daemon_start), missed ? "catchup" : "schedule");
+    }
+  }
+  if (job.on_boot && !facts.boot_done) {
+    Instant e = ctx.boot + SpanMicros(*job.on_boot);
+    // Consumed when it already passed before we could run it in this boot.
+    if (!(facts.last_trigger && e < ctx.now && *facts.last_trigger >= ctx.boot))
+      consider(std::max(e, ctx.daemon_start), "boot");
+  }
+  if (job.on_startup && !facts.startup_done) consider(ctx.daemon_start + SpanMicros(*job.on_startup),
+                                                      "boot");
+  if (job.interval) {
+    std::optional<Instant> from =
+        job.interval_from == IntervalFrom::kFinish ? facts.last_finish : facts.last_start;
+    Instant base = from ? std::max(*from, ctx.daemon_start - SpanMicros(*job.interval))
+                        : ctx.daemon_start;
+    consider(base + SpanMicros(*job.interval), "schedule");
+  }
+  if (best && job.randomized_delay.usec > 0 && ctx.random_delay_usec)
+    best->when = best->nominal + Micros{static_cast<int64_t>(ctx.random_delay_usec(job))};
+  return best;
+}
+
+std::vector<Instant> NextCalendarElapses(const JobSpec& job, Instant after, int count,
+                                         const CalendarEvalContext& eval) {
+  std::vector<Instant> out;
+  Instant base = after;
+  for (int i = 0; i < count; ++i) {
+    auto e = EarliestCalendar(job, base, eval);
+    if (!e) break;
+    out.push_back(*e);
+    base = *e;
+  }
+  return out;
+}
+
+}  // namespace surety

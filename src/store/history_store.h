@@ -1,0 +1,78 @@
+// HistoryStore: run records in SQLite (state_dir/history.db).
+//
+// For: the runner (BeginRun before anything else, FinishRun at the end),
+// `surety history`, status, check and metrics. The only module that includes
+// sqlite3.h.
+//
+// Durability: WAL journal with synchronous=FULL, so a record is on disk once
+// FinishRun() has returned (a power cut after `surety run` exits loses
+// nothing). Concurrency: several runners and readers may use one database at
+// once (busy timeout; each write is one short transaction). Schema changes go
+// through numbered migrations recorded in PRAGMA user_version.
+//
+// Dead runners: a record left `running` by a runner that died (kill -9, power
+// loss) is marked `interrupted` by ReapDead(), which every reading command
+// calls first. A runner is dead when its pid no longer exists, or exists with
+// another start time or boot id.
+//
+// Thread-safety: one HistoryStore per thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "store/run_record.h"
+
+namespace surety {
+
+// Tells whether the process that owns a running record is still that
+// process. Injected so tests can declare owners dead or alive.
+using OwnerAlive = std::function<bool(const RunRecord& record)>;
+
+class HistoryStore {
+ public:
+  virtual ~HistoryStore() = default;
+
+  // Inserts a record (result running) and returns its id.
+  virtual Result<int64_t> BeginRun(const RunRecord& record) = 0;
+  // Updates every field of the record with this id.
+  virtual Status FinishRun(const RunRecord& record) = 0;
+  // Newest first. limit <= 0: all.
+  virtual Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) = 0;
+  // The newest finished record with a good result (success/warning/already_done).
+  virtual Result<std::optional<RunRecord>> LastGood(const std::string& job) = 0;
+  // Marks running records whose owner is dead as interrupted; returns how many.
+  virtual Result<int> ReapDead(const OwnerAlive& alive, Instant now) = 0;
+  // Keeps the newest `keep` finished records of the job.
+  virtual Status ApplyRetention(const std::string& job, int keep) = 0;
+  // Every job name with at least one record.
+  virtual Result<std::vector<std::string>> Jobs() = 0;
+};
+
+// Opens (creating and migrating as needed) the SQLite database at `path`.
+// The parent directory must exist. A database written by a newer surety
+// (a higher schema number) is refused, never downgraded.
+Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path);
+
+struct SqliteHistoryOptions {
+  // How long a write waits for another process's write to finish.
+  std::chrono::milliseconds busy_timeout{10000};
+  // PRAGMA max_page_count after opening (0: SQLite's default). Lets tests
+  // make the "disk" fill up.
+  int64_t max_page_count = 0;
+};
+Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path,
+                                                        const SqliteHistoryOptions& options);
+
+// The real OwnerAlive: /proc/PID/stat start time and the boot id.
+bool ProcessOwnerAlive(const RunRecord& record);
+// This process's owner identity (pid, boot id, start time).
+void FillOwner(RunRecord& record);
+
+}  // namespace surety

@@ -1,0 +1,571 @@
+// SqliteHistory: HistoryStore over one SQLite connection (history_store.h).
+//
+// Every write is one short transaction (BEGIN IMMEDIATE, so a writer takes the
+// write lock up front and waits in the busy handler instead of failing half
+// way); every read is one statement, hence one consistent snapshot. Prepared
+// statements are cached per store and reset (bindings cleared) after each use
+// so that no read transaction stays open between calls.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "store/history_store.h"
+
+namespace surety {
+
+namespace {
+
+// Migration N (1-based) takes a database from user_version N-1 to N. Never
+// edit a migration that has shipped: add a new one.
+constexpr std::array<const char*, 1> kMigrations = {
+    // 1: the runs table. Times are microseconds since the Unix epoch (UTC);
+    // NULL stands for an absent optional. output_tail is a BLOB because a
+    // child's output need not be UTF-8.
+    R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job TEXT NOT NULL,
+  trigger_kind TEXT NOT NULL,
+  host TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  duration_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  exit_code INTEGER,
+  signal TEXT,
+  result TEXT NOT NULL,
+  message TEXT NOT NULL,
+  output_tail BLOB NOT NULL,
+  artifact_size INTEGER,
+  artifact_path TEXT NOT NULL,
+  alert_status TEXT NOT NULL,
+  owner_pid INTEGER NOT NULL,
+  owner_boot_id TEXT NOT NULL,
+  owner_start_time INTEGER NOT NULL
+);
+CREATE INDEX runs_by_job ON runs (job, id DESC);
+CREATE INDEX runs_running ON runs (id) WHERE result = 'running';
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());
+
+// Column order of every SELECT of whole records (ReadRecord).
+#define SURETY_RUN_COLUMNS                                                                   \
+  "id, job, trigger_kind, host, started_at, finished_at, duration_ms, attempts, exit_code, " \
+  "signal, result, message, output_tail, artifact_size, artifact_path, alert_status, "       \
+  "owner_pid, owner_boot_id, owner_start_time"
+
+enum Stmt : size_t {
+  kBegin,
+  kCommit,
+  kRollback,
+  kInsert,
+  kUpdate,
+  kRecent,
+  kLastGood,
+  kRunning,
+  kInterrupt,
+  kRetain,
+  kJobs,
+  kStmtCount,
+};
+
+constexpr std::array<const char*, kStmtCount> kSql = {
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "ROLLBACK",
+    // ?1..?18 in the order of BindRecord.
+    "INSERT INTO runs (job, trigger_kind, host, started_at, finished_at, duration_ms, attempts, "
+    "exit_code, signal, result, message, output_tail, artifact_size, artifact_path, "
+    "alert_status, owner_pid, owner_boot_id, owner_start_time) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    "UPDATE runs SET job = ?1, trigger_kind = ?2, host = ?3, started_at = ?4, finished_at = ?5, "
+    "duration_ms = ?6, attempts = ?7, exit_code = ?8, signal = ?9, result = ?10, message = ?11, "
+    "output_tail = ?12, artifact_size = ?13, artifact_path = ?14, alert_status = ?15, "
+    "owner_pid = ?16, owner_boot_id = ?17, owner_start_time = ?18 WHERE id = ?19",
+    "SELECT " SURETY_RUN_COLUMNS " FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT ?2",
+    "SELECT " SURETY_RUN_COLUMNS
+    " FROM runs WHERE job = ?1 AND finished_at IS NOT NULL"
+    " AND result IN ('success', 'warning', 'already_done') ORDER BY id DESC LIMIT 1",
+    "SELECT " SURETY_RUN_COLUMNS " FROM runs WHERE result = 'running' ORDER BY id",
+    "UPDATE runs SET result = 'interrupted', finished_at = ?2, duration_ms = ?3, message = ?4"
+    " WHERE id = ?1 AND result = 'running'",
+    // Deletes the finished records older than the ?2+1-th newest finished one
+    // (none if there are not that many): both halves walk runs_by_job.
+    "DELETE FROM runs WHERE job = ?1 AND result <> 'running' AND id < ("
+    "SELECT id FROM runs WHERE job = ?1 AND result <> 'running'"
+    " ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    // DISTINCT job would read the whole index; this skips from one name to
+    // the next, one index seek per job.
+    "WITH RECURSIVE names(job) AS ("
+    " SELECT MIN(job) FROM runs"
+    " UNION ALL"
+    " SELECT (SELECT MIN(job) FROM runs WHERE job > names.job) FROM names"
+    " WHERE names.job IS NOT NULL)"
+    " SELECT job FROM names WHERE job IS NOT NULL",
+};
+#undef SURETY_RUN_COLUMNS
+
+int64_t ToMicros(Instant t) { return static_cast<int64_t>(t.time_since_epoch().count()); }
+Instant FromMicros(int64_t us) { return Instant{Micros{us}}; }
+
+// Resets a cached statement and clears its bindings (which may point into a
+// caller's RunRecord) when the use ends.
+class StmtUse {
+ public:
+  explicit StmtUse(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~StmtUse() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  StmtUse(const StmtUse&) = delete;
+  StmtUse& operator=(const StmtUse&) = delete;
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+int BindText(sqlite3_stmt* s, int index, std::string_view text) {
+  return sqlite3_bind_text64(s, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+int BindBlob(sqlite3_stmt* s, int index, std::string_view bytes) {
+  // A null pointer would bind NULL, not an empty blob.
+  const char* data = bytes.empty() ? "" : bytes.data();
+  return sqlite3_bind_blob64(s, index, data, bytes.size(), SQLITE_STATIC);
+}
+
+// Binds every field but id as ?1..?18. The record must outlive the step.
+int BindRecord(sqlite3_stmt* s, const RunRecord& r) {
+  int rc = SQLITE_OK;
+  auto check = [&rc](int result) {
+    if (rc == SQLITE_OK) rc = result;
+  };
+  check(BindText(s, 1, r.job));
+  check(BindText(s, 2, r.trigger));
+  check(BindText(s, 3, r.host));
+  check(sqlite3_bind_int64(s, 4, ToMicros(r.started_at)));
+  check(r.finished_at ? sqlite3_bind_int64(s, 5, ToMicros(*r.finished_at))
+                      : sqlite3_bind_null(s, 5));
+  check(sqlite3_bind_int64(s, 6, r.duration_ms));
+  check(sqlite3_bind_int(s, 7, r.attempts));
+  check(r.exit_code ? sqlite3_bind_int(s, 8, *r.exit_code) : sqlite3_bind_null(s, 8));
+  check(r.signal ? BindText(s, 9, *r.signal) : sqlite3_bind_null(s, 9));
+  check(BindText(s, 10, RunResultName(r.result)));
+  check(BindText(s, 11, r.message));
+  check(BindBlob(s, 12, r.output_tail));
+  check(r.artifact_size ? sqlite3_bind_int64(s, 13, static_cast<int64_t>(*r.artifact_size))
+                        : sqlite3_bind_null(s, 13));
+  check(BindText(s, 14, r.artifact_path));
+  check(BindText(s, 15, r.alert_status));
+  check(sqlite3_bind_int(s, 16, r.owner_pid));
+  check(BindText(s, 17, r.owner_boot_id));
+  check(sqlite3_bind_int64(s, 18, static_cast<int64_t>(r.owner_start_time)));
+  return rc;
+}
+
+std::string ColumnText(sqlite3_stmt* s, int col) {
+  const auto* text = sqlite3_column_text(s, col);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(s, col)));
+}
+
+std::string ColumnBlob(sqlite3_stmt* s, int col) {
+  const void* blob = sqlite3_column_blob(s, col);
+  if (blob == nullptr) return "";
+  return std::string(static_cast<const char*>(blob),
+                     static_cast<size_t>(sqlite3_column_bytes(s, col)));
+}
+
+bool ColumnNull(sqlite3_stmt* s, int col) { return sqlite3_column_type(s, col) == SQLITE_NULL; }
+
+class SqliteHistory final : public HistoryStore {
+ public:
+  // Takes ownership of `db`, even a handle whose open failed.
+  SqliteHistory(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteHistory() override {
+    for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);
+    sqlite3_close_v2(db_);
+  }
+  SqliteHistory(const SqliteHistory&) = delete;
+  SqliteHistory& operator=(const SqliteHistory&) = delete;
+
+  Status Configure(const SqliteHistoryOptions& options);
+  Status Migrate();
+  Status LimitPages(int64_t max_page_count);
+
+  Result<int64_t> BeginRun(const RunRecord& record) override;
+  Status FinishRun(const RunRecord& record) override;
+  Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override;
+  Result<std::optional<RunRecord>> LastGood(const std::string& job) override;
+  Result<int> ReapDead(const OwnerAlive& alive, Instant now) override;
+  Status ApplyRetention(const std::string& job, int keep) override;
+  Result<std::vector<std::string>> Jobs() override;
+
+ private:
+  // The Status for SQLite result code `rc` while `doing` something. Must be
+  // called before anything else touches the connection (sqlite3_errmsg).
+  Status Error(int rc, std::string_view doing) const;
+  Result<sqlite3_stmt*> Prepare(Stmt id);
+  // Runs `body` (returning Status) inside BEGIN IMMEDIATE … COMMIT; rolls
+  // back if the body or the commit fails.
+  template <typename Body>
+  Status InWriteTransaction(std::string_view doing, Body&& body);
+  void RollbackIfOpen();
+  // Executes SQL without result rows (several statements allowed).
+  Status Exec(const char* sql, std::string_view doing);
+  // The first column of the first row of a one-off query.
+  Result<std::string> QueryText(const char* sql, std::string_view doing);
+  Result<int> UserVersion();
+  // Steps a bound statement and appends every row as a RunRecord.
+  Status ReadRecords(sqlite3_stmt* s, std::string_view doing, std::vector<RunRecord>& out);
+
+  sqlite3* db_;
+  std::string path_;
+  std::array<sqlite3_stmt*, kStmtCount> stmts_{};
+};
+
+Status SqliteHistory::Error(int rc, std::string_view doing) const {
+  std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  if ((rc & 0xff) == SQLITE_FULL) {
+    return Status::Error(StatusCode::kIoError, "disk full while writing history.db (" + path_ +
+                                                   "): " + std::string(doing) + " failed (" +
+                                                   detail + "); free some space");
+  }
+  std::string message = path_ + ": " + std::string(doing) + ": " + detail;
+  if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+    message += " (another surety process held the database too long)";
+  if (int err = db_ != nullptr ? sqlite3_system_errno(db_) : 0;
+      err != 0 && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN))
+    message += " (" + std::generic_category().message(err) + ")";
+  return Status::Error(StatusCode::kIoError, std::move(message));
+}
+
+Result<sqlite3_stmt*> SqliteHistory::Prepare(Stmt id) {
+  if (stmts_[id] == nullptr) {
+    int rc = sqlite3_prepare_v3(db_, kSql[id], -1, SQLITE_PREPARE_PERSISTENT, &stmts_[id], nullptr);
+    if (rc != SQLITE_OK) return Error(rc, "preparing a statement");
+  }
+  return stmts_[id];
+}
+
+void SqliteHistory::RollbackIfOpen() {
+  // SQLite may already have rolled back on its own (e.g. after SQLITE_FULL).
+  if (sqlite3_get_autocommit(db_) != 0) return;
+  if (auto s = Prepare(kRollback); s.ok()) {
+    StmtUse use(*s);
+    sqlite3_step(use.get());
+  }
+}
+
+template <typename Body>
+Status SqliteHistory::InWriteTransaction(std::string_view doing, Body&& body) {
+  {
+    auto begin = Prepare(kBegin);
+    if (!begin.ok()) return begin.status();
+    StmtUse use(*begin);
+    if (int rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, doing);
+  }
+  Status status = body();
+  if (!status.ok()) {
+    RollbackIfOpen();
+    return status;
+  }
+  auto commit = Prepare(kCommit);
+  if (!commit.ok()) {
+    RollbackIfOpen();
+    return commit.status();
+  }
+  {
+    StmtUse use(*commit);
+    if (int rc = sqlite3_step(use.get()); rc != SQLITE_DONE) status = Error(rc, doing);
+  }
+  if (!status.ok()) RollbackIfOpen();
+  return status;
+}
+
+Status SqliteHistory::Exec(const char* sql, std::string_view doing) {
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, doing);
+  return Status::Ok();
+}
+
+Result<std::string> SqliteHistory::QueryText(const char* sql, std::string_view doing) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, doing);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+  rc = sqlite3_step(stmt.get());
+  if (rc == SQLITE_ROW) return ColumnText(stmt.get(), 0);
+  if (rc == SQLITE_DONE) return std::string();
+  return Error(rc, doing);
+}
+
+Result<int> SqliteHistory::UserVersion() {
+  auto text = QueryText("PRAGMA user_version", "reading the schema version");
+  if (!text.ok()) return text.status();
+  return std::stoi(text->empty() ? "0" : *text);
+}
+
+Status SqliteHistory::Configure(const SqliteHistoryOptions& options) {
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
+  if (sqlite3_db_readonly(db_, "main") == 1) {
+    return Status::Error(StatusCode::kIoError,
+                         "cannot write history database " + path_ + ": it opened read-only");
+  }
+  auto mode = QueryText("PRAGMA journal_mode = WAL", "switching to WAL journal mode");
+  if (!mode.ok()) return mode.status();
+  if (*mode != "wal") {
+    return Status::Error(StatusCode::kIoError,
+                         path_ + ": cannot use a write-ahead log (journal mode stays '" + *mode +
+                             "'); is the state directory on a network file system?");
+  }
+  if (Status s = Exec("PRAGMA synchronous = FULL", "setting synchronous = FULL"); !s.ok()) return s;
+  return Exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
+}
+
+Status SqliteHistory::Migrate() {
+  auto newer = [this](int version) {
+    return Status::Error(StatusCode::kIoError, "history.db was written by a newer surety (schema " +
+                                                   std::to_string(version) +
+                                                   "); this surety knows schema " +
+                                                   std::to_string(kSchemaVersion) + " and leaves " +
+                                                   path_ + " untouched: upgrade surety");
+  };
+  auto version = UserVersion();
+  if (!version.ok()) return version.status();
+  if (*version > kSchemaVersion) return newer(*version);
+  while (*version < kSchemaVersion) {
+    Status s = InWriteTransaction("migrating the schema", [&]() -> Status {
+      // Another process may have migrated while we waited for the lock.
+      version = UserVersion();
+      if (!version.ok()) return version.status();
+      if (*version >= kSchemaVersion) return Status::Ok();
+      const int next = *version + 1;
+      std::string doing = "migrating the schema to version " + std::to_string(next);
+      if (Status e = Exec(kMigrations[static_cast<size_t>(*version)], doing); !e.ok()) return e;
+      std::string bump = "PRAGMA user_version = " + std::to_string(next);
+      if (Status e = Exec(bump.c_str(), doing); !e.ok()) return e;
+      version = next;
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    if (*version > kSchemaVersion) return newer(*version);
+  }
+  return Status::Ok();
+}
+
+Status SqliteHistory::LimitPages(int64_t max_page_count) {
+  std::string sql = "PRAGMA max_page_count = " + std::to_string(max_page_count);
+  auto set = QueryText(sql.c_str(), "limiting the database size");
+  return set.status();
+}
+
+Status SqliteHistory::ReadRecords(sqlite3_stmt* s, std::string_view doing,
+                                  std::vector<RunRecord>& out) {
+  for (;;) {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return Status::Ok();
+    if (rc != SQLITE_ROW) return Error(rc, doing);
+    RunRecord r;
+    r.id = sqlite3_column_int64(s, 0);
+    r.job = ColumnText(s, 1);
+    r.trigger = ColumnText(s, 2);
+    r.host = ColumnText(s, 3);
+    r.started_at = FromMicros(sqlite3_column_int64(s, 4));
+    if (!ColumnNull(s, 5)) r.finished_at = FromMicros(sqlite3_column_int64(s, 5));
+    r.duration_ms = sqlite3_column_int64(s, 6);
+    r.attempts = sqlite3_column_int(s, 7);
+    if (!ColumnNull(s, 8)) r.exit_code = sqlite3_column_int(s, 8);
+    if (!ColumnNull(s, 9)) r.signal = ColumnText(s, 9);
+    std::string result = ColumnText(s, 10);
+    std::optional<RunResult> parsed = RunResultFromName(result);
+    if (!parsed) {
+      return Status::Error(StatusCode::kIoError, path_ + ": run " + std::to_string(r.id) +
+                                                     " has an unknown result '" + result + "'");
+    }
+    r.result = *parsed;
+    r.message = ColumnText(s, 11);
+    r.output_tail = ColumnBlob(s, 12);
+    if (!ColumnNull(s, 13)) r.artifact_size = static_cast<uint64_t>(sqlite3_column_int64(s, 13));
+    r.artifact_path = ColumnText(s, 14);
+    r.alert_status = ColumnText(s, 15);
+    r.owner_pid = sqlite3_column_int(s, 16);
+    r.owner_boot_id = ColumnText(s, 17);
+    r.owner_start_time = static_cast<uint64_t>(sqlite3_column_int64(s, 18));
+    out.push_back(std::move(r));
+  }
+}
+
+Result<int64_t> SqliteHistory::BeginRun(const RunRecord& record) {
+  int64_t id = 0;
+  Status s = InWriteTransaction("recording the start of a run", [&]() -> Status {
+    auto insert = Prepare(kInsert);
+    if (!insert.ok()) return insert.status();
+    StmtUse use(*insert);
+    if (int rc = BindRecord(use.get(), record); rc != SQLITE_OK)
+      return Error(rc, "recording the start of a run");
+    if (int rc = sqlite3_step(use.get()); rc != SQLITE_DONE)
+      return Error(rc, "recording the start of a run");
+    id = sqlite3_last_insert_rowid(db_);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return id;
+}
+
+Status SqliteHistory::FinishRun(const RunRecord& record) {
+  constexpr std::string_view kDoing = "recording the end of a run";
+  return InWriteTransaction(kDoing, [&]() -> Status {
+    auto update = Prepare(kUpdate);
+    if (!update.ok()) return update.status();
+    StmtUse use(*update);
+    int rc = BindRecord(use.get(), record);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(use.get(), 19, record.id);
+    if (rc != SQLITE_OK) return Error(rc, kDoing);
+    if (rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, kDoing);
+    if (sqlite3_changes(db_) == 0) {
+      return Status::Error(StatusCode::kNotFound,
+                           path_ + ": no run " + std::to_string(record.id) + " to finish");
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<RunRecord>> SqliteHistory::Recent(const std::string& job, int limit) {
+  auto recent = Prepare(kRecent);
+  if (!recent.ok()) return recent.status();
+  StmtUse use(*recent);
+  BindText(use.get(), 1, job);
+  sqlite3_bind_int(use.get(), 2, limit <= 0 ? -1 : limit);  // LIMIT -1: no limit
+  std::vector<RunRecord> out;
+  if (Status s = ReadRecords(use.get(), "reading the history of " + job, out); !s.ok()) return s;
+  return out;
+}
+
+Result<std::optional<RunRecord>> SqliteHistory::LastGood(const std::string& job) {
+  auto last_good = Prepare(kLastGood);
+  if (!last_good.ok()) return last_good.status();
+  StmtUse use(*last_good);
+  BindText(use.get(), 1, job);
+  std::vector<RunRecord> out;
+  if (Status s = ReadRecords(use.get(), "reading the last good run of " + job, out); !s.ok())
+    return s;
+  if (out.empty()) return std::optional<RunRecord>();
+  return std::optional<RunRecord>(std::move(out.front()));
+}
+
+Result<int> SqliteHistory::ReapDead(const OwnerAlive& alive, Instant now) {
+  std::vector<RunRecord> running;
+  {
+    auto select = Prepare(kRunning);
+    if (!select.ok()) return select.status();
+    StmtUse use(*select);
+    if (Status s = ReadRecords(use.get(), "reading running records", running); !s.ok()) return s;
+  }
+  // Ask about owners outside any transaction: alive() may take its time.
+  std::vector<RunRecord> dead;
+  for (RunRecord& r : running)
+    if (!alive(r)) dead.push_back(std::move(r));
+  if (dead.empty()) return 0;
+
+  constexpr std::string_view kDoing = "marking dead runs interrupted";
+  int reaped = 0;
+  Status s = InWriteTransaction(kDoing, [&]() -> Status {
+    auto update = Prepare(kInterrupt);
+    if (!update.ok()) return update.status();
+    for (const RunRecord& r : dead) {
+      StmtUse use(update.value());
+      const int64_t duration_ms = std::max<int64_t>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(now - r.started_at).count());
+      const std::string message = "the runner died (pid " + std::to_string(r.owner_pid) +
+                                  ") before finishing; marked interrupted";
+      sqlite3_bind_int64(use.get(), 1, r.id);
+      sqlite3_bind_int64(use.get(), 2, ToMicros(now));
+      sqlite3_bind_int64(use.get(), 3, duration_ms);
+      BindText(use.get(), 4, message);
+      if (int rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, kDoing);
+      // 0 when the runner finished (or another reader reaped) meanwhile.
+      reaped += sqlite3_changes(db_);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return reaped;
+}
+
+Status SqliteHistory::ApplyRetention(const std::string& job, int keep) {
+  if (keep <= 0) {
+    return Status::Invalid("history retention must keep at least 1 run of " + job + " (got " +
+                           std::to_string(keep) + ")");
+  }
+  constexpr std::string_view kDoing = "deleting old runs";
+  return InWriteTransaction(kDoing, [&]() -> Status {
+    auto retain = Prepare(kRetain);
+    if (!retain.ok()) return retain.status();
+    StmtUse use(*retain);
+    BindText(use.get(), 1, job);
+    sqlite3_bind_int(use.get(), 2, keep - 1);
+    if (int rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, kDoing);
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::string>> SqliteHistory::Jobs() {
+  auto jobs = Prepare(kJobs);
+  if (!jobs.ok()) return jobs.status();
+  StmtUse use(*jobs);
+  std::vector<std::string> out;
+  for (;;) {
+    int rc = sqlite3_step(use.get());
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return Error(rc, "listing jobs");
+    out.push_back(ColumnText(use.get(), 0));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path) {
+  return OpenSqliteHistory(path, SqliteHistoryOptions{});
+}
+
+Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path,
+                                                        const SqliteHistoryOptions& options) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (db == nullptr) {
+    return Status::Error(StatusCode::kIoError,
+                         "cannot open history database " + path + ": out of memory");
+  }
+  auto store = std::make_unique<SqliteHistory>(db, path);
+  if (rc != SQLITE_OK) {
+    std::string message = "cannot open history database " + path + ": " + sqlite3_errmsg(db);
+    if (int err = sqlite3_system_errno(db); err != 0)
+      message += " (" + std::generic_category().message(err) + ")";
+    return Status::Error(StatusCode::kIoError, std::move(message));
+  }
+  if (Status s = store->Configure(options); !s.ok()) return s;
+  if (Status s = store->Migrate(); !s.ok()) return s;
+  if (options.max_page_count > 0) {
+    if (Status s = store->LimitPages(options.max_page_count); !s.ok()) return s;
+  }
+  return std::unique_ptr<HistoryStore>(std::move(store));
+}
+
+}  // namespace surety

@@ -1,0 +1,614 @@
+// SqliteHistory tests: every field round-trips, queries order and filter as
+// documented, dead runners are reaped, retention never loses a running
+// record, several connections and processes share one file, old code refuses
+// a newer schema, and a full disk or an unopenable path is a clear Status.
+//
+// Each test gets a fresh directory under /tmp. The multi-process test forks:
+// a test may, production code may not (style: fork only in src/os/).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/history_store.h"
+
+namespace surety {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+Instant At(int64_t seconds) { return Instant{std::chrono::seconds(seconds)}; }
+
+RunRecord Running(const std::string& job, Instant started) {
+  RunRecord r;
+  r.job = job;
+  r.trigger = "schedule";
+  r.host = "host-a";
+  r.started_at = started;
+  r.attempts = 1;
+  r.owner_pid = 4242;
+  r.owner_boot_id = "boot-1";
+  r.owner_start_time = 777;
+  return r;
+}
+
+RunRecord Finished(RunRecord r, RunResult result, Instant finished) {
+  r.result = result;
+  r.finished_at = finished;
+  r.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(finished - r.started_at).count();
+  r.exit_code = result == RunResult::kFailed ? 2 : 0;
+  return r;
+}
+
+class SqliteHistory : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/surety-history-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    path_ = dir_ + "/history.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<HistoryStore> Open(const SqliteHistoryOptions& options = {}) {
+    auto store = OpenSqliteHistory(path_, options);
+    EXPECT_TRUE(store.ok()) << store.status().message();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  // Begins and finishes a run; returns its id.
+  int64_t AddFinished(HistoryStore& store, const std::string& job, RunResult result,
+                      int64_t second) {
+    RunRecord r = Running(job, At(second));
+    auto id = store.BeginRun(r);
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    r.id = *id;
+    Status s = store.FinishRun(Finished(r, result, At(second + 5)));
+    EXPECT_TRUE(s.ok()) << s.message();
+    return r.id;
+  }
+
+  int64_t AddRunning(HistoryStore& store, const std::string& job, int64_t second, int pid = 4242) {
+    RunRecord r = Running(job, At(second));
+    r.owner_pid = pid;
+    auto id = store.BeginRun(r);
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    return id.ok() ? *id : 0;
+  }
+
+  std::vector<int64_t> Ids(HistoryStore& store, const std::string& job, int limit = 0) {
+    auto recent = store.Recent(job, limit);
+    EXPECT_TRUE(recent.ok()) << recent.status().message();
+    std::vector<int64_t> ids;
+    if (recent.ok())
+      for (const RunRecord& r : *recent) ids.push_back(r.id);
+    return ids;
+  }
+
+  // A statement on a separate raw connection (what another process sees).
+  void RawExec(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+
+  std::string dir_;
+  std::string path_;
+};
+
+void ExpectSameRecord(const RunRecord& a, const RunRecord& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.job, b.job);
+  EXPECT_EQ(a.trigger, b.trigger);
+  EXPECT_EQ(a.host, b.host);
+  EXPECT_EQ(a.started_at, b.started_at);
+  EXPECT_EQ(a.finished_at, b.finished_at);
+  EXPECT_EQ(a.duration_ms, b.duration_ms);
+  EXPECT_EQ(a.attempts, b.attempts);
+  EXPECT_EQ(a.exit_code, b.exit_code);
+  EXPECT_EQ(a.signal, b.signal);
+  EXPECT_EQ(a.result, b.result);
+  EXPECT_EQ(a.message, b.message);
+  EXPECT_TRUE(a.output_tail == b.output_tail) << "output_tail differs";
+  EXPECT_EQ(a.artifact_size, b.artifact_size);
+  EXPECT_EQ(a.artifact_path, b.artifact_path);
+  EXPECT_EQ(a.alert_status, b.alert_status);
+  EXPECT_EQ(a.owner_pid, b.owner_pid);
+  EXPECT_EQ(a.owner_boot_id, b.owner_boot_id);
+  EXPECT_EQ(a.owner_start_time, b.owner_start_time);
+}
+
+TEST_F(SqliteHistory, RoundTripsEveryFieldIncludingOptionals) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+
+  RunRecord r;
+  r.job = "db";
+  r.trigger = "catchup";
+  r.host = "nas.example.org";
+  r.started_at = Instant{Micros{1'711'846'800'123'456}};  // sub-second precision kept
+  r.attempts = 3;
+  r.owner_pid = 31337;
+  r.owner_boot_id = "6f1c1ad0-6a1e-4a44-9b1d-3d2f8c1b0a99";
+  r.owner_start_time = 18'446'744'073'709'551'000ULL;  // above INT64_MAX: stored bit for bit
+  auto id = store->BeginRun(r);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  r.id = *id;
+
+  // While running: every optional absent.
+  auto running = store->Recent("db", 1);
+  ASSERT_TRUE(running.ok());
+  ASSERT_EQ(running->size(), 1u);
+  ExpectSameRecord((*running)[0], r);
+
+  // 64 KiB of binary-ish output: every byte value except NUL, invalid UTF-8 included.
+  std::string tail;
+  for (size_t i = 0; i < 64 * 1024; ++i) tail += static_cast<char>(1 + (i * 7919) % 255);
+  r.finished_at = r.started_at + 90'500'250us;
+  r.duration_ms = 90'500;
+  r.exit_code = -1;
+  r.signal = "TERM";
+  r.result = RunResult::kTimeout;
+  r.message = "killed after 1h30min; \"quoted\" and 'single' and ünïcödé";
+  r.output_tail = tail;
+  r.artifact_size = 18'000'000'000'000'000'000ULL;
+  r.artifact_path = "/backups/db-2024-03-31.dump";
+  r.alert_status = "failed: HTTP 502";
+  ASSERT_TRUE(store->FinishRun(r).ok());
+
+  auto finished = store->Recent("db", 0);
+  ASSERT_TRUE(finished.ok());
+  ASSERT_EQ(finished->size(), 1u);
+  ExpectSameRecord((*finished)[0], r);
+
+  // Empty strings and zero values stay empty, not NULL.
+  RunRecord empty;
+  empty.job = "empty";
+  empty.trigger = "";
+  auto empty_id = store->BeginRun(empty);
+  ASSERT_TRUE(empty_id.ok());
+  empty.id = *empty_id;
+  empty.exit_code = 0;
+  empty.artifact_size = 0;
+  empty.signal = "";
+  empty.finished_at = Instant{};
+  empty.result = RunResult::kSkipped;
+  ASSERT_TRUE(store->FinishRun(empty).ok());
+  auto back = store->Recent("empty", 0);
+  ASSERT_TRUE(back.ok());
+  ASSERT_EQ(back->size(), 1u);
+  ExpectSameRecord((*back)[0], empty);
+}
+
+TEST_F(SqliteHistory, RoundTripsEveryResult) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i <= static_cast<int>(RunResult::kInterrupted); ++i) {
+    auto result = static_cast<RunResult>(i);
+    RunRecord r = Running("all", At(i));
+    auto id = store->BeginRun(r);
+    ASSERT_TRUE(id.ok());
+    r.id = *id;
+    ASSERT_TRUE(store->FinishRun(Finished(r, result, At(i + 1))).ok());
+    auto recent = store->Recent("all", 1);
+    ASSERT_TRUE(recent.ok());
+    EXPECT_EQ((*recent)[0].result, result) << RunResultName(result);
+  }
+}
+
+TEST_F(SqliteHistory, RecentIsNewestFirstPerJobAndHonoursTheLimit) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  std::vector<int64_t> db_ids;
+  for (int i = 0; i < 5; ++i) {
+    db_ids.push_back(AddFinished(*store, "db", RunResult::kSuccess, i * 10));
+    AddFinished(*store, "files", RunResult::kFailed, i * 10 + 1);
+  }
+  std::vector<int64_t> newest_first(db_ids.rbegin(), db_ids.rend());
+  EXPECT_EQ(Ids(*store, "db"), newest_first);
+  EXPECT_EQ(Ids(*store, "db", -1), newest_first);
+  EXPECT_EQ(Ids(*store, "db", 2), (std::vector<int64_t>{db_ids[4], db_ids[3]}));
+  EXPECT_EQ(Ids(*store, "db", 100).size(), 5u);
+  EXPECT_TRUE(Ids(*store, "nope").empty());
+}
+
+TEST_F(SqliteHistory, FinishRunOfAnUnknownIdIsNotFound) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  RunRecord r = Running("db", At(0));
+  r.id = 12345;
+  Status s = store->FinishRun(r);
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr("12345"));
+}
+
+TEST_F(SqliteHistory, LastGoodIsTheNewestFinishedGoodResult) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto none = store->LastGood("db");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  AddFinished(*store, "db", RunResult::kSuccess, 0);
+  int64_t warning = AddFinished(*store, "db", RunResult::kWarning, 10);
+  AddFinished(*store, "db", RunResult::kFailed, 20);
+  AddFinished(*store, "db", RunResult::kVerifyFailed, 30);
+  AddFinished(*store, "db", RunResult::kSkipped, 40);
+  AddFinished(*store, "other", RunResult::kSuccess, 50);
+  AddRunning(*store, "db", 60);
+  auto good = store->LastGood("db");
+  ASSERT_TRUE(good.ok());
+  ASSERT_TRUE(good->has_value());
+  EXPECT_EQ((*good)->id, warning);
+
+  int64_t done = AddFinished(*store, "db", RunResult::kAlreadyDone, 70);
+  good = store->LastGood("db");
+  ASSERT_TRUE(good.ok() && good->has_value());
+  EXPECT_EQ((*good)->id, done);
+  EXPECT_EQ((*good)->result, RunResult::kAlreadyDone);
+}
+
+TEST_F(SqliteHistory, ReapDeadMarksOnlyDeadRunnersInterrupted) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  int64_t finished = AddFinished(*store, "db", RunResult::kSuccess, 0);
+  int64_t dead = AddRunning(*store, "db", 100, /*pid=*/111);
+  int64_t alive = AddRunning(*store, "db", 200, /*pid=*/222);
+  int64_t dead_other = AddRunning(*store, "files", 300, /*pid=*/333);
+
+  std::set<int64_t> asked;
+  OwnerAlive owner_alive = [&](const RunRecord& r) {
+    asked.insert(r.id);
+    EXPECT_EQ(r.result, RunResult::kRunning);
+    return r.owner_pid == 222;
+  };
+  auto reaped = store->ReapDead(owner_alive, At(400));
+  ASSERT_TRUE(reaped.ok()) << reaped.status().message();
+  EXPECT_EQ(*reaped, 2);
+  EXPECT_EQ(asked, (std::set<int64_t>{dead, alive, dead_other}));  // finished ones not asked
+
+  auto db = store->Recent("db", 0);
+  ASSERT_TRUE(db.ok());
+  ASSERT_EQ(db->size(), 3u);
+  const RunRecord& alive_rec = (*db)[0];
+  const RunRecord& dead_rec = (*db)[1];
+  const RunRecord& finished_rec = (*db)[2];
+  EXPECT_EQ(alive_rec.id, alive);
+  EXPECT_EQ(alive_rec.result, RunResult::kRunning);
+  EXPECT_FALSE(alive_rec.finished_at.has_value());
+  EXPECT_EQ(dead_rec.id, dead);
+  EXPECT_EQ(dead_rec.result, RunResult::kInterrupted);
+  EXPECT_EQ(dead_rec.finished_at, At(400));
+  EXPECT_EQ(dead_rec.duration_ms, 300'000);
+  EXPECT_EQ(dead_rec.message, "the runner died (pid 111) before finishing; marked interrupted");
+  EXPECT_EQ(dead_rec.attempts, 1);  // the rest is kept
+  EXPECT_EQ(finished_rec.id, finished);
+  EXPECT_EQ(finished_rec.result, RunResult::kSuccess);
+  EXPECT_EQ(finished_rec.finished_at, At(5));
+
+  // Nothing left to reap; the live one is asked about again.
+  asked.clear();
+  auto again = store->ReapDead(owner_alive, At(500));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(asked, (std::set<int64_t>{alive}));
+}
+
+TEST_F(SqliteHistory, ReapDeadDoesNotOverwriteARunThatFinishedMeanwhile) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  RunRecord r = Running("db", At(0));
+  auto id = store->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  r.id = *id;
+  // The runner finishes between ReapDead's read and its update.
+  auto reaped = store->ReapDead(
+      [&](const RunRecord&) {
+        EXPECT_TRUE(store->FinishRun(Finished(r, RunResult::kSuccess, At(5))).ok());
+        return false;
+      },
+      At(10));
+  ASSERT_TRUE(reaped.ok());
+  EXPECT_EQ(*reaped, 0);
+  auto recent = store->Recent("db", 1);
+  ASSERT_TRUE(recent.ok());
+  EXPECT_EQ((*recent)[0].result, RunResult::kSuccess);
+}
+
+TEST_F(SqliteHistory, RetentionKeepsTheNewestFinishedAndEveryRunning) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  int64_t old_running = AddRunning(*store, "db", 0);
+  std::vector<int64_t> finished;
+  for (int i = 1; i <= 6; ++i) finished.push_back(AddFinished(*store, "db", RunResult::kFailed, i));
+  int64_t new_running = AddRunning(*store, "db", 100);
+  int64_t other = AddFinished(*store, "other", RunResult::kSuccess, 0);
+
+  ASSERT_TRUE(store->ApplyRetention("db", 10).ok());  // fewer than 10: nothing goes
+  EXPECT_EQ(Ids(*store, "db").size(), 8u);
+
+  ASSERT_TRUE(store->ApplyRetention("db", 2).ok());
+  EXPECT_EQ(Ids(*store, "db"),
+            (std::vector<int64_t>{new_running, finished[5], finished[4], old_running}));
+  EXPECT_EQ(Ids(*store, "other"), (std::vector<int64_t>{other}));
+
+  ASSERT_TRUE(store->ApplyRetention("db", 1).ok());
+  EXPECT_EQ(Ids(*store, "db"), (std::vector<int64_t>{new_running, finished[5], old_running}));
+
+  Status zero = store->ApplyRetention("db", 0);
+  EXPECT_EQ(zero.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Ids(*store, "db").size(), 3u);
+}
+
+TEST_F(SqliteHistory, IdsAreNeverReusedAfterRetention) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  int64_t first = AddFinished(*store, "db", RunResult::kSuccess, 0);
+  int64_t second = AddFinished(*store, "db", RunResult::kSuccess, 1);
+  ASSERT_TRUE(store->ApplyRetention("db", 1).ok());
+  RawExec("DELETE FROM runs WHERE id = " + std::to_string(second));  // even the newest
+  int64_t third = AddFinished(*store, "db", RunResult::kSuccess, 2);
+  EXPECT_GT(third, second);
+  EXPECT_GT(second, first);
+}
+
+TEST_F(SqliteHistory, JobsAreDistinctAndSorted) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto none = store->Jobs();
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  for (const char* job : {"zeta", "alpha", "db", "alpha", "Beta", "db", "alpha-2"})
+    AddFinished(*store, job, RunResult::kSuccess, 0);
+  AddRunning(*store, "only-running", 0);
+  auto jobs = store->Jobs();
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(*jobs,
+            (std::vector<std::string>{"Beta", "alpha", "alpha-2", "db", "only-running", "zeta"}));
+}
+
+TEST_F(SqliteHistory, TwoStoresOnOneFileUsedAlternately) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  RunRecord ra = Running("db", At(0));
+  RunRecord rb = Running("db", At(1));
+  auto ida = a->BeginRun(ra);
+  auto idb = b->BeginRun(rb);
+  ASSERT_TRUE(ida.ok() && idb.ok());
+  EXPECT_NE(*ida, *idb);
+  ra.id = *ida;
+  rb.id = *idb;
+  // Each store finishes the other's record and sees the other's writes at once.
+  ASSERT_TRUE(b->FinishRun(Finished(ra, RunResult::kSuccess, At(10))).ok());
+  ASSERT_TRUE(a->FinishRun(Finished(rb, RunResult::kFailed, At(11))).ok());
+  for (HistoryStore* store : {a.get(), b.get()}) {
+    auto recent = store->Recent("db", 0);
+    ASSERT_TRUE(recent.ok());
+    ASSERT_EQ(recent->size(), 2u);
+    EXPECT_EQ((*recent)[0].result, RunResult::kFailed);
+    EXPECT_EQ((*recent)[1].result, RunResult::kSuccess);
+  }
+  for (int i = 0; i < 20; ++i) AddFinished(i % 2 ? *a : *b, "db", RunResult::kSuccess, 100 + i);
+  EXPECT_EQ(Ids(*a, "db").size(), 22u);
+  EXPECT_EQ(Ids(*b, "db"), Ids(*a, "db"));
+}
+
+// Two processes open the (not yet existing) database at the same moment and
+// each write 200 runs: no run is lost and no write fails.
+TEST_F(SqliteHistory, TwoProcessesWritingConcurrentlyLoseNothing) {
+  constexpr int kRunsPerProcess = 200;
+  int start[2];
+  ASSERT_EQ(pipe(start), 0);
+  std::vector<pid_t> children;
+  for (int child = 0; child < 2; ++child) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(start[1]);
+      char c;
+      (void)!read(start[0], &c, 1);  // wait until both exist
+      auto store = OpenSqliteHistory(path_);
+      if (!store.ok()) _exit(10);
+      const std::string job = "proc" + std::to_string(child);
+      for (int i = 0; i < kRunsPerProcess; ++i) {
+        RunRecord r = Running(job, At(i));
+        r.owner_pid = getpid();
+        auto id = (*store)->BeginRun(r);
+        if (!id.ok()) _exit(11);
+        r.id = *id;
+        if (!(*store)->FinishRun(Finished(r, RunResult::kSuccess, At(i + 1))).ok()) _exit(12);
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  close(start[0]);
+  close(start[1]);  // go
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  std::set<int64_t> all;
+  for (const char* job : {"proc0", "proc1"}) {
+    auto recent = store->Recent(job, 0);
+    ASSERT_TRUE(recent.ok());
+    EXPECT_EQ(recent->size(), static_cast<size_t>(kRunsPerProcess)) << job;
+    for (const RunRecord& r : *recent) {
+      EXPECT_EQ(r.result, RunResult::kSuccess);
+      all.insert(r.id);
+    }
+  }
+  EXPECT_EQ(all.size(), 2u * kRunsPerProcess);
+}
+
+TEST_F(SqliteHistory, RefusesADatabaseFromANewerSurety) {
+  { ASSERT_NE(Open(), nullptr); }
+  RawExec("PRAGMA user_version = 99");
+  auto store = OpenSqliteHistory(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().message(),
+              HasSubstr("history.db was written by a newer surety (schema 99)"));
+  EXPECT_THAT(store.status().message(), HasSubstr(path_));
+}
+
+TEST_F(SqliteHistory, MigratesAFreshDatabaseToTheCurrentSchemaOnce) {
+  { ASSERT_NE(Open(), nullptr); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+  sqlite3_finalize(stmt);
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  // Reopening an up-to-date database changes nothing and keeps the data.
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  AddFinished(*store, "db", RunResult::kSuccess, 0);
+  store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Ids(*store, "db").size(), 1u);
+}
+
+TEST_F(SqliteHistory, UnopenablePathIsAClearError) {
+  const std::string missing_dir = dir_ + "/no/such/dir/history.db";
+  auto store = OpenSqliteHistory(missing_dir);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kIoError);
+  EXPECT_THAT(store.status().message(), HasSubstr("cannot open history database " + missing_dir));
+
+  auto directory = OpenSqliteHistory(dir_);  // a directory, not a file
+  ASSERT_FALSE(directory.ok());
+  EXPECT_THAT(directory.status().message(), HasSubstr(dir_));
+
+  // Not writable even for root.
+  auto proc = OpenSqliteHistory("/proc/surety-history.db");
+  ASSERT_FALSE(proc.ok());
+  EXPECT_THAT(proc.status().message(), HasSubstr("/proc/surety-history.db"));
+}
+
+TEST_F(SqliteHistory, NotADatabaseIsAClearError) {
+  FILE* f = fopen(path_.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("this is not an SQLite database, it is a text file that is long enough to matter\n", f);
+  fclose(f);
+  auto store = OpenSqliteHistory(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().message(), HasSubstr(path_));
+  EXPECT_THAT(store.status().message(), HasSubstr("not a database"));
+}
+
+TEST_F(SqliteHistory, FullDiskIsReportedAndTheStoreStaysReadable) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 10; ++i) AddFinished(*store, "db", RunResult::kSuccess, i);
+  }
+  // Cap the database at its current size: the next page it needs is "disk full".
+  SqliteHistoryOptions options;
+  options.max_page_count = 1;  // SQLite never lowers it below the current size
+  auto store = Open(options);
+  ASSERT_NE(store, nullptr);
+  Status failure;
+  int written = 0;
+  for (int i = 0; i < 1000 && failure.ok(); ++i) {
+    RunRecord r = Running("db", At(1000 + i));
+    r.output_tail = std::string(3000, 'x');
+    auto id = store->BeginRun(r);
+    if (id.ok())
+      ++written;
+    else
+      failure = id.status();
+  }
+  ASSERT_FALSE(failure.ok()) << "never filled up";
+  EXPECT_EQ(failure.code(), StatusCode::kIoError);
+  EXPECT_THAT(failure.message(), HasSubstr("disk full while writing history.db"));
+  EXPECT_THAT(failure.message(), HasSubstr(path_));
+
+  // Still readable, nothing half-written, no transaction left open.
+  auto recent = store->Recent("db", 0);
+  ASSERT_TRUE(recent.ok()) << recent.status().message();
+  EXPECT_EQ(recent->size(), static_cast<size_t>(10 + written));
+  auto good = store->LastGood("db");
+  ASSERT_TRUE(good.ok() && good->has_value());
+  auto jobs = store->Jobs();
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(*jobs, std::vector<std::string>{"db"});
+
+  // A FinishRun that needs more room fails the same way and leaves the
+  // running record as it was.
+  RunRecord newest = recent->front();
+  newest.result = RunResult::kSuccess;
+  newest.finished_at = newest.started_at + 1s;
+  newest.output_tail = std::string(64 * 1024, 'y');
+  Status finish = store->FinishRun(newest);
+  EXPECT_THAT(finish.message(), HasSubstr("disk full while writing history.db"));
+  auto after = store->Recent("db", 1);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)[0].result, recent->front().result);
+  EXPECT_EQ((*after)[0].output_tail, recent->front().output_tail);
+
+  // Space freed (here: the cap lifted by a new connection): writes work again.
+  store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->FinishRun(newest).ok());
+}
+
+TEST_F(SqliteHistory, AFinishedRunIsVisibleToAnotherConnectionAtOnce) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  RunRecord r = Running("db", At(0));
+  auto id = store->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  r.id = *id;
+  ASSERT_TRUE(store->FinishRun(Finished(r, RunResult::kWarning, At(3))).ok());
+
+  // A raw connection opened only now (another process would see the same).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT result, finished_at FROM runs WHERE id = ?", -1, &stmt,
+                               nullptr),
+            SQLITE_OK);
+  sqlite3_bind_int64(stmt, 1, r.id);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "warning");
+  EXPECT_EQ(sqlite3_column_int64(stmt, 1), 3'000'000);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+
+  // And so does a second store, while the first stays open.
+  auto other = Open();
+  ASSERT_NE(other, nullptr);
+  auto good = other->LastGood("db");
+  ASSERT_TRUE(good.ok() && good->has_value());
+  EXPECT_EQ((*good)->id, r.id);
+}
+
+}  // namespace
+}  // namespace surety
