@@ -1,24 +1,44 @@
 #!/usr/bin/env bash
-# The demo: install dependencies, build, and show surety reading real-world
-# schedules exactly as systemd would, in several time zones.
+# The demo: install dependencies, build, show the time engine on real-world
+# schedules, then start `surety daemon` on examples/demo.toml (jobs that fire
+# every few seconds, state kept in build/demo/demo-state) and show what
+# `surety next` and `surety history` say about them. The daemon then keeps
+# running in the foreground until Ctrl-C (or DEMO_SECONDS seconds, if set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 
 bash scripts/setup.sh
 bash scripts/build.sh
-S=build/surety
+S=$ROOT/build/surety
+CFG=$ROOT/examples/demo.toml
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
-say "$S timespan '1h30m' '2 weeks' 100ms"
-$S timespan '1h30m' '2 weeks' 100ms
-say "$S calendar --iterations=3 'Mon..Fri *-*-* 02:30'   # nightly backup on weekdays"
+say "surety calendar --iterations=3 'Mon..Fri *-*-* 02:30'   # weekday nights"
 $S calendar --iterations=3 'Mon..Fri *-*-* 02:30'
-say "$S calendar --iterations=3 'Sat *-*~01..07 03:00'   # last Saturday of the month"
-$S calendar --iterations=3 'Sat *-*~01..07 03:00'
-say "TZ=America/New_York $S calendar --base-time='2025-03-08 12:00' --iterations=3 '*-*-* 02:30'"
+say "TZ=America/New_York surety calendar --base-time='2025-03-08 12:00' --iterations=2 '*-*-* 02:30'"
 echo "# 02:30 does not exist on the spring-forward day: systemd skips that day, so does surety"
-TZ=America/New_York $S calendar --base-time='2025-03-08 12:00' --iterations=3 '*-*-* 02:30'
-say "$S calendar --iterations=2 '*-*-* 02:30 Australia/Lord_Howe'   # a zone with 30-minute DST"
-$S calendar --iterations=2 '*-*-* 02:30 Australia/Lord_Howe'
-say "$S calendar 'Fri..Mon 02:30'   # an invalid spec gets a clear error and exit 1"
-$S calendar 'Fri..Mon 02:30' || echo "(exit status $?)"
+TZ=America/New_York $S calendar --base-time='2025-03-08 12:00' --iterations=2 '*-*-* 02:30'
+
+mkdir -p build/demo
+cd build/demo
+rm -rf demo-state
+say "surety --config examples/demo.toml validate"
+$S --config "$CFG" validate
+say "surety --config examples/demo.toml daemon &"
+$S --config "$CFG" daemon &
+DAEMON=$!
+trap 'kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true' EXIT INT TERM
+sleep 12
+say "surety --config examples/demo.toml next --count 3"
+$S --config "$CFG" next --count 3
+for job in backup flaky slow; do
+  say "surety --config examples/demo.toml history $job --limit 5"
+  $S --config "$CFG" history "$job" --limit 5
+done
+printf '\nThe daemon keeps running (state in %s/demo-state); Ctrl-C stops it.\n' "$PWD"
+if [[ -n "${DEMO_SECONDS:-}" ]]; then
+  sleep "$DEMO_SECONDS"
+else
+  wait $DAEMON
+fi

@@ -256,6 +256,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
       sv.fs->Stat(cfg.settings.state_dir + "/history.db")->exists)
     history = OpenHistory(cfg, sv, false);
   Instant now = sv.clock.Now();
+  if (history) (void)history->ReapDead(ProcessOwnerAlive, now);
   MktimeState mk;
   CalendarEvalContext eval{l->local.get(), &l->zones, &mk};
   std::array<uint8_t, 16> machine{};

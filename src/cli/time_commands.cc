@@ -60,19 +60,19 @@ void Hints(std::string_view text, bool calendar, bool timestamp, bool timespan, 
   if (calendar && ParseCalendarSpec(text, te.parse_ctx).ok())
     sv.err << "Hint: this expression is a valid calendar specification. Use "
               "'surety calendar \""
-           << text << "\"' instead?\n";
+           << QuoteForMessage(text) << "\"' instead?\n";
   if (timestamp) {
     MktimeState scratch = te.mktime;
     TimestampContext tc{sv.clock.Now(), te.local.get(), &te.zones, &scratch};
     if (ParseTimestamp(text, tc).ok())
       sv.err << "Hint: this expression is a valid timestamp. Use 'surety "
                 "calendar --base-time=\""
-             << text << "\"' for it instead?\n";
+             << QuoteForMessage(text) << "\"' for it instead?\n";
   }
   if (timespan && ParseTimespan(text).ok())
     sv.err << "Hint: this expression is a valid timespan. Use 'surety "
               "timespan \""
-           << text << "\"' instead?\n";
+           << QuoteForMessage(text) << "\"' instead?\n";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "job/config_loader.h"
 #include "os/event_loop.h"
@@ -24,6 +25,7 @@ struct JobState {
   JobHistoryFacts facts;
   std::optional<Due> due;
   std::vector<int> runners;  // pids of `surety run` children
+  Instant window_end;        // due->when + accuracy
 };
 
 class Daemon {
@@ -95,6 +97,7 @@ class Daemon {
       else
         log_.Error("history_unavailable", {{"error", h.status().message()}});
     }
+    if (history_) (void)history_->ReapDead(ProcessOwnerAlive, clock_.Now());
     std::map<std::string, JobState> states;
     int added = 0, changed = 0, removed = 0;
     for (const auto& [name, job] : next.jobs) {
@@ -103,7 +106,7 @@ class Daemon {
         states[name] = std::move(old->second);
         if (!SameTimerSettings(config_.jobs.at(name), job)) ++changed;
       } else {
-        states[name] = JobState{Facts(job), std::nullopt, {}};
+        states[name] = JobState{Facts(job), std::nullopt, {}, Instant{}};
         if (!initial) ++added;
       }
     }
@@ -149,26 +152,55 @@ class Daemon {
     return ctx;
   }
 
+  // Recomputes every job (start, reload, clock or zone change).
   void Reschedule() {
     if (stopping_) return;
     ScheduleContext ctx = Context();
-    std::optional<int64_t> a, b;
+    order_.clear();
+    window_ends_.clear();
     for (auto& [name, st] : jobs_) {
-      const JobSpec& job = config_.jobs.at(name);
-      st.due = NextDue(job, st.facts, ctx);
-      if (!st.due) continue;
-      int64_t when = st.due->when.time_since_epoch().count();
-      uint64_t acc = job.accuracy.usec == 0 ? 250'000 : std::min<uint64_t>(job.accuracy.usec,
-                                                                           INT64_MAX / 4);
-      if (!a || when < *a) a = when;
-      int64_t end = when + static_cast<int64_t>(acc);
-      if (!b || end < *b) b = end;
+      st.due.reset();
+      Recompute(name, st, ctx);
     }
+    Arm();
+  }
+
+  // Recomputes one job and updates the ordered due sets.
+  void Recompute(const std::string& name, JobState& st, const ScheduleContext& ctx) {
+    if (st.due) {
+      order_.erase({st.due->when, name});
+      if (auto w = window_ends_.find(st.window_end); w != window_ends_.end()) window_ends_.erase(w);
+    }
+    const JobSpec& job = config_.jobs.at(name);
+    st.due = NextDue(job, st.facts, ctx);
+    if (!st.due) return;
+    uint64_t acc = job.accuracy.usec == 0 ? 250'000  // systemd: AccuracySec=0 is 250 ms
+                                          : std::min<uint64_t>(job.accuracy.usec, INT64_MAX / 4);
+    st.window_end = st.due->when + Micros{static_cast<int64_t>(acc)};
+    order_.insert({st.due->when, name});
+    window_ends_.insert(st.window_end);
+  }
+
+  void RecomputeOne(const std::string& name) {
+    auto it = jobs_.find(name);
+    if (it == jobs_.end() || stopping_) return;
+    ScheduleContext ctx = Context();
+    Recompute(name, it->second, ctx);
+  }
+
+  // One wake-up for everything: the earliest due time, coalesced within the
+  // tightest accuracy window (sd-event's rule).
+  void Arm() {
     std::optional<Instant> wake;
-    if (a) wake = Instant{Micros{CoalescedWakeup(*a, std::max(*a, *b), phase_)}};
+    if (!order_.empty()) {
+      int64_t a = order_.begin()->first.time_since_epoch().count();
+      int64_t b = std::max(a, window_ends_.begin()->time_since_epoch().count());
+      wake = Instant{Micros{CoalescedWakeup(a, b, phase_)}};
+    }
     if (Status s = loop_.ArmAt(wake); !s.ok())
       log_.Error("timer_failed", {{"error", s.message()}});
-    WriteNextFile();
+    next_file_dirty_ = true;
+    MaybeWriteNextFile();
   }
 
   void OnTimer() {
@@ -177,10 +209,16 @@ class Daemon {
       return;
     }
     Instant now = clock_.Now();
-    for (auto& [name, st] : jobs_) {
-      if (st.due && st.due->when <= now) Fire(name, st, st.due->trigger, now);
+    std::vector<std::string> due;
+    for (auto it = order_.begin(); it != order_.end() && it->first <= now; ++it)
+      due.push_back(it->second);
+    ScheduleContext ctx = Context();
+    for (const auto& name : due) {
+      JobState& st = jobs_.at(name);
+      Fire(name, st, st.due->trigger, now);
+      Recompute(name, st, ctx);
     }
-    Reschedule();
+    Arm();
   }
 
   void Fire(const std::string& name, JobState& st, const std::string& trigger, Instant now) {
@@ -244,6 +282,7 @@ class Daemon {
         st.runners.erase(it);
         st.facts.last_finish = now;
         any = true;
+        if (config_.jobs.at(name).interval) RecomputeOne(name);
         log_.Info("run_exited", {{"job", name}, {"pid", std::to_string(r.pid)},
                                  {"exit", r.signal ? "SIG" + SignalNameShort(r.signal)
                                                    : std::to_string(r.exit_code)}});
@@ -254,7 +293,7 @@ class Daemon {
       loop_.Stop();
       return;
     }
-    if (any) Reschedule();
+    if (any) Arm();
   }
 
   static std::string SignalNameShort(int sig) { return SignalName(sig); }
@@ -293,6 +332,16 @@ class Daemon {
     if (Running() == 0) loop_.Stop();
   }
 
+  // next.json is for `surety next` and status: written at most once a
+  // second (10,000 jobs make ~1 MB), not fsynced (it is recomputed anyway).
+  void MaybeWriteNextFile() {
+    Instant now = clock_.Now();
+    if (!next_file_dirty_ || now - last_next_write_ < Micros{1'000'000}) return;
+    WriteNextFile();
+    last_next_write_ = now;
+    next_file_dirty_ = false;
+  }
+
   void WriteNextFile() {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [name, st] : jobs_) {
@@ -309,7 +358,8 @@ class Daemon {
     nlohmann::json doc = {{"written_at", FormatRfc3339(clock_.Now())},
                           {"pid", CurrentPid()},
                           {"jobs", j}};
-    (void)WriteFileAtomic(config_.settings.state_dir + "/next.json", doc.dump(1) + "\n", 0644);
+    (void)WriteFileAtomic(config_.settings.state_dir + "/next.json", doc.dump(1) + "\n", 0644,
+                          /*durable=*/false);
   }
 
   const DaemonOptions& opt_;
@@ -325,6 +375,10 @@ class Daemon {
   std::unique_ptr<HistoryStore> history_;
   std::map<std::string, JobState> jobs_;
   std::map<int, std::string> orphans_;  // runners of removed jobs
+  std::set<std::pair<Instant, std::string>> order_;  // due time → job
+  std::multiset<Instant> window_ends_;               // due + accuracy
+  bool next_file_dirty_ = false;
+  Instant last_next_write_;
   EventLoop loop_;
   Instant start_, boot_;
   std::array<uint8_t, 16> machine_id_{};
@@ -337,7 +391,6 @@ class Daemon {
 JobHistoryFacts FactsFromHistory(const JobSpec& job, HistoryStore* history, Instant now) {
   JobHistoryFacts f;
   if (history) {
-    (void)history->ReapDead(ProcessOwnerAlive, now);
     if (auto runs = history->Recent(job.name, 50); runs.ok()) {
       for (const auto& r : *runs) {
         if (!f.last_start) f.last_start = r.started_at;

@@ -81,6 +81,12 @@ Status EventLoop::ArmAt(std::optional<Instant> when) {
 
 Status EventLoop::Run(Micros max_wait, const std::function<void()>& on_idle_tick) {
   stop_ = false;
+  auto mono = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+  };
+  int64_t last_tick = mono();
   while (!stop_) {
     epoll_event events[8];
     int timeout_ms = max_wait.count() > 0 ? static_cast<int>(max_wait.count() / 1000) : -1;
@@ -90,7 +96,11 @@ Status EventLoop::Run(Micros max_wait, const std::function<void()>& on_idle_tick
       return Errno("epoll_wait");
     }
     ++wakeups_;
-    if (n == 0 && on_idle_tick) on_idle_tick();
+    // The tick (a watchdog ping) is due every max_wait, busy or idle.
+    if (max_wait.count() > 0 && on_idle_tick && mono() - last_tick >= max_wait.count()) {
+      on_idle_tick();
+      last_tick = mono();
+    }
     for (int i = 0; i < n && !stop_; ++i) {
       int fd = events[i].data.fd;
       if (fd == timer_) {

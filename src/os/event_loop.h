@@ -40,9 +40,9 @@ class EventLoop {
   Status Open(Handlers handlers);
   // Arms the realtime timer at `when` (absolute); nullopt disarms it.
   Status ArmAt(std::optional<Instant> when);
-  // Waits for events and dispatches them until Stop(). `max_wait` bounds one
-  // wait (for a watchdog); zero: unbounded.
-  Status Run(Micros max_wait, const std::function<void()>& on_idle_tick);
+  // Waits for events and dispatches them until Stop(). With a non-zero
+  // `tick`, `on_tick` runs every `tick` (busy or idle) — for a watchdog.
+  Status Run(Micros tick, const std::function<void()>& on_tick);
   void Stop() { stop_ = true; }
   // Counts epoll wake-ups (for the idle benchmark).
   uint64_t wakeups() const { return wakeups_; }

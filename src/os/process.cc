@@ -300,14 +300,21 @@ std::optional<std::string> MakePlan(const CommandSpec& spec, SpawnPlan* plan, in
       std::string dir =
           path.substr(begin, colon == std::string::npos ? std::string::npos : colon - begin);
       if (dir.empty()) dir = ".";
-      plan->candidates.push_back(dir + "/" + file);
+      dir += '/';
+      dir += file;
+      plan->candidates.push_back(std::move(dir));
       if (colon == std::string::npos) break;
       begin = colon + 1;
     }
   }
   for (const std::string& c : plan->candidates) plan->candidate_ptrs.push_back(c.c_str());
 
-  for (const auto& [key, value] : spec.env) plan->env_strings.push_back(key + "=" + value);
+  for (const auto& [key, value] : spec.env) {
+    std::string entry = key;
+    entry += '=';
+    entry += value;
+    plan->env_strings.push_back(std::move(entry));
+  }
   for (const std::string& a : spec.argv) plan->argv.push_back(const_cast<char*>(a.c_str()));
   plan->argv.push_back(nullptr);
   for (std::string& e : plan->env_strings) plan->envp.push_back(e.data());
@@ -550,6 +557,7 @@ std::vector<ProcInfo> Supervisor::ScanTree() {
     }
   }
   std::vector<ProcInfo> tree;
+  tree.reserve(queue.size());
   for (size_t i : queue) tree.push_back(procs[i]);
   return tree;
 }
@@ -605,7 +613,11 @@ void Supervisor::ConsumeOutput(const char* data, size_t n) {
     while (done < n) {
       ssize_t w = ::write(1, data + done, n - done);
       if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {  // EPIPE, EIO, EAGAIN: stop copying, keep the tail
+      if (w < 0 && errno == EAGAIN) {  // our stdout is non-blocking: wait a little
+        pollfd out{1, POLLOUT, 0};
+        if (poll(&out, 1, 1000) > 0) continue;
+      }
+      if (w <= 0) {  // EPIPE, EIO, stuck: stop copying, keep the tail
         stream_ok_ = false;
         break;
       }

@@ -12,6 +12,15 @@
 //
 // Not for: long-lived children of the daemon (the event loop owns those).
 //
+// Details: stdout and stderr share one pipe and are copied to our fd 1.
+// SIGTERM goes to each process once; a second SIGTERM/SIGINT during the
+// grace period sends SIGKILL at once. SIGHUP is read and ignored while a
+// command runs (the job does not die with the terminal). If processes survive
+// SIGKILL for max(kill_grace, 5 s) (uninterruptible sleep), Run() gives up on
+// them and says so in `error`. Only this run's processes are reaped: children
+// this process had before Run() are left alone. The Clock must advance
+// (RealClock): the timeout, the grace and the rescans are measured with it.
+//
 // Thread-safety: one Run() at a time per process (signals and the subreaper
 // are process-wide).
 #pragma once
@@ -29,12 +38,12 @@
 namespace surety {
 
 struct CommandSpec {
-  std::vector<std::string> argv;             // argv[0] is looked up in PATH
-  std::map<std::string, std::string> env;    // the complete environment
-  std::string working_directory;             // empty: inherit
-  std::optional<uint32_t> uid, gid;          // switch user (when root)
-  std::optional<std::string> stdin_data;     // fed to stdin, then closed
-  Micros timeout{0};                         // 0: none
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH
+  std::map<std::string, std::string> env;  // the complete environment
+  std::string working_directory;           // empty: inherit
+  std::optional<uint32_t> uid, gid;        // switch user (when root)
+  std::optional<std::string> stdin_data;   // fed to stdin, then closed
+  Micros timeout{0};                       // 0: none
   Micros kill_grace{std::chrono::seconds(30)};
   size_t tail_bytes = 64 * 1024;
   bool stream_output = true;  // copy the child's output to our stdout/stderr
@@ -42,18 +51,20 @@ struct CommandSpec {
 
 struct CommandOutcome {
   enum class Kind {
-    kExited,        // exit_code is set
-    kSignaled,      // signal is set (the child died of a signal we did not send)
-    kTimedOut,      // we killed it at the timeout; signal says with what
-    kInterrupted,   // we were told to stop (SIGTERM/SIGINT) and stopped it
-    kSpawnFailed,   // could not start: error says why (exit_code 127/126 style)
+    kExited,       // exit_code is set
+    kSignaled,     // signal is set (the child died of a signal we did not send)
+    kTimedOut,     // we killed it at the timeout; signal says with what
+    kInterrupted,  // we were told to stop (SIGTERM/SIGINT) and stopped it
+    kSpawnFailed,  // could not start: error says why; exit_code is 127 (not
+                   // found), 126 (not executable), 200 (working directory),
+                   // 216/217 (group/user switch), as the shell and systemd
   };
   Kind kind = Kind::kExited;
   int exit_code = 0;
   int signal = 0;
   bool core_dumped = false;
   std::string output_tail;  // last tail_bytes of stdout+stderr, interleaved
-  Micros duration{0};
+  Micros duration{0};       // from spawning until the main child was reaped
   std::string error;
   int pid = 0;
 };
@@ -75,7 +86,9 @@ class RealCommandRunner final : public CommandRunner {
 
 // Installs the process-wide handling RealCommandRunner relies on: blocks
 // SIGTERM, SIGINT, SIGHUP and SIGCHLD (they are read through a signalfd) and
-// sets PR_SET_CHILD_SUBREAPER. Call once, early in main(), before threads.
+// sets PR_SET_CHILD_SUBREAPER, and ignores SIGPIPE (a closed stdout becomes
+// EPIPE). Call once, early in main(), before threads. Without it, Run()
+// blocks these signals in its own thread only, for its duration.
 Status PrepareProcessForRunning();
 
 // True once SIGTERM or SIGINT has been received by RealCommandRunner (the

@@ -279,6 +279,16 @@ TEST_F(RealCommandRunnerTest, ChildIgnoringSigtermIsKilledAfterTheGrace) {
   for (pid_t pid : ReadPids(pids)) EXPECT_TRUE(Gone(pid)) << pid;
 }
 
+TEST_F(RealCommandRunnerTest, ZeroGraceKillsRightAfterSigterm) {
+  CommandSpec spec = Sh("trap '' TERM; sleep 30");
+  spec.timeout = milliseconds(200);
+  spec.kill_grace = Micros{0};
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kTimedOut);
+  EXPECT_EQ(o.signal, SIGKILL);
+  EXPECT_LT(o.duration, milliseconds(700));
+}
+
 TEST_F(RealCommandRunnerTest, GrandchildEscapingWithSetsidIsKilledAndReaped) {
   std::string pid_file = dir_.File("pid");
   CommandSpec spec = Sh("setsid sleep 30 & echo $! > " + pid_file + "; exit 0");
@@ -347,7 +357,7 @@ TEST_F(RealCommandRunnerTest, ChildStartsWithEmptyMaskAndDefaultDispositions) {
   EXPECT_EQ(o.output_tail, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
-// Last in this file: it leaves StopRequested() set for the rest of the binary.
+// It leaves StopRequested() set for the rest of the binary.
 TEST_F(RealCommandRunnerTest, SigtermToUsInterruptsTheRun) {
   sigset_t old_mask;
   pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);
@@ -368,6 +378,29 @@ TEST_F(RealCommandRunnerTest, SigtermToUsInterruptsTheRun) {
   EXPECT_LT(took, milliseconds(1500));
   EXPECT_TRUE(Gone(o.pid));
   // Leave the rest of the binary as it was (the SIGTERM has been consumed).
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  signal(SIGPIPE, SIG_DFL);
+}
+
+TEST_F(RealCommandRunnerTest, SecondStopSignalSkipsTheGrace) {
+  sigset_t old_mask;
+  pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);
+  ASSERT_TRUE(PrepareProcessForRunning().ok());
+  std::thread killer([] {
+    std::this_thread::sleep_for(milliseconds(200));
+    ::kill(getpid(), SIGINT);
+    std::this_thread::sleep_for(milliseconds(200));
+    ::kill(getpid(), SIGINT);
+  });
+  CommandSpec spec = Sh("trap '' TERM; sleep 30");
+  spec.kill_grace = std::chrono::seconds(20);
+  auto begin = std::chrono::steady_clock::now();
+  CommandOutcome o = runner_.Run(spec);
+  auto took = std::chrono::steady_clock::now() - begin;
+  killer.join();
+  EXPECT_EQ(o.kind, Kind::kInterrupted);
+  EXPECT_EQ(o.signal, SIGKILL);
+  EXPECT_LT(took, milliseconds(1500));
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   signal(SIGPIPE, SIG_DFL);
 }

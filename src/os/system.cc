@@ -50,7 +50,8 @@ Result<uint32_t> LookupGroup(const std::string& name) {
   return static_cast<uint32_t>(gr.gr_gid);
 }
 
-Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode) {
+Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode,
+                       bool durable) {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
@@ -67,7 +68,7 @@ Status WriteFileAtomic(const std::string& path, const std::string& content, uint
     }
     off += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0 || close(fd) != 0) {
+  if ((durable && fsync(fd) != 0) || close(fd) != 0) {
     unlink(tmp.c_str());
     return Status::Error(StatusCode::kIoError, "cannot sync " + tmp);
   }

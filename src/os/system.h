@@ -26,7 +26,10 @@ uint32_t CurrentUid();
 int CurrentPid();
 std::string HostName();
 // Writes a file atomically (temporary file, fsync, rename).
-Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode);
+// `durable`: fsync before the rename (a crash then keeps old or new, never
+// a torn file; without it the new content may be lost in a crash).
+Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode,
+                       bool durable = true);
 // Removes a file; a missing file is not an error.
 void RemoveFile(const std::string& path);
 // Sends `sig` to every descendant of this process (found through /proc).

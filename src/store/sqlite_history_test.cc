@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -424,16 +425,21 @@ TEST_F(SqliteHistory, TwoProcessesWritingConcurrentlyLoseNothing) {
       close(start[1]);
       char c;
       (void)!read(start[0], &c, 1);  // wait until both exist
+      auto die = [](int code, const Status& s) {
+        fprintf(stderr, "child: %s\n", s.message().c_str());
+        _exit(code);
+      };
       auto store = OpenSqliteHistory(path_);
-      if (!store.ok()) _exit(10);
+      if (!store.ok()) die(10, store.status());
       const std::string job = "proc" + std::to_string(child);
       for (int i = 0; i < kRunsPerProcess; ++i) {
         RunRecord r = Running(job, At(i));
         r.owner_pid = getpid();
         auto id = (*store)->BeginRun(r);
-        if (!id.ok()) _exit(11);
+        if (!id.ok()) die(11, id.status());
         r.id = *id;
-        if (!(*store)->FinishRun(Finished(r, RunResult::kSuccess, At(i + 1))).ok()) _exit(12);
+        Status finish = (*store)->FinishRun(Finished(r, RunResult::kSuccess, At(i + 1)));
+        if (!finish.ok()) die(12, finish);
       }
       _exit(0);
     }
