@@ -12,8 +12,7 @@ packages=(
   nlohmann-json3-dev libfmt-dev      # JSON output, formatting
   libtomlplusplus-dev                # the job file
   libsqlite3-dev                     # run history
-  libcurl4-openssl-dev               # webhook alerts
-  libsystemd-dev                     # sd_notify, journal
+  libcurl4-openssl-dev               # webhook alerts (loaded at run time)
   libgtest-dev libgmock-dev libbenchmark-dev   # tests and benchmarks
   clang clang-format clang-tidy libclang-rt-14-dev   # lint and libFuzzer
   hyperfine                          # whole-process benchmarks

@@ -8,10 +8,13 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
-#include <systemd/sd-daemon.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -186,13 +189,35 @@ std::string SelfExecutable() {
   return std::string(buf, static_cast<size_t>(n));
 }
 
-void NotifySystemd(const std::string& state) { sd_notify(0, state.c_str()); }
+// The sd_notify protocol: one datagram to the AF_UNIX socket named by
+// $NOTIFY_SOCKET ("@name" is in the abstract namespace). Written here rather
+// than linking libsystemd, which would load a dozen more libraries into
+// every `surety run`.
+void NotifySystemd(const std::string& state) {
+  const char* path = getenv("NOTIFY_SOCKET");  // NOLINT: src/os reads the environment
+  if (!path || !*path) return;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  size_t len = strlen(path);
+  if (len >= sizeof addr.sun_path) return;
+  memcpy(addr.sun_path, path, len);
+  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
+  (void)sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
+               addr_len);
+  close(fd);
+}
 
 std::optional<Micros> WatchdogInterval() {
-  uint64_t usec = 0;
-  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
-    return Micros{static_cast<int64_t>(usec)};
-  return std::nullopt;
+  const char* usec = getenv("WATCHDOG_USEC");  // NOLINT
+  if (!usec || !*usec) return std::nullopt;
+  if (const char* pid = getenv("WATCHDOG_PID"); pid && *pid && atol(pid) != getpid())
+    return std::nullopt;
+  long long v = atoll(usec);
+  if (v <= 0) return std::nullopt;
+  return Micros{v};
 }
 
 std::string MachineIdText() { return ReadLine("/etc/machine-id"); }

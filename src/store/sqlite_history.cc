@@ -326,7 +326,18 @@ Status SqliteHistory::Configure(const SqliteHistoryOptions& options) {
     return Status::Error(StatusCode::kIoError,
                          "cannot write history database " + path_ + ": it opened read-only");
   }
-  auto mode = QueryText("PRAGMA journal_mode = WAL", "switching to WAL journal mode");
+  // Switching a new database to WAL needs an exclusive lock, and SQLite
+  // answers SQLITE_BUSY at once, without the busy handler, while another
+  // process is creating the same database. Wait for it as the busy timeout
+  // would (no clock: the sleeps add up to the timeout).
+  constexpr int kRetryMs = 5;
+  Result<std::string> mode = std::string();
+  for (int64_t waited = 0;; waited += kRetryMs) {
+    mode = QueryText("PRAGMA journal_mode = WAL", "switching to WAL journal mode");
+    const bool busy = (sqlite3_errcode(db_) & 0xff) == SQLITE_BUSY;
+    if (mode.ok() || !busy || waited >= options.busy_timeout.count()) break;
+    sqlite3_sleep(kRetryMs);
+  }
   if (!mode.ok()) return mode.status();
   if (*mode != "wal") {
     return Status::Error(StatusCode::kIoError,
