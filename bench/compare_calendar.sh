@@ -17,6 +17,7 @@
 #                    5000 if the whole script must stay well under 3 minutes
 #   RUNS [5]         timed runs per command, plain classes
 #   ZONED_RUNS [2]   timed runs per command, zoned classes
+#   TIMER [auto]     "loop" forces the date +%s%N loop even with hyperfine
 # Exit status: 0 when every output matched, 1 on a mismatch, 2 on bad setup.
 set -euo pipefail
 
@@ -26,6 +27,10 @@ n_zoned=${N_ZONED:-20000}
 runs=${RUNS:-5}
 zoned_runs=${ZONED_RUNS:-2}
 base='@1763769600'  # 2025-11-22 00:00:00 UTC: fixed, so outputs are repeatable
+use_hyperfine=0
+if [[ ${TIMER:-auto} != loop ]] && command -v hyperfine >/dev/null 2>&1; then
+  use_hyperfine=1
+fi
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
   echo "error: systemd-analyze not installed; nothing to compare against" >&2
@@ -91,7 +96,7 @@ echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(systemd-analyze --version | head -1)"
 echo "surety: $surety; base time $base; N_PLAIN=$n_plain N_ZONED=$n_zoned;" \
   "runs: $runs plain, $zoned_runs zoned"
-if command -v hyperfine >/dev/null 2>&1; then
+if ((use_hyperfine)); then
   echo "timer: $(hyperfine --version) (-N, median of the runs)"
 else
   echo "timer: bash loop over date +%s%N (median of the runs; hyperfine not installed)"
@@ -137,7 +142,7 @@ for entry in "${classes[@]}"; do
     n=$n_zoned
     r=$zoned_runs
   fi
-  if command -v hyperfine >/dev/null 2>&1; then
+  if ((use_hyperfine)); then
     args="calendar --base-time=$base --iterations=$n -- $(q "$spec")"
     LC_ALL=C TZ=$tz hyperfine -N --runs "$r" --style none \
       --export-json "$tmp/h.json" \

@@ -203,6 +203,16 @@ std::optional<ProcInfo> ReadProcStat(pid_t pid) {
   return info;
 }
 
+// True if this process has any child, running or exited (not reaping it).
+bool HasAnyChild() {
+  siginfo_t info{};
+  int r;
+  do {
+    r = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
+  } while (r < 0 && errno == EINTR);
+  return !(r < 0 && errno == ECHILD);
+}
+
 std::vector<ProcInfo> ScanProcesses() {
   std::vector<ProcInfo> procs;
   DIR* dir = opendir("/proc");
@@ -529,6 +539,11 @@ void Supervisor::CheckMain() {
 // the main child's process group. Zombies not ours to reap are included
 // (they go away when their parent does).
 std::vector<ProcInfo> Supervisor::ScanTree() {
+  // Fast path, the common case: the main child is reaped, we have no child
+  // left at all and its process group is empty. As a subreaper every
+  // surviving descendant would have been re-parented to us, so the tree is
+  // empty and /proc need not be read (a few hundred files on a busy host).
+  if (main_reaped_ && !HasAnyChild() && kill(-main_, 0) != 0 && errno == ESRCH) return {};
   std::vector<ProcInfo> procs = ScanProcesses();
   std::set<pid_t> reaped;
   for (const ProcInfo& p : procs) {
@@ -872,7 +887,8 @@ CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
     if (!in_r.valid()) return spawn_failed("cannot open /dev/null: " + ErrText(errno), 126);
   }
 
-  std::set<pid_t> preexisting = ChildrenOf(ScanProcesses(), getpid());
+  std::set<pid_t> preexisting;
+  if (HasAnyChild()) preexisting = ChildrenOf(ScanProcesses(), getpid());
   pid_t pid = fork();
   if (pid < 0) return spawn_failed("cannot fork: " + ErrText(errno), 126);
   if (pid == 0) ExecChild(plan, spec, in_r.get(), out_w.get(), err_w.get());
