@@ -147,17 +147,19 @@ for entry in "${classes[@]}"; do
     LC_ALL=C TZ=$tz hyperfine -N --runs "$r" --style none \
       --export-json "$tmp/h.json" \
       "systemd-analyze $args" "$surety $args" >/dev/null 2>&1
-    read -r sd su < <(jq -r '[.results[].median * 1000 | . * 10 | round / 10]
-                             | map(tostring) | join(" ")' "$tmp/h.json")
+    read -r sd su < <(jq -r '[.results[].median * 1000 | tostring] | join(" ")' "$tmp/h.json")
+    sd=$(printf '%.1f' "$sd")
+    su=$(printf '%.1f' "$su")
   else
     sd=$(time_ms "$tz" "$n" "$spec" "$r" systemd-analyze)
     su=$(time_ms "$tz" "$n" "$spec" "$r" "$surety")
   fi
-  ratio=$(awk -v a="$sd" -v b="$su" 'BEGIN { printf "%.0f", (b > 0 ? a / b : 0) }')
+  ratio=$(awk -v a="$sd" -v b="$su" 'BEGIN {
+    r = (b > 0 ? a / b : 0); printf (r < 100 ? "%.1f" : "%.0f"), r }')
   echo "| $name | $n | $sd ms | $su ms | ${ratio}x |"
   target=10
   [[ $kind == zoned ]] && target=100
-  if ((ratio >= target)); then
+  if awk -v r="$ratio" -v t="$target" 'BEGIN { exit !(r >= t) }'; then
     verdicts+=("met: $name ${ratio}x >= ${target}x")
   else
     verdicts+=("NOT met: $name ${ratio}x < ${target}x")

@@ -308,8 +308,10 @@ while :; do
 done
 burst_all_exited_at=$(date +%s.%N)
 stop_pid "$daemon_pid" 15; daemon_pid=""
-last_start=$(grep 'event=run_started' "$work/burst/daemon.log" | grep ' due=' | tail -1 | sed 's/^time=\([^ ]*\).*/\1/')
-first_start=$(grep 'event=run_started' "$work/burst/daemon.log" | grep ' due=' | head -1 | sed 's/^time=\([^ ]*\).*/\1/')
+# (awk, not `grep | head`: head closing the pipe would kill grep with SIGPIPE.)
+read -r first_start last_start < <(awk '/event=run_started/ && / due=/ {
+    t = $1; sub(/^time=/, "", t); if (f == "") f = t; l = t } END { print f, l }' "$work/burst/daemon.log")
+[[ -n $last_start ]] || die "no run_started lines in the burst run: $(tail -3 "$work/burst/daemon.log")"
 burst_first_ms=$(ms_between "$burst_due" "$(epoch_of "$first_start")")
 burst_last_ms=$(ms_between "$burst_due" "$(epoch_of "$last_start")")
 burst_drain_s=$(awk -v a="$burst_due" -v b="$burst_all_exited_at" 'BEGIN { printf "%.0f", b - a }')

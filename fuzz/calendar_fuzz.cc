@@ -37,8 +37,8 @@ namespace surety {
 namespace {
 
 constexpr int64_t kUsecPerSec = 1000000;
-constexpr int64_t kYear2200 = 7258118400;       // 2200-01-01 00:00:00 UTC
-constexpr int64_t kLatestElapse = 7258204800;   // 2200-01-02 00:00:00 UTC
+constexpr int64_t kYear2200 = 7258118400;          // 2200-01-01 00:00:00 UTC
+constexpr int64_t kLatestElapse = 7258204800;      // 2200-01-02 00:00:00 UTC
 constexpr int64_t kLordHoweDstEnd = 1775314800;    // 2026-04-05 01:30 +1030
 constexpr int64_t kLordHoweDstStart = 1791041400;  // 2026-10-04 02:30 +11
 
@@ -68,8 +68,7 @@ FuzzEnv& Env() {
   return *env;
 }
 
-[[noreturn]] void Fail(const char* property, std::string_view input,
-                       const std::string& detail) {
+[[noreturn]] void Fail(const char* property, std::string_view input, const std::string& detail) {
   std::fprintf(stderr, "calendar_fuzz: %s\n  input: '%s'\n  %s\n", property,
                QuoteForMessage(input, 400).c_str(), detail.c_str());
   __builtin_trap();
@@ -88,13 +87,12 @@ uint64_t Hash(std::string_view s) {
 
 // Parses in `ctx` and checks properties 1 and 2.
 std::optional<CalendarSpec> ParseAndRoundTrip(std::string_view text,
-                                              const CalendarParseContext& ctx,
-                                              const char* where) {
+                                              const CalendarParseContext& ctx, const char* where) {
   auto spec = ParseCalendarSpec(text, ctx);
   if (!spec.ok()) {
     StatusCode code = spec.status().code();
-    if (code != StatusCode::kInvalidArgument &&
-        code != StatusCode::kOutOfRange && code != StatusCode::kTooMany)
+    if (code != StatusCode::kInvalidArgument && code != StatusCode::kOutOfRange &&
+        code != StatusCode::kTooMany)
       Fail("parse failed with an unexpected code", text,
            std::string(where) + ": " + spec.status().message());
     return std::nullopt;
@@ -103,8 +101,7 @@ std::optional<CalendarSpec> ParseAndRoundTrip(std::string_view text,
   auto again = ParseCalendarSpec(normalized, ctx);
   if (!again.ok())
     Fail("the normalized form does not parse", text,
-         std::string(where) + ": '" + normalized + "': " +
-             again.status().message());
+         std::string(where) + ": '" + normalized + "': " + again.status().message());
   std::string twice = FormatCalendarSpec(*again, ctx);
   if (twice != normalized)
     Fail("normalization is not idempotent", text,
@@ -114,8 +111,7 @@ std::optional<CalendarSpec> ParseAndRoundTrip(std::string_view text,
 
 // True if `a` reads no earlier than `b` on the wall clock of the zone the
 // spec is evaluated in (never for UTC specs).
-bool WallNotEarlier(const CalendarSpec& spec, const Zone& local, int64_t a_us,
-               int64_t b_us) {
+bool WallNotEarlier(const CalendarSpec& spec, const Zone& local, int64_t a_us, int64_t b_us) {
   if (spec.utc) return false;
   const Zone* zone = &local;
   std::shared_ptr<const Zone> named;
@@ -133,9 +129,8 @@ bool WallNotEarlier(const CalendarSpec& spec, const Zone& local, int64_t a_us,
 }
 
 // Checks property 3 for one call; returns the elapse found, if any.
-std::optional<Instant> CheckNext(const CalendarSpec& spec, Instant base,
-                                 const Zone& local, std::string_view text,
-                                 const char* where) {
+std::optional<Instant> CheckNext(const CalendarSpec& spec, Instant base, const Zone& local,
+                                 std::string_view text, const char* where) {
   MktimeState state;  // a fresh process's glibc memory
   CalendarEvalContext ec{&local, &Env().zones, &state};
   auto next = NextElapse(spec, base, ec);
@@ -177,8 +172,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Anywhere from 1970 to 2199, with a sub-second part.
     int64_t secs = static_cast<int64_t>(h % static_cast<uint64_t>(kYear2200));
     int64_t usec = static_cast<int64_t>((h >> 40) % kUsecPerSec);
-    CheckNext(*in_utc, Instant{Micros{secs * kUsecPerSec + usec}}, *env.utc, text,
-              "UTC");
+    CheckNext(*in_utc, Instant{Micros{secs * kUsecPerSec + usec}}, *env.utc, text, "UTC");
   }
   if (in_lord_howe) {
     // Within a day of a Lord Howe DST transition, at a second boundary or not.
@@ -187,8 +181,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     int64_t usec = (h & 2) ? static_cast<int64_t>((h >> 20) % kUsecPerSec) : 0;
     Instant base{Micros{(around + offset) * kUsecPerSec + usec}};
     auto first = CheckNext(*in_lord_howe, base, *env.lord_howe, text, "Lord_Howe");
-    if (first)
-      CheckNext(*in_lord_howe, *first, *env.lord_howe, text, "Lord_Howe, chained");
+    if (first) CheckNext(*in_lord_howe, *first, *env.lord_howe, text, "Lord_Howe, chained");
   }
   return 0;
 }

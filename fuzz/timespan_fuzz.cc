@@ -38,7 +38,7 @@ constexpr uint64_t kSecond = 1000000;
 constexpr uint64_t kYear = 31557600 * kSecond;
 // From here on the year count of the formatted span is one parse_sec() refuses.
 constexpr uint64_t kUnreadableYears = Timespan::kInfinity / kYear * kYear;
-constexpr int64_t kMaxUsec = 253402214399000000;  // 9999-12-30 23:59:59 UTC
+constexpr int64_t kMaxUsec = 253402214399000000;    // 9999-12-30 23:59:59 UTC
 constexpr int64_t kNow = 1795348800 * kUsecPerSec;  // 2026-11-22 12:00:00 UTC
 
 struct FuzzEnv {
@@ -52,8 +52,7 @@ FuzzEnv& Env() {
   return *env;
 }
 
-[[noreturn]] void Fail(const char* property, std::string_view input,
-                       const std::string& detail) {
+[[noreturn]] void Fail(const char* property, std::string_view input, const std::string& detail) {
   std::fprintf(stderr, "timespan_fuzz: %s\n  input: '%s'\n  %s\n", property,
                QuoteForMessage(input, 400).c_str(), detail.c_str());
   __builtin_trap();
@@ -64,8 +63,7 @@ void CheckTimespan(std::string_view text, uint64_t default_unit) {
   if (!span.ok()) {
     StatusCode code = span.status().code();
     if (code != StatusCode::kInvalidArgument && code != StatusCode::kOutOfRange)
-      Fail("ParseTimespan failed with an unexpected code", text,
-           span.status().message());
+      Fail("ParseTimespan failed with an unexpected code", text, span.status().message());
     return;
   }
   std::string formatted = FormatTimespan(*span, 1);
@@ -92,8 +90,7 @@ void CheckTimestamp(std::string_view text, const Zone& local) {
   if (!t.ok()) return;
   int64_t us = t->time_since_epoch().count();
   if (us < 0)
-    Fail("a timestamp is before 1970", text,
-         local.name() + ": " + std::to_string(us) + " us");
+    Fail("a timestamp is before 1970", text, local.name() + ": " + std::to_string(us) + " us");
   if (us > kMaxUsec) return;
   std::string utc = FormatTimestampUtc(*t);
   MktimeState fresh;

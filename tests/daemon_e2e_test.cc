@@ -672,10 +672,6 @@ TEST_F(DaemonE2E, OverlapSkipIsRecorded) {
   auto h = History("slow");
   EXPECT_GE(CountRuns(h, "result", "skipped"), 2u) << h.dump(1);
   EXPECT_EQ(CountRuns(h, "result", "success"), done.size()) << h.dump(1);
-  for (const auto& r : h)
-    if (r["result"] == "skipped") {
-      EXPECT_EQ(r["exit_code"], 75) << r.dump();
-    }
   // started_at has whole seconds only: a success that started before the
   // previous one ended (by more than that rounding) is an overlap.
   std::vector<std::pair<int64_t, int64_t>> ok;  // start, duration (µs)

@@ -15,8 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -47,8 +47,8 @@ class RunE2E : public testing::Test {
                  " 2>&1");
   }
   nlohmann::json History(const std::string& job) {
-    auto r = Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) +
-                   " history " + job + " --json 2>/dev/null");
+    auto r = Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) + " history " +
+                   job + " --json 2>/dev/null");
     return nlohmann::json::parse(r.out);
   }
   bool Alive(const std::string& pid_file) {
@@ -86,18 +86,17 @@ path = "/nonexistent/artifact-%Y"
     const char* job;
     int exit;
     const char* result;
-  } cases[] = {{"ok", 0, "success"},         {"warn", 0, "warning"},
-               {"done", 0, "already_done"},  {"bad", 1, "failed"},
-               {"pre", 3, "preflight_failed"}, {"ver", 4, "verify_failed"}};
+  } cases[] = {{"ok", 0, "success"}, {"warn", 0, "warning"},         {"done", 0, "already_done"},
+               {"bad", 1, "failed"}, {"pre", 3, "preflight_failed"}, {"ver", 4, "verify_failed"}};
   for (const auto& c : cases) {
     auto r = Surety(std::string("run ") + c.job);
     EXPECT_EQ(r.rc, c.exit) << c.job << "\n" << r.out;
     auto h = History(c.job);
     ASSERT_EQ(h.size(), 1u) << c.job;
     EXPECT_EQ(h[0]["result"], c.result) << c.job;
-    for (const char* field : {"id", "job", "trigger", "host", "started_at", "finished_at",
-                              "duration_ms", "attempts", "exit_code", "signal", "result",
-                              "message", "output_tail"})
+    for (const char* field :
+         {"id", "job", "trigger", "host", "started_at", "finished_at", "duration_ms", "attempts",
+          "exit_code", "signal", "result", "message", "output_tail"})
       EXPECT_TRUE(h[0].contains(field)) << field;
   }
   auto bad = History("bad");

@@ -4,17 +4,17 @@
 #include <ostream>
 
 #include "alert/alert.h"
-#include "daemon/daemon.h"
-#include "sched/random_delay.h"
-#include "sched/schedule.h"
-#include "os/event_loop.h"
 #include "base/strings.h"
+#include "daemon/daemon.h"
 #include "job/config_loader.h"
+#include "os/event_loop.h"
 #include "os/file_system.h"
 #include "os/log.h"
 #include "os/process.h"
 #include "os/system.h"
 #include "runner/runner.h"
+#include "sched/random_delay.h"
+#include "sched/schedule.h"
 #include "store/history_store.h"
 #include "time/timespan.h"
 #include "time/timestamp.h"
@@ -74,11 +74,12 @@ const JobSpec* FindJob(const Config& cfg, const std::string& name, Services& sv)
 std::map<std::string, std::string> ProcessEnvironment(const Env& env) {
   std::map<std::string, std::string> out;
   // The job inherits a conventional environment; surety's own variables aside.
-  for (const char* k : {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL",
-                        "LC_CTYPE", "TZ", "TMPDIR"}) {
+  for (const char* k :
+       {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"}) {
     if (auto v = env.Get(k)) out[k] = *v;
   }
-  if (!out.count("PATH")) out["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  if (!out.count("PATH"))
+    out["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   return out;
 }
 
@@ -93,8 +94,8 @@ int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) 
     auto diags = [](const std::vector<Diagnostic>& v) {
       nlohmann::json a = nlohmann::json::array();
       for (const auto& d : v)
-        a.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column},
-                     {"message", d.message}});
+        a.push_back(
+            {{"file", d.file}, {"line", d.line}, {"column", d.column}, {"message", d.message}});
       return a;
     };
     j["errors"] = diags(r.errors);
@@ -137,12 +138,19 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
   Logger log(sv.err, sv.clock, g.log_format == "json" ? LogFormat::kJson : LogFormat::kLogfmt);
   auto history = OpenHistory(cfg, sv, true);
   if (!history) log.Error("history_unavailable", {{"job", job->name}});
-  RunnerDeps deps{sv.clock, *sv.fs, *sv.commands, *sv.locker, *sv.net, history.get(),
-                  *sv.http, log, *l->local,
+  RunnerDeps deps{sv.clock,
+                  *sv.fs,
+                  *sv.commands,
+                  *sv.locker,
+                  *sv.net,
+                  history.get(),
+                  *sv.http,
+                  log,
+                  *l->local,
                   [](Micros d) { return SleepUnlessStopped(d); },
                   [] { return StopRequested(); },
-                  [](const std::string& user, const std::string& group)
-                      -> Result<std::pair<uint32_t, uint32_t>> {
+                  [](const std::string& user,
+                     const std::string& group) -> Result<std::pair<uint32_t, uint32_t>> {
                     uint32_t uid = 0, gid = 0;
                     if (!user.empty()) {
                       auto u = LookupUser(user);
@@ -157,8 +165,11 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
                     }
                     return std::make_pair(uid, gid);
                   },
-                  ProcessEnvironment(sv.env), cfg.settings.host, cfg.settings.state_dir,
-                  ProcessOwnerAlive, FillOwner};
+                  ProcessEnvironment(sv.env),
+                  cfg.settings.host,
+                  cfg.settings.state_dir,
+                  ProcessOwnerAlive,
+                  FillOwner};
   RunReport report = RunJob(*job, cfg, RunRequest{o.trigger}, deps);
   return report.exit_status;
 }
@@ -202,10 +213,9 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
     std::string exit = r.exit_code ? std::to_string(*r.exit_code)
                        : r.signal  ? "SIG" + *r.signal
                                    : "-";
-    std::string dur = r.finished_at
-                          ? FormatTimespan(Timespan{static_cast<uint64_t>(r.duration_ms) * 1000},
-                                           1000)
-                          : "-";
+    std::string dur =
+        r.finished_at ? FormatTimespan(Timespan{static_cast<uint64_t>(r.duration_ms) * 1000}, 1000)
+                      : "-";
     std::string msg = r.message;
     if (msg.size() > 120) msg = msg.substr(0, 117) + "...";
     std::snprintf(line, sizeof line, "%-6lld %-28s %-10s %-16s %-5s %-3d %s\n",
@@ -272,8 +282,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
     ctx.random_delay_usec = [&](const JobSpec&) { return fixed; };
     auto due = NextDue(*job, facts, ctx);
     std::vector<Instant> more;
-    if (due && o.count > 1)
-      more = NextCalendarElapses(*job, due->nominal, o.count - 1, eval);
+    if (due && o.count > 1) more = NextCalendarElapses(*job, due->nominal, o.count - 1, eval);
     nlohmann::json e = {{"job", job->name}};
     e["next"] = due ? nlohmann::json(FormatRfc3339(due->when)) : nlohmann::json(nullptr);
     e["trigger"] = due ? nlohmann::json(due->trigger) : nlohmann::json(nullptr);

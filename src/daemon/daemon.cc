@@ -197,8 +197,7 @@ class Daemon {
       int64_t b = std::max(a, window_ends_.begin()->time_since_epoch().count());
       wake = Instant{Micros{CoalescedWakeup(a, b, phase_)}};
     }
-    if (Status s = loop_.ArmAt(wake); !s.ok())
-      log_.Error("timer_failed", {{"error", s.message()}});
+    if (Status s = loop_.ArmAt(wake); !s.ok()) log_.Error("timer_failed", {{"error", s.message()}});
     next_file_dirty_ = true;
     MaybeWriteNextFile();
   }
@@ -236,7 +235,7 @@ class Daemon {
     }
     std::vector<std::string> argv = {SelfExecutable()};
     for (const auto& c : opt_.configs) {
-      argv.push_back("--config");
+      argv.emplace_back("--config");
       argv.push_back(c);
     }
     argv.insert(argv.end(), {"--log-format", opt_.log_format, "run", name, "--trigger=" + trigger});
@@ -250,7 +249,9 @@ class Daemon {
       return;
     }
     st.runners.push_back(*pid);
-    log_.Info("run_started", {{"job", name}, {"trigger", trigger}, {"pid", std::to_string(*pid)},
+    log_.Info("run_started", {{"job", name},
+                              {"trigger", trigger},
+                              {"pid", std::to_string(*pid)},
                               {"due", FormatRfc3339(st.due ? st.due->when : now)}});
   }
 
@@ -283,7 +284,8 @@ class Daemon {
         st.facts.last_finish = now;
         any = true;
         if (config_.jobs.at(name).interval) RecomputeOne(name);
-        log_.Info("run_exited", {{"job", name}, {"pid", std::to_string(r.pid)},
+        log_.Info("run_exited", {{"job", name},
+                                 {"pid", std::to_string(r.pid)},
                                  {"exit", r.signal ? "SIG" + SignalNameShort(r.signal)
                                                    : std::to_string(r.exit_code)}});
       }
@@ -355,9 +357,8 @@ class Daemon {
       }
       j[name] = e;
     }
-    nlohmann::json doc = {{"written_at", FormatRfc3339(clock_.Now())},
-                          {"pid", CurrentPid()},
-                          {"jobs", j}};
+    nlohmann::json doc = {
+        {"written_at", FormatRfc3339(clock_.Now())}, {"pid", CurrentPid()}, {"jobs", j}};
     (void)WriteFileAtomic(config_.settings.state_dir + "/next.json", doc.dump(1) + "\n", 0644,
                           /*durable=*/false);
   }
@@ -374,7 +375,7 @@ class Daemon {
   Config config_;
   std::unique_ptr<HistoryStore> history_;
   std::map<std::string, JobState> jobs_;
-  std::map<int, std::string> orphans_;  // runners of removed jobs
+  std::map<int, std::string> orphans_;               // runners of removed jobs
   std::set<std::pair<Instant, std::string>> order_;  // due time → job
   std::multiset<Instant> window_ends_;               // due + accuracy
   bool next_file_dirty_ = false;

@@ -40,7 +40,7 @@ JobHistoryFacts FactsFromHistory(const JobSpec& job, HistoryStore* history, Inst
 
 // Runs until SIGTERM/SIGINT. Returns the process exit status (0 after a
 // clean shutdown, 2 when the job file cannot be loaded at start).
-int RunDaemon(const DaemonOptions& options, const Clock& clock, const Env& env,
-              FileSystem& fs, Logger& log);
+int RunDaemon(const DaemonOptions& options, const Clock& clock, const Env& env, FileSystem& fs,
+              Logger& log);
 
 }  // namespace surety

@@ -1,12 +1,13 @@
 #include "job/config_loader.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <map>
 #include <memory>
 #include <set>
-#include <toml++/toml.h>
 
 #include "base/strings.h"
 #include "os/process.h"
@@ -308,8 +309,8 @@ class Loader {
     const toml::node* n = Leaf(t, key, ctx);
     if (!n) return std::nullopt;
     if (!n->is_integer() || n->as_integer()->get() < lo || n->as_integer()->get() > hi) {
-      Error(&n->source(), Key(ctx, key) + ": expected a whole number from " +
-                              std::to_string(lo) + " to " + std::to_string(hi));
+      Error(&n->source(), Key(ctx, key) + ": expected a whole number from " + std::to_string(lo) +
+                              " to " + std::to_string(hi));
       return std::nullopt;
     }
     return n->as_integer()->get();
@@ -324,8 +325,9 @@ class Loader {
     } else if (n->is_integer() && n->as_integer()->get() >= 0) {
       text = std::to_string(n->as_integer()->get());
     } else {
-      Error(&n->source(), Key(ctx, key) + ": expected a time span such as \"30s\", \"5min\", "
-                                          "\"1h 30min\" or \"infinity\"");
+      Error(&n->source(), Key(ctx, key) +
+                              ": expected a time span such as \"30s\", \"5min\", "
+                              "\"1h 30min\" or \"infinity\"");
       return std::nullopt;
     }
     auto span = ParseTimespan(text);
@@ -374,8 +376,9 @@ class Loader {
     }
     const toml::array* arr = n->as_array();
     if (!arr || arr->empty()) {
-      Error(&n->source(), Key(ctx, key) + ": expected a command: an argument list such as "
-                                          "[\"pg_dump\", \"-Fc\", \"app\"] or a shell string");
+      Error(&n->source(), Key(ctx, key) +
+                              ": expected a command: an argument list such as "
+                              "[\"pg_dump\", \"-Fc\", \"app\"] or a shell string");
       return c;
     }
     for (const auto& el : *arr) {
@@ -406,16 +409,17 @@ class Loader {
       if (el->is_integer()) {
         int64_t v = el->as_integer()->get();
         if (v < 0 || v > 255) {
-          Error(&el->source(), Key(ctx, key) + ": exit status " + std::to_string(v) +
-                                   " is outside 0..255");
+          Error(&el->source(),
+                Key(ctx, key) + ": exit status " + std::to_string(v) + " is outside 0..255");
           continue;
         }
         set.codes.insert(static_cast<int>(v));
         continue;
       }
       if (!el->is_string()) {
-        Error(&el->source(), Key(ctx, key) + ": expected exit statuses (0-255, names like "
-                                             "\"TEMPFAIL\") or signal names (\"SIGPIPE\")");
+        Error(&el->source(), Key(ctx, key) +
+                                 ": expected exit statuses (0-255, names like "
+                                 "\"TEMPFAIL\") or signal names (\"SIGPIPE\")");
         continue;
       }
       // systemd: whitespace-separated words; each an exit status first, then a signal.
@@ -447,25 +451,50 @@ class Loader {
       return v <= 255 ? v : -1;
     }
     static const std::map<std::string, int> kNames = {
-        {"SUCCESS", 0},      {"FAILURE", 1},     {"INVALIDARGUMENT", 2}, {"NOTIMPLEMENTED", 3},
-        {"NOPERMISSION", 4}, {"NOTINSTALLED", 5}, {"NOTCONFIGURED", 6},  {"NOTRUNNING", 7},
-        {"USAGE", 64},       {"DATAERR", 65},    {"NOINPUT", 66},        {"NOUSER", 67},
-        {"NOHOST", 68},      {"UNAVAILABLE", 69}, {"SOFTWARE", 70},      {"OSERR", 71},
-        {"OSFILE", 72},      {"CANTCREAT", 73},  {"IOERR", 74},          {"TEMPFAIL", 75},
-        {"PROTOCOL", 76},    {"NOPERM", 77},     {"CONFIG", 78}};
+        {"SUCCESS", 0},      {"FAILURE", 1},      {"INVALIDARGUMENT", 2}, {"NOTIMPLEMENTED", 3},
+        {"NOPERMISSION", 4}, {"NOTINSTALLED", 5}, {"NOTCONFIGURED", 6},   {"NOTRUNNING", 7},
+        {"USAGE", 64},       {"DATAERR", 65},     {"NOINPUT", 66},        {"NOUSER", 67},
+        {"NOHOST", 68},      {"UNAVAILABLE", 69}, {"SOFTWARE", 70},       {"OSERR", 71},
+        {"OSFILE", 72},      {"CANTCREAT", 73},   {"IOERR", 74},          {"TEMPFAIL", 75},
+        {"PROTOCOL", 76},    {"NOPERM", 77},      {"CONFIG", 78}};
     auto it = kNames.find(w);
     return it == kNames.end() ? -1 : it->second;
   }
 
   static const std::vector<std::string>& JobKeys() {
-    static const std::vector<std::string> k = {
-        "description", "command", "schedule", "persistent", "randomized_delay",
-        "fixed_random_delay", "accuracy", "on_boot", "on_startup", "interval",
-        "interval_from", "timeout", "kill_grace", "overlap", "lock_wait", "retries",
-        "retry_delay", "retry_backoff", "retry_delay_max", "success_exit_status",
-        "warning_exit_status", "already_done_exit_status", "already_done_output",
-        "environment", "environment_file", "working_directory", "user", "group", "grace",
-        "alert", "preflight", "verify", "keep_runs"};
+    static const std::vector<std::string> k = {"description",
+                                               "command",
+                                               "schedule",
+                                               "persistent",
+                                               "randomized_delay",
+                                               "fixed_random_delay",
+                                               "accuracy",
+                                               "on_boot",
+                                               "on_startup",
+                                               "interval",
+                                               "interval_from",
+                                               "timeout",
+                                               "kill_grace",
+                                               "overlap",
+                                               "lock_wait",
+                                               "retries",
+                                               "retry_delay",
+                                               "retry_backoff",
+                                               "retry_delay_max",
+                                               "success_exit_status",
+                                               "warning_exit_status",
+                                               "already_done_exit_status",
+                                               "already_done_output",
+                                               "environment",
+                                               "environment_file",
+                                               "working_directory",
+                                               "user",
+                                               "group",
+                                               "grace",
+                                               "alert",
+                                               "preflight",
+                                               "verify",
+                                               "keep_runs"};
     return k;
   }
 
@@ -492,11 +521,21 @@ class Loader {
     }
     std::string unit = text.substr(i);
     while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
-    static const std::map<std::string, double> kUnits = {
-        {"", 1},          {"B", 1},           {"K", 1024.0},     {"k", 1024.0},
-        {"KB", 1024.0},   {"KiB", 1024.0},    {"M", 1048576.0},  {"MB", 1048576.0},
-        {"MiB", 1048576.0}, {"G", 1073741824.0}, {"GB", 1073741824.0}, {"GiB", 1073741824.0},
-        {"T", 1099511627776.0}, {"TB", 1099511627776.0}, {"TiB", 1099511627776.0}};
+    static const std::map<std::string, double> kUnits = {{"", 1},
+                                                         {"B", 1},
+                                                         {"K", 1024.0},
+                                                         {"k", 1024.0},
+                                                         {"KB", 1024.0},
+                                                         {"KiB", 1024.0},
+                                                         {"M", 1048576.0},
+                                                         {"MB", 1048576.0},
+                                                         {"MiB", 1048576.0},
+                                                         {"G", 1073741824.0},
+                                                         {"GB", 1073741824.0},
+                                                         {"GiB", 1073741824.0},
+                                                         {"T", 1099511627776.0},
+                                                         {"TB", 1099511627776.0},
+                                                         {"TiB", 1099511627776.0}};
     auto it = kUnits.find(unit);
     if (it == kUnits.end()) return std::nullopt;
     double bytes = v * it->second;
@@ -504,8 +543,7 @@ class Loader {
     return static_cast<uint64_t>(bytes);
   }
 
-  std::optional<uint64_t> ByteSize(const MNode* t, const std::string& key,
-                                   const std::string& ctx) {
+  std::optional<uint64_t> ByteSize(const MNode* t, const std::string& key, const std::string& ctx) {
     const toml::node* n = Leaf(t, key, ctx);
     if (!n) return std::nullopt;
     if (n->is_integer() && n->as_integer()->get() >= 0)
@@ -513,17 +551,17 @@ class Loader {
     if (n->is_string()) {
       if (auto b = Bytes(n->as_string()->get())) return b;
     }
-    Error(&n->source(), Key(ctx, key) + ": expected a size such as \"500M\", \"5G\" or a "
-                                        "number of bytes");
+    Error(&n->source(), Key(ctx, key) +
+                            ": expected a size such as \"500M\", \"5G\" or a "
+                            "number of bytes");
     return std::nullopt;
   }
 
   AlertSpec BuildAlert(const std::string& name, const MNode& t) {
     const std::string ctx = "alerts." + name;
-    static const std::vector<std::string> kKinds = {"webhook", "slack", "email", "ntfy",
+    static const std::vector<std::string> kKinds = {"webhook",      "slack",   "email", "ntfy",
                                                     "healthchecks", "journal", "exec"};
-    CheckKeys(t, {"kind", "url", "url_file", "url_env", "to", "from", "command", "sendmail"},
-              ctx);
+    CheckKeys(t, {"kind", "url", "url_file", "url_env", "to", "from", "command", "sendmail"}, ctx);
     AlertSpec a;
     a.name = name;
     auto kind = String(&t, "kind", ctx);
@@ -549,8 +587,8 @@ class Loader {
       if (!info.ok() || !info->exists) {
         Error(&n->source(), ctx + ".url_file: " + *f + " does not exist");
       } else if (info->mode & 0004) {
-        Error(&n->source(), ctx + ".url_file: " + *f +
-                                " is world-readable; it holds a secret: chmod o-r " + *f);
+        Error(&n->source(),
+              ctx + ".url_file: " + *f + " is world-readable; it holds a secret: chmod o-r " + *f);
       } else if (auto content = ctx_.fs.ReadFile(*f); !content.ok()) {
         Error(&n->source(), ctx + ".url_file: cannot read " + *f);
       } else {
@@ -569,14 +607,13 @@ class Loader {
       else
         a.url = *v;
     }
-    if (sources > 1)
-      Error(&t.where, ctx + ": give the URL once: url, url_file or url_env");
+    if (sources > 1) Error(&t.where, ctx + ": give the URL once: url, url_file or url_env");
     a.to = String(&t, "to", ctx).value_or("");
     a.from = String(&t, "from", ctx).value_or("");
     a.command = CommandOf(&t, "command", ctx);
     if (auto s = String(&t, "sendmail", ctx)) a.sendmail = *s;
-    bool needs_url = a.kind == "webhook" || a.kind == "slack" || a.kind == "ntfy" ||
-                     a.kind == "healthchecks";
+    bool needs_url =
+        a.kind == "webhook" || a.kind == "slack" || a.kind == "ntfy" || a.kind == "healthchecks";
     if (needs_url && sources == 0)
       Error(&t.where, ctx + ": a " + a.kind + " alert needs url, url_file or url_env");
     if (a.kind == "email" && a.to.empty())
@@ -593,8 +630,9 @@ class Loader {
     j.description = String(&t, "description", ctx).value_or("");
     j.command = CommandOf(&t, "command", ctx);
     if (j.command.empty() && !Leaf(&t, "command", ctx))
-      Error(&t.where, ctx + ": missing 'command' (what to run), e.g. command = [\"pg_dump\", "
-                            "\"-f\", \"/backups/db.dump\", \"app\"]");
+      Error(&t.where, ctx +
+                          ": missing 'command' (what to run), e.g. command = [\"pg_dump\", "
+                          "\"-f\", \"/backups/db.dump\", \"app\"]");
     j.schedule_text = StringList(&t, "schedule", ctx);
     if (const toml::node* n = Leaf(&t, "schedule", ctx)) {
       for (const auto& text : j.schedule_text) {
@@ -650,8 +688,9 @@ class Loader {
                  : n->is_integer()      ? static_cast<double>(n->as_integer()->get())
                                         : -1;
       if (!(b >= 1.0 && b <= 100.0))
-        Error(&n->source(), ctx + ".retry_backoff: expected a number from 1.0 to 100.0 (the "
-                                  "factor each retry delay grows by)");
+        Error(&n->source(), ctx +
+                                ".retry_backoff: expected a number from 1.0 to 100.0 (the "
+                                "factor each retry delay grows by)");
       else
         j.retry_backoff = b;
     }
@@ -693,10 +732,11 @@ class Loader {
     if (auto v = Int(&t, "keep_runs", ctx, 1, 10'000'000)) j.keep_runs = static_cast<int>(*v);
     if (const MNode* p = Child(t, "preflight", true)) BuildPreflight(*p, ctx + ".preflight", j);
     if (const MNode* v = Child(t, "verify", true)) BuildVerify(*v, ctx + ".verify", j);
-    if (j.schedule.empty() && !j.on_boot && !j.on_startup && !j.interval &&
-        j.schedule_text.empty())
-      Warn(&t.where, ctx + ": no schedule, on_boot, on_startup or interval: the job runs only "
-                           "when started by hand (surety run " + name + ")");
+    if (j.schedule.empty() && !j.on_boot && !j.on_startup && !j.interval && j.schedule_text.empty())
+      Warn(&t.where, ctx +
+                         ": no schedule, on_boot, on_startup or interval: the job runs only "
+                         "when started by hand (surety run " +
+                         name + ")");
     return j;
   }
 
@@ -727,8 +767,9 @@ class Loader {
       auto path = String(fs, "path", ctx + ".free_space");
       auto min = ByteSize(fs, "min", ctx + ".free_space");
       if (!path || !min)
-        Error(&fs->where, ctx + ".free_space: needs path and min, e.g. { path = \"/backups\", "
-                                "min = \"5G\" }");
+        Error(&fs->where, ctx +
+                              ".free_space: needs path and min, e.g. { path = \"/backups\", "
+                              "min = \"5G\" }");
       else
         p.free_space = PreflightSpec::FreeSpace{*path, *min};
     }
@@ -764,8 +805,9 @@ class Loader {
         f = n->as_floating_point()->get();
       }
       if (!f || !(*f >= 0.0 && *f <= 1.0))
-        Error(&n->source(), ctx + ".max_shrink: expected a percentage such as \"50%\" (or a "
-                                  "fraction 0.0-1.0)");
+        Error(&n->source(), ctx +
+                                ".max_shrink: expected a percentage such as \"50%\" (or a "
+                                "fraction 0.0-1.0)");
       else
         v.max_shrink = f;
     }

@@ -117,8 +117,8 @@ TEST_F(ConfigLoaderTest, InvalidCalendarSpecGivesTheParserReason) {
 }
 
 TEST_F(ConfigLoaderTest, BadTimespanAndWrongTypesAreErrors) {
-  auto r = Load(
-      "[jobs.db]\ncommand = \"true\"\ntimeout = \"5mins\"\nretries = \"3\"\npersistent = 1\n");
+  auto r =
+      Load("[jobs.db]\ncommand = \"true\"\ntimeout = \"5mins\"\nretries = \"3\"\npersistent = 1\n");
   EXPECT_EQ(r.errors.size(), 3u) << Errors(r);
   EXPECT_FALSE(r.config);
 }
@@ -142,8 +142,7 @@ TEST_F(ConfigLoaderTest, WarningCodeThatIsAlsoSuccessIsAnError) {
 }
 
 TEST_F(ConfigLoaderTest, ExitStatusesAcceptNamesAndSignalsLikeSystemd) {
-  auto r = Load(
-      "[jobs.db]\ncommand = \"true\"\nsuccess_exit_status = [\"TEMPFAIL SIGPIPE\", 9]\n");
+  auto r = Load("[jobs.db]\ncommand = \"true\"\nsuccess_exit_status = [\"TEMPFAIL SIGPIPE\", 9]\n");
   ASSERT_TRUE(r.errors.empty()) << Errors(r);
   const auto& s = r.config->jobs.at("db").success_exit_status;
   EXPECT_TRUE(s.HasCode(75));

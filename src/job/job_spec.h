@@ -57,9 +57,9 @@ struct PreflightSpec {
 struct VerifySpec {
   std::string path;  // strftime pattern, expanded at run start (local time)
   std::optional<uint64_t> min_size;
-  bool fresh = false;                 // modified after the run started
-  std::optional<double> max_shrink;   // fraction 0..1 of the previous good size
-  Command command;                    // "{path}" replaced by the expanded path
+  bool fresh = false;                // modified after the run started
+  std::optional<double> max_shrink;  // fraction 0..1 of the previous good size
+  Command command;                   // "{path}" replaced by the expanded path
   bool empty() const { return path.empty() && command.empty(); }
 };
 
@@ -110,7 +110,7 @@ struct AlertSpec {
   std::string url;   // secret
   std::string to;    // email recipients
   std::string from;
-  Command command;   // exec
+  Command command;  // exec
   std::string sendmail = "/usr/sbin/sendmail";
   std::string Describe() const;  // "webhook ops" — no secrets
 };

@@ -6,10 +6,10 @@
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
-#include <sys/wait.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -141,6 +141,7 @@ Result<int> SpawnProcess(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env) {
   if (argv.empty()) return Status::Invalid("empty command");
   std::vector<std::string> env_strings;
+  env_strings.reserve(env.size());
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   std::vector<char*> cargv, cenv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -178,8 +179,9 @@ std::vector<Reaped> ReapChildren() {
 
 void SignalProcessGroup(int pid, int sig) {
   if (pid <= 0) return;
-  kill(-pid, sig);
-  kill(pid, sig);
+  // pid leads its group (SpawnProcess): signalling both would deliver sig
+  // twice, and a runner takes a second SIGTERM as "stop now, skip kill_grace".
+  if (kill(-pid, sig) != 0) kill(pid, sig);
 }
 
 std::string SelfExecutable() {
@@ -227,8 +229,8 @@ Instant BootInstant() {
   timespec rt{}, bt{};
   clock_gettime(CLOCK_REALTIME, &rt);
   clock_gettime(CLOCK_BOOTTIME, &bt);
-  int64_t us = (static_cast<int64_t>(rt.tv_sec) - bt.tv_sec) * 1000000 +
-               (rt.tv_nsec - bt.tv_nsec) / 1000;
+  int64_t us =
+      (static_cast<int64_t>(rt.tv_sec) - bt.tv_sec) * 1000000 + (rt.tv_nsec - bt.tv_nsec) / 1000;
   return Instant{Micros{us}};
 }
 

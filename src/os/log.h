@@ -32,8 +32,7 @@ class Logger {
   void Error(const std::string& event, std::initializer_list<Field> fields) {
     Log("error", event, fields);
   }
-  void Log(const std::string& level, const std::string& event,
-           std::initializer_list<Field> fields);
+  void Log(const std::string& level, const std::string& event, std::initializer_list<Field> fields);
   void set_format(LogFormat f) { format_ = f; }
 
  private:

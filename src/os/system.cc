@@ -3,9 +3,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <sys/prctl.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,8 +33,7 @@ Result<UserIds> LookupUser(const std::string& name) {
   int rc = AllDigits(name) ? getpwuid_r(static_cast<uid_t>(std::stoul(name)), &pw, buf.data(),
                                         buf.size(), &found)
                            : getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found);
-  if (rc != 0 || !found)
-    return Status::Error(StatusCode::kNotFound, "no such user '" + name + "'");
+  if (rc != 0 || !found) return Status::Error(StatusCode::kNotFound, "no such user '" + name + "'");
   return UserIds{pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : ""};
 }
 

@@ -65,9 +65,8 @@ RunResult ClassifyOutcome(const JobSpec& job, const CommandOutcome& o) {
 Micros RetryDelay(const JobSpec& job, int retry) {
   double base = static_cast<double>(SpanToMicros(job.retry_delay).count());
   double d = base * std::pow(job.retry_backoff, std::max(0, retry - 1));
-  double cap = job.retry_delay_max.infinite()
-                   ? 9.0e15
-                   : static_cast<double>(job.retry_delay_max.usec);
+  double cap =
+      job.retry_delay_max.infinite() ? 9.0e15 : static_cast<double>(job.retry_delay_max.usec);
   d = std::min(d, cap);
   return Micros{static_cast<int64_t>(d)};
 }
@@ -132,14 +131,16 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     rec.duration_ms = ElapsedMs(started, end);
     if (d.history && rec.id > 0) {
       if (Status s = d.history->FinishRun(rec); !s.ok())
-        d.log.Error("history_write_failed", {{"job", job.name}, {"run_id", run_id},
-                                             {"error", s.message()}});
+        d.log.Error("history_write_failed",
+                    {{"job", job.name}, {"run_id", run_id}, {"error", s.message()}});
       (void)d.history->ApplyRetention(job.name, job.keep_runs);
     }
-    d.log.Info("run_finished",
-               {{"job", job.name}, {"run_id", run_id}, {"attempt", std::to_string(rec.attempts)},
-                {"result", std::string(RunResultName(result))},
-                {"duration_ms", std::to_string(rec.duration_ms)}, {"message", rec.message}});
+    d.log.Info("run_finished", {{"job", job.name},
+                                {"run_id", run_id},
+                                {"attempt", std::to_string(rec.attempts)},
+                                {"result", std::string(RunResultName(result))},
+                                {"duration_ms", std::to_string(rec.duration_ms)},
+                                {"message", rec.message}});
     // 9. Alert. A failed delivery is logged and recorded, never changes the result.
     std::string event = AlertEventFor(result, previous);
     if (!event.empty() && !job.alert.empty()) {
@@ -152,11 +153,14 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
         std::string one = s.ok() ? "sent" : "failed: " + s.message();
         status += (status.empty() ? "" : "; ") + it->second.Describe() + ": " + one;
         if (s.ok())
-          d.log.Info("alert_sent", {{"job", job.name}, {"run_id", run_id}, {"alert", name},
-                                    {"event", event}});
+          d.log.Info("alert_sent",
+                     {{"job", job.name}, {"run_id", run_id}, {"alert", name}, {"event", event}});
         else
-          d.log.Error("alert_failed", {{"job", job.name}, {"run_id", run_id}, {"alert", name},
-                                       {"event", event}, {"error", s.message()}});
+          d.log.Error("alert_failed", {{"job", job.name},
+                                       {"run_id", run_id},
+                                       {"alert", name},
+                                       {"event", event},
+                                       {"error", s.message()}});
       }
       rec.alert_status = status;
       if (d.history && rec.id > 0) (void)d.history->FinishRun(rec);
@@ -195,11 +199,10 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
       if (c.ok) break;
       Micros left = wait - (d.clock.Now() - started);
       if (left.count() <= 0) return finish(RunResult::kPreflightFailed, c.message);
-      d.log.Info("preflight_waiting", {{"job", job.name}, {"run_id", run_id},
-                                       {"reason", c.message}});
+      d.log.Info("preflight_waiting",
+                 {{"job", job.name}, {"run_id", run_id}, {"reason", c.message}});
       if (!d.sleep(std::min(left, kPreflightRecheck)))
-        return finish(RunResult::kInterrupted, "stopped while waiting for preflight: " +
-                                                   c.message);
+        return finish(RunResult::kInterrupted, "stopped while waiting for preflight: " + c.message);
     }
   }
 
@@ -250,12 +253,14 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
         message = "exited with status " + std::to_string(o.exit_code);
         break;
       case CommandOutcome::Kind::kSignaled:
-        message = "killed by signal " + SignalName(o.signal) +
-                  (o.core_dumped ? " (core dumped)" : "");
+        message =
+            "killed by signal " + SignalName(o.signal) + (o.core_dumped ? " (core dumped)" : "");
         break;
       case CommandOutcome::Kind::kTimedOut:
-        message = "timed out after " + FormatTimespan(job.timeout) + "; the process tree was "
-                  "stopped with SIG" + SignalName(o.signal);
+        message = "timed out after " + FormatTimespan(job.timeout) +
+                  "; the process tree was "
+                  "stopped with SIG" +
+                  SignalName(o.signal);
         break;
       case CommandOutcome::Kind::kInterrupted:
         message = "interrupted: surety was told to stop, the job was stopped";
@@ -266,9 +271,11 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     }
     if (result == RunResult::kFailed && !o.output_tail.empty())
       message += ": " + LastLine(o.output_tail);
-    d.log.Info("attempt_finished",
-               {{"job", job.name}, {"run_id", run_id}, {"attempt", std::to_string(attempt)},
-                {"result", std::string(RunResultName(result))}, {"detail", message}});
+    d.log.Info("attempt_finished", {{"job", job.name},
+                                    {"run_id", run_id},
+                                    {"attempt", std::to_string(attempt)},
+                                    {"result", std::string(RunResultName(result))},
+                                    {"detail", message}});
     bool retryable = result == RunResult::kFailed || result == RunResult::kTimeout;
     if (!retryable || attempt > job.retries) break;
     if (d.stop_requested && d.stop_requested()) {
@@ -277,10 +284,11 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
       break;
     }
     Micros delay = RetryDelay(job, attempt);
-    d.log.Info("retry_scheduled", {{"job", job.name}, {"run_id", run_id},
-                                   {"attempt", std::to_string(attempt + 1)},
-                                   {"delay", FormatTimespan(Timespan{static_cast<uint64_t>(
-                                                 delay.count())})}});
+    d.log.Info("retry_scheduled",
+               {{"job", job.name},
+                {"run_id", run_id},
+                {"attempt", std::to_string(attempt + 1)},
+                {"delay", FormatTimespan(Timespan{static_cast<uint64_t>(delay.count())})}});
     if (!d.sleep(delay)) {
       result = RunResult::kInterrupted;
       message += "; stopped while waiting to retry";

@@ -123,23 +123,30 @@ class RunnerTest : public testing::Test {
   }
 
   RunReport Run() {
-    RunnerDeps deps{clock_, fs_, commands_, locker_, net_, history_ptr_, http_, log_,
-                    *zone_,
-                    [this](Micros d) {
-                      sleeps_.push_back(d);
-                      clock_.Advance(d);
-                      return !stop_during_sleep_;
-                    },
-                    [] { return false; },
-                    [](const std::string&, const std::string&)
-                        -> Result<std::pair<uint32_t, uint32_t>> {
-                      return std::make_pair(1000u, 1000u);
-                    },
-                    {{"PATH", "/usr/bin:/bin"}},
-                    "host1",
-                    "/var/lib/surety",
-                    nullptr,
-                    nullptr};
+    RunnerDeps deps{
+        clock_,
+        fs_,
+        commands_,
+        locker_,
+        net_,
+        history_ptr_,
+        http_,
+        log_,
+        *zone_,
+        [this](Micros d) {
+          sleeps_.push_back(d);
+          clock_.Advance(d);
+          return !stop_during_sleep_;
+        },
+        [] { return false; },
+        [](const std::string&, const std::string&) -> Result<std::pair<uint32_t, uint32_t>> {
+          return std::make_pair(1000u, 1000u);
+        },
+        {{"PATH", "/usr/bin:/bin"}},
+        "host1",
+        "/var/lib/surety",
+        nullptr,
+        nullptr};
     return RunJob(job_, config_, RunRequest{"schedule"}, deps);
   }
 
@@ -186,10 +193,12 @@ TEST_F(RunnerTest, ExitCodeClassesFollowTheJob) {
     CommandOutcome outcome;
     RunResult want;
   } cases[] = {
-      {Exited(0), RunResult::kSuccess},         {Exited(42), RunResult::kSuccess},
-      {Exited(1), RunResult::kWarning},         {Exited(3), RunResult::kAlreadyDone},
-      {Exited(2), RunResult::kFailed},          {Of(CommandOutcome::Kind::kSignaled, 15),
-                                                 RunResult::kFailed},
+      {Exited(0), RunResult::kSuccess},
+      {Exited(42), RunResult::kSuccess},
+      {Exited(1), RunResult::kWarning},
+      {Exited(3), RunResult::kAlreadyDone},
+      {Exited(2), RunResult::kFailed},
+      {Of(CommandOutcome::Kind::kSignaled, 15), RunResult::kFailed},
       {Of(CommandOutcome::Kind::kTimedOut, 9), RunResult::kTimeout},
       {Of(CommandOutcome::Kind::kInterrupted, 15), RunResult::kInterrupted},
       {Of(CommandOutcome::Kind::kSpawnFailed), RunResult::kFailed},
@@ -199,8 +208,7 @@ TEST_F(RunnerTest, ExitCodeClassesFollowTheJob) {
 
 TEST_F(RunnerTest, SignalsCountOnlyWhenListedAsSystemdDoesForOneshot) {
   job_.success_exit_status.signals = {13};  // SIGPIPE
-  EXPECT_EQ(ClassifyOutcome(job_, Of(CommandOutcome::Kind::kSignaled, 13)),
-            RunResult::kSuccess);
+  EXPECT_EQ(ClassifyOutcome(job_, Of(CommandOutcome::Kind::kSignaled, 13)), RunResult::kSuccess);
   EXPECT_EQ(ClassifyOutcome(job_, Of(CommandOutcome::Kind::kSignaled, 1)), RunResult::kFailed);
   CommandOutcome dumped = Of(CommandOutcome::Kind::kSignaled, 13);
   dumped.core_dumped = true;
@@ -290,8 +298,7 @@ TEST_F(RunnerTest, PreflightIsRecheckedUntilWaitRunsOut) {
 TEST_F(RunnerTest, VerifyFailureExitsFourAndRecordsTheReason) {
   job_.verify.path = "/backups/db-%Y-%m-%d.dump";
   job_.verify.min_size = 1 << 20;
-  fs_.AddFile("/backups/db-2025-11-22.dump", std::string(10, 'x'), 0644,
-              clock_.Now() + Micros{1});
+  fs_.AddFile("/backups/db-2025-11-22.dump", std::string(10, 'x'), 0644, clock_.Now() + Micros{1});
   commands_.outcomes = {Exited(0)};
   RunReport r = Run();
   EXPECT_EQ(r.exit_status, 4);

@@ -92,8 +92,7 @@ uint64_t FixedRandomDelay(const std::array<uint8_t, 16>& machine_id, bool system
   msg += static_cast<char>(system_manager ? 1 : 0);
   for (int i = 0; i < 4; ++i) msg += static_cast<char>((uid >> (8 * i)) & 0xff);
   msg += unit_name;
-  uint64_t r =
-      SipHash24(kTimerKey, reinterpret_cast<const uint8_t*>(msg.data()), msg.size());
+  uint64_t r = SipHash24(kTimerKey, reinterpret_cast<const uint8_t*>(msg.data()), msg.size());
   return r % span_usec;
 }
 

@@ -48,13 +48,13 @@ std::optional<Due> NextDue(const JobSpec& job, const JobHistoryFacts& facts,
     if (!(facts.last_trigger && e < ctx.now && *facts.last_trigger >= ctx.boot))
       consider(std::max(e, ctx.daemon_start), "boot");
   }
-  if (job.on_startup && !facts.startup_done) consider(ctx.daemon_start + SpanMicros(*job.on_startup),
-                                                      "boot");
+  if (job.on_startup && !facts.startup_done)
+    consider(ctx.daemon_start + SpanMicros(*job.on_startup), "boot");
   if (job.interval) {
     std::optional<Instant> from =
         job.interval_from == IntervalFrom::kFinish ? facts.last_finish : facts.last_start;
-    Instant base = from ? std::max(*from, ctx.daemon_start - SpanMicros(*job.interval))
-                        : ctx.daemon_start;
+    Instant base =
+        from ? std::max(*from, ctx.daemon_start - SpanMicros(*job.interval)) : ctx.daemon_start;
     consider(base + SpanMicros(*job.interval), "schedule");
   }
   if (best && job.randomized_delay.usec > 0 && ctx.random_delay_usec)

@@ -549,11 +549,11 @@ Status SqliteHistory::ApplyRetention(const std::string& job, int keep) {
   // Most calls have nothing to delete: check with a read so they cost no
   // write transaction (and no fsync).
   {
-    auto count = QueryText(("SELECT COUNT(*) > " + std::to_string(keep) +
-                            " FROM runs WHERE job = '" + EscapeSql(job) +
-                            "' AND result <> 'running'")
-                               .c_str(),
-                           kDoing);
+    auto count =
+        QueryText(("SELECT COUNT(*) > " + std::to_string(keep) + " FROM runs WHERE job = '" +
+                   EscapeSql(job) + "' AND result <> 'running'")
+                      .c_str(),
+                  kDoing);
     if (count.ok() && *count == "0") return Status::Ok();
   }
   return InWriteTransaction(kDoing, [&]() -> Status {

@@ -78,8 +78,7 @@ TEST_F(BadInput, MegabyteCalendarSpecsAreRejected) {
   ASSERT_TRUE(weekdays.ok()) << weekdays.status().message();
   EXPECT_EQ(FormatCalendarSpec(*weekdays, ctx_), "Mon *-*-* 00:00:00");
   // A megabyte-long last word is not looked up as a zone name.
-  EXPECT_EQ(CalendarError("daily " + std::string(kMegabyte, 'a')),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(CalendarError("daily " + std::string(kMegabyte, 'a')), StatusCode::kInvalidArgument);
   EXPECT_EQ(CalendarError("daily Europe/" + Repeat("Berlin/", kMegabyte / 7)),
             StatusCode::kInvalidArgument);
 }
@@ -100,8 +99,7 @@ TEST_F(BadInput, HugeNumbersAreOutOfRange) {
   EXPECT_EQ(CalendarError("00:00:18446744073709551615"), StatusCode::kOutOfRange);
   EXPECT_EQ(CalendarError("*-*-* 00:00:00/99999999999999999999"), StatusCode::kOutOfRange);
   EXPECT_EQ(CalendarError("2147483648-01-01"), StatusCode::kOutOfRange);
-  EXPECT_EQ(CalendarError("*-*-* 00:00:" + std::string(kMegabyte, '9')),
-            StatusCode::kOutOfRange);
+  EXPECT_EQ(CalendarError("*-*-* 00:00:" + std::string(kMegabyte, '9')), StatusCode::kOutOfRange);
   // In range for the parser, outside the fields' ranges.
   EXPECT_EQ(CalendarError("2147483647-01-01"), StatusCode::kInvalidArgument);
   // Rounds up to second 60.
@@ -146,8 +144,7 @@ TEST_F(BadInput, MegabyteOfSpacesIsRejected) {
 
 TEST_F(BadInput, HugeTimespansAreRejected) {
   EXPECT_EQ(TimespanError(std::string(kMegabyte, '9')), StatusCode::kOutOfRange);
-  EXPECT_EQ(TimespanError("1." + std::string(kMegabyte, '9') + "x"),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(TimespanError("1." + std::string(kMegabyte, '9') + "x"), StatusCode::kInvalidArgument);
   // 350,000 valid terms, then garbage: read once, rejected at the end.
   EXPECT_EQ(TimespanError(Repeat("1s ", 350000) + "x"), StatusCode::kInvalidArgument);
   // The sum reaches USEC_INFINITY.
@@ -177,9 +174,8 @@ TEST_F(BadInput, EpochWithThirtyDigitsIsOutOfRange) {
 
 TEST_F(BadInput, CliAnswersAHugeSpecWithOneShortLine) {
   MapEnv env({{"TZ", ":Europe/Berlin"}, {"LC_ALL", "C"}});
-  for (const std::string& huge :
-       {std::string(kMegabyte, 'x'), std::string(kMegabyte, '1'),
-        "*:" + Repeat("1,", 9999) + "1", std::string(kMegabyte, '\n')}) {
+  for (const std::string& huge : {std::string(kMegabyte, 'x'), std::string(kMegabyte, '1'),
+                                  "*:" + Repeat("1,", 9999) + "1", std::string(kMegabyte, '\n')}) {
     auto r = testing_util::RunSurety({"calendar", huge}, env);
     EXPECT_EQ(r.rc, 1);
     EXPECT_TRUE(r.out.empty()) << r.out.substr(0, 200);

@@ -76,8 +76,9 @@ struct CalendarEvalContext {
 // The first instant after `after` that matches, at microsecond resolution;
 // nullopt for "never". As in systemd, "after" is judged on wall-clock fields:
 // in a DST overlap a spec pinned to one offset can answer an instant before
-// `after` whose wall time is not earlier (CalendarFuzzRegress pins a case). Errors: kInvalidArgument for a base past
-// 9999-12-30 23:59:59 UTC, kDeadlock when systemd's 1000-step cap is hit.
+// `after` whose wall time is not earlier (CalendarFuzzRegress pins a case). Errors:
+// kInvalidArgument for a base past 9999-12-30 23:59:59 UTC, kDeadlock when systemd's 1000-step cap
+// is hit.
 Result<std::optional<Instant>> NextElapse(const CalendarSpec& spec, Instant after,
                                           const CalendarEvalContext& ctx);
 

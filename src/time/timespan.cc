@@ -149,8 +149,7 @@ std::string FormatTimespan(Timespan span, uint64_t accuracy) {
         std::string frac = std::to_string(b);
         if (frac.size() < static_cast<size_t>(j))
           frac.insert(0, static_cast<size_t>(j) - frac.size(), '0');
-        out += (out.empty() ? "" : " ") + std::to_string(a) + "." + frac +
-               std::string(u.suffix);
+        out += (out.empty() ? "" : " ") + std::to_string(a) + "." + frac + std::string(u.suffix);
         t = 0;
         done = true;
       }
