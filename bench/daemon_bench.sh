@@ -85,6 +85,7 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
+trap 'echo "error: line $LINENO: $BASH_COMMAND failed" >&2' ERR
 trap 'exit 130' INT TERM
 
 # --- helpers -----------------------------------------------------------------
@@ -317,14 +318,18 @@ burst_last_ms=$(ms_between "$burst_due" "$(epoch_of "$last_start")")
 burst_drain_s=$(awk -v a="$burst_due" -v b="$burst_all_exited_at" 'BEGIN { printf "%.0f", b - a }')
 burst_exit0=$(grep 'event=run_exited' "$work/burst/daemon.log" | grep -c ' exit=0' || true)
 burst_exit_other=$(grep 'event=run_exited' "$work/burst/daemon.log" | grep -v ' exit=0' |
-                   sed 's/.* exit=\([^ ]*\).*/\1/' | sort | uniq -c | awk '{ printf "%s%s×%s", s, $2, $1; s = ", " }')
+                   sed 's/.* exit=\([^ ]*\).*/\1/' | sort | uniq -c | awk '{ printf "%s%s×%s", s, $2, $1; s = ", " }' || true)
+# `surety run` logs this when the history database stayed locked longer than
+# its busy timeout: the run is then missing from the history, or left there
+# as running (later marked interrupted), although it succeeded.
+burst_hwf=$(grep -c 'event=history_write_failed' "$work/burst/daemon.log" || true)
 burst_hist="(sqlite3 not installed)"
 if command -v sqlite3 >/dev/null 2>&1 && [[ -f $work/burst/state/history.db ]]; then
   burst_hist=$(sqlite3 "$work/burst/state/history.db" \
     "SELECT result || '×' || count(*) FROM runs GROUP BY result ORDER BY result" 2>/dev/null | paste -sd, - || true)
 fi
 note "   $started started: first +$burst_first_ms ms, last +$burst_last_ms ms after the due second"
-note "   exited 0: $burst_exit0 of $exited ${burst_exit_other:+(others: $burst_exit_other)}; history: $burst_hist"
+note "   exited 0: $burst_exit0 of $exited ${burst_exit_other:+(others: $burst_exit_other)}; history: $burst_hist; history_write_failed: $burst_hwf"
 
 # --- 5. Debian cron ---------------------------------------------------------------
 
@@ -401,7 +406,8 @@ echo "| resident memory once ready (VmRSS; peak VmHWM) | **$(kib_mib "$rss_med")
 echo "| idle wake-ups / 5 s, $startup_jobs jobs | **$idle_epoll** epoll_wait returns (strace); $idle_ctxt context switches | a handful |"
 echo "| lateness, 20 jobs at 1–2 s, $lat_n starts: p50 / p99 / max | **$(fmt_ms "$lat_p50")** / **$(fmt_ms "$lat_p99")** / $(fmt_ms "$lat_max") | < 5 ms / < 20 ms |"
 echo "| burst, $burst_jobs jobs in one second: due → last run_started | **$(fmt_ms "$burst_last_ms")** (first $(fmt_ms "$burst_first_ms")) | < 2 s |"
-echo "| burst: \`surety run\` exited 0 | **$burst_exit0 / $burst_jobs** (history: $burst_hist; all exited ≈ $burst_drain_s s after due) | |"
+echo "| burst: \`surety run\` exited 0 | **$burst_exit0 / $burst_jobs** (all exited ≈ $burst_drain_s s after due) | |"
+echo "| burst: history records (result×count); \`history_write_failed\` log lines | $burst_hist; **$burst_hwf** | $burst_jobs success; 0 |"
 echo
 echo "| scheduler | lateness p50 | p99 | idle wake-ups / 5 s | granularity |"
 echo "| --- | --- | --- | --- | --- |"

@@ -24,8 +24,7 @@ constexpr Instant kStart{Micros{1763841600000000}};
 // What one evaluating process holds: the zone cache, its local zone and
 // glibc's mktime memory.
 struct TimeSetup {
-  explicit TimeSetup(const std::string& local_tz)
-      : local(zones.LocalFromTz(":" + local_tz)) {
+  explicit TimeSetup(const std::string& local_tz) : local(zones.LocalFromTz(":" + local_tz)) {
     parse.tzname[0] = local->tzname(0);
     parse.tzname[1] = local->tzname(1);
     parse.zones = &zones;
@@ -54,28 +53,23 @@ void BM_NextElapse(benchmark::State& state, const char* local_tz, const char* te
 }
 
 // Plain specs: evaluated in the local zone.
-BENCHMARK_CAPTURE(BM_NextElapse, plain_daily/UTC, "UTC", "*-*-* 02:30:00");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_repetition/UTC, "UTC", "*:0/5");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_weekday_range/UTC, "UTC", "Mon..Fri 02:30");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_last_days/UTC, "UTC", "*-*~03 04:00");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_daily/Berlin, "Europe/Berlin", "*-*-* 02:30:00");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_repetition/Berlin, "Europe/Berlin", "*:0/5");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_weekday_range/Berlin, "Europe/Berlin",
-                  "Mon..Fri 02:30");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_last_days/Berlin, "Europe/Berlin", "*-*~03 04:00");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_daily / UTC, "UTC", "*-*-* 02:30:00");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_repetition / UTC, "UTC", "*:0/5");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_weekday_range / UTC, "UTC", "Mon..Fri 02:30");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_last_days / UTC, "UTC", "*-*~03 04:00");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_daily / Berlin, "Europe/Berlin", "*-*-* 02:30:00");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_repetition / Berlin, "Europe/Berlin", "*:0/5");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_weekday_range / Berlin, "Europe/Berlin", "Mon..Fri 02:30");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_last_days / Berlin, "Europe/Berlin", "*-*~03 04:00");
 
 // Zoned specs: evaluated in the spec's own IANA zone (systemd forks for these).
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_Berlin/UTC, "UTC",
-                  "*-*-* 02:30 Europe/Berlin");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_New_York/UTC, "UTC",
-                  "*-*-* 02:30 America/New_York");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_repetition_Berlin/UTC, "UTC",
-                  "*:0/5 Europe/Berlin");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_weekday_range_New_York/UTC, "UTC",
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_Berlin / UTC, "UTC", "*-*-* 02:30 Europe/Berlin");
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_New_York / UTC, "UTC", "*-*-* 02:30 America/New_York");
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_repetition_Berlin / UTC, "UTC", "*:0/5 Europe/Berlin");
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_weekday_range_New_York / UTC, "UTC",
                   "Mon..Fri 02:30 America/New_York");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_last_days_Berlin/UTC, "UTC",
-                  "*-*~03 04:00 Europe/Berlin");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_New_York/Berlin, "Europe/Berlin",
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_last_days_Berlin / UTC, "UTC", "*-*~03 04:00 Europe/Berlin");
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_New_York / Berlin, "Europe/Berlin",
                   "*-*-* 02:30 America/New_York");
 
 void BM_ParseCalendarSpec(benchmark::State& state, const char* text) {

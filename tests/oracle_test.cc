@@ -38,10 +38,9 @@ constexpr int kGroups = 100;
 constexpr int kSpecsPerGroup = 6;
 constexpr int kNearMissPercent = 20;
 
-constexpr const char* kZones[] = {"America/New_York", "Europe/Berlin",
-                                  "Australia/Lord_Howe", "Pacific/Chatham",
-                                  "America/Santiago", "Asia/Kolkata",
-                                  "Europe/Dublin", "UTC"};
+constexpr const char* kZones[] = {
+    "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Pacific/Chatham",
+    "America/Santiago", "Asia/Kolkata",  "Europe/Dublin",       "UTC"};
 
 // A reproducible random source. Unlike std::uniform_int_distribution (whose
 // algorithm the standard leaves open), the sequence is the same everywhere.
@@ -97,78 +96,127 @@ class SpecGenerator {
     const std::string n = std::to_string(rng_.Small(1, 9));
     const std::string h = Padded(rng_.Small(0, 23), 2);
     switch (rng_.Small(0, 35)) {
-      case 0: return "*:*/" + n;                          // cron style
-      case 1: return "*-*-*/" + n + " " + h + ":00";
-      case 2: {                                            // wrapping range
+      case 0:
+        return "*:*/" + n;  // cron style
+      case 1:
+        return "*-*-*/" + n + " " + h + ":00";
+      case 2: {  // wrapping range
         int a = rng_.Small(1, 6);
-        return std::string(kDayShort[a]) + ".." + kDayShort[rng_.Small(0, a - 1)] + " " +
-               h + ":00";
+        return std::string(kDayShort[a]) + ".." + kDayShort[rng_.Small(0, a - 1)] + " " + h + ":00";
       }
-      case 3: return std::string(rng_.Pick(kDayLong)) + ".. " + h + ":00";  // open
-      case 4: return "Mon.Tue " + h + ":00";
-      case 5: return std::string(rng_.Pick(kDayLong)) + "s " + h + ":00";
-      case 6: return std::string(rng_.Pick(kDayShort)) + h + ":00";
-      case 7: return Spec() + " ";                        // trailing blank
-      case 8: return " " + Spec();                        // leading blank
-      case 9: return Date() + " " + Time() + "  Europe/Berlin";  // two blanks
-      case 10: return Date() + "\t" + Time();             // TAB separator
-      case 11: return rng_.Pick(kLoneTimes);
-      case 12: return "*-*-* 24:" + Padded(rng_.Small(0, 59), 2);
-      case 13: return "*-*-* " + h + ":60";
-      case 14: return "*-*-* " + h + ":00:60";
-      case 15: return "*-13-" + Padded(rng_.Small(1, 28), 2);
-      case 16: return "*-" + Padded(rng_.Small(1, 12), 2) + "-" + rng_.Pick(kBadDays);
-      case 17: return "*:" + Padded(rng_.Small(0, 59), 2) + "/0";        // ERANGE
-      case 18: return "*:" + std::to_string(rng_.Small(1, 30)) + "/" +
-                      std::to_string(rng_.Small(59 - 29, 59));           // too big
-      case 19: return "*:" + std::to_string(rng_.Small(30, 59)) + ".." +
-                      std::to_string(rng_.Small(0, 29));                 // reversed
-      case 20: return "*-*~" + std::to_string(rng_.Small(29, 31));
-      case 21: return "*-*~" + std::to_string(rng_.Small(4, 9)) + "," +
-                      std::to_string(rng_.Small(26, 28));
-      case 22: return "2016~11-" + Padded(rng_.Small(1, 28), 2);
-      case 23: return "2000-03-05.23 00:00:00";
-      case 24: return Time() + " Europe/berlin";
-      case 25: return Time() + " Mars/Olympus_Mons";
-      case 26: return h + ":00 " + rng_.Pick(kOffsets);
-      case 27: return "2025-0" + n + "-01T" + h + ":00:00";
-      case 28: return "00:00:" + n + ".";
-      case 29: return "00:00:00.0..00." + n;
-      case 30: return std::string(rng_.Pick(kShorthands)) + rng_.Pick(kShorthandTails);
-      case 31: return "@" + n + "." + n;
-      case 32: return rng_.Chance(50) ? "100-01-01" : "2200-01-01 " + h + ":00";
-      case 33: return rng_.Chance(50) ? "00:00:18446744073709551615" : "00:00:2300";
-      case 34: {                                                           // ENOBUFS
+      case 3:
+        return std::string(rng_.Pick(kDayLong)) + ".. " + h + ":00";  // open
+      case 4:
+        return "Mon.Tue " + h + ":00";
+      case 5:
+        return std::string(rng_.Pick(kDayLong)) + "s " + h + ":00";
+      case 6:
+        return std::string(rng_.Pick(kDayShort)) + h + ":00";
+      case 7:
+        return Spec() + " ";  // trailing blank
+      case 8:
+        return " " + Spec();  // leading blank
+      case 9:
+        return Date() + " " + Time() + "  Europe/Berlin";  // two blanks
+      case 10:
+        return Date() + "\t" + Time();  // TAB separator
+      case 11:
+        return rng_.Pick(kLoneTimes);
+      case 12:
+        return "*-*-* 24:" + Padded(rng_.Small(0, 59), 2);
+      case 13:
+        return "*-*-* " + h + ":60";
+      case 14:
+        return "*-*-* " + h + ":00:60";
+      case 15:
+        return "*-13-" + Padded(rng_.Small(1, 28), 2);
+      case 16:
+        return "*-" + Padded(rng_.Small(1, 12), 2) + "-" + rng_.Pick(kBadDays);
+      case 17:
+        return "*:" + Padded(rng_.Small(0, 59), 2) + "/0";  // ERANGE
+      case 18:
+        return "*:" + std::to_string(rng_.Small(1, 30)) + "/" +
+               std::to_string(rng_.Small(59 - 29, 59));  // too big
+      case 19:
+        return "*:" + std::to_string(rng_.Small(30, 59)) + ".." +
+               std::to_string(rng_.Small(0, 29));  // reversed
+      case 20:
+        return "*-*~" + std::to_string(rng_.Small(29, 31));
+      case 21:
+        return "*-*~" + std::to_string(rng_.Small(4, 9)) + "," + std::to_string(rng_.Small(26, 28));
+      case 22:
+        return "2016~11-" + Padded(rng_.Small(1, 28), 2);
+      case 23:
+        return "2000-03-05.23 00:00:00";
+      case 24:
+        return Time() + " Europe/berlin";
+      case 25:
+        return Time() + " Mars/Olympus_Mons";
+      case 26:
+        return h + ":00 " + rng_.Pick(kOffsets);
+      case 27:
+        return "2025-0" + n + "-01T" + h + ":00:00";
+      case 28:
+        return "00:00:" + n + ".";
+      case 29:
+        return "00:00:00.0..00." + n;
+      case 30:
+        return std::string(rng_.Pick(kShorthands)) + rng_.Pick(kShorthandTails);
+      case 31:
+        return "@" + n + "." + n;
+      case 32:
+        return rng_.Chance(50) ? "100-01-01" : "2200-01-01 " + h + ":00";
+      case 33:
+        return rng_.Chance(50) ? "00:00:18446744073709551615" : "00:00:2300";
+      case 34: {  // ENOBUFS
         std::string s = "*:0";
         for (int i = 0; i < 241; ++i) s += "," + std::to_string(i % 60);
         return s;
       }
-      default: return rng_.Chance(50) ? "Mon..Wed..Fri" : "Mo " + h + ":00";
+      default:
+        return rng_.Chance(50) ? "Mon..Wed..Fri" : "Mo " + h + ":00";
     }
   }
 
  private:
-  static constexpr const char* kDayLong[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+  static constexpr const char* kDayLong[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                              "Friday", "Saturday", "Sunday"};
-  static constexpr const char* kDayShort[] = {"Mon", "Tue", "Wed", "Thu",
-                                              "Fri", "Sat", "Sun"};
+  static constexpr const char* kDayShort[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
   static constexpr const char* kShorthands[] = {
-      "minutely",   "hourly",        "daily",      "monthly",    "weekly",
-      "yearly",     "annually",      "anually",    "quarterly",  "semiannually",
+      "minutely",      "hourly",     "daily",      "monthly",   "weekly",
+      "yearly",        "annually",   "anually",    "quarterly", "semiannually",
       "semi-annually", "biannually", "bi-annually"};
   static constexpr const char* kShorthandTails[] = {" 12:00", ",daily", " ", " Mon"};
-  static constexpr const char* kLoneTimes[] = {"7", "12:", ":00", "12:00:", "1:2:3:4",
-                                               "UTC", "", "test", "12 : 00"};
+  static constexpr const char* kLoneTimes[] = {"7",   "12:", ":00",  "12:00:", "1:2:3:4",
+                                               "UTC", "",    "test", "12 : 00"};
   static constexpr const char* kBadDays[] = {"00", "32", "0", "99"};
   static constexpr const char* kOffsets[] = {"+0100", "-05:00", "Z", "+01", "UTC+1"};
-  static constexpr const char* kZoneSuffixes[] = {
-      " UTC",           " utc",            " uTc",             " Europe/Berlin",
-      " America/New_York", " Asia/Kolkata", " Australia/Lord_Howe", " Pacific/Chatham",
-      " America/Santiago", " Europe/Dublin", " Etc/UTC",        " GMT",
-      " EST5EDT",       " Etc/GMT-14",     " Asia/Tokyo",      " Europe/London",
-      " CET",           " CEST",           " EST",             " EDT",
-      " IST",           " BST",            " +1345",           " -03",
-      " +1030",         " NZDT"};
+  static constexpr const char* kZoneSuffixes[] = {" UTC",
+                                                  " utc",
+                                                  " uTc",
+                                                  " Europe/Berlin",
+                                                  " America/New_York",
+                                                  " Asia/Kolkata",
+                                                  " Australia/Lord_Howe",
+                                                  " Pacific/Chatham",
+                                                  " America/Santiago",
+                                                  " Europe/Dublin",
+                                                  " Etc/UTC",
+                                                  " GMT",
+                                                  " EST5EDT",
+                                                  " Etc/GMT-14",
+                                                  " Asia/Tokyo",
+                                                  " Europe/London",
+                                                  " CET",
+                                                  " CEST",
+                                                  " EST",
+                                                  " EDT",
+                                                  " IST",
+                                                  " BST",
+                                                  " +1345",
+                                                  " -03",
+                                                  " +1030",
+                                                  " NZDT"};
 
   std::string Cased(std::string word) {
     switch (rng_.Small(0, 5)) {
@@ -178,7 +226,8 @@ class SpecGenerator {
       case 1:
         for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         break;
-      default: break;
+      default:
+        break;
     }
     return word;
   }
@@ -189,9 +238,7 @@ class SpecGenerator {
     return rng_.Chance(percent) ? rng_.Pick(kZoneSuffixes) : "";
   }
 
-  std::string Day(int i) {
-    return Cased(rng_.Chance(40) ? kDayLong[i] : kDayShort[i]);
-  }
+  std::string Day(int i) { return Cased(rng_.Chance(40) ? kDayLong[i] : kDayShort[i]); }
 
   std::string Weekdays() {
     std::string s;
@@ -230,8 +277,7 @@ class SpecGenerator {
            repeat;
   }
 
-  std::string Component(int lo, int hi, int width, int star_percent,
-                        bool two_digit = false) {
+  std::string Component(int lo, int hi, int width, int star_percent, bool two_digit = false) {
     if (rng_.Chance(star_percent)) return "*";
     std::string s = Item(lo, hi, width, two_digit);
     const int more = rng_.Chance(75) ? 0 : rng_.Small(1, 2);
@@ -239,9 +285,7 @@ class SpecGenerator {
     return s;
   }
 
-  std::string Year() {
-    return Component(2018, 2040, 4, 45, /*two_digit=*/rng_.Chance(10));
-  }
+  std::string Year() { return Component(2018, 2040, 4, 45, /*two_digit=*/rng_.Chance(10)); }
 
   // Day items counted back from the month's end (`~`); systemd lowers the
   // bound by 3 for each further item, so lists stay short and small.
@@ -263,17 +307,22 @@ class SpecGenerator {
   std::string Date() {
     const std::string month = Component(1, 12, 2, 50);
     switch (rng_.Small(0, 9)) {
-      case 0: case 1: case 2: case 3:
+      case 0:
+      case 1:
+      case 2:
+      case 3:
         return Year() + "-" + month + "-" + Component(1, 31, 2, 50);
-      case 4: case 5:
+      case 4:
+      case 5:
         return month + "-" + Component(1, 31, 2, 40);
-      case 6: case 7:
+      case 6:
+      case 7:
         return Year() + "-" + month + "~" + LastDays();
       case 8:
         return month + "~" + LastDays();
       default:  // one exact day, often a DST day
-        return std::to_string(rng_.Small(2019, 2030)) + "-" +
-               Padded(rng_.Pick(kDstMonths), 2) + "-" + Padded(rng_.Small(1, 31), 2);
+        return std::to_string(rng_.Small(2019, 2030)) + "-" + Padded(rng_.Pick(kDstMonths), 2) +
+               "-" + Padded(rng_.Small(1, 31), 2);
     }
   }
 
@@ -305,10 +354,20 @@ class SpecGenerator {
       if (i > 0) s += ",";
       const int a = rng_.Small(0, 40);
       switch (rng_.Small(0, 5)) {
-        case 0: case 1: case 2: s += SecondValue(a); break;
-        case 3: s += SecondValue(a) + ".." + SecondValue(rng_.Small(a + 1, 59)); break;
-        case 4: s += SecondValue(a) + "/" + std::to_string(rng_.Small(1, 59 - a)); break;
-        default: s += SecondValue(a) + "/" + rng_.Pick(kFractionRepeats); break;
+        case 0:
+        case 1:
+        case 2:
+          s += SecondValue(a);
+          break;
+        case 3:
+          s += SecondValue(a) + ".." + SecondValue(rng_.Small(a + 1, 59));
+          break;
+        case 4:
+          s += SecondValue(a) + "/" + std::to_string(rng_.Small(1, 59 - a));
+          break;
+        default:
+          s += SecondValue(a) + "/" + rng_.Pick(kFractionRepeats);
+          break;
       }
     }
     return s;
@@ -322,8 +381,7 @@ class SpecGenerator {
 
   static constexpr int kDstMonths[] = {3, 4, 9, 10, 11};
   static constexpr int kQuarters[] = {0, 15, 30, 45};
-  static constexpr const char* kFractionRepeats[] = {"0.5", "1.5", "7.25", "2.000001",
-                                                     "0.0000005"};
+  static constexpr const char* kFractionRepeats[] = {"0.5", "1.5", "7.25", "2.000001", "0.0000005"};
 
   Rng& rng_;
 };
@@ -364,8 +422,8 @@ std::string BaseTime(const std::string& zone_name, Rng& rng) {
   if (!cctz::load_time_zone(zone_name, &tz)) ADD_FAILURE() << "cannot load " << zone_name;
   const int kind = rng.Small(0, 9);
   if (kind >= 6) {
-    const auto year_start = cctz::convert(
-        cctz::civil_second(rng.Small(2000, 2037), rng.Small(1, 12), 1), tz);
+    const auto year_start =
+        cctz::convert(cctz::civil_second(rng.Small(2000, 2037), rng.Small(1, 12), 1), tz);
     cctz::time_zone::civil_transition trans;
     if (tz.next_transition(year_start, &trans)) {
       const int64_t at = tz.lookup(trans.to).trans.time_since_epoch().count();
@@ -474,8 +532,9 @@ Outcome Compare(const Group& g, const std::vector<std::string>& specs) {
 std::string Describe(const Group& g, const std::vector<std::string>& specs, const Outcome& o) {
   std::ostringstream s;
   s << "reproduce:\n  " << CommandLine("systemd-analyze", g, specs) << "\n  "
-    << CommandLine(SURETY_BINARY, g, specs) << "\n--- systemd-analyze (rc " << o.want_rc
-    << ")\n" << o.want << "--- surety (rc " << o.got_rc << ")\n" << o.got;
+    << CommandLine(SURETY_BINARY, g, specs) << "\n--- systemd-analyze (rc " << o.want_rc << ")\n"
+    << o.want << "--- surety (rc " << o.got_rc << ")\n"
+    << o.got;
   return s.str();
 }
 

@@ -98,40 +98,26 @@ class Daemon {
         log_.Error("history_unavailable", {{"error", h.status().message()}});
     }
     if (history_) (void)history_->ReapDead(ProcessOwnerAlive, clock_.Now());
+    ReloadDiff diff = DiffJobs(config_.jobs, next.jobs);
     std::map<std::string, JobState> states;
-    int added = 0, changed = 0, removed = 0;
     for (const auto& [name, job] : next.jobs) {
       auto old = jobs_.find(name);
-      if (old != jobs_.end()) {
+      if (old != jobs_.end())
         states[name] = std::move(old->second);
-        if (!SameTimerSettings(config_.jobs.at(name), job)) ++changed;
-      } else {
+      else
         states[name] = JobState{Facts(job), std::nullopt, {}, Instant{}};
-        if (!initial) ++added;
-      }
     }
-    for (auto& [name, st] : jobs_) {
-      if (!states.count(name)) {
-        ++removed;
-        // Its running runner is left alone and still reaped; it is not restarted.
-        for (int pid : st.runners) orphans_[pid] = name;
-      }
-    }
+    // A removed job's running run is left alone and still reaped.
+    for (const auto& name : diff.removed)
+      for (int pid : jobs_[name].runners) orphans_[pid] = name;
     jobs_ = std::move(states);
     config_ = std::move(next);
     if (!initial)
       log_.Info("reloaded", {{"jobs", std::to_string(jobs_.size())},
-                             {"added", std::to_string(added)},
-                             {"changed", std::to_string(changed)},
-                             {"removed", std::to_string(removed)}});
+                             {"added", std::to_string(diff.added.size())},
+                             {"changed", std::to_string(diff.changed.size())},
+                             {"removed", std::to_string(diff.removed.size())}});
     return true;
-  }
-
-  static bool SameTimerSettings(const JobSpec& a, const JobSpec& b) {
-    return a.schedule_text == b.schedule_text && a.persistent == b.persistent &&
-           a.randomized_delay == b.randomized_delay && a.accuracy == b.accuracy &&
-           a.interval == b.interval && a.on_boot == b.on_boot && a.on_startup == b.on_startup &&
-           a.command.argv == b.command.argv;
   }
 
   JobHistoryFacts Facts(const JobSpec& job) {
@@ -172,6 +158,7 @@ class Daemon {
       if (auto w = window_ends_.find(st.window_end); w != window_ends_.end()) window_ends_.erase(w);
     }
     const JobSpec& job = config_.jobs.at(name);
+    next_file_dirty_ = true;
     st.due = NextDue(job, st.facts, ctx);
     if (!st.due) return;
     uint64_t acc = job.accuracy.usec == 0 ? 250'000  // systemd: AccuracySec=0 is 250 ms
@@ -197,9 +184,13 @@ class Daemon {
       int64_t b = std::max(a, window_ends_.begin()->time_since_epoch().count());
       wake = Instant{Micros{CoalescedWakeup(a, b, phase_)}};
     }
-    if (Status s = loop_.ArmAt(wake); !s.ok()) log_.Error("timer_failed", {{"error", s.message()}});
-    next_file_dirty_ = true;
     MaybeWriteNextFile();
+    // A write held back by the once-a-second limit is done a second later.
+    if (next_file_dirty_) {
+      Instant deferred = last_next_write_ + Micros{1'000'000};
+      if (!wake || deferred < *wake) wake = deferred;
+    }
+    if (Status s = loop_.ArmAt(wake); !s.ok()) log_.Error("timer_failed", {{"error", s.message()}});
   }
 
   void OnTimer() {
@@ -282,6 +273,7 @@ class Daemon {
         if (it == st.runners.end()) continue;
         st.runners.erase(it);
         st.facts.last_finish = now;
+        next_file_dirty_ = true;
         any = true;
         if (config_.jobs.at(name).interval) RecomputeOne(name);
         log_.Info("run_exited", {{"job", name},

@@ -75,4 +75,31 @@ std::vector<Instant> NextCalendarElapses(const JobSpec& job, Instant after, int 
   return out;
 }
 
+namespace {
+bool SameTimer(const JobSpec& a, const JobSpec& b) {
+  return a.schedule_text == b.schedule_text && a.persistent == b.persistent &&
+         a.randomized_delay == b.randomized_delay && a.fixed_random_delay == b.fixed_random_delay &&
+         a.accuracy == b.accuracy && a.interval == b.interval &&
+         a.interval_from == b.interval_from && a.on_boot == b.on_boot &&
+         a.on_startup == b.on_startup;
+}
+}  // namespace
+
+ReloadDiff DiffJobs(const std::map<std::string, JobSpec>& before,
+                    const std::map<std::string, JobSpec>& after) {
+  ReloadDiff d;
+  for (const auto& [name, job] : after) {
+    auto it = before.find(name);
+    if (it == before.end())
+      d.added.push_back(name);
+    else if (SameTimer(it->second, job))
+      d.unchanged.push_back(name);
+    else
+      d.changed.push_back(name);
+  }
+  for (const auto& [name, job] : before)
+    if (!after.count(name)) d.removed.push_back(name);
+  return d;
+}
+
 }  // namespace surety

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -62,5 +63,14 @@ std::optional<Due> NextDue(const JobSpec& job, const JobHistoryFacts& facts,
 // The next `count` nominal calendar elapses after `after` (for `surety next`).
 std::vector<Instant> NextCalendarElapses(const JobSpec& job, Instant after, int count,
                                          const CalendarEvalContext& eval);
+
+// What a reload changes: jobs added, removed, and those whose timer
+// settings changed (they are recomputed; unchanged ones keep their state,
+// including a drawn random delay). Running runs are never touched.
+struct ReloadDiff {
+  std::vector<std::string> added, removed, changed, unchanged;
+};
+ReloadDiff DiffJobs(const std::map<std::string, JobSpec>& before,
+                    const std::map<std::string, JobSpec>& after);
 
 }  // namespace surety

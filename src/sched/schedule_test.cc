@@ -153,5 +153,22 @@ TEST_F(ScheduleTest, NextCalendarElapsesListsNominalTimes) {
   EXPECT_EQ(Show(v[2]), "Wed 2026-06-10 02:30:00 CEST");
 }
 
+TEST_F(ScheduleTest, ReloadDiffSeparatesAddedRemovedChangedAndUnchanged) {
+  std::map<std::string, JobSpec> before, after;
+  before["keep"] = Job({"daily"});
+  before["retime"] = Job({"daily"});
+  before["gone"] = Job({"hourly"});
+  after["keep"] = Job({"daily"});
+  after["keep"].command.argv = {"other", "command"};  // not a timer setting
+  after["retime"] = Job({"daily"});
+  after["retime"].schedule_text = {"*-*-* 03:00"};
+  after["new"] = Job({"weekly"});
+  ReloadDiff d = DiffJobs(before, after);
+  EXPECT_EQ(d.added, std::vector<std::string>{"new"});
+  EXPECT_EQ(d.removed, std::vector<std::string>{"gone"});
+  EXPECT_EQ(d.changed, std::vector<std::string>{"retime"});
+  EXPECT_EQ(d.unchanged, std::vector<std::string>{"keep"});
+}
+
 }  // namespace
 }  // namespace surety
