@@ -53,23 +53,25 @@ void BM_NextElapse(benchmark::State& state, const char* local_tz, const char* te
 }
 
 // Plain specs: evaluated in the local zone.
-BENCHMARK_CAPTURE(BM_NextElapse, plain_daily / UTC, "UTC", "*-*-* 02:30:00");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_repetition / UTC, "UTC", "*:0/5");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_weekday_range / UTC, "UTC", "Mon..Fri 02:30");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_last_days / UTC, "UTC", "*-*~03 04:00");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_daily / Berlin, "Europe/Berlin", "*-*-* 02:30:00");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_repetition / Berlin, "Europe/Berlin", "*:0/5");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_weekday_range / Berlin, "Europe/Berlin", "Mon..Fri 02:30");
-BENCHMARK_CAPTURE(BM_NextElapse, plain_last_days / Berlin, "Europe/Berlin", "*-*~03 04:00");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_daily_tz_UTC, "UTC", "*-*-* 02:30:00");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_repetition_tz_UTC, "UTC", "*:0/5");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_weekday_range_tz_UTC, "UTC", "Mon..Fri 02:30");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_last_days_tz_UTC, "UTC", "*-*~03 04:00");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_daily_tz_Berlin, "Europe/Berlin", "*-*-* 02:30:00");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_repetition_tz_Berlin, "Europe/Berlin", "*:0/5");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_weekday_range_tz_Berlin, "Europe/Berlin", "Mon..Fri 02:30");
+BENCHMARK_CAPTURE(BM_NextElapse, plain_last_days_tz_Berlin, "Europe/Berlin", "*-*~03 04:00");
 
 // Zoned specs: evaluated in the spec's own IANA zone (systemd forks for these).
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_Berlin / UTC, "UTC", "*-*-* 02:30 Europe/Berlin");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_New_York / UTC, "UTC", "*-*-* 02:30 America/New_York");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_repetition_Berlin / UTC, "UTC", "*:0/5 Europe/Berlin");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_weekday_range_New_York / UTC, "UTC",
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_Berlin_tz_UTC, "UTC", "*-*-* 02:30 Europe/Berlin");
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_New_York_tz_UTC, "UTC",
+                  "*-*-* 02:30 America/New_York");
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_repetition_Berlin_tz_UTC, "UTC", "*:0/5 Europe/Berlin");
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_weekday_range_New_York_tz_UTC, "UTC",
                   "Mon..Fri 02:30 America/New_York");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_last_days_Berlin / UTC, "UTC", "*-*~03 04:00 Europe/Berlin");
-BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_New_York / Berlin, "Europe/Berlin",
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_last_days_Berlin_tz_UTC, "UTC",
+                  "*-*~03 04:00 Europe/Berlin");
+BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_New_York_tz_Berlin, "Europe/Berlin",
                   "*-*-* 02:30 America/New_York");
 
 void BM_ParseCalendarSpec(benchmark::State& state, const char* text) {

@@ -50,7 +50,11 @@ std::unique_ptr<HistoryStore> OpenHistory(const Config& cfg, Services& sv, bool 
       return nullptr;
     }
   }
-  auto store = OpenSqliteHistory(cfg.settings.state_dir + "/history.db");
+  // Many runs may start in the same second: wait for the database rather
+  // than lose a record.
+  SqliteHistoryOptions options;
+  options.busy_timeout = std::chrono::seconds(60);
+  auto store = OpenSqliteHistory(cfg.settings.state_dir + "/history.db", options);
   if (!store.ok()) {
     sv.err << "error: " << store.status().message() << '\n';
     return nullptr;

@@ -1,5 +1,6 @@
 #include "cli/time_commands.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
@@ -28,26 +29,54 @@ void InitTimeEnv(TimeEnv& te, const Env& env) {
   te.parse_ctx.zones = &te.zones;
 }
 
-// systemd 252 prints these lines through its table formatter: trailing
-// blanks are dropped and further lines are indented under the first.
-std::string Cell(const std::string& label, const std::string& text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (true) {
-    size_t nl = text.find('\n', start);
-    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
-    lines.push_back(line);
-    if (nl == std::string::npos) break;
-    start = nl + 1;
+// systemd 252 prints these blocks through its table formatter: the value
+// column is as wide as its widest cell, a cell's further lines are indented
+// under the first, and trailing blanks disappear when the cell is padded —
+// that is, when it is narrower than the column. A cell at least as wide as
+// every other keeps them.
+struct Row {
+  std::string label, value;
+};
+
+std::string RenderRows(const std::vector<Row>& rows) {
+  // The widest cell other than a given one: the widest, or the second
+  // widest for the widest cell itself.
+  size_t first = 0, second = 0;
+  const Row* widest = nullptr;
+  for (const Row& r : rows) {
+    if (!widest || r.value.size() > first) {
+      second = first;
+      first = r.value.size();
+      widest = &r;
+    } else {
+      second = std::max(second, r.value.size());
+    }
   }
-  while (lines.size() > 1 && lines.back().empty()) lines.pop_back();
-  std::string out = label;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i > 0) out += "\n" + std::string(label.size(), ' ');
-    out += lines[i];
+  std::string out;
+  for (const Row& r : rows) {
+    const size_t others = &r == widest ? second : first;
+    const bool keep_blanks = r.value.size() >= others;
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (true) {
+      size_t nl = r.value.find('\n', start);
+      std::string line =
+          r.value.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      if (!keep_blanks || nl != std::string::npos)
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+      lines.push_back(line);
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+    while (lines.size() > 1 && lines.back().empty()) lines.pop_back();
+    out += r.label;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i > 0) out += "\n" + std::string(r.label.size(), ' ');
+      out += lines[i];
+    }
+    out += '\n';
   }
-  return out + "\n";
+  return out;
 }
 
 std::string Detail(const Status& s) {
@@ -119,9 +148,9 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
     entry["next"] = nlohmann::json::array();
     // Like systemd 252 (which fills a table and prints it at the end), a spec
     // whose computation fails prints nothing on stdout.
-    std::ostringstream block;
-    if (normalized != text) block << Cell("  Original form: ", text);
-    block << "Normalized form: " << normalized << '\n';
+    std::vector<Row> rows;
+    if (normalized != text) rows.push_back({"  Original form: ", text});
+    rows.push_back({"Normalized form: ", normalized});
     bool failed = false;
     Instant n = base;
     for (unsigned it = 0; it < opt.iterations; ++it) {
@@ -135,7 +164,7 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
         break;
       }
       if (!next->has_value()) {
-        if (it == 0) block << "    Next elapse: never\n";
+        if (it == 0) rows.push_back({"    Next elapse: ", "never"});
         break;
       }
       Instant t = **next;
@@ -146,12 +175,12 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
         int pad = num.size() < 8 ? 8 - static_cast<int>(num.size()) : 0;
         label = std::string(static_cast<size_t>(pad), ' ') + "Iter. #" + num + ": ";
       }
-      block << label << FormatTimestamp(t, *te.local) << '\n';
-      if (show_utc) block << "       (in UTC): " << FormatTimestampUtc(t) << '\n';
-      block << "       From now: " << FormatRelative(t, now) << '\n';
+      rows.push_back({label, FormatTimestamp(t, *te.local)});
+      if (show_utc) rows.push_back({"       (in UTC): ", FormatTimestampUtc(t)});
+      rows.push_back({"       From now: ", FormatRelative(t, now)});
       n = t;
     }
-    if (!opt.json && !failed) sv.out << block.str();
+    if (!opt.json && !failed) sv.out << RenderRows(rows);
     json.push_back(entry);
   }
   if (opt.json) sv.out << json.dump(2) << '\n';
@@ -177,9 +206,9 @@ int RunTimespan(const TimespanOptions& opt, Services& sv) {
       json.push_back({{"span", text}, {"usec", span->usec}, {"human", FormatTimespan(*span)}});
       continue;
     }
-    sv.out << Cell("Original: ", text);
-    sv.out << "      " << mu << "s: " << span->usec << '\n';
-    sv.out << "   Human: " << FormatTimespan(*span) << '\n';
+    sv.out << RenderRows({{"Original: ", text},
+                          {std::string("      ") + mu + "s: ", std::to_string(span->usec)},
+                          {"   Human: ", FormatTimespan(*span)}});
     if (i + 1 < opt.spans.size()) sv.out << '\n';
   }
   if (opt.json) sv.out << json.dump(2) << '\n';

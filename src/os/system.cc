@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -110,6 +111,12 @@ int SignalAllDescendants(int sig) {
     }
   }
   return count;
+}
+
+bool RaiseSchedulingPriority() {
+  sched_param p{};
+  p.sched_priority = 1;
+  return sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &p) == 0;
 }
 
 void BecomeSubreaper() { prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }

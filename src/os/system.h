@@ -37,6 +37,10 @@ void RemoveFile(const std::string& path);
 int SignalAllDescendants(int sig);
 // Makes orphaned descendants re-parent to this process.
 void BecomeSubreaper();
+// Gives this process real-time priority 1 (SCHED_RR) with reset-on-fork, so
+// a scheduler is not queued behind the jobs it starts while its children run
+// at normal priority. Needs root (CAP_SYS_NICE); false when not permitted.
+bool RaiseSchedulingPriority();
 // Sleeps for `d` unless SIGTERM or SIGINT arrives first (they must be
 // blocked, see PrepareProcessForRunning); returns false if one arrived.
 bool SleepUnlessStopped(Micros d);

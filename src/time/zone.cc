@@ -351,6 +351,13 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
 ZoneDb::ZoneDb(std::string zoneinfo_root) : root_(std::move(zoneinfo_root)) {}
 
 bool ZoneDb::IsValidName(std::string_view name) const {
+  if (auto it = valid_names_.find(name); it != valid_names_.end()) return it->second;
+  bool valid = CheckName(name);
+  if (valid_names_.size() < 4096) valid_names_.emplace(std::string(name), valid);
+  return valid;
+}
+
+bool ZoneDb::CheckName(std::string_view name) const {
   if (name.empty()) return false;
   if (name == "UTC") return true;
   if (name.front() == '/') return false;

@@ -149,8 +149,12 @@ class ZoneDb {
   std::shared_ptr<const Zone> LocalFromTz(const std::optional<std::string>& tz);
 
  private:
+  bool CheckName(std::string_view name) const;
   std::string root_;
   std::map<std::string, std::shared_ptr<const Zone>> cache_;
+  // Names already checked: a job file with thousands of zoned schedules
+  // reads each zone file once.
+  mutable std::map<std::string, bool, std::less<>> valid_names_;
 };
 
 }  // namespace surety
