@@ -149,6 +149,7 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
     // Like systemd 252 (which fills a table and prints it at the end), a spec
     // whose computation fails prints nothing on stdout.
     std::vector<Row> rows;
+    rows.reserve(2 + 3 * static_cast<size_t>(std::min(opt.iterations, 1000000u)));
     if (normalized != text) rows.push_back({"  Original form: ", text});
     rows.push_back({"Normalized form: ", normalized});
     bool failed = false;

@@ -20,14 +20,35 @@ constexpr int64_t kMaxBaseUsec = 253402214399000000;
 class Search {
  public:
   Search(const CalendarSpec& spec, const Zone& zone, MktimeState& state)
-      : spec_(spec), zone_(zone), state_(state) {}
+      : spec_(spec),
+        zone_(zone),
+        state_(state),
+        fixed_(spec.utc || zone.fixed()),
+        offset_(spec.utc ? 0 : (zone.fixed() ? zone.fixed_offset() : 0)) {}
 
   int64_t Normalize(WallFields& w) { return spec_.utc ? Timegm(w) : zone_.Mktime(w, state_); }
+
+  // In a zone without transitions, mktime() of in-range fields changes no
+  // field and remembers the zone's one offset: the search can skip the call
+  // (it runs ~7 times per step). Returns false when the full call is needed.
+  bool InRangeFixed(const WallFields& w) {
+    if (!fixed_) return false;
+    if (w.month < 1 || w.month > 12 || w.day < 1 || w.hour < 0 || w.hour > 23 || w.minute < 0 ||
+        w.minute > 59 || w.second < 0 || w.second > 59)
+      return false;
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int dim = kDays[w.month - 1];
+    if (w.month == 2 && ((w.year % 4 == 0 && w.year % 100 != 0) || w.year % 400 == 0)) dim = 29;
+    if (w.day > dim) return false;
+    if (!spec_.utc) state_.offset = -offset_;  // what the skipped call would remember
+    return true;
+  }
 
   // systemd's tm_within_bounds(): 1 unchanged, 0 moved forward (w updated),
   // -1 out of range or moved backwards.
   int Settle(WallFields& w) {
     if (w.year > kMaxYear) return -1;
+    if (InRangeFixed(w)) return 1;
     WallFields t = w;
     if (Normalize(t) < 0) return -1;
     int cmp;
@@ -96,7 +117,13 @@ class Search {
   bool WeekdayMatches(const WallFields& w) {
     if (spec_.weekdays < 0 || spec_.weekdays >= 127) return true;
     WallFields t = w;
-    if (Normalize(t) < 0) return false;
+    if (InRangeFixed(t)) {
+      int64_t days = CivilSecondsAsUtc(t.year, t.month, t.day, 0, 0, 0) / 86400;
+      int64_t wd = (days + 4) % 7;  // 1970-01-01 was a Thursday
+      t.weekday = static_cast<int>(wd < 0 ? wd + 7 : wd);
+    } else if (Normalize(t) < 0) {
+      return false;
+    }
     int k = t.weekday == 0 ? 6 : t.weekday - 1;
     return (spec_.weekdays & (1 << k)) != 0;
   }
@@ -116,7 +143,10 @@ class Search {
       usec = 0;
     };
     for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
-      Normalize(c);
+      if (InRangeFixed(c))
+        c.isdst = 0;
+      else
+        Normalize(c);
       if (!keep_hint) c.isdst = spec_.local_dst;
 
       int64_t v = c.year;
@@ -221,6 +251,8 @@ class Search {
   const CalendarSpec& spec_;
   const Zone& zone_;
   MktimeState& state_;
+  const bool fixed_;
+  const int64_t offset_;
 };
 
 }  // namespace

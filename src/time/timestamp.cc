@@ -341,42 +341,35 @@ std::string FormatRelative(Instant t, Instant now) {
   const char* s = n > a ? "ago" : "left";
   uint64_t d = n > a ? static_cast<uint64_t>(n - a) : static_cast<uint64_t>(a - n);
   auto plural = [](uint64_t v, const char* one, const char* many) { return v == 1 ? one : many; };
-  char buf[128];
-  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  // Built by hand rather than with snprintf: `surety calendar
+  // --iterations=N` prints one per iteration.
+  auto num = [](uint64_t v) { return std::to_string(v); };
+  std::string sfx = std::string(" ") + s;
   if (d >= kYear) {
     uint64_t years = d / kYear, months = (d % kYear) / kMonth;
-    std::snprintf(buf, sizeof buf, "%llu %s %llu %s %s", u(years), plural(years, "year", "years"),
-                  u(months), plural(months, "month", "months"), s);
-  } else if (d >= kMonth) {
-    uint64_t months = d / kMonth, days = (d % kMonth) / kDay;
-    std::snprintf(buf, sizeof buf, "%llu %s %llu %s %s", u(months),
-                  plural(months, "month", "months"), u(days), plural(days, "day", "days"), s);
-  } else if (d >= kWeek) {
-    uint64_t weeks = d / kWeek, days = (d % kWeek) / kDay;
-    std::snprintf(buf, sizeof buf, "%llu %s %llu %s %s", u(weeks), plural(weeks, "week", "weeks"),
-                  u(days), plural(days, "day", "days"), s);
-  } else if (d >= 2 * kDay) {
-    std::snprintf(buf, sizeof buf, "%llu days %s", u(d / kDay), s);
-  } else if (d >= 25 * kHour) {
-    std::snprintf(buf, sizeof buf, "1 day %lluh %s", u((d - kDay) / kHour), s);
-  } else if (d >= 6 * kHour) {
-    std::snprintf(buf, sizeof buf, "%lluh %s", u(d / kHour), s);
-  } else if (d >= kHour) {
-    std::snprintf(buf, sizeof buf, "%lluh %llumin %s", u(d / kHour), u((d % kHour) / kMin), s);
-  } else if (d >= 5 * kMin) {
-    std::snprintf(buf, sizeof buf, "%llumin %s", u(d / kMin), s);
-  } else if (d >= kMin) {
-    std::snprintf(buf, sizeof buf, "%llumin %llus %s", u(d / kMin), u((d % kMin) / kSec), s);
-  } else if (d >= kSec) {
-    std::snprintf(buf, sizeof buf, "%llus %s", u(d / kSec), s);
-  } else if (d >= 1000) {
-    std::snprintf(buf, sizeof buf, "%llums %s", u(d / 1000), s);
-  } else if (d > 0) {
-    std::snprintf(buf, sizeof buf, "%lluus %s", u(d), s);
-  } else {
-    std::snprintf(buf, sizeof buf, "now");
+    return num(years) + " " + plural(years, "year", "years") + " " + num(months) + " " +
+           plural(months, "month", "months") + sfx;
   }
-  return buf;
+  if (d >= kMonth) {
+    uint64_t months = d / kMonth, days = (d % kMonth) / kDay;
+    return num(months) + " " + plural(months, "month", "months") + " " + num(days) + " " +
+           plural(days, "day", "days") + sfx;
+  }
+  if (d >= kWeek) {
+    uint64_t weeks = d / kWeek, days = (d % kWeek) / kDay;
+    return num(weeks) + " " + plural(weeks, "week", "weeks") + " " + num(days) + " " +
+           plural(days, "day", "days") + sfx;
+  }
+  if (d >= 2 * kDay) return num(d / kDay) + " days" + sfx;
+  if (d >= 25 * kHour) return "1 day " + num((d - kDay) / kHour) + "h" + sfx;
+  if (d >= 6 * kHour) return num(d / kHour) + "h" + sfx;
+  if (d >= kHour) return num(d / kHour) + "h " + num((d % kHour) / kMin) + "min" + sfx;
+  if (d >= 5 * kMin) return num(d / kMin) + "min" + sfx;
+  if (d >= kMin) return num(d / kMin) + "min " + num((d % kMin) / kSec) + "s" + sfx;
+  if (d >= kSec) return num(d / kSec) + "s" + sfx;
+  if (d >= 1000) return num(d / 1000) + "ms" + sfx;
+  if (d > 0) return num(d) + "us" + sfx;
+  return "now";
 }
 
 std::string FormatRfc3339(Instant t) {

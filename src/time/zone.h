@@ -93,6 +93,8 @@ class Zone {
   const std::string& tzname(int i) const { return tzname_[i ? 1 : 0]; }
   // True if the zone never changes offset (UTC, Etc/GMT+5, …).
   bool fixed() const { return fixed_; }
+  // The offset of a fixed zone (seconds east of UTC). REQUIRES: fixed().
+  int64_t fixed_offset() const { return fixed_offset_; }
 
  private:
   Zone() = default;
