@@ -112,41 +112,6 @@ std::string Redact(std::string message, const std::string& url) {
   return message;
 }
 
-std::string LastLine(std::string_view output) {
-  while (!output.empty() &&
-         (output.back() == '\n' || output.back() == '\r' || output.back() == ' ')) {
-    output.remove_suffix(1);
-  }
-  size_t nl = output.rfind('\n');
-  if (nl != std::string_view::npos) output.remove_prefix(nl + 1);
-  return QuoteForMessage(output, 200);
-}
-
-// Empty when the command succeeded, else what went wrong.
-std::string CommandFailure(const CommandOutcome& o) {
-  std::string what;
-  switch (o.kind) {
-    case CommandOutcome::Kind::kExited:
-      if (o.exit_code == 0) return "";
-      what = "exited with status " + std::to_string(o.exit_code);
-      break;
-    case CommandOutcome::Kind::kSignaled:
-      what = "was killed by signal " + SignalName(o.signal);
-      break;
-    case CommandOutcome::Kind::kTimedOut:
-      what = "timed out";
-      break;
-    case CommandOutcome::Kind::kInterrupted:
-      what = "was interrupted";
-      break;
-    case CommandOutcome::Kind::kSpawnFailed:
-      return o.error.empty() ? "could not be started" : "could not be started: " + o.error;
-  }
-  std::string line = LastLine(o.output_tail);
-  if (!line.empty()) what += ": " + line;
-  return what;
-}
-
 std::string Rfc5322Date(Instant t) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -232,7 +197,7 @@ Status PostOnce(const AlertSpec& alert, const std::string& url, const std::strin
 
 Status RunOnce(const AlertSpec& alert, const CommandSpec& spec, AlertEnv& env) {
   CommandOutcome o = env.commands.Run(spec);
-  std::string failure = CommandFailure(o);
+  std::string failure = DescribeFailure(o);
   if (failure.empty()) return Status::Ok();
   std::string what = alert.kind == "email" ? "sendmail " : "command ";
   return Status::Error(StatusCode::kIoError,

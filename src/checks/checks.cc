@@ -22,46 +22,6 @@ constexpr size_t kCheckTailBytes = 8 * 1024;
 
 CheckResult Fail(std::string message) { return CheckResult{false, std::move(message)}; }
 
-// The last non-empty line of a command's output, made safe to print.
-std::string LastLine(std::string_view output) {
-  while (!output.empty() && (output.back() == '\n' || output.back() == '\r' ||
-                             output.back() == ' ' || output.back() == '\t')) {
-    output.remove_suffix(1);
-  }
-  size_t nl = output.rfind('\n');
-  if (nl != std::string_view::npos) output.remove_prefix(nl + 1);
-  return QuoteForMessage(output, 200);
-}
-
-// "exited with status 1: mountpoint: /backups is not a mountpoint", or
-// empty when the command succeeded.
-std::string CommandFailure(const CommandOutcome& o) {
-  std::string what;
-  switch (o.kind) {
-    case CommandOutcome::Kind::kExited:
-      if (o.exit_code == 0) return "";
-      what = "exited with status " + std::to_string(o.exit_code);
-      break;
-    case CommandOutcome::Kind::kSignaled:
-      what = "was killed by signal " + SignalName(o.signal);
-      if (o.core_dumped) what += " (core dumped)";
-      break;
-    case CommandOutcome::Kind::kTimedOut:
-      what = "timed out and was killed with " + SignalName(o.signal);
-      break;
-    case CommandOutcome::Kind::kInterrupted:
-      what = "was interrupted";
-      break;
-    case CommandOutcome::Kind::kSpawnFailed:
-      what = "could not be started";
-      if (!o.error.empty()) what += ": " + o.error;
-      return what;
-  }
-  std::string line = LastLine(o.output_tail);
-  if (!line.empty()) what += ": " + line;
-  return what;
-}
-
 CommandOutcome RunCheckCommand(std::vector<std::string> argv, Micros timeout, CheckEnv& env) {
   CommandSpec spec;
   spec.argv = std::move(argv);
@@ -163,7 +123,7 @@ CheckResult CheckFile(const std::string& path, CheckEnv& env) {
 
 CheckResult CheckCommand(const Command& command, CheckEnv& env) {
   CommandOutcome o = RunCheckCommand(command.argv, kPreflightCommandTimeout, env);
-  std::string failure = CommandFailure(o);
+  std::string failure = DescribeFailure(o);
   if (!failure.empty()) return Fail("preflight command " + command.Display() + " " + failure);
   return {};
 }
@@ -377,7 +337,7 @@ VerifyOutcome RunVerify(const VerifySpec& spec, const std::string& expanded_path
     }
     Command shown{argv};
     CommandOutcome o = RunCheckCommand(std::move(argv), kVerifyCommandTimeout, env);
-    std::string failure = CommandFailure(o);
+    std::string failure = DescribeFailure(o);
     if (!failure.empty()) {
       out.check = Fail("verify command " + shown.Display() + " " + failure);
       return out;

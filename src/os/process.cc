@@ -43,6 +43,8 @@
 #include <set>
 #include <utility>
 
+#include "base/strings.h"
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -943,6 +945,46 @@ int SignalFromName(const std::string& name) {
     return n >= 0 && n <= span ? SIGRTMAX - n : 0;
   }
   return 0;
+}
+
+// The last non-empty line of a command's output, made safe to print.
+std::string LastOutputLine(std::string_view output) {
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r' ||
+                             output.back() == ' ' || output.back() == '\t')) {
+    output.remove_suffix(1);
+  }
+  size_t nl = output.rfind('\n');
+  if (nl != std::string_view::npos) output.remove_prefix(nl + 1);
+  return QuoteForMessage(output, 200);
+}
+
+// "exited with status 1: mountpoint: /backups is not a mountpoint", or
+// empty when the command succeeded.
+std::string DescribeFailure(const CommandOutcome& o) {
+  std::string what;
+  switch (o.kind) {
+    case CommandOutcome::Kind::kExited:
+      if (o.exit_code == 0) return "";
+      what = "exited with status " + std::to_string(o.exit_code);
+      break;
+    case CommandOutcome::Kind::kSignaled:
+      what = "was killed by signal " + SignalName(o.signal);
+      if (o.core_dumped) what += " (core dumped)";
+      break;
+    case CommandOutcome::Kind::kTimedOut:
+      what = "timed out and was killed with " + SignalName(o.signal);
+      break;
+    case CommandOutcome::Kind::kInterrupted:
+      what = "was interrupted";
+      break;
+    case CommandOutcome::Kind::kSpawnFailed:
+      what = "could not be started";
+      if (!o.error.empty()) what += ": " + o.error;
+      return what;
+  }
+  std::string line = LastOutputLine(o.output_tail);
+  if (!line.empty()) what += ": " + line;
+  return what;
 }
 
 }  // namespace surety

@@ -30,6 +30,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -94,6 +95,16 @@ Status PrepareProcessForRunning();
 // True once SIGTERM or SIGINT has been received by RealCommandRunner (the
 // runner records the run as interrupted and stops retrying).
 bool StopRequested();
+
+// The last non-empty line of a command's output, made safe to print
+// (control bytes escaped, at most 200 bytes).
+std::string LastOutputLine(std::string_view output);
+
+// What went wrong with a command, for messages: "exited with status 1:
+// <last output line>", "was killed by signal TERM (core dumped)", "timed out
+// and was killed with KILL", "was interrupted", "could not be started: …";
+// empty when it exited 0.
+std::string DescribeFailure(const CommandOutcome& outcome);
 
 // The name of a signal without "SIG" ("TERM"), or its number as text.
 std::string SignalName(int sig);

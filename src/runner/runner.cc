@@ -11,15 +11,6 @@ namespace {
 
 constexpr Micros kPreflightRecheck{std::chrono::seconds(10)};
 
-std::string LastLine(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-  size_t nl = t.rfind('\n');
-  std::string line = nl == std::string::npos ? t : t.substr(nl + 1);
-  if (line.size() > 200) line = line.substr(0, 200) + "…";
-  return line;
-}
-
 Micros SpanToMicros(const Timespan& s) {
   if (s.infinite()) return Micros{0};
   return Micros{static_cast<int64_t>(std::min<uint64_t>(s.usec, INT64_MAX))};
@@ -270,7 +261,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
         break;
     }
     if (result == RunResult::kFailed && !o.output_tail.empty())
-      message += ": " + LastLine(o.output_tail);
+      message += ": " + LastOutputLine(o.output_tail);
     d.log.Info("attempt_finished", {{"job", job.name},
                                     {"run_id", run_id},
                                     {"attempt", std::to_string(attempt)},
