@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "base/byte_size.h"  // ParseByteSize, FormatByteSize
 #include "job/job_spec.h"
 #include "os/clock.h"
 #include "os/file_system.h"
@@ -64,14 +65,5 @@ struct VerifyOutcome {
 // `previous_size`: the artifact size of the previous good run, if any.
 VerifyOutcome RunVerify(const VerifySpec& spec, const std::string& expanded_path,
                         Instant run_started, std::optional<uint64_t> previous_size, CheckEnv& env);
-
-// Parses "5G", "500M", "1.5T", "100k", "123" (bytes) with binary multiples
-// K M G T P (also "k", "KiB", "KB", a plain "B"; a blank before the unit is
-// allowed). Fractions round down to whole bytes; a fraction of a byte,
-// negatives, overflow and anything else are nullopt.
-std::optional<uint64_t> ParseByteSize(const std::string& text);
-// "1.2G" style for messages: exact multiples as integers ("5G"), one
-// decimal below 10 units ("1.2G"), rounded whole units above ("12K").
-std::string FormatByteSize(uint64_t bytes);
 
 }  // namespace surety

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 
+#include "base/byte_size.h"
 #include "base/strings.h"
 #include "os/process.h"
 
@@ -508,48 +509,13 @@ class Loader {
                 ctx + ".verify");
   }
 
-  static std::optional<uint64_t> Bytes(const std::string& text) {
-    // "5G", "500M", "1.5T", "100k", "123": binary multiples.
-    size_t i = 0;
-    while (i < text.size() && (IsAsciiDigit(text[i]) || text[i] == '.')) ++i;
-    if (i == 0) return std::nullopt;
-    double v = 0;
-    try {
-      v = std::stod(text.substr(0, i));
-    } catch (...) {
-      return std::nullopt;
-    }
-    std::string unit = text.substr(i);
-    while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
-    static const std::map<std::string, double> kUnits = {{"", 1},
-                                                         {"B", 1},
-                                                         {"K", 1024.0},
-                                                         {"k", 1024.0},
-                                                         {"KB", 1024.0},
-                                                         {"KiB", 1024.0},
-                                                         {"M", 1048576.0},
-                                                         {"MB", 1048576.0},
-                                                         {"MiB", 1048576.0},
-                                                         {"G", 1073741824.0},
-                                                         {"GB", 1073741824.0},
-                                                         {"GiB", 1073741824.0},
-                                                         {"T", 1099511627776.0},
-                                                         {"TB", 1099511627776.0},
-                                                         {"TiB", 1099511627776.0}};
-    auto it = kUnits.find(unit);
-    if (it == kUnits.end()) return std::nullopt;
-    double bytes = v * it->second;
-    if (!(bytes >= 0) || bytes > 1.8e19) return std::nullopt;
-    return static_cast<uint64_t>(bytes);
-  }
-
   std::optional<uint64_t> ByteSize(const MNode* t, const std::string& key, const std::string& ctx) {
     const toml::node* n = Leaf(t, key, ctx);
     if (!n) return std::nullopt;
     if (n->is_integer() && n->as_integer()->get() >= 0)
       return static_cast<uint64_t>(n->as_integer()->get());
     if (n->is_string()) {
-      if (auto b = Bytes(n->as_string()->get())) return b;
+      if (auto b = ParseByteSize(n->as_string()->get())) return b;
     }
     Error(&n->source(), Key(ctx, key) +
                             ": expected a size such as \"500M\", \"5G\" or a "

@@ -1,11 +1,12 @@
-// ParseByteSize / FormatByteSize (declared in checks.h): binary multiples.
+// ParseByteSize / FormatByteSize: binary multiples.
+
+#include "base/byte_size.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "base/strings.h"
-#include "checks/checks.h"
 
 namespace surety {
 
