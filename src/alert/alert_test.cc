@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "os/fake_process.h"
 #include "time/zone.h"
 
 namespace surety {
@@ -39,25 +40,7 @@ class FakeHttpPoster final : public HttpPoster {
   std::vector<Request> requests;
 };
 
-class FakeCommandRunner final : public CommandRunner {
- public:
-  CommandOutcome Run(const CommandSpec& spec) override {
-    specs.push_back(spec);
-    if (outcomes.empty()) return CommandOutcome{};
-    CommandOutcome o = outcomes.front();
-    outcomes.pop_front();
-    return o;
-  }
-  std::deque<CommandOutcome> outcomes;
-  std::vector<CommandSpec> specs;
-};
-
-CommandOutcome Exited(int code, std::string output = "") {
-  CommandOutcome o;
-  o.exit_code = code;
-  o.output_tail = std::move(output);
-  return o;
-}
+using FakeCommandRunner = ScriptedCommandRunner;
 
 RunRecord FailedRecord() {
   RunRecord r;

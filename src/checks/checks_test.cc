@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "os/fake_process.h"
 #include "os/net.h"
 #include "time/zone.h"
 
@@ -42,28 +43,7 @@ class FakeConnector final : public Connector {
   std::vector<Call> calls;
 };
 
-// Records the CommandSpec it got; returns scripted outcomes (exit 0 when the
-// script has run out).
-class FakeCommandRunner final : public CommandRunner {
- public:
-  CommandOutcome Run(const CommandSpec& spec) override {
-    specs.push_back(spec);
-    if (outcomes.empty()) return CommandOutcome{};
-    CommandOutcome o = outcomes.front();
-    outcomes.pop_front();
-    return o;
-  }
-  std::deque<CommandOutcome> outcomes;
-  std::vector<CommandSpec> specs;
-};
-
-CommandOutcome Exited(int code, std::string output = "") {
-  CommandOutcome o;
-  o.kind = CommandOutcome::Kind::kExited;
-  o.exit_code = code;
-  o.output_tail = std::move(output);
-  return o;
-}
+using FakeCommandRunner = ScriptedCommandRunner;
 
 // A FakeFileSystem whose Stat/FreeBytes can be made to fail, and which can
 // report a path as a directory.

@@ -8,23 +8,12 @@
 #include <deque>
 #include <sstream>
 
+#include "os/fake_process.h"
+
 namespace surety {
 namespace {
 
-class ScriptedCommands : public CommandRunner {
- public:
-  CommandOutcome Run(const CommandSpec& spec) override {
-    specs.push_back(spec);
-    if (clock) clock->Advance(Micros{std::chrono::seconds(1)});
-    if (outcomes.empty()) return CommandOutcome{};
-    CommandOutcome o = outcomes.front();
-    outcomes.pop_front();
-    return o;
-  }
-  std::deque<CommandOutcome> outcomes;
-  std::vector<CommandSpec> specs;
-  FakeClock* clock = nullptr;
-};
+using ScriptedCommands = ScriptedCommandRunner;
 
 class FakeLocker : public Locker {
  public:
@@ -100,13 +89,6 @@ class MemoryHistory : public HistoryStore {
   int kept = 0;
 };
 
-CommandOutcome Exited(int code, std::string output = "") {
-  CommandOutcome o;
-  o.kind = CommandOutcome::Kind::kExited;
-  o.exit_code = code;
-  o.output_tail = std::move(output);
-  return o;
-}
 CommandOutcome Of(CommandOutcome::Kind kind, int signal = 0) {
   CommandOutcome o;
   o.kind = kind;
