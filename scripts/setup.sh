@@ -15,7 +15,7 @@ packages=(
   libcurl4-openssl-dev               # webhook alerts (loaded at run time)
   libgtest-dev libgmock-dev libbenchmark-dev   # tests and benchmarks
   clang clang-format clang-tidy libclang-rt-14-dev   # lint and libFuzzer
-  hyperfine                          # whole-process benchmarks
+  hyperfine jq python3               # whole-process benchmarks (bench/*.sh)
   systemd                            # systemd-analyze: the oracle for the time engine
 )
 
