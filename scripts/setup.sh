@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  libcctz-dev tzdata                 # time zones (cctz over the system tz database)
+  libabsl-dev tzdata                 # time zones: cctz, as abseil ships it (static)
   libcli11-dev                       # command line
   nlohmann-json3-dev libfmt-dev      # JSON output, formatting
   libtomlplusplus-dev                # the job file

@@ -8,8 +8,6 @@
 // same command line in-process. Stdout must match byte for byte once the
 // "From now:" lines (wall-clock dependent) are dropped, and both must agree on
 // whether the exit status is zero. Skipped, loudly, without systemd-analyze.
-#include <cctz/civil_time.h>
-#include <cctz/time_zone.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,6 +23,7 @@
 #include <vector>
 
 #include "test_util.h"
+#include "time/cctz.h"
 
 namespace surety {
 namespace {

@@ -18,9 +18,6 @@
 // MktimeState is a plain value owned by one caller.
 #pragma once
 
-#include <cctz/civil_time.h>
-#include <cctz/time_zone.h>
-
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -30,6 +27,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "time/cctz.h"
 
 namespace surety {
 
