@@ -121,10 +121,9 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     rec.finished_at = end;
     rec.duration_ms = ElapsedMs(started, end);
     if (d.history && rec.id > 0) {
-      if (Status s = d.history->FinishRun(rec); !s.ok())
+      if (Status s = d.history->FinishRun(rec, job.keep_runs); !s.ok())
         d.log.Error("history_write_failed",
                     {{"job", job.name}, {"run_id", run_id}, {"error", s.message()}});
-      (void)d.history->ApplyRetention(job.name, job.keep_runs);
     }
     d.log.Info("run_finished", {{"job", job.name},
                                 {"run_id", run_id},

@@ -60,9 +60,10 @@ class MemoryHistory : public HistoryStore {
     runs.back().id = static_cast<int64_t>(runs.size());
     return runs.back().id;
   }
-  Status FinishRun(const RunRecord& r) override {
+  Status FinishRun(const RunRecord& r, int keep_runs) override {
     if (fail_writes) return Status::Error(StatusCode::kIoError, "fsync failed");
     runs.at(static_cast<size_t>(r.id - 1)) = r;
+    if (keep_runs > 0) kept = keep_runs;
     return Status::Ok();
   }
   Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override {

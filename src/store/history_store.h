@@ -41,15 +41,18 @@ class HistoryStore {
 
   // Inserts a record (result running) and returns its id.
   virtual Result<int64_t> BeginRun(const RunRecord& record) = 0;
-  // Updates every field of the record with this id.
-  virtual Status FinishRun(const RunRecord& record) = 0;
+  // Updates every field of the record with this id and, when keep_runs > 0,
+  // applies the job's retention in the same transaction (one fsync for both).
+  virtual Status FinishRun(const RunRecord& record, int keep_runs) = 0;
+  Status FinishRun(const RunRecord& record) { return FinishRun(record, 0); }
   // Newest first. limit <= 0: all.
   virtual Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) = 0;
   // The newest finished record with a good result (success/warning/already_done).
   virtual Result<std::optional<RunRecord>> LastGood(const std::string& job) = 0;
   // Marks running records whose owner is dead as interrupted; returns how many.
   virtual Result<int> ReapDead(const OwnerAlive& alive, Instant now) = 0;
-  // Keeps the newest `keep` finished records of the job.
+  // Keeps the newest `keep` finished records of the job (and every running
+  // one). Costs a read of at most `keep` index entries when nothing is due.
   virtual Status ApplyRetention(const std::string& job, int keep) = 0;
   // Every job name with at least one record.
   virtual Result<std::vector<std::string>> Jobs() = 0;

@@ -75,6 +75,7 @@ enum Stmt : size_t {
   kLastGood,
   kRunning,
   kInterrupt,
+  kRetainDue,
   kRetain,
   kJobs,
   kStmtCount,
@@ -100,10 +101,16 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT " SURETY_RUN_COLUMNS " FROM runs WHERE result = 'running' ORDER BY id",
     "UPDATE runs SET result = 'interrupted', finished_at = ?2, duration_ms = ?3, message = ?4"
     " WHERE id = ?1 AND result = 'running'",
+    // A row when the job has more than ?2 records, running or not: the only
+    // case in which retention may have work. Reads runs_by_job alone.
+    "SELECT 1 FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2",
     // Deletes the finished records older than the ?2+1-th newest finished one
-    // (none if there are not that many): both halves walk runs_by_job.
+    // (none if there are not that many). Both halves walk runs_by_job; the
+    // running ones come from the small runs_running index, so the table is
+    // read only for the rows deleted.
     "DELETE FROM runs WHERE job = ?1 AND result <> 'running' AND id < ("
-    "SELECT id FROM runs WHERE job = ?1 AND result <> 'running'"
+    "SELECT id FROM runs WHERE job = ?1"
+    " AND id NOT IN (SELECT id FROM runs WHERE result = 'running')"
     " ORDER BY id DESC LIMIT 1 OFFSET ?2)",
     // DISTINCT job would read the whole index; this skips from one name to
     // the next, one index seek per job.
@@ -207,7 +214,7 @@ class SqliteHistory final : public HistoryStore {
   Status LimitPages(int64_t max_page_count);
 
   Result<int64_t> BeginRun(const RunRecord& record) override;
-  Status FinishRun(const RunRecord& record) override;
+  Status FinishRun(const RunRecord& record, int keep_runs) override;
   Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override;
   Result<std::optional<RunRecord>> LastGood(const std::string& job) override;
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override;
@@ -226,6 +233,10 @@ class SqliteHistory final : public HistoryStore {
   void RollbackIfOpen();
   // Executes SQL without result rows (several statements allowed).
   Status Exec(const char* sql, std::string_view doing);
+  // Whether the job has more than `keep` records; a read of runs_by_job.
+  Result<bool> RetentionDue(const std::string& job, int keep);
+  // The retention delete; inside a write transaction.
+  Status Retain(const std::string& job, int keep);
   // The first column of the first row of a one-off query.
   Result<std::string> QueryText(const char* sql, std::string_view doing);
   Result<int> UserVersion();
@@ -451,7 +462,7 @@ Result<int64_t> SqliteHistory::BeginRun(const RunRecord& record) {
   return id;
 }
 
-Status SqliteHistory::FinishRun(const RunRecord& record) {
+Status SqliteHistory::FinishRun(const RunRecord& record, int keep_runs) {
   constexpr std::string_view kDoing = "recording the end of a run";
   return InWriteTransaction(kDoing, [&]() -> Status {
     auto update = Prepare(kUpdate);
@@ -465,7 +476,10 @@ Status SqliteHistory::FinishRun(const RunRecord& record) {
       return Status::Error(StatusCode::kNotFound,
                            path_ + ": no run " + std::to_string(record.id) + " to finish");
     }
-    return Status::Ok();
+    if (keep_runs <= 0) return Status::Ok();
+    auto due = RetentionDue(record.job, keep_runs);
+    if (!due.ok()) return due.status();
+    return *due ? Retain(record.job, keep_runs) : Status::Ok();
   });
 }
 
@@ -531,13 +545,26 @@ Result<int> SqliteHistory::ReapDead(const OwnerAlive& alive, Instant now) {
   return reaped;
 }
 
-std::string EscapeSql(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out;
+Result<bool> SqliteHistory::RetentionDue(const std::string& job, int keep) {
+  auto due = Prepare(kRetainDue);
+  if (!due.ok()) return due.status();
+  StmtUse use(*due);
+  BindText(use.get(), 1, job);
+  sqlite3_bind_int(use.get(), 2, keep);
+  int rc = sqlite3_step(use.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return Error(rc, "deleting old runs");
+}
+
+Status SqliteHistory::Retain(const std::string& job, int keep) {
+  auto retain = Prepare(kRetain);
+  if (!retain.ok()) return retain.status();
+  StmtUse use(*retain);
+  BindText(use.get(), 1, job);
+  sqlite3_bind_int(use.get(), 2, keep - 1);
+  if (int rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, "deleting old runs");
+  return Status::Ok();
 }
 
 Status SqliteHistory::ApplyRetention(const std::string& job, int keep) {
@@ -545,26 +572,12 @@ Status SqliteHistory::ApplyRetention(const std::string& job, int keep) {
     return Status::Invalid("history retention must keep at least 1 run of " + job + " (got " +
                            std::to_string(keep) + ")");
   }
-  constexpr std::string_view kDoing = "deleting old runs";
-  // Most calls have nothing to delete: check with a read so they cost no
-  // write transaction (and no fsync).
-  {
-    auto count =
-        QueryText(("SELECT COUNT(*) > " + std::to_string(keep) + " FROM runs WHERE job = '" +
-                   EscapeSql(job) + "' AND result <> 'running'")
-                      .c_str(),
-                  kDoing);
-    if (count.ok() && *count == "0") return Status::Ok();
-  }
-  return InWriteTransaction(kDoing, [&]() -> Status {
-    auto retain = Prepare(kRetain);
-    if (!retain.ok()) return retain.status();
-    StmtUse use(*retain);
-    BindText(use.get(), 1, job);
-    sqlite3_bind_int(use.get(), 2, keep - 1);
-    if (int rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, kDoing);
-    return Status::Ok();
-  });
+  // Most calls have nothing to delete: they cost a read, no write
+  // transaction and no fsync.
+  auto due = RetentionDue(job, keep);
+  if (!due.ok()) return due.status();
+  if (!*due) return Status::Ok();
+  return InWriteTransaction("deleting old runs", [&] { return Retain(job, keep); });
 }
 
 Result<std::vector<std::string>> SqliteHistory::Jobs() {

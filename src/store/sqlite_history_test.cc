@@ -356,6 +356,35 @@ TEST_F(SqliteHistory, RetentionKeepsTheNewestFinishedAndEveryRunning) {
   EXPECT_EQ(Ids(*store, "db").size(), 3u);
 }
 
+TEST_F(SqliteHistory, FinishRunAppliesRetentionInTheSameWrite) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  int64_t running = AddRunning(*store, "db", 0);
+  std::vector<int64_t> finished;
+  for (int i = 1; i <= 4; ++i)
+    finished.push_back(AddFinished(*store, "db", RunResult::kSuccess, i));
+  int64_t other = AddFinished(*store, "other", RunResult::kSuccess, 0);
+
+  RunRecord r = Running("db", At(10));
+  auto id = store->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  r.id = *id;
+  ASSERT_TRUE(store->FinishRun(Finished(r, RunResult::kFailed, At(11)), 6).ok());
+  EXPECT_EQ(Ids(*store, "db").size(), 6u);  // six records, keep 6: nothing goes
+
+  ASSERT_TRUE(store->FinishRun(Finished(r, RunResult::kWarning, At(12)), 2).ok());
+  // The two newest finished stay, and the running one; the finished record
+  // was rewritten before retention counted it.
+  EXPECT_EQ(Ids(*store, "db"), (std::vector<int64_t>{r.id, finished[3], running}));
+  auto recent = store->Recent("db", 1);
+  ASSERT_TRUE(recent.ok());
+  EXPECT_EQ(recent->front().result, RunResult::kWarning);
+  EXPECT_EQ(Ids(*store, "other"), (std::vector<int64_t>{other}));
+
+  ASSERT_TRUE(store->FinishRun(Finished(r, RunResult::kSuccess, At(13)), 0).ok());
+  EXPECT_EQ(Ids(*store, "db").size(), 3u);  // 0: no retention
+}
+
 TEST_F(SqliteHistory, IdsAreNeverReusedAfterRetention) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
