@@ -331,7 +331,7 @@ TEST_F(SqliteHistory, ReapDeadDoesNotOverwriteARunThatFinishedMeanwhile) {
   EXPECT_EQ((*recent)[0].result, RunResult::kSuccess);
 }
 
-TEST_F(SqliteHistory, RetentionKeepsTheNewestFinishedAndEveryRunning) {
+TEST_F(SqliteHistory, RetentionKeepsTheNewestRunsAndNeverDeletesARunningOne) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   int64_t old_running = AddRunning(*store, "db", 0);
@@ -343,17 +343,18 @@ TEST_F(SqliteHistory, RetentionKeepsTheNewestFinishedAndEveryRunning) {
   ASSERT_TRUE(store->ApplyRetention("db", 10).ok());  // fewer than 10: nothing goes
   EXPECT_EQ(Ids(*store, "db").size(), 8u);
 
+  // The two newest are new_running and finished[5]; old_running is older
+  // but still running, so it stays.
   ASSERT_TRUE(store->ApplyRetention("db", 2).ok());
-  EXPECT_EQ(Ids(*store, "db"),
-            (std::vector<int64_t>{new_running, finished[5], finished[4], old_running}));
+  EXPECT_EQ(Ids(*store, "db"), (std::vector<int64_t>{new_running, finished[5], old_running}));
   EXPECT_EQ(Ids(*store, "other"), (std::vector<int64_t>{other}));
 
   ASSERT_TRUE(store->ApplyRetention("db", 1).ok());
-  EXPECT_EQ(Ids(*store, "db"), (std::vector<int64_t>{new_running, finished[5], old_running}));
+  EXPECT_EQ(Ids(*store, "db"), (std::vector<int64_t>{new_running, old_running}));
 
   Status zero = store->ApplyRetention("db", 0);
   EXPECT_EQ(zero.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Ids(*store, "db").size(), 3u);
+  EXPECT_EQ(Ids(*store, "db").size(), 2u);
 }
 
 TEST_F(SqliteHistory, FinishRunAppliesRetentionInTheSameWrite) {
@@ -514,7 +515,7 @@ TEST_F(SqliteHistory, MigratesAFreshDatabaseToTheCurrentSchemaOnce) {
   sqlite3_stmt* stmt = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);
   sqlite3_finalize(stmt);
   ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
@@ -528,6 +529,71 @@ TEST_F(SqliteHistory, MigratesAFreshDatabaseToTheCurrentSchemaOnce) {
   store = Open();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(Ids(*store, "db").size(), 1u);
+}
+
+// A database written by the first schema gains per-job numbers for the
+// records already there, and retention then works on them.
+TEST_F(SqliteHistory, MigratesASchemaOneDatabaseKeepingItsRecords) {
+  RawExec(R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, trigger_kind TEXT NOT NULL,
+  host TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER,
+  duration_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, exit_code INTEGER, signal TEXT,
+  result TEXT NOT NULL, message TEXT NOT NULL, output_tail BLOB NOT NULL,
+  artifact_size INTEGER, artifact_path TEXT NOT NULL, alert_status TEXT NOT NULL,
+  owner_pid INTEGER NOT NULL, owner_boot_id TEXT NOT NULL, owner_start_time INTEGER NOT NULL);
+CREATE INDEX runs_by_job ON runs (job, id DESC);
+CREATE INDEX runs_running ON runs (id) WHERE result = 'running';
+PRAGMA user_version = 1;
+)sql");
+  std::string values;
+  for (int i = 0; i < 5; ++i)
+    values += std::string(values.empty() ? "" : ",") + "('db','manual','h'," + std::to_string(i) +
+              ",1,0,1,0,NULL,'success','','',NULL,'','',1,'b',1)";
+  values += ",('db','manual','h',9,NULL,0,1,NULL,NULL,'running','','',NULL,'','',1,'b',1)";
+  RawExec(
+      "INSERT INTO runs (job, trigger_kind, host, started_at, finished_at, duration_ms, "
+      "attempts, exit_code, signal, result, message, output_tail, artifact_size, artifact_path, "
+      "alert_status, owner_pid, owner_boot_id, owner_start_time) VALUES " +
+      values);
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Ids(*store, "db"), (std::vector<int64_t>{6, 5, 4, 3, 2, 1}));
+  ASSERT_TRUE(store->ApplyRetention("db", 2).ok());
+  EXPECT_EQ(Ids(*store, "db"), (std::vector<int64_t>{6, 5}));
+  // New records continue the numbering of the migrated ones.
+  int64_t next = AddFinished(*store, "db", RunResult::kSuccess, 20);
+  ASSERT_TRUE(store->ApplyRetention("db", 2).ok());
+  EXPECT_EQ(Ids(*store, "db"), (std::vector<int64_t>{next, 6}));
+}
+
+// Concurrent writers and retention never give two records of a job the
+// same number: the number is taken inside the write transaction.
+TEST_F(SqliteHistory, RecordsAreNumberedPerJobInStartOrder) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    AddFinished(*a, "db", RunResult::kSuccess, i);
+    AddFinished(*b, "db", RunResult::kSuccess, i);
+    AddFinished(*b, "web", RunResult::kSuccess, i);
+  }
+  ASSERT_TRUE(a->ApplyRetention("db", 2).ok());
+  AddFinished(*a, "db", RunResult::kFailed, 9);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT job, seq FROM runs ORDER BY id", -1, &stmt, nullptr),
+            SQLITE_OK);
+  std::string seen;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    seen += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    seen += std::to_string(sqlite3_column_int(stmt, 1)) + " ";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_EQ(seen, "web1 web2 db5 db6 web3 db7 ");
 }
 
 TEST_F(SqliteHistory, UnopenablePathIsAClearError) {
