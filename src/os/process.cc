@@ -2,8 +2,12 @@
 //
 // Life of one Run():
 //   1. Everything the child needs (argv, envp, PATH candidates, groups) is
-//      built before fork(): between fork and exec the child may only make
-//      async-signal-safe calls, because the parent may have threads.
+//      built before the child is started. The child is started the way
+//      posix_spawn() does it: clone(CLONE_VM | CLONE_VFORK) on a stack of its
+//      own, with every signal blocked, so no page table is copied (fork()
+//      was ~0.1 ms of every run) and the parent sleeps until the exec. The
+//      child shares our memory: it only makes raw system calls, writes
+//      nothing but its own stack (and errno), and never returns.
 //   2. The child resets signal dispositions, moves into its own process
 //      group, wires stdin/stdout/stderr, marks every other fd close-on-exec,
 //      switches ids, changes directory, unblocks all signals and execs. A
@@ -25,7 +29,9 @@
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -428,6 +434,38 @@ std::optional<std::string> MakePlan(const CommandSpec& spec, SpawnPlan* plan, in
   }
   if (err == 0) err = saw_eacces ? EACCES : ENOENT;
   ChildFail(err_fd, kStageExec, err, err == ENOENT ? kExitNotFound : kExitCannotExec);
+}
+
+struct ChildArgs {
+  const SpawnPlan* plan;
+  const CommandSpec* spec;
+  int stdin_fd, output_fd, err_fd;
+};
+
+int ChildMain(void* arg) {
+  const auto* a = static_cast<const ChildArgs*>(arg);
+  ExecChild(*a->plan, *a->spec, a->stdin_fd, a->output_fd, a->err_fd);
+}
+
+// Starts ExecChild in a child that shares our memory until it execs (or
+// exits), as posix_spawn() does. Returns the pid, or -1 with errno set.
+pid_t SpawnChild(const ChildArgs& args) {
+  constexpr size_t kStackSize = 256 * 1024;
+  void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  // No signal handler of ours may run in the child on our memory: block
+  // everything; the child resets dispositions before it unblocks.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = clone(ChildMain, static_cast<char*>(stack) + kStackSize,
+                    CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ChildArgs*>(&args));
+  const int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  munmap(stack, kStackSize);
+  errno = err;
+  return pid;
 }
 
 std::string DescribeChildError(const ChildError& e, const CommandSpec& spec) {
@@ -891,9 +929,9 @@ CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
 
   std::set<pid_t> preexisting;
   if (HasAnyChild()) preexisting = ChildrenOf(ScanProcesses(), getpid());
-  pid_t pid = fork();
-  if (pid < 0) return spawn_failed("cannot fork: " + ErrText(errno), 126);
-  if (pid == 0) ExecChild(plan, spec, in_r.get(), out_w.get(), err_w.get());
+  const ChildArgs child_args{&plan, &spec, in_r.get(), out_w.get(), err_w.get()};
+  pid_t pid = SpawnChild(child_args);
+  if (pid < 0) return spawn_failed("cannot start a process: " + ErrText(errno), 126);
 
   out_w.Reset();
   in_r.Reset();
