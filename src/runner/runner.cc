@@ -102,8 +102,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   std::optional<RunResult> previous;
   if (d.history) {
     if (d.owner_alive) (void)d.history->ReapDead(d.owner_alive, started);
-    if (auto prev = d.history->Recent(job.name, 1); prev.ok() && !prev->empty())
-      previous = prev->front().result;
+    if (auto last = d.history->LastResult(job.name); last.ok()) previous = *last;
     auto id = d.history->BeginRun(rec);
     if (id.ok()) {
       rec.id = *id;

@@ -73,6 +73,11 @@ class MemoryHistory : public HistoryStore {
         out.push_back(*it);
     return out;
   }
+  Result<std::optional<RunResult>> LastResult(const std::string& job) override {
+    for (auto it = runs.rbegin(); it != runs.rend(); ++it)
+      if (it->job == job) return std::optional<RunResult>(it->result);
+    return std::optional<RunResult>();
+  }
   Result<std::optional<RunRecord>> LastGood(const std::string& job) override {
     for (auto it = runs.rbegin(); it != runs.rend(); ++it)
       if (it->job == job && IsGoodResult(it->result)) return std::optional<RunRecord>(*it);

@@ -32,7 +32,8 @@
 namespace surety {
 
 // Tells whether the process that owns a running record is still that
-// process. Injected so tests can declare owners dead or alive.
+// process. Injected so tests can declare owners dead or alive. ReapDead
+// fills only id, job, started_at and the owner_* fields of the record.
 using OwnerAlive = std::function<bool(const RunRecord& record)>;
 
 class HistoryStore {
@@ -47,6 +48,8 @@ class HistoryStore {
   Status FinishRun(const RunRecord& record) { return FinishRun(record, 0); }
   // Newest first. limit <= 0: all.
   virtual Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) = 0;
+  // The result of the job's newest record, if it has any.
+  virtual Result<std::optional<RunResult>> LastResult(const std::string& job) = 0;
   // The newest finished record with a good result (success/warning/already_done).
   virtual Result<std::optional<RunRecord>> LastGood(const std::string& job) = 0;
   // Marks running records whose owner is dead as interrupted; returns how many.

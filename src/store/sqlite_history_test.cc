@@ -386,6 +386,45 @@ TEST_F(SqliteHistory, FinishRunAppliesRetentionInTheSameWrite) {
   EXPECT_EQ(Ids(*store, "db").size(), 3u);  // 0: no retention
 }
 
+TEST_F(SqliteHistory, LastResultIsTheNewestRecordsResult) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto none = store->LastResult("db");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  AddFinished(*store, "db", RunResult::kFailed, 0);
+  AddFinished(*store, "other", RunResult::kSuccess, 1);
+  auto failed = store->LastResult("db");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(*failed, RunResult::kFailed);
+  AddRunning(*store, "db", 2);
+  auto running = store->LastResult("db");
+  ASSERT_TRUE(running.ok());
+  EXPECT_EQ(*running, RunResult::kRunning);
+}
+
+// A run whose number is within keep_runs skips the delete; one that another
+// runner began meanwhile still trims to keep_runs when it finishes.
+TEST_F(SqliteHistory, RetentionStaysExactWithTwoRunnersInterleaved) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  AddFinished(*a, "db", RunResult::kSuccess, 0);
+  RunRecord ra = Running("db", At(1));
+  auto ida = a->BeginRun(ra);  // number 2
+  ASSERT_TRUE(ida.ok());
+  ra.id = *ida;
+  RunRecord rb = Running("db", At(2));
+  auto idb = b->BeginRun(rb);  // number 3
+  ASSERT_TRUE(idb.ok());
+  rb.id = *idb;
+  ASSERT_TRUE(a->FinishRun(Finished(ra, RunResult::kSuccess, At(3)), 2).ok());
+  EXPECT_EQ(Ids(*a, "db").size(), 3u);  // a's number is 2: nothing to do yet
+  ASSERT_TRUE(b->FinishRun(Finished(rb, RunResult::kSuccess, At(4)), 2).ok());
+  EXPECT_EQ(Ids(*a, "db"), (std::vector<int64_t>{rb.id, ra.id}));
+}
+
 TEST_F(SqliteHistory, IdsAreNeverReusedAfterRetention) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
