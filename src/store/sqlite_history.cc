@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "store/history_store.h"
+#include "store/sqlite_vfs.h"
 
 namespace surety {
 
@@ -637,8 +638,9 @@ Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path)
 Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path,
                                                         const SqliteHistoryOptions& options) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           SuretyVfsName());
   if (db == nullptr) {
     return Status::Error(StatusCode::kIoError,
                          "cannot open history database " + path + ": out of memory");

@@ -1,0 +1,70 @@
+#include "store/sqlite_vfs.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <string>
+
+namespace surety {
+
+namespace {
+
+constexpr const char* kName = "surety-unix";
+std::atomic<int64_t> g_directory_syncs{0};
+
+// fsyncs the directory holding `path`. Best effort, as SQLite's own
+// directory sync is: a file system that cannot sync directories has nothing
+// more to offer.
+void SyncDirectoryOf(const char* path) {
+  std::string dir(path);
+  size_t slash = dir.rfind('/');
+  dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : dir.substr(0, slash));
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  int rc;
+  do {
+    rc = ::fsync(fd);
+  } while (rc != 0 && errno == EINTR);
+  ::close(fd);
+  g_directory_syncs.fetch_add(1);
+}
+
+int Open(sqlite3_vfs* self, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+  auto* base = static_cast<sqlite3_vfs*>(self->pAppData);
+  const bool durable_file = (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)) != 0;
+  if (name == nullptr || !durable_file || (flags & SQLITE_OPEN_CREATE) == 0)
+    return base->xOpen(base, name, file, flags, out_flags);
+  // An existing file: opened without O_CREAT, so the unix VFS does not queue
+  // a directory sync for it. (A failed xOpen leaves `file` closed.)
+  int rc = base->xOpen(base, name, file, flags & ~SQLITE_OPEN_CREATE, out_flags);
+  if (rc == SQLITE_OK) return rc;
+  rc = base->xOpen(base, name, file, flags, out_flags);
+  if (rc == SQLITE_OK) SyncDirectoryOf(name);
+  return rc;
+}
+
+sqlite3_vfs* Register() {
+  static sqlite3_vfs vfs = [] {
+    sqlite3_vfs* base = sqlite3_vfs_find(nullptr);
+    sqlite3_vfs copy = *base;
+    copy.zName = kName;
+    copy.pAppData = base;
+    copy.xOpen = Open;
+    copy.pNext = nullptr;
+    return copy;
+  }();
+  static const int registered = sqlite3_vfs_register(&vfs, 0);
+  (void)registered;
+  return &vfs;
+}
+
+}  // namespace
+
+const char* SuretyVfsName() { return Register()->zName; }
+
+int64_t SuretyVfsDirectorySyncs() { return g_directory_syncs.load(); }
+
+}  // namespace surety
