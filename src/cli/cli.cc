@@ -100,42 +100,36 @@ Examples:
   surety history db --limit 100
   surety history db --json | jq '.[0].result')";
 
-}  // namespace
-
-int RunCli(const std::vector<std::string>& args, Services& sv) {
-  CLI::App app(kOverview, "surety");
-  app.set_version_flag("--version", std::string("surety ") + kVersion);
-  app.require_subcommand(0, 1);
-  app.footer(
-      "Run 'surety COMMAND --help' for a command's options and examples.\n"
-      "Documentation: docs/ in the source tree.");
-
-  std::function<int()> action;
-
+// Everything the command table fills in.
+struct Parsed {
   GlobalOptions global;
-  app.add_option("--config", global.configs,
-                 "Job file to read (repeatable: later files override earlier ones key by "
-                 "key). Default: $SURETY_CONFIG, /etc/surety/surety.toml as root, else "
-                 "~/.config/surety/surety.toml");
-  app.add_option("--log-format", global.log_format, "Structured log format on stderr")
-      ->check(CLI::IsMember({"logfmt", "json"}));
-  app.fallthrough();
-
   ValidateOptions val;
+  RunOptions run;
+  DaemonCliOptions dmn;
+  NextOptions nxt;
+  HistoryOptions hist;
+  CalendarOptions cal;
+  TimespanOptions ts;
+  std::function<int()> action;
+};
+
+void AddValidate(CLI::App& app, Parsed& p, Services& sv) {
   auto* v = app.add_subcommand("validate", "Check the job file and report every problem");
   v->footer(kValidateHelp);
-  v->add_flag("--json", val.json, "Print the diagnostics as JSON");
-  v->callback([&] { action = [&] { return RunValidate(global, val, sv); }; });
+  v->add_flag("--json", p.val.json, "Print the diagnostics as JSON");
+  v->callback([&] { p.action = [&] { return RunValidate(p.global, p.val, sv); }; });
+}
 
-  RunOptions run;
+void AddRun(CLI::App& app, Parsed& p, Services& sv) {
   auto* r = app.add_subcommand("run", "Run a job now through the hardened runner");
   r->footer(kRunHelp);
-  r->add_option("JOB", run.job, "The job's name ([jobs.NAME])")->required();
-  r->add_option("--trigger", run.trigger, "Why it runs: manual, schedule, catchup or boot")
+  r->add_option("JOB", p.run.job, "The job's name ([jobs.NAME])")->required();
+  r->add_option("--trigger", p.run.trigger, "Why it runs: manual, schedule, catchup or boot")
       ->check(CLI::IsMember({"manual", "schedule", "catchup", "boot"}));
-  r->callback([&] { action = [&] { return RunRun(global, run, sv); }; });
+  r->callback([&] { p.action = [&] { return RunRun(p.global, p.run, sv); }; });
+}
 
-  DaemonCliOptions dmn;
+void AddDaemon(CLI::App& app, Parsed& p, Services& sv) {
   auto* dm = app.add_subcommand("daemon", "Run the embedded scheduler in the foreground");
   dm->footer(R"(
 Schedules every job of the job file with systemd's timer semantics
@@ -152,11 +146,12 @@ set is kept); SIGTERM/SIGINT stop scheduling, give running jobs
 Examples:
   surety daemon --config /etc/surety/surety.toml
   surety daemon --config examples/demo.toml --log-format=json)");
-  dm->add_option("--shutdown-grace", dmn.shutdown_grace,
+  dm->add_option("--shutdown-grace", p.dmn.shutdown_grace,
                  "How long running jobs get to finish on SIGTERM (default 10s)");
-  dm->callback([&] { action = [&] { return RunDaemonCommand(global, dmn, sv); }; });
+  dm->callback([&] { p.action = [&] { return RunDaemonCommand(p.global, p.dmn, sv); }; });
+}
 
-  NextOptions nxt;
+void AddNext(CLI::App& app, Parsed& p, Services& sv) {
   auto* nx = app.add_subcommand("next", "Show when jobs run next (random delays included)");
   nx->footer(R"(
 Shows each job's next start as the daemon computes it: calendar schedule,
@@ -168,39 +163,98 @@ Examples:
   surety next
   surety next db --count 5
   surety next --json)");
-  nx->add_option("JOB", nxt.jobs, "Jobs to show (default: all)");
-  nx->add_option("--count", nxt.count, "How many future starts (default 1)")
+  nx->add_option("JOB", p.nxt.jobs, "Jobs to show (default: all)");
+  nx->add_option("--count", p.nxt.count, "How many future starts (default 1)")
       ->check(CLI::Range(1, 10000));
-  nx->add_flag("--json", nxt.json, "Print JSON for scripts");
-  nx->callback([&] { action = [&] { return RunNext(global, nxt, sv); }; });
+  nx->add_flag("--json", p.nxt.json, "Print JSON for scripts");
+  nx->callback([&] { p.action = [&] { return RunNext(p.global, p.nxt, sv); }; });
+}
 
-  HistoryOptions hist;
+void AddHistory(CLI::App& app, Parsed& p, Services& sv) {
   auto* h = app.add_subcommand("history", "Show a job's recorded runs, newest first");
   h->footer(kHistoryHelp);
-  h->add_option("JOB", hist.job, "The job's name")->required();
-  h->add_option("--limit", hist.limit, "How many runs (default 20)")->check(CLI::Range(1, 1000000));
-  h->add_flag("--json", hist.json, "Print run records as a JSON array");
-  h->callback([&] { action = [&] { return RunHistory(global, hist, sv); }; });
+  h->add_option("JOB", p.hist.job, "The job's name")->required();
+  h->add_option("--limit", p.hist.limit, "How many runs (default 20)")
+      ->check(CLI::Range(1, 1000000));
+  h->add_flag("--json", p.hist.json, "Print run records as a JSON array");
+  h->callback([&] { p.action = [&] { return RunHistory(p.global, p.hist, sv); }; });
+}
 
-  CalendarOptions cal;
+void AddCalendar(CLI::App& app, Parsed& p, Services& sv) {
   auto* c = app.add_subcommand("calendar", "Normalize calendar specs and show their next elapses");
   c->footer(kCalendarHelp);
-  c->add_option("--iterations", cal.iterations, "Show this many next elapses (default 1)")
+  c->add_option("--iterations", p.cal.iterations, "Show this many next elapses (default 1)")
       ->check(CLI::Range(0u, 1000000u));
-  c->add_option("--base-time", cal.base_time,
+  c->add_option("--base-time", p.cal.base_time,
                 "Compute from this instant instead of now: "
                 "'2025-03-30 01:30:00', '... UTC', '... Europe/Berlin', "
                 "@EPOCH, today, tomorrow, +5min");
-  c->add_flag("--json", cal.json, "Print a JSON array for scripts");
-  c->add_option("SPEC", cal.specs, "Calendar specifications")->required();
-  c->callback([&] { action = [&] { return RunCalendar(cal, sv); }; });
+  c->add_flag("--json", p.cal.json, "Print a JSON array for scripts");
+  c->add_option("SPEC", p.cal.specs, "Calendar specifications")->required();
+  c->callback([&] { p.action = [&] { return RunCalendar(p.cal, sv); }; });
+}
 
-  TimespanOptions ts;
+void AddTimespan(CLI::App& app, Parsed& p, Services& sv) {
   auto* t = app.add_subcommand("timespan", "Parse time spans and show them normalized");
   t->footer(kTimespanHelp);
-  t->add_flag("--json", ts.json, "Print a JSON array for scripts");
-  t->add_option("SPAN", ts.spans, "Time spans")->required();
-  t->callback([&] { action = [&] { return RunTimespan(ts, sv); }; });
+  t->add_flag("--json", p.ts.json, "Print a JSON array for scripts");
+  t->add_option("SPAN", p.ts.spans, "Time spans")->required();
+  t->callback([&] { p.action = [&] { return RunTimespan(p.ts, sv); }; });
+}
+
+// The command table, in the order `surety --help` lists it.
+struct Command {
+  const char* name;
+  void (*add)(CLI::App&, Parsed&, Services&);
+};
+constexpr Command kCommands[] = {
+    {"validate", AddValidate}, {"run", AddRun},         {"daemon", AddDaemon},
+    {"next", AddNext},         {"history", AddHistory}, {"calendar", AddCalendar},
+    {"timespan", AddTimespan},
+};
+
+// The command named on the line: the first word that is neither a global
+// option nor its value. Empty when there is none (help, version, a typo).
+std::string CommandWord(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--config" || a == "--log-format") {
+      ++i;
+      continue;
+    }
+    if (a.rfind("-", 0) == 0) continue;
+    return a;
+  }
+  return "";
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, Services& sv) {
+  CLI::App app(kOverview, "surety");
+  app.set_version_flag("--version", std::string("surety ") + kVersion);
+  app.require_subcommand(0, 1);
+  app.footer(
+      "Run 'surety COMMAND --help' for a command's options and examples.\n"
+      "Documentation: docs/ in the source tree.");
+
+  Parsed p;
+  app.add_option("--config", p.global.configs,
+                 "Job file to read (repeatable: later files override earlier ones key by "
+                 "key). Default: $SURETY_CONFIG, /etc/surety/surety.toml as root, else "
+                 "~/.config/surety/surety.toml");
+  app.add_option("--log-format", p.global.log_format, "Structured log format on stderr")
+      ->check(CLI::IsMember({"logfmt", "json"}));
+  app.fallthrough();
+
+  // Only the command on the line is built (each `surety run` is a process,
+  // and building all seven cost ~0.1 ms); all of them when the line names
+  // none of them, so that help and error messages know every command.
+  const std::string word = CommandWord(args);
+  bool known = false;
+  for (const Command& c : kCommands) known = known || word == c.name;
+  for (const Command& c : kCommands)
+    if (!known || word == c.name) c.add(app, p, sv);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -227,11 +281,11 @@ Examples:
     sv.err << "surety: " << e.what() << "\nRun 'surety --help' for usage.\n";
     return 2;
   }
-  if (!action) {
+  if (!p.action) {
     sv.out << app.help();
     return 2;
   }
-  return action();
+  return p.action();
 }
 
 }  // namespace surety

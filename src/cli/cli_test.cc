@@ -327,3 +327,33 @@ TEST(Cli, TimespanJsonListsMicrosecondsAndHumanForms) {
 
 }  // namespace
 }  // namespace surety
+
+namespace surety {
+namespace {
+
+// The table builds only the command on the line; help and errors must not
+// notice: the top-level help lists every command, a command's help works
+// after global options, and a mistyped command is still an error that exits 2.
+TEST(Cli, OnlyTheNamedCommandIsBuiltAndHelpStillListsThemAll) {
+  auto top = RunSurety({"--help"}, MapEnv(kCLocale));
+  EXPECT_EQ(top.rc, 0);
+  for (const char* name : {"validate", "run", "daemon", "next", "history", "calendar", "timespan"})
+    EXPECT_NE(top.out.find(std::string("  ") + name + " "), std::string::npos) << name;
+
+  auto run_help =
+      RunSurety({"--config", "x.toml", "--log-format=json", "run", "--help"}, MapEnv(kCLocale));
+  EXPECT_EQ(run_help.rc, 0);
+  EXPECT_NE(run_help.out.find("Usage: surety run [OPTIONS] JOB"), std::string::npos)
+      << run_help.out;
+
+  auto typo = RunSurety({"--log-format", "json", "histroy", "db"}, MapEnv(kCLocale));
+  EXPECT_EQ(typo.rc, 2);
+  EXPECT_NE(typo.err.find("histroy"), std::string::npos) << typo.err;
+
+  auto missing_job = RunSurety({"run"}, MapEnv(kCLocale));
+  EXPECT_EQ(missing_job.rc, 2);
+  EXPECT_NE(missing_job.err.find("JOB is required"), std::string::npos) << missing_job.err;
+}
+
+}  // namespace
+}  // namespace surety
