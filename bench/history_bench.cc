@@ -72,9 +72,9 @@ class BigHistory {
     const char* sql =
         "INSERT INTO runs (job, trigger_kind, host, started_at, finished_at, duration_ms, "
         "attempts, exit_code, signal, result, message, output_tail, artifact_size, "
-        "artifact_path, alert_status, owner_pid, owner_boot_id, owner_start_time) "
+        "artifact_path, alert_status, owner_pid, owner_boot_id, owner_start_time, seq) "
         "VALUES (?1, 'schedule', 'backup-host-01', ?2, ?3, ?4, 1, ?5, NULL, ?6, ?7, ?8, ?9, "
-        "?10, 'sent', ?11, '6f1c1ad0-6a1e-4a44-9b1d-3d2f8c1b0a99', ?12)";
+        "?10, 'sent', ?11, '6f1c1ad0-6a1e-4a44-9b1d-3d2f8c1b0a99', ?12, ?13)";
     if (sqlite3_prepare_v2(db, sql, -1, &insert, nullptr) != SQLITE_OK) return Fail(db, "prepare");
     std::string tail;  // ~200 bytes of typical tool output
     for (int i = 0; i < 4; ++i) tail += "processed 1234 files, 56.7 MiB in 12.3 s; snapshot ok\n";
@@ -97,6 +97,7 @@ class BigHistory {
       sqlite3_bind_text(insert, 10, "/backups/db.dump", -1, SQLITE_STATIC);
       sqlite3_bind_int(insert, 11, 1000 + i % 30'000);
       sqlite3_bind_int64(insert, 12, 100'000 + i);
+      sqlite3_bind_int64(insert, 13, i / kJobs + 1);  // the run's number within its job
       if (sqlite3_step(insert) != SQLITE_DONE) {
         sqlite3_finalize(insert);
         return Fail(db, "insert");

@@ -354,6 +354,12 @@ Status SqliteHistory::Configure(const SqliteHistoryOptions& options) {
     return Status::Error(StatusCode::kIoError,
                          "cannot write history database " + path_ + ": it opened read-only");
   }
+  // A new database gets 1 KiB pages: a run rewrites a few small rows, and
+  // every page it touches is a frame in the log that is written, fsynced and
+  // read back by the next process's recovery; with 4 KiB pages `surety run`
+  // took ~0.2 ms longer. A database that exists keeps its page size (it
+  // cannot change in WAL mode), so this is a no-op for it.
+  if (Status s = Exec("PRAGMA page_size = 1024", "choosing the page size"); !s.ok()) return s;
   // Switching a new database to WAL needs an exclusive lock, and SQLite
   // answers SQLITE_BUSY at once, without the busy handler, while another
   // process is creating the same database. Wait for it as the busy timeout
