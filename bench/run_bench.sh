@@ -48,3 +48,15 @@ print()
 print(f"surety overhead over the bare command: {med['surety']-med['bare']:.2f} ms (target <= 3 ms)")
 print(f"wrapper / surety: {med['wrapper']/med['surety']:.2f}x (target >= 3x)")
 PY
+
+# Disk flushes per run: one for the durable record, and a WAL checkpoint
+# (log, database, log header) every ninth run or so. Needs strace.
+if command -v strace >/dev/null; then
+  total=0
+  for _ in $(seq 18); do
+    n=$(strace -f -e trace=fsync,fdatasync -o /dev/stdout \
+          "$SURETY" --config "$DIR/surety.toml" run noop 2>/dev/null | grep -c 'sync(')
+    total=$((total + n))
+  done
+  echo "disk flushes: $total in 18 runs"
+fi
