@@ -108,7 +108,7 @@ Status RealFileSystem::MakeDirs(const std::string& path, uint32_t mode) {
   if (path.empty()) return Status::Invalid("cannot create a directory with an empty name");
   // Nearly always the directory exists already: one stat instead of a mkdir
   // and a stat per component.
-  if (struct stat st {}; ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::Ok();
+  if (struct stat st{}; ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::Ok();
   // Each prefix ending before a '/', then the whole path.
   for (size_t pos = path.find('/', 1);; pos = path.find('/', pos + 1)) {
     std::string prefix = pos == std::string::npos ? path : path.substr(0, pos);
