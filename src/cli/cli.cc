@@ -222,7 +222,7 @@ std::string CommandWord(const std::vector<std::string>& args) {
       ++i;
       continue;
     }
-    if (a.rfind("-", 0) == 0) continue;
+    if (!a.empty() && a[0] == '-') continue;
     return a;
   }
   return "";
