@@ -41,15 +41,24 @@ class RunE2E : public testing::Test {
   void WriteConfig(const std::string& jobs) {
     std::ofstream(config_) << "[settings]\nstate_dir = \"" << dir_ << "/state\"\n" << jobs;
   }
-  // Runs `surety ARGS` with the test's job file; stdout+stderr captured.
-  testing_util::CliResult Surety(const std::string& args) {
-    return Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) + " " + args +
-                 " 2>&1");
+  // `surety --config JOBFILE ARGS` as a shell command line.
+  std::string Line(const std::string& args) {
+    return std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) + " " + args;
   }
+  // Runs `surety ARGS` with the test's job file; stdout+stderr captured.
+  testing_util::CliResult Surety(const std::string& args) { return Shell(Line(args) + " 2>&1"); }
   nlohmann::json History(const std::string& job) {
-    auto r = Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) + " history " +
-                   job + " --json 2>/dev/null");
-    return nlohmann::json::parse(r.out);
+    return nlohmann::json::parse(Shell(Line("history " + job + " --json") + " 2>/dev/null").out);
+  }
+  // Starts `surety run JOB` in the background; returns its pid.
+  pid_t StartRun(const char* job) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      execl(SURETY_BINARY, SURETY_BINARY, "--config", config_.c_str(), "run", job,
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return pid;
   }
   bool Alive(const std::string& pid_file) {
     std::ifstream in(pid_file);
@@ -120,13 +129,8 @@ TEST_F(RunE2E, TimeoutStopsTheWholeTreeWithNoSurvivors) {
 
 TEST_F(RunE2E, OverlappingRunIsSkippedWithSeventyFive) {
   WriteConfig("[jobs.slow]\ncommand = \"sleep 2\"\n");
-  pid_t first = fork();
+  pid_t first = StartRun("slow");
   ASSERT_GE(first, 0);
-  if (first == 0) {
-    execl(SURETY_BINARY, SURETY_BINARY, "--config", config_.c_str(), "run", "slow",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   auto second = Surety("run slow");
   EXPECT_EQ(second.rc, 75) << second.out;
@@ -141,13 +145,8 @@ TEST_F(RunE2E, OverlappingRunIsSkippedWithSeventyFive) {
 
 TEST_F(RunE2E, SigtermToTheRunnerIsForwardedAndRecordedInterrupted) {
   WriteConfig("[jobs.long]\ncommand = \"echo $$ > " + dir_ + "/job.pid; sleep 30\"\n");
-  pid_t runner = fork();
+  pid_t runner = StartRun("long");
   ASSERT_GE(runner, 0);
-  if (runner == 0) {
-    execl(SURETY_BINARY, SURETY_BINARY, "--config", config_.c_str(), "run", "long",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   kill(runner, SIGTERM);
   int status = 0;
@@ -160,13 +159,8 @@ TEST_F(RunE2E, SigtermToTheRunnerIsForwardedAndRecordedInterrupted) {
 
 TEST_F(RunE2E, KilledRunnerIsNeverShownRunningForever) {
   WriteConfig("[jobs.long]\ncommand = \"sleep 3\"\n");
-  pid_t runner = fork();
+  pid_t runner = StartRun("long");
   ASSERT_GE(runner, 0);
-  if (runner == 0) {
-    execl(SURETY_BINARY, SURETY_BINARY, "--config", config_.c_str(), "run", "long",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   kill(runner, SIGKILL);
   waitpid(runner, nullptr, 0);

@@ -137,6 +137,15 @@ class RunnerTest : public testing::Test {
         nullptr};
     return RunJob(job_, config_, RunRequest{"schedule"}, deps);
   }
+  // The job alerts the webhook alert "ops" at `url`.
+  void AlertByWebhook(const std::string& url) {
+    AlertSpec a;
+    a.name = "ops";
+    a.kind = "webhook";
+    a.url = url;
+    config_.alerts["ops"] = a;
+    job_.alert = {"ops"};
+  }
 
   FakeClock clock_{Instant{Micros{1'763'780'400'000'000}}};
   FakeFileSystem fs_;
@@ -315,12 +324,7 @@ TEST_F(RunnerTest, HistoryWriteFailureNeitherStopsTheJobNorChangesItsResult) {
 }
 
 TEST_F(RunnerTest, FailureAlertsAndFailedDeliveryNeverChangesTheResult) {
-  AlertSpec a;
-  a.name = "ops";
-  a.kind = "webhook";
-  a.url = "https://hooks.example/SECRET";
-  config_.alerts["ops"] = a;
-  job_.alert = {"ops"};
+  AlertByWebhook("https://hooks.example/SECRET");
   commands_.outcomes = {Exited(2)};
   http_.code = 500;
   RunReport r = Run();
@@ -332,12 +336,7 @@ TEST_F(RunnerTest, FailureAlertsAndFailedDeliveryNeverChangesTheResult) {
 }
 
 TEST_F(RunnerTest, SuccessAfterFailureSendsRecovery) {
-  AlertSpec a;
-  a.name = "ops";
-  a.kind = "webhook";
-  a.url = "https://hooks.example/x";
-  config_.alerts["ops"] = a;
-  job_.alert = {"ops"};
+  AlertByWebhook("https://hooks.example/x");
   commands_.outcomes = {Exited(2), Exited(0), Exited(0)};
   Run();
   Run();

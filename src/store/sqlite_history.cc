@@ -379,7 +379,7 @@ Status SqliteHistory::Configure(const SqliteHistoryOptions& options) {
                              "'); is the state directory on a network file system?");
   }
   if (Status s = Exec("PRAGMA synchronous = FULL", "setting synchronous = FULL"); !s.ok()) return s;
-  // Checkpoints happen when the log grows (every 1,000 pages), not each time
+  // Checkpoints happen when the log grows (every 64 pages), not each time
   // a short-lived `surety run` closes the database: that saves two fsyncs per
   // run without weakening durability (the log is synced at every commit).
   sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);

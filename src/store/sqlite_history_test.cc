@@ -108,6 +108,24 @@ class SqliteHistory : public ::testing::Test {
     sqlite3_close(db);
   }
 
+  // The first column of every row of a query on a separate read-only
+  // connection (what another process sees), rows joined by blanks.
+  std::string RawColumn(const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    std::string out;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      if (!out.empty()) out += ' ';
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out += text ? reinterpret_cast<const char*>(text) : "NULL";
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  }
+
   std::string dir_;
   std::string path_;
 };
@@ -549,22 +567,9 @@ TEST_F(SqliteHistory, RefusesADatabaseFromANewerSurety) {
 
 TEST_F(SqliteHistory, MigratesAFreshDatabaseToTheCurrentSchemaOnce) {
   { ASSERT_NE(Open(), nullptr); }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);
-  sqlite3_finalize(stmt);
-  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &stmt, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1024);
-  sqlite3_finalize(stmt);
-  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
+  EXPECT_EQ(RawColumn("PRAGMA user_version"), "2");
+  EXPECT_EQ(RawColumn("PRAGMA page_size"), "1024");
+  EXPECT_EQ(RawColumn("PRAGMA journal_mode"), "wal");
   // Reopening an up-to-date database changes nothing and keeps the data.
   auto store = Open();
   ASSERT_NE(store, nullptr);
@@ -624,19 +629,7 @@ TEST_F(SqliteHistory, RecordsAreNumberedPerJobInStartOrder) {
   }
   ASSERT_TRUE(a->ApplyRetention("db", 2).ok());
   AddFinished(*a, "db", RunResult::kFailed, 9);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT job, seq FROM runs ORDER BY id", -1, &stmt, nullptr),
-            SQLITE_OK);
-  std::string seen;
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    seen += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    seen += std::to_string(sqlite3_column_int(stmt, 1)) + " ";
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  EXPECT_EQ(seen, "web1 web2 db5 db6 web3 db7 ");
+  EXPECT_EQ(RawColumn("SELECT job || seq FROM runs ORDER BY id"), "web1 web2 db5 db6 web3 db7");
 }
 
 TEST_F(SqliteHistory, UnopenablePathIsAClearError) {
@@ -733,18 +726,9 @@ TEST_F(SqliteHistory, AFinishedRunIsVisibleToAnotherConnectionAtOnce) {
   ASSERT_TRUE(store->FinishRun(Finished(r, RunResult::kWarning, At(3))).ok());
 
   // A raw connection opened only now (another process would see the same).
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT result, finished_at FROM runs WHERE id = ?", -1, &stmt,
-                               nullptr),
-            SQLITE_OK);
-  sqlite3_bind_int64(stmt, 1, r.id);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "warning");
-  EXPECT_EQ(sqlite3_column_int64(stmt, 1), 3'000'000);
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
+  EXPECT_EQ(
+      RawColumn("SELECT result || ' ' || finished_at FROM runs WHERE id = " + std::to_string(r.id)),
+      "warning 3000000");
 
   // And so does a second store, while the first stays open.
   auto other = Open();

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <string>
 
+#include "os/file_system.h"
+
 namespace surety {
 
 namespace {
@@ -19,10 +21,7 @@ std::atomic<int64_t> g_directory_syncs{0};
 // directory sync is: a file system that cannot sync directories has nothing
 // more to offer.
 void SyncDirectoryOf(const char* path) {
-  std::string dir(path);
-  size_t slash = dir.rfind('/');
-  dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : dir.substr(0, slash));
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = ::open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
   int rc;
   do {
