@@ -213,8 +213,8 @@ constexpr Command kCommands[] = {
     {"timespan", AddTimespan},
 };
 
-// The command named on the line: the first word that is neither a global
-// option nor its value. Empty when there is none (help, version, a typo).
+}  // namespace
+
 std::string CommandWord(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -227,8 +227,6 @@ std::string CommandWord(const std::vector<std::string>& args) {
   }
   return "";
 }
-
-}  // namespace
 
 int RunCli(const std::vector<std::string>& args, Services& sv) {
   CLI::App app(kOverview, "surety");

@@ -42,4 +42,9 @@ struct Services {
 // Runs `surety ARGS...` (args excludes the program name).
 int RunCli(const std::vector<std::string>& args, Services& services);
 
+// The command named on a command line (without the program name): the first
+// word that is neither a global option nor its value; empty when there is
+// none. `surety --config F --log-format json run db` names "run".
+std::string CommandWord(const std::vector<std::string>& args);
+
 }  // namespace surety

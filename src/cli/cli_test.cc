@@ -334,6 +334,20 @@ namespace {
 // The table builds only the command on the line; help and errors must not
 // notice: the top-level help lists every command, a command's help works
 // after global options, and a mistyped command is still an error that exits 2.
+// main() prepares the process for `run` (signals blocked, subreaper) on the
+// command word, which must be found behind the global options the daemon
+// puts first.
+TEST(Cli, CommandWordSkipsGlobalOptionsAndTheirValues) {
+  EXPECT_EQ(CommandWord({"run", "db"}), "run");
+  EXPECT_EQ(CommandWord({"--config", "a.toml", "--config", "b.toml", "--log-format", "json", "run",
+                         "db", "--trigger=schedule"}),
+            "run");
+  EXPECT_EQ(CommandWord({"--config=a.toml", "--log-format=json", "history", "run"}), "history");
+  EXPECT_EQ(CommandWord({"--config", "run"}), "");
+  EXPECT_EQ(CommandWord({"--help"}), "");
+  EXPECT_EQ(CommandWord({}), "");
+}
+
 TEST(Cli, OnlyTheNamedCommandIsBuiltAndHelpStillListsThemAll) {
   auto top = RunSurety({"--help"}, MapEnv(kCLocale));
   EXPECT_EQ(top.rc, 0);

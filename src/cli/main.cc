@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   // Signals are read through a signalfd by the runner; block them before
   // anything else so a SIGTERM during start-up is not lost.
-  if (!args.empty() && args[0] == "run") {
+  // As the daemon starts it too: `surety --config F --log-format json run JOB`.
+  if (surety::CommandWord(args) == "run") {
     if (auto s = surety::PrepareProcessForRunning(); !s.ok())
       std::cerr << "surety: " << s.message() << '\n';
   }
