@@ -90,28 +90,6 @@ std::string Tail(const std::string& s, size_t max_bytes) {
   return t;
 }
 
-// Removes every trace of `url` from a message: the URL itself, and its
-// user info and path (where tokens live) on their own.
-std::string Redact(std::string message, const std::string& url) {
-  auto replace_all = [&message](const std::string& secret) {
-    if (secret.size() < 2) return;
-    for (size_t pos = 0; (pos = message.find(secret, pos)) != std::string::npos;) {
-      message.replace(pos, secret.size(), "<redacted>");
-      pos += 10;
-    }
-  };
-  replace_all(url);
-  size_t scheme = url.find("://");
-  size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
-  size_t path = url.find_first_of("/?#", authority);
-  if (path != std::string::npos) replace_all(url.substr(path));
-  size_t at = url.find('@', authority);
-  if (at != std::string::npos && (path == std::string::npos || at < path)) {
-    replace_all(url.substr(authority, at - authority));
-  }
-  return message;
-}
-
 std::string Rfc5322Date(Instant t) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -205,6 +183,26 @@ Status RunOnce(const AlertSpec& alert, const CommandSpec& spec, AlertEnv& env) {
 }
 
 }  // namespace
+
+std::string Redact(std::string message, const std::string& url) {
+  auto replace_all = [&message](const std::string& secret) {
+    if (secret.size() < 2) return;
+    for (size_t pos = 0; (pos = message.find(secret, pos)) != std::string::npos;) {
+      message.replace(pos, secret.size(), "<redacted>");
+      pos += 10;
+    }
+  };
+  replace_all(url);
+  size_t scheme = url.find("://");
+  size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t path = url.find_first_of("/?#", authority);
+  if (path != std::string::npos) replace_all(url.substr(path));
+  size_t at = url.find('@', authority);
+  if (at != std::string::npos && (path == std::string::npos || at < path)) {
+    replace_all(url.substr(authority, at - authority));
+  }
+  return message;
+}
 
 std::string RunRecordJson(const RunRecord& record, const std::string& event) {
   Json j;

@@ -23,6 +23,11 @@
 
 namespace surety {
 
+// Removes every trace of `url` from a message: the URL itself, and its user
+// info and path (where tokens live) on their own. Secrets shorter than two
+// characters are left alone.
+std::string Redact(std::string message, const std::string& url);
+
 // The run record as the JSON object the design specifies (RFC 3339 UTC
 // times), plus "event".
 std::string RunRecordJson(const RunRecord& record, const std::string& event);

@@ -522,3 +522,19 @@ TEST_F(AlertTest, WorksWithoutASleeper) {
 
 }  // namespace
 }  // namespace surety
+
+namespace surety {
+namespace {
+
+// The HTTP poster redacts libcurl's error text with Redact too; a URL that
+// is part of "<redacted>" itself must not make it loop.
+TEST(Redact, ReplacesEveryOccurrenceAndStopsWhenTheSecretIsInTheMarker) {
+  EXPECT_EQ(Redact("could not reach https://h.example/T0KEN (https://h.example/T0KEN)",
+                   "https://h.example/T0KEN"),
+            "could not reach <redacted> (<redacted>)");
+  EXPECT_EQ(Redact("red; red", "red"), "<redacted>; <redacted>");
+  EXPECT_EQ(Redact("path /T0KEN leaked", "https://h.example/T0KEN"), "path <redacted> leaked");
+}
+
+}  // namespace
+}  // namespace surety

@@ -116,11 +116,8 @@ class CurlPoster final : public HttpPoster {
     CURLcode rc = api.easy_perform(c);
     if (rc != CURLE_OK) {
       // The error buffer may quote the URL, which is a secret.
-      std::string why = error[0] ? error : api.easy_strerror(rc);
-      for (size_t pos; !url.empty() && (pos = why.find(url)) != std::string::npos;) {
-        why.replace(pos, url.size(), "<redacted>");
-      }
-      return Status::Error(StatusCode::kIoError, why);
+      return Status::Error(StatusCode::kIoError,
+                           Redact(error[0] ? error : api.easy_strerror(rc), url));
     }
     long code = 0;
     api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
