@@ -1,6 +1,7 @@
 #include "base/strings.h"
 
 #include <cstdio>
+#include <cstring>
 
 namespace surety {
 
@@ -22,6 +23,10 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && EqualsIgnoreCase(s.substr(s.size() - suffix.size()), suffix);
 }
+
+std::string SystemErrorText(int err) {
+  return std::strerror(err);
+}  // NOLINT: glibc's is thread-safe
 
 std::string QuoteForMessage(std::string_view s, size_t max_len) {
   std::string out;

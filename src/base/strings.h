@@ -17,4 +17,7 @@ bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix);
 // terminal.
 std::string QuoteForMessage(std::string_view s, size_t max_len = 200);
 
+// The C library's text for an errno value: "No such file or directory".
+std::string SystemErrorText(int err);
+
 }  // namespace surety

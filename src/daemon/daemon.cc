@@ -286,7 +286,7 @@ class Daemon {
         if (config_.jobs.at(name).interval) RecomputeOne(name);
         log_.Info("run_exited", {{"job", name},
                                  {"pid", std::to_string(r.pid)},
-                                 {"exit", r.signal ? "SIG" + SignalNameShort(r.signal)
+                                 {"exit", r.signal ? "SIG" + SignalName(r.signal)
                                                    : std::to_string(r.exit_code)}});
       }
       orphans_.erase(r.pid);
@@ -298,8 +298,6 @@ class Daemon {
     if (any) Arm();
   }
 
-  static std::string SignalNameShort(int sig) { return SignalName(sig); }
-
   size_t Running() const {
     size_t n = orphans_.size();
     for (const auto& [name, st] : jobs_) n += st.runners.size();
@@ -310,7 +308,7 @@ class Daemon {
     if (stopping_) return;
     stopping_ = true;
     size_t running = Running();
-    log_.Info("stopping", {{"signal", SignalNameShort(sig)},
+    log_.Info("stopping", {{"signal", SignalName(sig)},
                            {"running", std::to_string(running)},
                            {"grace", std::to_string(opt_.shutdown_grace.count() / 1000) + "ms"}});
     NotifySystemd("STOPPING=1");

@@ -19,13 +19,15 @@
 #include <fstream>
 #include <string>
 
+#include "base/strings.h"
+
 extern char** environ;  // NOLINT
 
 namespace surety {
 
 namespace {
 Status Errno(const std::string& what) {
-  return Status::Error(StatusCode::kIoError, what + ": " + std::strerror(errno));
+  return Status::Error(StatusCode::kIoError, what + ": " + SystemErrorText(errno));
 }
 std::string ReadLine(const char* path) {
   std::ifstream in(path);

@@ -14,15 +14,15 @@
 #include <cstring>
 #include <set>
 
+#include "base/strings.h"
+
 namespace surety {
 
 namespace {
 
-std::string ErrText(int err) { return std::strerror(err); }  // NOLINT: glibc's is thread-safe
-
 Status PathError(const std::string& what, const std::string& path, int err) {
   StatusCode code = err == ENOENT || err == ENOTDIR ? StatusCode::kNotFound : StatusCode::kIoError;
-  return Status::Error(code, "cannot " + what + " '" + path + "': " + ErrText(err));
+  return Status::Error(code, "cannot " + what + " '" + path + "': " + SystemErrorText(err));
 }
 
 Instant FromTimespec(const timespec& ts) {
@@ -119,8 +119,8 @@ Status RealFileSystem::MakeDirs(const std::string& path, uint32_t mode) {
       struct stat st {};
       if (::stat(prefix.c_str(), &st) != 0) return PathError("create directory", prefix, errno);
       if (!S_ISDIR(st.st_mode)) {
-        return Status::Error(StatusCode::kIoError,
-                             "cannot create directory '" + prefix + "': " + ErrText(ENOTDIR));
+        return Status::Error(StatusCode::kIoError, "cannot create directory '" + prefix +
+                                                       "': " + SystemErrorText(ENOTDIR));
       }
     }
     if (pos == std::string::npos) break;

@@ -11,13 +11,13 @@
 #include <thread>
 #include <utility>
 
+#include "base/strings.h"
+
 namespace surety {
 
 namespace {
 
 constexpr auto kRetryInterval = std::chrono::milliseconds(75);
-
-std::string ErrText(int err) { return std::strerror(err); }  // NOLINT: glibc's is thread-safe
 
 Status BusyStatus(const std::string& path) {
   return Status::Error(StatusCode::kBusy,
@@ -48,7 +48,7 @@ Result<JobLock> RealLocker::TryLock(const std::string& path) {
   if (fd < 0) {
     int err = errno;
     return Status::Error(err == ENOENT ? StatusCode::kNotFound : StatusCode::kIoError,
-                         "cannot open lock file '" + path + "': " + ErrText(err));
+                         "cannot open lock file '" + path + "': " + SystemErrorText(err));
   }
   int rc;
   do {
@@ -58,7 +58,8 @@ Result<JobLock> RealLocker::TryLock(const std::string& path) {
     int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK) return BusyStatus(path);
-    return Status::Error(StatusCode::kIoError, "cannot lock '" + path + "': " + ErrText(err));
+    return Status::Error(StatusCode::kIoError,
+                         "cannot lock '" + path + "': " + SystemErrorText(err));
   }
   return Make(fd);
 }

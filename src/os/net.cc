@@ -14,6 +14,8 @@
 #include <string>
 #include <system_error>
 
+#include "base/strings.h"
+
 namespace surety {
 
 namespace {
@@ -48,8 +50,6 @@ class AddrInfo {
  private:
   addrinfo* list_ = nullptr;
 };
-
-std::string ErrnoMessage(int err) { return std::generic_category().message(err); }
 
 // "127.0.0.1:22", "[::1]:22".
 std::string AddressText(const addrinfo* ai) {
@@ -120,7 +120,7 @@ Status RealConnector::Connect(const std::string& host, int port, Micros timeout)
   const std::string service = std::to_string(port);
   int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, addrs.out());
   if (rc != 0) {
-    std::string why = rc == EAI_SYSTEM ? ErrnoMessage(errno) : ::gai_strerror(rc);
+    std::string why = rc == EAI_SYSTEM ? SystemErrorText(errno) : ::gai_strerror(rc);
     return Status::Error(StatusCode::kNotFound, "cannot resolve " + host + ": " + why);
   }
 
@@ -133,7 +133,8 @@ Status RealConnector::Connect(const std::string& host, int port, Micros timeout)
     if (err == 0) return Status::Ok();
     if (!errors.empty()) errors += "; ";
     errors += AddressText(ai) + ": ";
-    errors += err == ETIMEDOUT ? "no answer within " + FormatTimeout(timeout) : ErrnoMessage(err);
+    errors +=
+        err == ETIMEDOUT ? "no answer within " + FormatTimeout(timeout) : SystemErrorText(err);
     if (SteadyClock::now() >= deadline) break;
   }
   if (tried == 0) {

@@ -32,7 +32,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -50,6 +49,7 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "os/system.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -75,8 +75,6 @@ constexpr int kExitChdir = 200;  // systemd CHDIR
 constexpr int kExitGroup = 216;  // systemd GROUP
 constexpr int kExitUser = 217;   // systemd USER
 constexpr int kExitSetup = 203;  // systemd EXEC
-
-std::string ErrText(int err) { return std::strerror(err); }  // NOLINT: glibc's is thread-safe
 
 // Owns one file descriptor.
 class Fd {
@@ -133,16 +131,6 @@ sigset_t HandledSignals() {
   sigemptyset(&set);
   for (int s : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
   return set;
-}
-
-void EnsureSubreaper() {
-  int is_subreaper = 0;
-  if (prctl(PR_GET_CHILD_SUBREAPER, reinterpret_cast<unsigned long>(&is_subreaper), 0UL, 0UL,
-            0UL) == 0 &&
-      is_subreaper != 0) {
-    return;
-  }
-  prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
 }
 
 // Blocks the signals Run() reads through its signalfd (and SIGPIPE, so a
@@ -469,7 +457,7 @@ pid_t SpawnChild(const ChildArgs& args) {
 }
 
 std::string DescribeChildError(const ChildError& e, const CommandSpec& spec) {
-  std::string what = ErrText(e.err);
+  std::string what = SystemErrorText(e.err);
   switch (e.stage) {
     case kStageExec:
       return "cannot execute '" + spec.argv[0] + "': " + what;
@@ -518,9 +506,10 @@ class Supervisor {
   void Loop();
   void CheckMain();
   std::vector<ProcInfo> ScanTree();
-  void SignalTree(int sig);
-  void StartTerm(Micros now);
-  void StartKill(Micros now);
+  // Signals the processes of `tree`, a ScanTree() taken just before.
+  void SignalTree(int sig, const std::vector<ProcInfo>& tree);
+  void StartTerm(Micros now, const std::vector<ProcInfo>& tree);
+  void StartKill(Micros now, const std::vector<ProcInfo>& tree);
   void HandleSignals(bool loop_running);
   void ReadOutput();
   void WriteInput();
@@ -619,8 +608,7 @@ std::vector<ProcInfo> Supervisor::ScanTree() {
 
 // SIGTERM goes once to each process (a second one can mean "hurry" to some
 // programs); SIGKILL goes to everything found, on every rescan.
-void Supervisor::SignalTree(int sig) {
-  std::vector<ProcInfo> tree = ScanTree();
+void Supervisor::SignalTree(int sig, const std::vector<ProcInfo>& tree) {
   bool group_alive = !main_reaped_ || std::any_of(tree.begin(), tree.end(), [&](const ProcInfo& p) {
     return p.pgid == main_;
   });
@@ -648,17 +636,17 @@ void Supervisor::SignalTree(int sig) {
   }
 }
 
-void Supervisor::StartTerm(Micros now) {
+void Supervisor::StartTerm(Micros now, const std::vector<ProcInfo>& tree) {
   phase_ = Phase::kTerm;
   phase_deadline_ = now + spec_.kill_grace;
-  SignalTree(SIGTERM);
+  SignalTree(SIGTERM, tree);
   next_scan_ = now + kRescanInterval;
 }
 
-void Supervisor::StartKill(Micros now) {
+void Supervisor::StartKill(Micros now, const std::vector<ProcInfo>& tree) {
   phase_ = Phase::kKill;
   phase_deadline_ = now + std::max(spec_.kill_grace, kMinWaitAfterKill);
-  SignalTree(SIGKILL);
+  SignalTree(SIGKILL, tree);
   next_scan_ = now + kRescanInterval;
 }
 
@@ -723,9 +711,9 @@ void Supervisor::HandleSignals(bool loop_running) {
       Micros now = clock_.Monotonic();
       if (phase_ == Phase::kRunning && !main_reaped_) {
         cause_ = CommandOutcome::Kind::kInterrupted;
-        StartTerm(now);
+        StartTerm(now, ScanTree());
       } else if (phase_ == Phase::kTerm) {
-        StartKill(now);  // asked twice: do not wait for the grace period
+        StartKill(now, ScanTree());  // asked twice: do not wait for the grace period
       }
     }
     // SIGHUP is read and ignored: a job must not die because the terminal
@@ -740,9 +728,9 @@ void Supervisor::Loop() {
     Micros now = clock_.Monotonic();
     if (phase_ == Phase::kRunning && !main_reaped_ && has_timeout && now >= timeout_at) {
       cause_ = CommandOutcome::Kind::kTimedOut;
-      StartTerm(now);
+      StartTerm(now, ScanTree());
     }
-    if (phase_ == Phase::kTerm && now >= phase_deadline_) StartKill(now);
+    if (phase_ == Phase::kTerm && now >= phase_deadline_) StartKill(now, ScanTree());
     if (phase_ == Phase::kKill && now >= phase_deadline_) {
       std::vector<ProcInfo> left = ScanTree();
       if (!main_reaped_ || !left.empty()) {
@@ -763,11 +751,11 @@ void Supervisor::Loop() {
       std::vector<ProcInfo> tree = ScanTree();
       if (main_reaped_ && tree.empty()) return;
       if (main_reaped_ && phase_ == Phase::kRunning) {
-        StartTerm(now);  // leftovers of a child that has exited
+        StartTerm(now, tree);  // leftovers of a child that has exited
       } else if (phase_ == Phase::kTerm) {
-        SignalTree(SIGTERM);  // only processes that have not had it
+        SignalTree(SIGTERM, tree);  // only processes that have not had it
       } else if (phase_ == Phase::kKill) {
-        SignalTree(SIGKILL);
+        SignalTree(SIGKILL, tree);
       }
       next_scan_ = now + kRescanInterval;
     }
@@ -804,7 +792,7 @@ void Supervisor::Loop() {
     int ready = poll(fds, nfds, timeout_ms);
     if (ready < 0) {
       if (errno == EINTR) continue;
-      error_ = std::string("poll failed: ") + ErrText(errno);
+      error_ = std::string("poll failed: ") + SystemErrorText(errno);
       next_scan_ = clock_.Monotonic() + kRescanInterval;  // keep going, on ticks
       continue;
     }
@@ -879,14 +867,14 @@ int ParseSmallDecimal(const std::string& s) {
 Status PrepareProcessForRunning() {
   sigset_t set = HandledSignals();
   if (int rc = pthread_sigmask(SIG_BLOCK, &set, nullptr); rc != 0) {
-    return Status::Error(StatusCode::kInternal, "cannot block signals: " + ErrText(rc));
+    return Status::Error(StatusCode::kInternal, "cannot block signals: " + SystemErrorText(rc));
   }
   // A write to a closed pipe (our stdout, a child's stdin) must fail with
   // EPIPE, not kill us. Children get the default disposition back.
   signal(SIGPIPE, SIG_IGN);
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) != 0) {
+  if (!BecomeSubreaper()) {
     return Status::Error(StatusCode::kInternal,
-                         "cannot become a child subreaper: " + ErrText(errno));
+                         "cannot become a child subreaper: " + SystemErrorText(errno));
   }
   return Status::Ok();
 }
@@ -910,28 +898,29 @@ CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
   if (auto error = MakePlan(spec, &plan, &plan_exit)) return spawn_failed(*error, plan_exit);
 
   SignalScope signal_scope;
-  EnsureSubreaper();
+  BecomeSubreaper();  // setting it again is harmless
   sigset_t handled = HandledSignals();
   Fd sigfd(AboveStdio(signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK)));
-  if (!sigfd.valid()) return spawn_failed("cannot create a signalfd: " + ErrText(errno), 126);
+  if (!sigfd.valid())
+    return spawn_failed("cannot create a signalfd: " + SystemErrorText(errno), 126);
 
   Fd out_r, out_w, in_r, in_w, err_r, err_w;
   if (!MakePipe(&out_r, &out_w) || !MakePipe(&err_r, &err_w)) {
-    return spawn_failed("cannot create a pipe: " + ErrText(errno), 126);
+    return spawn_failed("cannot create a pipe: " + SystemErrorText(errno), 126);
   }
   if (spec.stdin_data) {
     if (!MakePipe(&in_r, &in_w))
-      return spawn_failed("cannot create a pipe: " + ErrText(errno), 126);
+      return spawn_failed("cannot create a pipe: " + SystemErrorText(errno), 126);
   } else {
     in_r = Fd(AboveStdio(::open("/dev/null", O_RDONLY | O_CLOEXEC)));
-    if (!in_r.valid()) return spawn_failed("cannot open /dev/null: " + ErrText(errno), 126);
+    if (!in_r.valid()) return spawn_failed("cannot open /dev/null: " + SystemErrorText(errno), 126);
   }
 
   std::set<pid_t> preexisting;
   if (HasAnyChild()) preexisting = ChildrenOf(ScanProcesses(), getpid());
   const ChildArgs child_args{&plan, &spec, in_r.get(), out_w.get(), err_w.get()};
   pid_t pid = SpawnChild(child_args);
-  if (pid < 0) return spawn_failed("cannot start a process: " + ErrText(errno), 126);
+  if (pid < 0) return spawn_failed("cannot start a process: " + SystemErrorText(errno), 126);
 
   out_w.Reset();
   in_r.Reset();

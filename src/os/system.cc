@@ -16,6 +16,8 @@
 #include <sstream>
 #include <vector>
 
+#include "base/strings.h"
+
 namespace surety {
 
 namespace {
@@ -55,7 +57,8 @@ Status WriteFileAtomic(const std::string& path, const std::string& content, uint
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
-    return Status::Error(StatusCode::kIoError, "cannot write " + tmp + ": " + std::strerror(errno));
+    return Status::Error(StatusCode::kIoError,
+                         "cannot write " + tmp + ": " + SystemErrorText(errno));
   size_t off = 0;
   while (off < content.size()) {
     ssize_t n = write(fd, content.data() + off, content.size() - off);
@@ -64,7 +67,7 @@ Status WriteFileAtomic(const std::string& path, const std::string& content, uint
       int e = errno;
       close(fd);
       unlink(tmp.c_str());
-      return Status::Error(StatusCode::kIoError, "cannot write " + tmp + ": " + std::strerror(e));
+      return Status::Error(StatusCode::kIoError, "cannot write " + tmp + ": " + SystemErrorText(e));
     }
     off += static_cast<size_t>(n);
   }
@@ -119,7 +122,7 @@ bool RaiseSchedulingPriority() {
   return sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &p) == 0;
 }
 
-void BecomeSubreaper() { prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+bool BecomeSubreaper() { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
 
 bool RunningAsRoot() { return geteuid() == 0; }
 uint32_t CurrentUid() { return getuid(); }

@@ -36,7 +36,7 @@ void RemoveFile(const std::string& path);
 // Returns how many were signalled.
 int SignalAllDescendants(int sig);
 // Makes orphaned descendants re-parent to this process.
-void BecomeSubreaper();
+bool BecomeSubreaper();  // false (errno set) if the kernel refuses
 // Gives this process real-time priority 1 (SCHED_RR) with reset-on-fork, so
 // a scheduler is not queued behind the jobs it starts while its children run
 // at normal priority. Needs root (CAP_SYS_NICE); false when not permitted.

@@ -10,14 +10,13 @@
 #include <optional>
 #include <string>
 
+#include "os/event_loop.h"
 #include "store/history_store.h"
 #include "store/proc_stat.h"
 
 namespace surety {
 
 namespace {
-
-constexpr const char kBootIdPath[] = "/proc/sys/kernel/random/boot_id";
 
 // The whole content of a (/proc) file; nullopt with errno set if it cannot
 // be opened or read. /proc files report size 0, so read until EOF.
@@ -42,11 +41,11 @@ std::optional<std::string> ReadProcFile(const std::string& path) {
   return text;
 }
 
-std::string BootId() {
-  std::optional<std::string> id = ReadProcFile(kBootIdPath);
-  if (!id) return "";
-  while (!id->empty() && (id->back() == '\n' || id->back() == ' ')) id->pop_back();
-  return *id;
+// Read once: it cannot change while this process lives, and ReapDead asks
+// for every running record.
+const std::string& BootId() {
+  static const std::string id = BootIdText();
+  return id;
 }
 
 std::string StatPath(int pid) { return "/proc/" + std::to_string(pid) + "/stat"; }
