@@ -54,7 +54,7 @@ std::unique_ptr<HistoryStore> OpenHistory(const Config& cfg, Services& sv, bool 
   // than lose a record.
   SqliteHistoryOptions options;
   options.busy_timeout = std::chrono::seconds(60);
-  auto store = OpenSqliteHistory(cfg.settings.state_dir + "/history.db", options);
+  auto store = OpenSqliteHistory(HistoryPath(cfg.settings.state_dir), options);
   if (!store.ok()) {
     sv.err << "error: " << store.status().message() << '\n';
     return nullptr;
@@ -129,11 +129,6 @@ int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) 
 }
 
 int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
-  static const std::vector<std::string> kTriggers = {"manual", "schedule", "catchup", "boot"};
-  if (std::find(kTriggers.begin(), kTriggers.end(), o.trigger) == kTriggers.end()) {
-    sv.err << "error: --trigger must be one of manual, schedule, catchup, boot\n";
-    return 2;
-  }
   auto l = Load(g, sv);
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
@@ -190,9 +185,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
     sv.err << "error: " << runs.status().message() << '\n';
     return 1;
   }
-  if (runs->empty() && !cfg.jobs.count(o.job) && !o.json) {
-    if (!FindJob(cfg, o.job, sv)) return 2;
-  }
+  if (runs->empty() && !o.json && !FindJob(cfg, o.job, sv)) return 2;
   if (o.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& r : *runs) {
@@ -207,8 +200,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
     sv.out << "no runs of " << o.job << " recorded yet (surety run " << o.job << ")\n";
     return 0;
   }
-  ZoneDb zones;
-  auto local = zones.LocalFromTz(sv.env.Get("TZ"));
+  const Zone& local = *l->local;
   char line[512];
   std::snprintf(line, sizeof line, "%-6s %-28s %-10s %-16s %-5s %-3s %s\n", "ID", "STARTED",
                 "DURATION", "RESULT", "EXIT", "TRY", "MESSAGE");
@@ -223,7 +215,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
     std::string msg = r.message;
     if (msg.size() > 120) msg = msg.substr(0, 117) + "...";
     std::snprintf(line, sizeof line, "%-6lld %-28s %-10s %-16s %-5s %-3d %s\n",
-                  static_cast<long long>(r.id), FormatTimestamp(r.started_at, *local).c_str(),
+                  static_cast<long long>(r.id), FormatTimestamp(r.started_at, local).c_str(),
                   dur.c_str(), std::string(RunResultName(r.result)).c_str(), exit.c_str(),
                   r.attempts, msg.c_str());
     sv.out << line;
@@ -266,8 +258,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
     if (daemon_next.is_discarded()) daemon_next = nullptr;
   }
   std::unique_ptr<HistoryStore> history;
-  if (sv.fs->Stat(cfg.settings.state_dir + "/history.db").ok() &&
-      sv.fs->Stat(cfg.settings.state_dir + "/history.db")->exists)
+  if (auto db = sv.fs->Stat(HistoryPath(cfg.settings.state_dir)); db.ok() && db->exists)
     history = OpenHistory(cfg, sv, false);
   Instant now = sv.clock.Now();
   if (history) (void)history->ReapDead(ProcessOwnerAlive, now);
@@ -279,10 +270,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
   for (const JobSpec* job : jobs) {
     JobHistoryFacts facts = FactsFromHistory(*job, history.get(), now);
     ScheduleContext ctx{now, now, BootInstant(), eval, nullptr};
-    uint64_t fixed = 0;
-    if (job->fixed_random_delay)
-      fixed = FixedRandomDelay(machine, RunningAsRoot(), CurrentUid(),
-                               "surety-" + job->name + ".timer", job->randomized_delay.usec);
+    const uint64_t fixed = JobFixedRandomDelay(machine, *job);
     ctx.random_delay_usec = [&](const JobSpec&) { return fixed; };
     auto due = NextDue(*job, facts, ctx);
     std::vector<Instant> more;

@@ -40,6 +40,14 @@ class Daemon {
     if (auto id = ParseId128(MachineIdText())) machine_id_ = *id;
     if (auto id = ParseId128(BootIdText())) phase_ = BootPhase(*id);
     BecomeSubreaper();
+    // Every run is `surety [--config F]... --log-format L run JOB --trigger=T`
+    // with a few variables of our environment.
+    run_argv_ = {SelfExecutable()};
+    for (const auto& c : opt_.configs) run_argv_.insert(run_argv_.end(), {"--config", c});
+    run_argv_.insert(run_argv_.end(), {"--log-format", opt_.log_format, "run"});
+    for (const char* k : {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR",
+                          "SURETY_CONFIG", "XDG_CONFIG_HOME", "XDG_STATE_HOME"})
+      if (auto v = env_.Get(k)) run_env_[k] = *v;
     if (!Load(true)) return 2;
     // Runs started in the same second would otherwise delay the next starts:
     // a child runs first after fork, and every `surety run` competes with
@@ -99,7 +107,7 @@ class Daemon {
     Config next = std::move(*r.config);
     (void)fs_.MakeDirs(next.settings.state_dir, 0700);
     if (!history_ || next.settings.state_dir != config_.settings.state_dir) {
-      auto h = OpenSqliteHistory(next.settings.state_dir + "/history.db");
+      auto h = OpenSqliteHistory(HistoryPath(next.settings.state_dir));
       if (h.ok())
         history_ = std::move(h.value());
       else
@@ -138,9 +146,7 @@ class Daemon {
     ctx.random_delay_usec = [this](const JobSpec& job) -> uint64_t {
       uint64_t span = job.randomized_delay.usec;
       if (span == 0) return 0;
-      if (job.fixed_random_delay)
-        return FixedRandomDelay(machine_id_, RunningAsRoot(), CurrentUid(),
-                                "surety-" + job.name + ".timer", span);
+      if (job.fixed_random_delay) return JobFixedRandomDelay(machine_id_, job);
       return std::uniform_int_distribution<uint64_t>(0, span - 1)(rng_);
     };
     return ctx;
@@ -232,17 +238,9 @@ class Daemon {
       log_.Warn("run_not_started", {{"job", name}, {"reason", "a run is already waiting"}});
       return;
     }
-    std::vector<std::string> argv = {SelfExecutable()};
-    for (const auto& c : opt_.configs) {
-      argv.emplace_back("--config");
-      argv.push_back(c);
-    }
-    argv.insert(argv.end(), {"--log-format", opt_.log_format, "run", name, "--trigger=" + trigger});
-    std::map<std::string, std::string> env;
-    for (const char* k : {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR",
-                          "SURETY_CONFIG", "XDG_CONFIG_HOME", "XDG_STATE_HOME"})
-      if (auto v = env_.Get(k)) env[k] = *v;
-    auto pid = SpawnProcess(argv, env);
+    std::vector<std::string> argv = run_argv_;
+    argv.insert(argv.end(), {name, "--trigger=" + trigger});
+    auto pid = SpawnProcess(argv, run_env_);
     if (!pid.ok()) {
       log_.Error("run_not_started", {{"job", name}, {"error", pid.status().message()}});
       return;
@@ -362,6 +360,8 @@ class Daemon {
   }
 
   const DaemonOptions& opt_;
+  std::vector<std::string> run_argv_;  // up to and including "run"
+  std::map<std::string, std::string> run_env_;
   const Clock& clock_;
   const Env& env_;
   FileSystem& fs_;

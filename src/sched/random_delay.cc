@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "os/system.h"
+
 namespace surety {
 
 namespace {
@@ -109,6 +111,12 @@ int64_t CoalescedWakeup(int64_t a, int64_t b, uint64_t phase) {
     if (c >= a) return c;
   }
   return b;
+}
+
+uint64_t JobFixedRandomDelay(const std::array<uint8_t, 16>& machine_id, const JobSpec& job) {
+  if (!job.fixed_random_delay || job.randomized_delay.usec == 0) return 0;
+  return FixedRandomDelay(machine_id, RunningAsRoot(), CurrentUid(),
+                          "surety-" + job.name + ".timer", job.randomized_delay.usec);
 }
 
 }  // namespace surety

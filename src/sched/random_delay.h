@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "job/job_spec.h"
 #include "os/clock.h"
 
 namespace surety {
@@ -28,6 +29,11 @@ std::optional<std::array<uint8_t, 16>> ParseId128(const std::string& text);
 // machine_id ‖ (system ? 1 : 0) ‖ uid (4 bytes, little-endian) ‖ unit_name).
 uint64_t FixedRandomDelay(const std::array<uint8_t, 16>& machine_id, bool system_manager,
                           uint32_t uid, const std::string& unit_name, uint64_t span_usec);
+
+// A job's fixed_random_delay offset as systemd gives the timer unit that
+// `surety export` would write for it (surety-NAME.timer, this process's
+// manager and uid); 0 when the job has none.
+uint64_t JobFixedRandomDelay(const std::array<uint8_t, 16>& machine_id, const JobSpec& job);
 
 // The per-boot phase sd-event uses to place coalesced wake-ups:
 // (low64(boot_id) XOR high64(boot_id)) mod 60 s, in µs.

@@ -61,6 +61,9 @@ class HistoryStore {
   virtual Result<std::vector<std::string>> Jobs() = 0;
 };
 
+// Where the history of a state directory lives: STATE_DIR/history.db.
+inline std::string HistoryPath(const std::string& state_dir) { return state_dir + "/history.db"; }
+
 // Opens (creating and migrating as needed) the SQLite database at `path`.
 // The parent directory must exist. A database written by a newer surety
 // (a higher schema number) is refused, never downgraded.
