@@ -273,12 +273,15 @@ class Loader {
     return &it->second;
   }
 
+  // The value under `key`; a table there is reported (once, however often
+  // the key is looked up) and gives nullptr like a missing key.
   const toml::node* Leaf(const MNode* t, const std::string& key, const std::string& ctx) {
     if (!t) return nullptr;
     auto it = t->children.find(key);
     if (it == t->children.end()) return nullptr;
     if (it->second.is_table) {
-      Error(&it->second.where, Key(ctx, key) + ": expected a value, not a table");
+      if (tables_reported_.insert(&it->second).second)
+        Error(&it->second.where, Key(ctx, key) + ": expected a value, not a table");
       return nullptr;
     }
     return it->second.node;
@@ -595,7 +598,7 @@ class Loader {
     j.name = name;
     j.description = String(&t, "description", ctx).value_or("");
     j.command = CommandOf(&t, "command", ctx);
-    if (j.command.empty() && !Leaf(&t, "command", ctx))
+    if (j.command.empty() && !t.children.count("command"))
       Error(&t.where, ctx +
                           ": missing 'command' (what to run), e.g. command = [\"pg_dump\", "
                           "\"-f\", \"/backups/db.dump\", \"app\"]");
@@ -788,6 +791,7 @@ class Loader {
   std::vector<std::string> files_;
   std::vector<std::unique_ptr<toml::table>> docs_;
   MNode root_;
+  std::set<const MNode*> tables_reported_;  // by Leaf(), so each only once
 };
 
 }  // namespace

@@ -220,3 +220,21 @@ TEST(ClosestMatch, FindsNearKeysOnly) {
 
 }  // namespace
 }  // namespace surety
+
+namespace surety {
+namespace {
+
+// A key written as a table where a value belongs is one error, not one per
+// look-up, and a `command` table is not also reported as missing.
+TEST_F(ConfigLoaderTest, ATableWhereAValueBelongsIsReportedOnce) {
+  auto r = Load("[jobs.x]\ncommand.a = 1\nschedule.b = 2\nalert.c = 3\n");
+  std::vector<std::string> errors;
+  for (const auto& e : r.errors) errors.push_back(e.ToString());
+  ASSERT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("jobs.x.command: expected a value, not a table"), std::string::npos);
+  EXPECT_NE(errors[1].find("jobs.x.schedule: expected a value, not a table"), std::string::npos);
+  EXPECT_NE(errors[2].find("jobs.x.alert: expected a value, not a table"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace surety

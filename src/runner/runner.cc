@@ -196,8 +196,9 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   }
 
   // 3. Lock: one run of a job at a time.
-  std::string lock_path = d.state_dir + "/locks/" + job.name + ".lock";
-  (void)d.fs.MakeDirs(d.state_dir + "/locks", 0700);
+  const std::string lock_dir = JoinPath(d.state_dir, "locks");
+  const std::string lock_path = JoinPath(lock_dir, job.name + ".lock");
+  (void)d.fs.MakeDirs(lock_dir, 0700);
   Result<JobLock> lock = job.overlap == Overlap::kWait
                              ? d.locker.Lock(lock_path, SpanToMicros(job.lock_wait))
                              : d.locker.TryLock(lock_path);
