@@ -390,7 +390,7 @@ class Daemon {
 JobHistoryFacts FactsFromHistory(const JobSpec& job, HistoryStore* history, Instant now) {
   JobHistoryFacts f;
   if (history) {
-    if (auto runs = history->Recent(job.name, 50); runs.ok()) {
+    if (auto runs = history->RecentStarts(job.name, 50); runs.ok()) {
       for (const auto& r : *runs) {
         if (!f.last_start) f.last_start = r.started_at;
         if (!f.last_finish && r.finished_at) f.last_finish = r.finished_at;

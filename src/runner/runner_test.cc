@@ -73,6 +73,9 @@ class MemoryHistory : public HistoryStore {
         out.push_back(*it);
     return out;
   }
+  Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) override {
+    return Recent(job, limit);
+  }
   Result<std::optional<RunResult>> LastResult(const std::string& job) override {
     for (auto it = runs.rbegin(); it != runs.rend(); ++it)
       if (it->job == job) return std::optional<RunResult>(it->result);

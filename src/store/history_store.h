@@ -48,6 +48,9 @@ class HistoryStore {
   Status FinishRun(const RunRecord& record) { return FinishRun(record, 0); }
   // Newest first. limit <= 0: all.
   virtual Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) = 0;
+  // Newest first, like Recent(), but only id, job, trigger, started_at and
+  // finished_at are filled: what the scheduler needs, without output tails.
+  virtual Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) = 0;
   // The result of the job's newest record, if it has any.
   virtual Result<std::optional<RunResult>> LastResult(const std::string& job) = 0;
   // The newest finished record with a good result (success/warning/already_done).

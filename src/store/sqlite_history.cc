@@ -85,6 +85,7 @@ enum Stmt : size_t {
   kInsert,
   kUpdate,
   kRecent,
+  kRecentStarts,
   kLastResult,
   kLastGood,
   kRunning,
@@ -110,6 +111,8 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "output_tail = ?12, artifact_size = ?13, artifact_path = ?14, alert_status = ?15, "
     "owner_pid = ?16, owner_boot_id = ?17, owner_start_time = ?18 WHERE id = ?19",
     "SELECT " SURETY_RUN_COLUMNS " FROM runs WHERE job = ?1 ORDER BY seq DESC LIMIT ?2",
+    "SELECT id, trigger_kind, started_at, finished_at FROM runs WHERE job = ?1"
+    " ORDER BY seq DESC LIMIT ?2",
     "SELECT result FROM runs WHERE job = ?1 ORDER BY seq DESC LIMIT 1",
     "SELECT " SURETY_RUN_COLUMNS
     " FROM runs WHERE job = ?1 AND finished_at IS NOT NULL"
@@ -229,6 +232,7 @@ class SqliteHistory final : public HistoryStore {
   Result<int64_t> BeginRun(const RunRecord& record) override;
   Status FinishRun(const RunRecord& record, int keep_runs) override;
   Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override;
+  Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) override;
   Result<std::optional<RunResult>> LastResult(const std::string& job) override;
   Result<std::optional<RunRecord>> LastGood(const std::string& job) override;
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override;
@@ -520,6 +524,27 @@ Result<std::vector<RunRecord>> SqliteHistory::Recent(const std::string& job, int
   std::vector<RunRecord> out;
   if (Status s = ReadRecords(use.get(), "reading the history of " + job, out); !s.ok()) return s;
   return out;
+}
+
+Result<std::vector<RunRecord>> SqliteHistory::RecentStarts(const std::string& job, int limit) {
+  auto starts = Prepare(kRecentStarts);
+  if (!starts.ok()) return starts.status();
+  StmtUse use(*starts);
+  BindText(use.get(), 1, job);
+  sqlite3_bind_int(use.get(), 2, limit <= 0 ? -1 : limit);
+  std::vector<RunRecord> out;
+  for (;;) {
+    int rc = sqlite3_step(use.get());
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return Error(rc, "reading the start times of " + job);
+    RunRecord r;
+    r.id = sqlite3_column_int64(use.get(), 0);
+    r.job = job;
+    r.trigger = ColumnText(use.get(), 1);
+    r.started_at = FromMicros(sqlite3_column_int64(use.get(), 2));
+    if (!ColumnNull(use.get(), 3)) r.finished_at = FromMicros(sqlite3_column_int64(use.get(), 3));
+    out.push_back(std::move(r));
+  }
 }
 
 Result<std::optional<RunResult>> SqliteHistory::LastResult(const std::string& job) {

@@ -404,6 +404,30 @@ TEST_F(SqliteHistory, FinishRunAppliesRetentionInTheSameWrite) {
   EXPECT_EQ(Ids(*store, "db").size(), 3u);  // 0: no retention
 }
 
+TEST_F(SqliteHistory, RecentStartsAreRecentWithoutTheHeavyFields) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  AddFinished(*store, "db", RunResult::kSuccess, 0);
+  AddRunning(*store, "db", 10);
+  AddFinished(*store, "other", RunResult::kSuccess, 20);
+  auto full = store->Recent("db", 0);
+  auto starts = store->RecentStarts("db", 0);
+  ASSERT_TRUE(full.ok());
+  ASSERT_TRUE(starts.ok());
+  ASSERT_EQ(starts->size(), full->size());
+  for (size_t i = 0; i < full->size(); ++i) {
+    EXPECT_EQ((*starts)[i].id, (*full)[i].id);
+    EXPECT_EQ((*starts)[i].job, "db");
+    EXPECT_EQ((*starts)[i].trigger, (*full)[i].trigger);
+    EXPECT_EQ((*starts)[i].started_at, (*full)[i].started_at);
+    EXPECT_EQ((*starts)[i].finished_at, (*full)[i].finished_at);
+  }
+  auto one = store->RecentStarts("db", 1);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_FALSE(one->front().finished_at.has_value());  // the running one is newest
+}
+
 TEST_F(SqliteHistory, LastResultIsTheNewestRecordsResult) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
