@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <unordered_map>
 
 #include "job/config_loader.h"
 #include "os/event_loop.h"
@@ -246,6 +247,7 @@ class Daemon {
       return;
     }
     st.runners.push_back(*pid);
+    runner_job_[*pid] = name;
     log_.Info("run_started", {{"job", name},
                               {"trigger", trigger},
                               {"pid", std::to_string(*pid)},
@@ -274,20 +276,25 @@ class Daemon {
     Instant now = clock_.Now();
     bool any = false;
     for (const Reaped& r : ReapChildren()) {
-      for (auto& [name, st] : jobs_) {
-        auto it = std::find(st.runners.begin(), st.runners.end(), r.pid);
-        if (it == st.runners.end()) continue;
-        st.runners.erase(it);
-        st.facts.last_finish = now;
-        next_file_dirty_ = true;
-        any = true;
-        if (config_.jobs.at(name).interval) RecomputeOne(name);
-        log_.Info("run_exited", {{"job", name},
-                                 {"pid", std::to_string(r.pid)},
-                                 {"exit", r.signal ? "SIG" + SignalName(r.signal)
-                                                   : std::to_string(r.exit_code)}});
-      }
       orphans_.erase(r.pid);
+      auto owner = runner_job_.find(r.pid);
+      if (owner == runner_job_.end()) continue;
+      const std::string name = owner->second;
+      runner_job_.erase(owner);
+      auto job = jobs_.find(name);  // gone when the job was removed by a reload
+      if (job == jobs_.end()) continue;
+      JobState& st = job->second;
+      auto it = std::find(st.runners.begin(), st.runners.end(), r.pid);
+      if (it == st.runners.end()) continue;
+      st.runners.erase(it);
+      st.facts.last_finish = now;
+      next_file_dirty_ = true;
+      any = true;
+      if (config_.jobs.at(name).interval) RecomputeOne(name);
+      log_.Info("run_exited",
+                {{"job", name},
+                 {"pid", std::to_string(r.pid)},
+                 {"exit", r.signal ? "SIG" + SignalName(r.signal) : std::to_string(r.exit_code)}});
     }
     if (stopping_ && Running() == 0) {
       loop_.Stop();
@@ -374,6 +381,7 @@ class Daemon {
   std::unique_ptr<HistoryStore> history_;
   std::map<std::string, JobState> jobs_;
   std::map<int, std::string> orphans_;               // runners of removed jobs
+  std::unordered_map<int, std::string> runner_job_;  // every runner's job, by pid
   std::set<std::pair<Instant, std::string>> order_;  // due time → job
   std::multiset<Instant> window_ends_;               // due + accuracy
   bool next_file_dirty_ = false;
