@@ -49,6 +49,7 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "os/proc.h"
 #include "os/system.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -165,15 +166,10 @@ class SignalScope {
   sigset_t pending_before_;
 };
 
-// ---------------------------------------------------------------------------
-// /proc scanning
+}  // namespace
 
-struct ProcInfo {
-  pid_t pid = 0;
-  pid_t ppid = 0;
-  pid_t pgid = 0;
-  char state = '?';
-};
+// ---------------------------------------------------------------------------
+// /proc scanning (os/proc.h)
 
 std::optional<ProcInfo> ReadProcStat(pid_t pid) {
   char path[48];
@@ -199,16 +195,6 @@ std::optional<ProcInfo> ReadProcStat(pid_t pid) {
   return info;
 }
 
-// True if this process has any child, running or exited (not reaping it).
-bool HasAnyChild() {
-  siginfo_t info{};
-  int r;
-  do {
-    r = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
-  } while (r < 0 && errno == EINTR);
-  return !(r < 0 && errno == ECHILD);
-}
-
 std::vector<ProcInfo> ScanProcesses() {
   std::vector<ProcInfo> procs;
   DIR* dir = opendir("/proc");
@@ -223,6 +209,18 @@ std::vector<ProcInfo> ScanProcesses() {
   }
   closedir(dir);
   return procs;
+}
+
+namespace {
+
+// True if this process has any child, running or exited (not reaping it).
+bool HasAnyChild() {
+  siginfo_t info{};
+  int r;
+  do {
+    r = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
+  } while (r < 0 && errno == EINTR);
+  return !(r < 0 && errno == ECHILD);
 }
 
 std::set<pid_t> ChildrenOf(const std::vector<ProcInfo>& procs, pid_t parent) {

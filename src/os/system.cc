@@ -1,6 +1,5 @@
 #include "os/system.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -11,12 +10,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <vector>
 
 #include "base/strings.h"
+#include "os/proc.h"
 
 namespace surety {
 
@@ -85,29 +83,14 @@ Status WriteFileAtomic(const std::string& path, const std::string& content, uint
 void RemoveFile(const std::string& path) { unlink(path.c_str()); }
 
 int SignalAllDescendants(int sig) {
-  std::map<int, std::vector<int>> children;
-  DIR* d = opendir("/proc");
-  if (!d) return 0;
-  while (dirent* e = readdir(d)) {
-    if (!AllDigits(e->d_name)) continue;
-    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
-    std::string stat;
-    std::getline(in, stat);
-    size_t close_paren = stat.rfind(')');
-    if (close_paren == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close_paren + 2));
-    char state = 0;
-    int ppid = 0;
-    rest >> state >> ppid;
-    children[ppid].push_back(std::stoi(e->d_name));
-  }
-  closedir(d);
+  std::map<pid_t, std::vector<pid_t>> children;
+  for (const ProcInfo& p : ScanProcesses()) children[p.ppid].push_back(p.pid);
   int count = 0;
-  std::vector<int> todo = {static_cast<int>(getpid())};
+  std::vector<pid_t> todo = {getpid()};
   while (!todo.empty()) {
-    int p = todo.back();
+    pid_t p = todo.back();
     todo.pop_back();
-    for (int c : children[p]) {
+    for (pid_t c : children[p]) {
       kill(c, sig);
       ++count;
       todo.push_back(c);
