@@ -16,6 +16,7 @@
 #include "sched/random_delay.h"
 #include "sched/schedule.h"
 #include "store/history_store.h"
+#include "store/run_journal.h"
 #include "time/timespan.h"
 #include "time/timestamp.h"
 
@@ -54,12 +55,7 @@ std::unique_ptr<HistoryStore> OpenHistory(const Config& cfg, Services& sv, bool 
   // than lose a record.
   SqliteHistoryOptions options;
   options.busy_timeout = std::chrono::seconds(60);
-  auto store = OpenSqliteHistory(HistoryPath(cfg.settings.state_dir), options);
-  if (!store.ok()) {
-    sv.err << "error: " << store.status().message() << '\n';
-    return nullptr;
-  }
-  return std::move(store.value());
+  return OpenStateHistory(cfg.settings.state_dir, options);
 }
 
 const JobSpec* FindJob(const Config& cfg, const std::string& name, Services& sv) {
@@ -258,7 +254,11 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
     if (daemon_next.is_discarded()) daemon_next = nullptr;
   }
   std::unique_ptr<HistoryStore> history;
-  if (auto db = sv.fs->Stat(HistoryPath(cfg.settings.state_dir)); db.ok() && db->exists)
+  auto exists = [&](const std::string& path) {
+    auto st = sv.fs->Stat(path);
+    return st.ok() && st->exists;
+  };
+  if (exists(HistoryPath(cfg.settings.state_dir)) || exists(JournalPath(cfg.settings.state_dir)))
     history = OpenHistory(cfg, sv, false);
   Instant now = sv.clock.Now();
   if (history) (void)history->ReapDead(ProcessOwnerAlive, now);

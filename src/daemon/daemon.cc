@@ -108,13 +108,10 @@ class Daemon {
     Config next = std::move(*r.config);
     (void)fs_.MakeDirs(next.settings.state_dir, 0700);
     if (!history_ || next.settings.state_dir != config_.settings.state_dir) {
-      auto h = OpenSqliteHistory(HistoryPath(next.settings.state_dir));
-      if (h.ok())
-        history_ = std::move(h.value());
-      else
-        log_.Error("history_unavailable", {{"error", h.status().message()}});
+      history_ = OpenStateHistory(next.settings.state_dir, SqliteHistoryOptions{});
     }
-    if (history_) (void)history_->ReapDead(ProcessOwnerAlive, clock_.Now());
+    if (auto reaped = history_->ReapDead(ProcessOwnerAlive, clock_.Now()); !reaped.ok())
+      log_.Error("history_unavailable", {{"error", reaped.status().message()}});
     ReloadDiff diff = DiffJobs(config_.jobs, next.jobs);
     std::map<std::string, JobState> states;
     for (const auto& [name, job] : next.jobs) {

@@ -101,8 +101,12 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // 1. Record the run before anything else.
   std::optional<RunResult> previous;
   if (d.history) {
-    if (d.owner_alive) (void)d.history->ReapDead(d.owner_alive, started);
-    if (auto last = d.history->LastResult(job.name); last.ok()) previous = *last;
+    // Only alerts need the previous result (recovery), and reading it folds
+    // the run journal into history.db: a job without alerts does not pay it.
+    if (!job.alert.empty()) {
+      if (d.owner_alive) (void)d.history->ReapDead(d.owner_alive, started);
+      if (auto last = d.history->LastResult(job.name); last.ok()) previous = *last;
+    }
     auto id = d.history->BeginRun(rec);
     if (id.ok()) {
       rec.id = *id;

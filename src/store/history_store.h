@@ -1,14 +1,22 @@
-// HistoryStore: run records in SQLite (state_dir/history.db).
+// HistoryStore: run records of a state directory.
 //
 // For: the runner (BeginRun before anything else, FinishRun at the end),
-// `surety history`, status, check and metrics. The only module that includes
-// sqlite3.h.
+// `surety history`, status, check and metrics.
 //
-// Durability: WAL journal with synchronous=FULL, so a record is on disk once
-// FinishRun() has returned (a power cut after `surety run` exits loses
-// nothing). Concurrency: several runners and readers may use one database at
-// once (busy timeout; each write is one short transaction). Schema changes go
-// through numbered migrations recorded in PRAGMA user_version.
+// Where they live: STATE_DIR/history.db (SQLite) holds every run; `surety
+// run` appends its record to STATE_DIR/history.journal instead of opening
+// the database (run_journal.h says why and how), and every read folds the
+// journal into history.db first. OpenStateHistory() is that combination, and
+// what every command uses; OpenSqliteHistory() is the database alone. This
+// module is the only one that includes sqlite3.h.
+//
+// Durability: a finished record is on disk once FinishRun() has returned (a
+// power cut after `surety run` exits loses nothing): the journal is
+// fdatasync'ed, and history.db uses a WAL journal with synchronous=FULL.
+// Concurrency: several runners and readers may use one state directory at
+// once (the journal's lock, SQLite's busy timeout; each write is short).
+// Schema changes go through numbered migrations recorded in PRAGMA
+// user_version.
 //
 // Dead runners: a record left `running` by a runner that died (kill -9, power
 // loss) is marked `interrupted` by ReapDead(), which every reading command
@@ -67,10 +75,20 @@ class HistoryStore {
 // Where the history of a state directory lives: STATE_DIR/history.db.
 inline std::string HistoryPath(const std::string& state_dir) { return state_dir + "/history.db"; }
 
-// Opens (creating and migrating as needed) the SQLite database at `path`.
-// The parent directory must exist. A database written by a newer surety
-// (a higher schema number) is refused, never downgraded.
-Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path);
+struct JournalEntry;  // store/run_journal.h
+
+// history.db as the journal folds into it.
+class SqliteHistoryStore : public HistoryStore {
+ public:
+  // In one transaction: each entry replaces the record with its id or is
+  // inserted (a running entry never replaces a finished record, so folding
+  // twice changes nothing), then each job's keep_runs is applied. An entry
+  // whose id belongs to another runner's record (ids reused after a power
+  // cut) is stored under a new id.
+  virtual Status Apply(const std::vector<JournalEntry>& entries) = 0;
+  // The highest run id in the database; 0 when it has none.
+  virtual Result<int64_t> MaxId() = 0;
+};
 
 struct SqliteHistoryOptions {
   // How long a write waits for another process's write to finish.
@@ -79,12 +97,28 @@ struct SqliteHistoryOptions {
   // make the "disk" fill up.
   int64_t max_page_count = 0;
 };
+
+// Opens (creating and migrating as needed) the SQLite database at `path`.
+// The parent directory must exist. A database written by a newer surety
+// (a higher schema number) is refused, never downgraded.
+Result<std::unique_ptr<SqliteHistoryStore>> OpenSqliteStore(const std::string& path,
+                                                            const SqliteHistoryOptions& options);
 Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path,
                                                         const SqliteHistoryOptions& options);
+Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path);
+
+// The history of a state directory, as every surety command uses it: runs
+// are recorded in the journal, reads fold the journal into history.db first.
+// Opens nothing until first used. BeginRun creates the journal; the state
+// directory must exist.
+std::unique_ptr<HistoryStore> OpenStateHistory(const std::string& state_dir,
+                                               const SqliteHistoryOptions& options);
 
 // The real OwnerAlive: /proc/PID/stat start time and the boot id.
 bool ProcessOwnerAlive(const RunRecord& record);
 // This process's owner identity (pid, boot id, start time).
 void FillOwner(RunRecord& record);
+// The id of the running boot (/proc/sys/kernel/random/boot_id), read once.
+const std::string& CurrentBootId();
 
 }  // namespace surety

@@ -41,16 +41,16 @@ std::optional<std::string> ReadProcFile(const std::string& path) {
   return text;
 }
 
-// Read once: it cannot change while this process lives, and ReapDead asks
-// for every running record.
-const std::string& BootId() {
-  static const std::string id = BootIdText();
-  return id;
-}
-
 std::string StatPath(int pid) { return "/proc/" + std::to_string(pid) + "/stat"; }
 
 }  // namespace
+
+// Read once: it cannot change while this process lives, and ReapDead asks
+// for every running record.
+const std::string& CurrentBootId() {
+  static const std::string id = BootIdText();
+  return id;
+}
 
 std::optional<ProcStat> ParseProcStat(std::string_view text) {
   // "PID (COMM) STATE PPID … STARTTIME …": STATE is field 3, STARTTIME 22.
@@ -96,12 +96,12 @@ bool ProcessOwnerAlive(const RunRecord& record) {
   if (!stat) return false;
   // A zombie runner has died; its parent just has not reaped it yet.
   if (stat->state == 'Z' || stat->state == 'X' || stat->state == 'x') return false;
-  return stat->start_time == record.owner_start_time && BootId() == record.owner_boot_id;
+  return stat->start_time == record.owner_start_time && CurrentBootId() == record.owner_boot_id;
 }
 
 void FillOwner(RunRecord& record) {
   record.owner_pid = static_cast<int>(::getpid());
-  record.owner_boot_id = BootId();
+  record.owner_boot_id = CurrentBootId();
   record.owner_start_time = 0;
   if (std::optional<std::string> text = ReadProcFile(StatPath(record.owner_pid))) {
     if (std::optional<ProcStat> stat = ParseProcStat(*text))

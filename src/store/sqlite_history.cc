@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "store/history_store.h"
+#include "store/run_journal.h"
 #include "store/sqlite_vfs.h"
 
 namespace surety {
@@ -92,6 +94,10 @@ enum Stmt : size_t {
   kInterrupt,
   kRetain,
   kJobs,
+  kUpsert,
+  kOwnerOf,
+  kFindByOwner,
+  kMaxId,
   kStmtCount,
 };
 
@@ -136,6 +142,26 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     " SELECT (SELECT MIN(job) FROM runs WHERE job > names.job) FROM names"
     " WHERE names.job IS NOT NULL)"
     " SELECT job FROM names WHERE job IS NOT NULL",
+    // A journal entry (?1..?18 as BindRecord, ?19 its id): inserted, or
+    // replacing the record with its id, except that a running snapshot
+    // never replaces a finished one (a fold replayed after a crash).
+    "INSERT INTO runs (job, trigger_kind, host, started_at, finished_at, duration_ms, attempts, "
+    "exit_code, signal, result, message, output_tail, artifact_size, artifact_path, "
+    "alert_status, owner_pid, owner_boot_id, owner_start_time, id, seq) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+    "(SELECT COALESCE(MAX(seq), 0) + 1 FROM runs WHERE job = ?1)) "
+    "ON CONFLICT (id) DO UPDATE SET trigger_kind = excluded.trigger_kind, host = excluded.host, "
+    "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+    "duration_ms = excluded.duration_ms, attempts = excluded.attempts, "
+    "exit_code = excluded.exit_code, signal = excluded.signal, result = excluded.result, "
+    "message = excluded.message, output_tail = excluded.output_tail, "
+    "artifact_size = excluded.artifact_size, artifact_path = excluded.artifact_path, "
+    "alert_status = excluded.alert_status "
+    "WHERE excluded.result <> 'running' OR runs.result = 'running'",
+    "SELECT job, owner_pid, owner_boot_id, owner_start_time FROM runs WHERE id = ?1",
+    "SELECT id FROM runs WHERE job = ?1 AND owner_pid = ?2 AND owner_boot_id = ?3"
+    " AND owner_start_time = ?4 AND started_at = ?5",
+    "SELECT COALESCE(MAX(id), 0) FROM runs",
 };
 #undef SURETY_RUN_COLUMNS
 
@@ -214,7 +240,7 @@ std::string ColumnBlob(sqlite3_stmt* s, int col) {
 
 bool ColumnNull(sqlite3_stmt* s, int col) { return sqlite3_column_type(s, col) == SQLITE_NULL; }
 
-class SqliteHistory final : public HistoryStore {
+class SqliteHistory final : public SqliteHistoryStore {
  public:
   // Takes ownership of `db`, even a handle whose open failed.
   SqliteHistory(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
@@ -238,8 +264,14 @@ class SqliteHistory final : public HistoryStore {
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override;
   Status ApplyRetention(const std::string& job, int keep) override;
   Result<std::vector<std::string>> Jobs() override;
+  Status Apply(const std::vector<JournalEntry>& entries) override;
+  Result<int64_t> MaxId() override;
 
  private:
+  // The id an entry is stored under: its own, unless a record of another
+  // runner has it (then the id it got at an earlier fold, or a new one).
+  Result<int64_t> IdFor(const RunRecord& record);
+  Result<int64_t> QueryMaxId();
   // The Status for SQLite result code `rc` while `doing` something. Must be
   // called before anything else touches the connection (sqlite3_errmsg).
   Status Error(int rc, std::string_view doing) const;
@@ -660,6 +692,87 @@ Result<std::vector<std::string>> SqliteHistory::Jobs() {
   return out;
 }
 
+Result<int64_t> SqliteHistory::QueryMaxId() {
+  auto max = Prepare(kMaxId);
+  if (!max.ok()) return max.status();
+  StmtUse use(*max);
+  if (int rc = sqlite3_step(use.get()); rc != SQLITE_ROW) return Error(rc, "reading the last id");
+  return sqlite3_column_int64(use.get(), 0);
+}
+
+Result<int64_t> SqliteHistory::MaxId() { return QueryMaxId(); }
+
+Result<int64_t> SqliteHistory::IdFor(const RunRecord& r) {
+  constexpr std::string_view kDoing = "folding the run journal";
+  {
+    auto owner = Prepare(kOwnerOf);
+    if (!owner.ok()) return owner.status();
+    StmtUse use(*owner);
+    sqlite3_bind_int64(use.get(), 1, r.id);
+    int rc = sqlite3_step(use.get());
+    if (rc == SQLITE_DONE) return r.id;
+    if (rc != SQLITE_ROW) return Error(rc, kDoing);
+    if (ColumnText(use.get(), 0) == r.job && sqlite3_column_int(use.get(), 1) == r.owner_pid &&
+        ColumnText(use.get(), 2) == r.owner_boot_id &&
+        static_cast<uint64_t>(sqlite3_column_int64(use.get(), 3)) == r.owner_start_time)
+      return r.id;
+  }
+  {
+    auto find = Prepare(kFindByOwner);
+    if (!find.ok()) return find.status();
+    StmtUse use(*find);
+    BindText(use.get(), 1, r.job);
+    sqlite3_bind_int(use.get(), 2, r.owner_pid);
+    BindText(use.get(), 3, r.owner_boot_id);
+    sqlite3_bind_int64(use.get(), 4, static_cast<int64_t>(r.owner_start_time));
+    sqlite3_bind_int64(use.get(), 5, ToMicros(r.started_at));
+    int rc = sqlite3_step(use.get());
+    if (rc == SQLITE_ROW) return sqlite3_column_int64(use.get(), 0);
+    if (rc != SQLITE_DONE) return Error(rc, kDoing);
+  }
+  auto max = QueryMaxId();
+  if (!max.ok()) return max.status();
+  return *max + 1;
+}
+
+Status SqliteHistory::Apply(const std::vector<JournalEntry>& entries) {
+  if (entries.empty()) return Status::Ok();
+  constexpr std::string_view kDoing = "folding the run journal";
+  return InWriteTransaction(kDoing, [&]() -> Status {
+    // Each job's retention as its newest entry states it.
+    std::vector<std::pair<std::string, int>> keep;
+    std::map<int64_t, int64_t> renumbered;  // journal id -> stored id
+    for (const JournalEntry& e : entries) {
+      RunRecord r = e.record;
+      if (auto it = renumbered.find(r.id); it != renumbered.end()) {
+        r.id = it->second;
+      } else {
+        auto id = IdFor(r);
+        if (!id.ok()) return id.status();
+        if (*id != r.id) renumbered[r.id] = *id;
+        r.id = *id;
+      }
+      auto upsert = Prepare(kUpsert);
+      if (!upsert.ok()) return upsert.status();
+      StmtUse use(*upsert);
+      int rc = BindRecord(use.get(), r);
+      if (rc == SQLITE_OK) rc = sqlite3_bind_int64(use.get(), 19, r.id);
+      if (rc != SQLITE_OK) return Error(rc, kDoing);
+      if (rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, kDoing);
+      auto k =
+          std::find_if(keep.begin(), keep.end(), [&](const auto& p) { return p.first == r.job; });
+      if (k == keep.end())
+        keep.emplace_back(r.job, e.keep_runs);
+      else
+        k->second = e.keep_runs;
+    }
+    for (const auto& [job, n] : keep)
+      if (n > 0)
+        if (Status s = Retain(job, n); !s.ok()) return s;
+    return Status::Ok();
+  });
+}
+
 }  // namespace
 
 Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path) {
@@ -668,6 +781,13 @@ Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path)
 
 Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path,
                                                         const SqliteHistoryOptions& options) {
+  auto store = OpenSqliteStore(path, options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<HistoryStore>(std::move(store.value()));
+}
+
+Result<std::unique_ptr<SqliteHistoryStore>> OpenSqliteStore(const std::string& path,
+                                                            const SqliteHistoryOptions& options) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -688,7 +808,7 @@ Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path,
   if (options.max_page_count > 0) {
     if (Status s = store->LimitPages(options.max_page_count); !s.ok()) return s;
   }
-  return std::unique_ptr<HistoryStore>(std::move(store));
+  return std::unique_ptr<SqliteHistoryStore>(std::move(store));
 }
 
 }  // namespace surety
