@@ -178,6 +178,9 @@ std::string EncodeJournalEntry(const JournalEntry& entry) {
 
 std::optional<JournalEntry> ParseJournalEntry(std::string_view line) {
   if (line.size() < 17 || line[16] != ' ') return std::nullopt;
+  for (size_t i = 0; i < 16; ++i)  // exactly as written: lower-case hex
+    if (!((line[i] >= '0' && line[i] <= '9') || (line[i] >= 'a' && line[i] <= 'f')))
+      return std::nullopt;
   uint64_t hash = 0;
   auto [ptr, ec] = std::from_chars(line.data(), line.data() + 16, hash, 16);
   if (ec != std::errc() || ptr != line.data() + 16) return std::nullopt;

@@ -1,0 +1,356 @@
+// The history of a state directory (OpenStateHistory): runs are recorded in
+// the journal without opening history.db, every read sees them, folding is
+// idempotent (a crash between commit and truncation loses and duplicates
+// nothing), ids stay unique across boots, processes and a reused id, a torn
+// line or a failed write never costs another record, and a journal from a
+// newer surety is left alone.
+//
+// Each test gets a fresh directory under /tmp. Two tests fork: a test may,
+// production code may not (style: fork only in src/os/).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/history_store.h"
+#include "store/run_journal.h"
+
+namespace surety {
+namespace {
+
+using ::testing::HasSubstr;
+
+Instant At(int64_t seconds) { return Instant{std::chrono::seconds(seconds)}; }
+
+RunRecord Running(const std::string& job, Instant started, int pid = 4242) {
+  RunRecord r;
+  r.job = job;
+  r.trigger = "schedule";
+  r.host = "host-a";
+  r.started_at = started;
+  r.attempts = 1;
+  r.owner_pid = pid;
+  r.owner_boot_id = "boot-1";
+  r.owner_start_time = 777;
+  return r;
+}
+
+RunRecord Finished(RunRecord r, RunResult result) {
+  r.result = result;
+  r.finished_at = r.started_at + std::chrono::seconds(5);
+  r.duration_ms = 5000;
+  r.exit_code = 0;
+  return r;
+}
+
+class JournaledHistory : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/surety-journal-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<HistoryStore> Open() { return OpenStateHistory(dir_, SqliteHistoryOptions{}); }
+  std::string JournalFile() const { return JournalPath(dir_); }
+  std::string ReadJournal() const {
+    std::string text;
+    if (std::FILE* f = std::fopen(JournalFile().c_str(), "rb")) {
+      char buf[4096];
+      for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+      std::fclose(f);
+    }
+    return text;
+  }
+  void WriteJournal(const std::string& text) const {
+    std::ofstream(JournalFile(), std::ios::binary | std::ios::trunc) << text;
+  }
+  // Records a whole run; returns its id.
+  int64_t Record(HistoryStore& h, RunRecord r, RunResult result, int keep = 0) {
+    auto id = h.BeginRun(r);
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    r.id = id.ok() ? *id : 0;
+    Status s = h.FinishRun(Finished(r, result), keep);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return r.id;
+  }
+  std::vector<RunRecord> All(HistoryStore& h, const std::string& job) {
+    auto runs = h.Recent(job, 0);
+    EXPECT_TRUE(runs.ok()) << runs.status().message();
+    return runs.ok() ? *runs : std::vector<RunRecord>{};
+  }
+
+  std::string dir_;
+};
+
+TEST_F(JournaledHistory, ARunIsRecordedWithoutOpeningTheDatabaseAndEveryReadSeesIt) {
+  // A header written in this boot: the runner needs nothing else. (The first
+  // run of a boot checks the ids against history.db instead; see below.)
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, CurrentBootId(), 1}));
+  auto runner = Open();
+  int64_t id = Record(*runner, Running("db", At(100)), RunResult::kSuccess);
+  EXPECT_EQ(id, 1);
+  EXPECT_FALSE(std::filesystem::exists(HistoryPath(dir_)));
+  EXPECT_GT(std::filesystem::file_size(JournalFile()), kJournalHeaderSize);
+
+  auto reader = Open();
+  std::vector<RunRecord> runs = All(*reader, "db");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].id, 1);
+  EXPECT_EQ(runs[0].result, RunResult::kSuccess);
+  EXPECT_EQ(runs[0].host, "host-a");
+  // Folded: the journal keeps only its header (and the next id).
+  EXPECT_EQ(std::filesystem::file_size(JournalFile()), kJournalHeaderSize);
+  EXPECT_EQ(ParseJournalHeader(ReadJournal())->next_id, 2);
+}
+
+TEST_F(JournaledHistory, ARunningRecordIsVisibleBeforeItFinishes) {
+  auto runner = Open();
+  auto id = runner->BeginRun(Running("db", At(100)));
+  ASSERT_TRUE(id.ok());
+  auto runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].result, RunResult::kRunning);
+  RunRecord done = Finished(Running("db", At(100)), RunResult::kFailed);
+  done.id = *id;
+  ASSERT_TRUE(runner->FinishRun(done, 0).ok());
+  runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].result, RunResult::kFailed);
+}
+
+TEST_F(JournaledHistory, IdsContinueAfterAnExistingDatabase) {
+  {
+    auto db = OpenSqliteHistory(HistoryPath(dir_));
+    ASSERT_TRUE(db.ok());
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE((*db)->BeginRun(Running("old", At(i))).ok());
+  }
+  EXPECT_EQ(Record(*Open(), Running("db", At(10)), RunResult::kSuccess), 4);
+  // The next runner reads the id from the header alone.
+  EXPECT_EQ(Record(*Open(), Running("db", At(11)), RunResult::kSuccess), 5);
+  auto h = Open();
+  EXPECT_EQ(All(*h, "db").size(), 2u);
+  EXPECT_EQ(All(*h, "old").size(), 3u);
+}
+
+TEST_F(JournaledHistory, AHeaderFromAnotherBootIsCheckedAgainstTheDatabase) {
+  {
+    auto db = OpenSqliteHistory(HistoryPath(dir_));
+    ASSERT_TRUE(db.ok());
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*db)->BeginRun(Running("old", At(i))).ok());
+  }
+  // A power cut lost the header's last updates: it says 2, the database has 10.
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, "another-boot", 2}));
+  EXPECT_EQ(Record(*Open(), Running("db", At(20)), RunResult::kSuccess), 11);
+  EXPECT_EQ(ParseJournalHeader(ReadJournal())->boot_id, CurrentBootId());
+  // A header ahead of the database (entries lost, ids not) is kept ahead.
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, "another-boot", 50}));
+  EXPECT_EQ(Record(*Open(), Running("db", At(21)), RunResult::kSuccess), 50);
+}
+
+TEST_F(JournaledHistory, FoldingAgainAfterACrashChangesNothing) {
+  auto runner = Open();
+  Record(*runner, Running("db", At(100)), RunResult::kSuccess);
+  Record(*runner, Running("db", At(200)), RunResult::kFailed);
+  const std::string before_fold = ReadJournal();
+  std::vector<RunRecord> first = All(*Open(), "db");
+  ASSERT_EQ(first.size(), 2u);
+  // A crash after history.db's commit, before the journal's truncation.
+  WriteJournal(before_fold);
+  std::vector<RunRecord> again = All(*Open(), "db");
+  ASSERT_EQ(again.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(again[i].id, first[i].id);
+    EXPECT_EQ(again[i].result, first[i].result);
+    EXPECT_EQ(again[i].finished_at, first[i].finished_at);
+  }
+}
+
+TEST_F(JournaledHistory, AReplayedStartEntryNeverRevivesAReapedRun) {
+  auto runner = Open();
+  ASSERT_TRUE(runner->BeginRun(Running("db", At(100))).ok());
+  const std::string start_only = ReadJournal();
+  auto reader = Open();
+  auto reaped = reader->ReapDead([](const RunRecord&) { return false; }, At(500));
+  ASSERT_TRUE(reaped.ok());
+  EXPECT_EQ(*reaped, 1) << "a run that is only in the journal is reaped too";
+  WriteJournal(start_only);
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].result, RunResult::kInterrupted);
+}
+
+TEST_F(JournaledHistory, RetentionIsAppliedWhenTheJournalIsFolded) {
+  auto runner = Open();
+  for (int i = 0; i < 5; ++i) Record(*runner, Running("db", At(i)), RunResult::kSuccess, 2);
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, 5);
+  EXPECT_EQ(runs[1].id, 4);
+}
+
+TEST_F(JournaledHistory, AnIdTakenByAnotherRunnerIsStoredUnderANewOne) {
+  Record(*Open(), Running("db", At(100), 1000), RunResult::kSuccess);
+  ASSERT_EQ(All(*Open(), "db").size(), 1u);
+  // After a power cut, a journal entry reuses id 1 for another runner.
+  RunRecord other = Finished(Running("db", At(300), 2000), RunResult::kFailed);
+  other.id = 1;
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, "b", 2}) +
+               EncodeJournalEntry(JournalEntry{other, 0}));
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, 2);
+  EXPECT_EQ(runs[0].owner_pid, 2000);
+  EXPECT_EQ(runs[0].result, RunResult::kFailed);
+  EXPECT_EQ(runs[1].id, 1);
+  EXPECT_EQ(runs[1].owner_pid, 1000);
+  EXPECT_EQ(runs[1].result, RunResult::kSuccess);
+  // Replayed, the same entry finds the record it became.
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, "b", 3}) +
+               EncodeJournalEntry(JournalEntry{other, 0}));
+  EXPECT_EQ(All(*Open(), "db").size(), 2u);
+}
+
+TEST_F(JournaledHistory, AJournalFromANewerSuretyIsRefusedAndLeftAlone) {
+  const std::string newer = EncodeJournalHeader(JournalHeader{2, "b", 9});
+  WriteJournal(newer + "future entry format\n");
+  auto h = Open();
+  auto id = h->BeginRun(Running("db", At(1)));
+  ASSERT_FALSE(id.ok());
+  EXPECT_THAT(id.status().message(), HasSubstr("newer surety"));
+  auto runs = h->Recent("db", 0);
+  ASSERT_FALSE(runs.ok());
+  EXPECT_THAT(runs.status().message(), HasSubstr("newer surety"));
+  EXPECT_EQ(ReadJournal(), newer + "future entry format\n");
+}
+
+TEST_F(JournaledHistory, ATornLastLineCostsNoOtherRecord) {
+  RunRecord lost = Finished(Running("db", At(50)), RunResult::kSuccess);
+  lost.id = 1;
+  std::string torn = EncodeJournalEntry(JournalEntry{lost, 0});
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, CurrentBootId(), 2}) +
+               torn.substr(0, torn.size() / 2));
+  EXPECT_EQ(Record(*Open(), Running("db", At(100)), RunResult::kSuccess), 2);
+  ParsedJournal p = ParseJournal(ReadJournal());
+  EXPECT_EQ(p.damaged, 1);
+  ASSERT_EQ(p.entries.size(), 2u);  // start and finish of run 2, each whole
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].id, 2);
+}
+
+TEST_F(JournaledHistory, ALongLivedReaderFollowsAReplacedJournal) {
+  auto reader = Open();
+  Record(*Open(), Running("db", At(1)), RunResult::kSuccess);
+  ASSERT_EQ(All(*reader, "db").size(), 1u);  // the reader now holds the journal open
+  std::filesystem::remove(JournalFile());
+  Record(*Open(), Running("db", At(2)), RunResult::kFailed);
+  EXPECT_EQ(All(*reader, "db").size(), 2u);
+}
+
+TEST_F(JournaledHistory, ARunnerFoldsAJournalThatGrewLarge) {
+  auto runner = Open();
+  RunRecord r = Running("db", At(1));
+  auto id = runner->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  r = Finished(r, RunResult::kSuccess);
+  r.id = *id;
+  r.output_tail = std::string(300 * 1024, 'x');
+  ASSERT_TRUE(runner->FinishRun(r, 0).ok());
+  EXPECT_EQ(std::filesystem::file_size(JournalFile()), kJournalHeaderSize);
+  EXPECT_TRUE(std::filesystem::exists(HistoryPath(dir_)));
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].output_tail.size(), 300u * 1024);
+}
+
+TEST_F(JournaledHistory, AFailedAppendLeavesNoPartialLine) {
+  auto runner = Open();
+  RunRecord r = Running("db", At(1));
+  auto id = runner->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  const auto size = std::filesystem::file_size(JournalFile());
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // The file size limit stands in for a full disk: the write stops part way.
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{size + 100, size + 100};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    RunRecord done = Finished(r, RunResult::kSuccess);
+    done.id = *id;
+    done.output_tail = std::string(10000, 'y');
+    Status s = runner->FinishRun(done, 0);
+    _exit(!s.ok() && s.message().find("cannot write") != std::string::npos ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "FinishRun should report the failed write";
+  EXPECT_EQ(std::filesystem::file_size(JournalFile()), size);
+  ParsedJournal p = ParseJournal(ReadJournal());
+  EXPECT_EQ(p.damaged, 0);
+  EXPECT_EQ(p.entries.size(), 1u);
+}
+
+TEST_F(JournaledHistory, ConcurrentRunnersAndReadersLoseAndDuplicateNothing) {
+  constexpr int kRunners = 4;
+  constexpr int kRuns = 25;
+  std::vector<pid_t> children;
+  for (int c = 0; c < kRunners + 1; ++c) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto h = OpenStateHistory(dir_, SqliteHistoryOptions{});
+      bool ok = true;
+      for (int i = 0; i < kRuns; ++i) {
+        if (c == kRunners) {  // a reader folding all along
+          ok = ok && h->Recent("db", 5).ok();
+          continue;
+        }
+        RunRecord r = Running("db", At(c * 1000 + i), static_cast<int>(getpid()));
+        auto id = h->BeginRun(r);
+        ok = ok && id.ok();
+        if (!id.ok()) continue;
+        r = Finished(r, RunResult::kSuccess);
+        r.id = *id;
+        ok = ok && h->FinishRun(r, 0).ok();
+      }
+      _exit(ok ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), static_cast<size_t>(kRunners * kRuns));
+  std::set<int64_t> ids;
+  std::set<int64_t> starts;
+  for (const RunRecord& r : runs) {
+    ids.insert(r.id);
+    starts.insert(r.started_at.time_since_epoch().count());
+    EXPECT_EQ(r.result, RunResult::kSuccess);
+  }
+  EXPECT_EQ(ids.size(), runs.size());
+  EXPECT_EQ(starts.size(), runs.size());
+  EXPECT_EQ(*ids.begin(), 1);
+  EXPECT_EQ(*ids.rbegin(), kRunners * kRuns);
+}
+
+}  // namespace
+}  // namespace surety
