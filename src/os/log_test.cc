@@ -1,0 +1,64 @@
+// Logger tests: the timestamp of every line is the UTC time of the clock,
+// to the microsecond, as gmtime_r() would give it (leap days, century
+// years, the epoch, before the epoch); values are quoted and escaped.
+#include "os/log.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace surety {
+namespace {
+
+std::string ExpectedTime(int64_t us) {
+  std::time_t secs = static_cast<std::time_t>(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+  long long frac = us - static_cast<int64_t>(secs) * 1000000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  return buf;
+}
+
+std::string LoggedTime(int64_t us) {
+  FakeClock clock(Instant{Micros{us}});
+  std::ostringstream out;
+  Logger log(out, clock);
+  log.Info("e", {});
+  std::string line = out.str();
+  size_t start = line.find("time=") + 5;
+  return line.substr(start, line.find(' ', start) - start);
+}
+
+TEST(Logger, TimestampsAreUtcToTheMicrosecond) {
+  for (int64_t us : {int64_t{0}, int64_t{-1}, int64_t{951782400000000},  // 2000-02-29
+                     int64_t{4107542399999999},                          // 2100-02-28T23:59:59
+                     int64_t{1763780400123456}, int64_t{-2208988800000000}, int64_t{68256000000000},
+                     int64_t{253402300799999999}})  // 9999-12-31T23:59:59.999999
+    EXPECT_EQ(LoggedTime(us), ExpectedTime(us)) << us;
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int64_t> any(-62135596800000000, 253402300799999999);
+  for (int i = 0; i < 20000; ++i) {
+    int64_t us = any(rng);
+    ASSERT_EQ(LoggedTime(us), ExpectedTime(us)) << us;
+  }
+}
+
+TEST(Logger, LogfmtQuotesAndEscapesValues) {
+  FakeClock clock;
+  std::ostringstream out;
+  Logger log(out, clock);
+  log.Error("run_finished", {{"job", "db"}, {"message", "exit 1\n\"x\""}, {"empty", ""}});
+  EXPECT_NE(out.str().find(" level=error event=run_finished job=db message=\"exit 1\\n\\\"x\\\"\" "
+                           "empty=\"\"\n"),
+            std::string::npos)
+      << out.str();
+}
+
+}  // namespace
+}  // namespace surety
