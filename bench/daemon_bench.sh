@@ -328,7 +328,9 @@ burst_exit_other=$(grep 'event=run_exited' "$work/burst/daemon.log" | grep -v ' 
 # as running (later marked interrupted), although it succeeded.
 burst_hwf=$(grep -c 'event=history_write_failed' "$work/burst/daemon.log" || true)
 burst_hist="(sqlite3 not installed)"
-if command -v sqlite3 >/dev/null 2>&1 && [[ -f $work/burst/state/history.db ]]; then
+if command -v sqlite3 >/dev/null 2>&1; then
+  # A read folds the run journal into history.db first.
+  "$surety" --config "$work/burst/jobs.toml" history b1 --limit 1 >/dev/null 2>&1 || true
   burst_hist=$(sqlite3 "$work/burst/state/history.db" \
     "SELECT result || '×' || count(*) FROM runs GROUP BY result ORDER BY result" 2>/dev/null | paste -sd, - || true)
 fi
