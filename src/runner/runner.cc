@@ -156,7 +156,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
                                        {"error", s.message()}});
       }
       rec.alert_status = status;
-      if (d.history && rec.id > 0) (void)d.history->FinishRun(rec);
+      if (d.history && rec.id > 0) (void)d.history->FinishRun(rec, job.keep_runs);
     }
     return RunReport{rec, RunResultExitStatus(result)};
   };
@@ -293,7 +293,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // 7. Verify the artifact of a run that did its work.
   if ((result == RunResult::kSuccess || result == RunResult::kWarning) && !job.verify.empty()) {
     std::optional<uint64_t> previous_size;
-    if (d.history) {
+    if (d.history && job.verify.max_shrink) {
       if (auto good = d.history->LastGood(job.name); good.ok() && good->has_value())
         previous_size = (*good)->artifact_size;
     }

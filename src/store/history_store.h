@@ -51,7 +51,8 @@ class HistoryStore {
   // Inserts a record (result running) and returns its id.
   virtual Result<int64_t> BeginRun(const RunRecord& record) = 0;
   // Updates every field of the record with this id and, when keep_runs > 0,
-  // applies the job's retention in the same transaction (one fsync for both).
+  // applies the job's retention in the same transaction (one fsync for both;
+  // with the journal, the fold applies it in its transaction).
   virtual Status FinishRun(const RunRecord& record, int keep_runs) = 0;
   Status FinishRun(const RunRecord& record) { return FinishRun(record, 0); }
   // Newest first. limit <= 0: all.

@@ -4,9 +4,11 @@
 // need, so `surety run` of a job without alerts never opens it.
 //
 // Locking: the journal's flock(LOCK_EX) covers an append (and the id it
-// takes) and a whole fold (read, SQLite transaction, truncation). The fold
-// takes SQLite's write lock while holding the journal's; nothing takes them
-// the other way round.
+// takes), a whole fold (read, SQLite transaction, header update,
+// truncation) and a fold followed by reaping dead runners. The fold takes
+// SQLite's write lock while holding the journal's; nothing takes them the
+// other way round. Waiting for the journal's lock is bounded by the same
+// busy timeout as SQLite's.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -14,6 +16,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <utility>
@@ -30,6 +34,7 @@ namespace {
 // Past this size a runner folds the journal itself after recording its run,
 // so that it stays small when nothing reads the history for weeks.
 constexpr off_t kFoldThreshold = 256 * 1024;
+constexpr off_t kHeaderSize = static_cast<off_t>(kJournalHeaderSize);
 
 Status IoError(const std::string& doing, const std::string& path, int err) {
   std::string message = doing + " " + path + ": " + SystemErrorText(err);
@@ -42,31 +47,63 @@ Status WriteAll(int fd, std::string_view bytes, off_t offset, const std::string&
     ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), offset);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return IoError("cannot write", path, errno);
+    if (n == 0) return IoError("cannot write", path, EIO);
     bytes.remove_prefix(static_cast<size_t>(n));
     offset += n;
   }
   return Status::Ok();
 }
 
+Result<std::string> ReadAll(int fd, off_t limit, const std::string& path) {
+  std::string text;
+  char buf[16384];
+  for (off_t off = 0; off < limit;) {
+    const size_t want = static_cast<size_t>(std::min<off_t>(limit - off, sizeof buf));
+    ssize_t n = ::pread(fd, buf, want, off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("cannot read", path, errno);
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    off += n;
+  }
+  return text;
+}
+
 // Holds the journal's lock for a scope.
 class JournalLock {
  public:
-  explicit JournalLock(int fd) : fd_(fd) {
-    int rc;
-    do rc = ::flock(fd_, LOCK_EX);
-    while (rc != 0 && errno == EINTR);
-    error_ = rc == 0 ? 0 : errno;
-  }
-  ~JournalLock() {
-    if (error_ == 0) ::flock(fd_, LOCK_UN);
-  }
+  JournalLock() = default;
   JournalLock(const JournalLock&) = delete;
   JournalLock& operator=(const JournalLock&) = delete;
-  int error() const { return error_; }
+  ~JournalLock() { Release(); }
+
+  // Waits up to `timeout` (in 1 ms steps: the lock is held for
+  // microseconds by an append, one transaction by a fold).
+  Status Take(int fd, std::chrono::milliseconds timeout, const std::string& path) {
+    Release();
+    for (int64_t waited = 0;; ++waited) {
+      if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        fd_ = fd;
+        return Status::Ok();
+      }
+      if (errno == EINTR) continue;
+      if (errno != EWOULDBLOCK) return IoError("cannot lock", path, errno);
+      if (waited >= timeout.count()) {
+        return Status::Error(StatusCode::kBusy,
+                             path + ": another surety process held the run journal's lock for " +
+                                 std::to_string(timeout.count()) + " ms");
+      }
+      timespec ms{0, 1000000};
+      ::nanosleep(&ms, nullptr);
+    }
+  }
+  void Release() {
+    if (fd_ >= 0) ::flock(fd_, LOCK_UN);
+    fd_ = -1;
+  }
 
  private:
-  int fd_;
-  int error_ = 0;
+  int fd_ = -1;
 };
 
 class JournaledHistory final : public HistoryStore {
@@ -76,37 +113,41 @@ class JournaledHistory final : public HistoryStore {
         journal_path_(JournalPath(state_dir)),
         state_dir_(state_dir),
         options_(options) {}
-  ~JournaledHistory() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~JournaledHistory() override { CloseJournal(); }
   JournaledHistory(const JournaledHistory&) = delete;
   JournaledHistory& operator=(const JournaledHistory&) = delete;
 
   Result<int64_t> BeginRun(const RunRecord& record) override {
-    if (Status s = OpenJournal(true); !s.ok()) return s;
-    JournalLock lock(fd_);
-    if (lock.error() != 0) return IoError("cannot lock", journal_path_, lock.error());
+    JournalLock lock;
+    if (Status s = LockCurrentJournal(lock); !s.ok()) return s;
     char raw[kJournalHeaderSize];
     ssize_t n;
     do n = ::pread(fd_, raw, sizeof raw, 0);
     while (n < 0 && errno == EINTR);
     if (n < 0) return IoError("cannot read", journal_path_, errno);
-    std::optional<JournalHeader> header =
-        ParseJournalHeader(std::string_view(raw, static_cast<size_t>(n)));
-    if (header && header->version > kJournalVersion) return Newer(header->version);
+    const std::string_view head(raw, static_cast<size_t>(n));
+    if (auto version = JournalVersion(head); version && *version > kJournalVersion)
+      return Newer(*version);
+    std::optional<JournalHeader> header = ParseJournalHeader(head);
     const std::string& boot = CurrentBootId();
     int64_t id = 0;
     if (header && !boot.empty() && header->boot_id == boot) {
       id = header->next_id;
     } else {
-      // First run of this boot (or a new journal): the header may have lost
-      // an update to a power cut. Fold, then continue after history.db's ids.
+      // First run of this boot (or a new or damaged journal): the header may
+      // have lost an update to a power cut. Fold (which also moves `next`
+      // past every id stored), then continue after history.db's ids.
       auto db = Db();
       if (!db.ok()) return db.status();
       if (Status s = FoldLocked(); !s.ok()) return s;
       auto max = (*db)->MaxId();
       if (!max.ok()) return max.status();
       id = std::max(*max + 1, header ? header->next_id : 1);
+    }
+    if (id >= kMaxJournalId) {
+      return Status::Error(StatusCode::kIoError,
+                           journal_path_ + ": run ids are exhausted (next id " +
+                               std::to_string(id) + "); move history.db and the journal aside");
     }
     JournalHeader next{kJournalVersion, boot, id + 1};
     if (Status s = WriteAll(fd_, EncodeJournalHeader(next), 0, journal_path_); !s.ok()) return s;
@@ -117,11 +158,10 @@ class JournaledHistory final : public HistoryStore {
   }
 
   Status FinishRun(const RunRecord& record, int keep_runs) override {
-    if (Status s = OpenJournal(true); !s.ok()) return s;
     off_t size = 0;
     {
-      JournalLock lock(fd_);
-      if (lock.error() != 0) return IoError("cannot lock", journal_path_, lock.error());
+      JournalLock lock;
+      if (Status s = LockCurrentJournal(lock); !s.ok()) return s;
       auto appended = AppendLocked(JournalEntry{record, keep_runs});
       if (!appended.ok()) return appended.status();
       size = *appended;
@@ -158,8 +198,17 @@ class JournaledHistory final : public HistoryStore {
     return (*db)->LastGood(job);
   }
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override {
-    auto db = Synced();
+    auto db = Db();
     if (!db.ok()) return db.status();
+    // With the journal locked throughout: a runner that appends its finish
+    // and exits between the fold and the reap would otherwise be marked
+    // interrupted (until the next fold repaired it).
+    JournalLock lock;
+    if (Status s = OpenJournal(false); !s.ok()) return s;
+    if (fd_ >= 0) {
+      if (Status s = LockCurrentJournal(lock); !s.ok()) return s;
+      if (Status s = FoldLocked(); !s.ok()) return s;
+    }
     return (*db)->ReapDead(alive, now);
   }
   Status ApplyRetention(const std::string& job, int keep) override {
@@ -183,7 +232,12 @@ class JournaledHistory final : public HistoryStore {
                              "upgrade surety");
   }
 
-  // Opens the journal once; `create`: create it if missing (and make its
+  void CloseJournal() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  // Opens the journal; `create`: create it if missing (and make its
   // directory entry durable). Without `create`, a missing journal leaves
   // fd_ at -1.
   Status OpenJournal(bool create) {
@@ -197,12 +251,36 @@ class JournaledHistory final : public HistoryStore {
     if (fd_ < 0) return IoError("cannot create", journal_path_, errno);
     // The finish entry's fdatasync covers the file, not its name.
     int dir = ::open(state_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return IoError("cannot open", state_dir_, errno);
-    int rc = ::fsync(dir);
-    int err = errno;
-    ::close(dir);
-    if (rc != 0) return IoError("cannot flush", state_dir_, err);
+    int rc = dir < 0 ? -1 : ::fsync(dir);
+    const int err = errno;
+    if (dir >= 0) ::close(dir);
+    if (rc != 0) {
+      CloseJournal();  // the next attempt opens it again and syncs then
+      return IoError("cannot flush the directory", state_dir_, err);
+    }
     return Status::Ok();
+  }
+
+  // True when fd_ is still the file named journal_path_ (it may have been
+  // deleted or replaced since it was opened, e.g. under the daemon).
+  bool IsCurrent() const {
+    struct stat mine {
+    }, named{};
+    return ::fstat(fd_, &mine) == 0 && mine.st_nlink > 0 &&
+           ::stat(journal_path_.c_str(), &named) == 0 && mine.st_ino == named.st_ino &&
+           mine.st_dev == named.st_dev;
+  }
+
+  // Opens (creating) the journal and takes its lock, on the file that has
+  // the journal's name while the lock is held.
+  Status LockCurrentJournal(JournalLock& lock) {
+    for (int attempt = 0;; ++attempt) {
+      if (Status s = OpenJournal(true); !s.ok()) return s;
+      if (Status s = lock.Take(fd_, options_.busy_timeout, journal_path_); !s.ok()) return s;
+      if (IsCurrent() || attempt == 3) return Status::Ok();
+      lock.Release();
+      CloseJournal();
+    }
   }
 
   // Appends one entry at the end (after the header); returns the new size.
@@ -210,12 +288,20 @@ class JournaledHistory final : public HistoryStore {
   Result<off_t> AppendLocked(const JournalEntry& entry) {
     struct stat st {};
     if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
-    off_t end = std::max<off_t>(st.st_size, static_cast<off_t>(kJournalHeaderSize));
+    if (st.st_size < kHeaderSize) {
+      // A journal created (or emptied) since this store last wrote a
+      // header: give it one, from no boot, so the next BeginRun checks the
+      // ids against history.db.
+      JournalHeader fresh{kJournalVersion, "", std::min(entry.record.id + 1, kMaxJournalId)};
+      if (Status s = WriteAll(fd_, EncodeJournalHeader(fresh), 0, journal_path_); !s.ok()) return s;
+      st.st_size = kHeaderSize;
+    }
+    const off_t end = st.st_size;
     std::string line;
-    if (st.st_size > static_cast<off_t>(kJournalHeaderSize)) {
+    if (end > kHeaderSize) {
       // An append torn by a crash would swallow this line: end it first.
       char last = '\n';
-      if (::pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n') line += '\n';
+      if (::pread(fd_, &last, 1, end - 1) == 1 && last != '\n') line += '\n';
     }
     line += EncodeJournalEntry(entry);
     if (Status s = WriteAll(fd_, line, end, journal_path_); !s.ok()) {
@@ -244,52 +330,52 @@ class JournaledHistory final : public HistoryStore {
   }
 
   Status Fold() {
-    if (fd_ >= 0) {
-      // A long-lived store (the daemon's): the journal may have been
-      // deleted or replaced since it was opened.
-      struct stat mine {
-      }, named{};
-      if (::fstat(fd_, &mine) != 0 || ::stat(journal_path_.c_str(), &named) != 0 ||
-          mine.st_ino != named.st_ino || mine.st_dev != named.st_dev) {
-        ::close(fd_);
-        fd_ = -1;
-      }
-    }
+    if (fd_ >= 0 && !IsCurrent()) CloseJournal();
     if (Status s = OpenJournal(false); !s.ok()) return s;
     if (fd_ < 0) return Status::Ok();
     struct stat st {};
     if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
-    if (st.st_size <= static_cast<off_t>(kJournalHeaderSize)) return Status::Ok();
-    if (!db_) {
-      auto db = Db();
-      if (!db.ok()) return db.status();
+    if (st.st_size <= kHeaderSize) {
+      // Nothing to fold, unless it is a newer surety's journal.
+      auto head = ReadAll(fd_, st.st_size, journal_path_);
+      if (!head.ok()) return head.status();
+      if (auto version = JournalVersion(*head); version && *version > kJournalVersion)
+        return Newer(*version);
+      return Status::Ok();
     }
-    JournalLock lock(fd_);
-    if (lock.error() != 0) return IoError("cannot lock", journal_path_, lock.error());
+    auto db = Db();
+    if (!db.ok()) return db.status();
+    JournalLock lock;
+    if (Status s = LockCurrentJournal(lock); !s.ok()) return s;
     return FoldLocked();
   }
 
-  // Moves every entry into history.db, then empties the journal (keeping
-  // its header). With the lock held and db_ open.
+  // Moves every entry into history.db, moves the header's `next` past every
+  // id stored, then empties the journal (keeping its header). With the lock
+  // held and db_ open.
   Status FoldLocked() {
-    std::string text;
-    char buf[65536];
-    for (off_t off = 0;;) {
-      ssize_t n = ::pread(fd_, buf, sizeof buf, off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IoError("cannot read", journal_path_, errno);
-      if (n == 0) break;
-      text.append(buf, static_cast<size_t>(n));
-      off += n;
-    }
-    ParsedJournal parsed = ParseJournal(text);
-    if (parsed.header && parsed.header->version > kJournalVersion)
-      return Newer(parsed.header->version);
-    const off_t keep = parsed.header ? static_cast<off_t>(kJournalHeaderSize) : 0;
-    if (static_cast<off_t>(text.size()) <= keep) return Status::Ok();
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
+    auto text = ReadAll(fd_, st.st_size, journal_path_);
+    if (!text.ok()) return text.status();
+    ParsedJournal parsed = ParseJournal(*text);
+    if (parsed.version && *parsed.version > kJournalVersion) return Newer(*parsed.version);
+    const off_t keep = parsed.header ? kHeaderSize : 0;
+    if (static_cast<off_t>(text->size()) <= keep) return Status::Ok();
     if (Status s = db_->Apply(parsed.entries); !s.ok()) return s;
-    // Damaged lines were torn by a crash before they were flushed: no run
-    // was promised to them.
+    if (parsed.header) {
+      // A run renumbered by the fold took an id above the header's `next`.
+      auto max = db_->MaxId();
+      if (!max.ok()) return max.status();
+      if (*max >= parsed.header->next_id) {
+        JournalHeader moved = *parsed.header;
+        moved.next_id = std::min(*max + 1, kMaxJournalId);
+        if (Status s = WriteAll(fd_, EncodeJournalHeader(moved), 0, journal_path_); !s.ok())
+          return s;
+      }
+    }
+    // Damaged lines were torn by a crash before they were flushed (nothing
+    // was promised for them) or damaged on disk: either way unreadable.
     if (::ftruncate(fd_, keep) != 0) return IoError("cannot truncate", journal_path_, errno);
     return Status::Ok();
   }

@@ -7,9 +7,11 @@
 //
 // Each test gets a fresh directory under /tmp. Two tests fork: a test may,
 // production code may not (style: fork only in src/os/).
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -303,6 +305,123 @@ TEST_F(JournaledHistory, AFailedAppendLeavesNoPartialLine) {
   ParsedJournal p = ParseJournal(ReadJournal());
   EXPECT_EQ(p.damaged, 0);
   EXPECT_EQ(p.entries.size(), 1u);
+}
+
+TEST_F(JournaledHistory, AReplayedFoldNeitherRevivesNorDeletesRecords) {
+  auto runner = Open();
+  for (int i = 0; i < 3; ++i) Record(*runner, Running("db", At(i)), RunResult::kSuccess, 2);
+  const std::string before_fold = ReadJournal();
+  ASSERT_EQ(All(*Open(), "db").size(), 2u);  // run 1 deleted by retention
+  // A crash after history.db's commit, before the journal's truncation.
+  WriteJournal(before_fold);
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, 3);
+  EXPECT_EQ(runs[1].id, 2);
+  // And the next run still gets a new id.
+  EXPECT_EQ(Record(*Open(), Running("db", At(9)), RunResult::kSuccess, 2), 4);
+}
+
+TEST_F(JournaledHistory, EntriesWithoutRetentionDoNotCancelIt) {
+  // A failing job with alerts writes start (0), finish (keep), alert update (0).
+  auto runner = Open();
+  for (int i = 0; i < 4; ++i) {
+    RunRecord r = Running("db", At(i));
+    auto id = runner->BeginRun(r);
+    ASSERT_TRUE(id.ok());
+    r = Finished(r, RunResult::kFailed);
+    r.id = *id;
+    ASSERT_TRUE(runner->FinishRun(r, 2).ok());
+    r.alert_status = "webhook: sent";
+    ASSERT_TRUE(runner->FinishRun(r, 0).ok());
+  }
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, 4);
+  EXPECT_EQ(runs[0].alert_status, "webhook: sent");
+  EXPECT_EQ(runs[1].id, 3);
+  // Retention comes with a finish entry: a run that has only started adds a
+  // record, and its finish trims back to the newest two.
+  auto next = Open();
+  RunRecord r = Running("db", At(10));
+  auto id = next->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(All(*Open(), "db").size(), 3u);
+  r = Finished(r, RunResult::kSuccess);
+  r.id = *id;
+  ASSERT_TRUE(next->FinishRun(r, 2).ok());
+  runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, 5);
+  EXPECT_EQ(runs[1].id, 4);
+}
+
+TEST_F(JournaledHistory, ARenumberedRunDoesNotMakeTheNextOnesCollide) {
+  Record(*Open(), Running("db", At(1), 1000), RunResult::kSuccess);  // id 1
+  ASSERT_EQ(All(*Open(), "db").size(), 1u);
+  // Another writer's entry reuses id 1 while the header says 2.
+  RunRecord other = Finished(Running("db", At(2), 2000), RunResult::kFailed);
+  other.id = 1;
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, CurrentBootId(), 2}) +
+               EncodeJournalEntry(JournalEntry{other, 0}));
+  ASSERT_EQ(All(*Open(), "db").size(), 2u);  // stored as 2; the header moves to 3
+  EXPECT_EQ(ParseJournalHeader(ReadJournal())->next_id, 3);
+  int64_t id = Record(*Open(), Running("db", At(3), 3000), RunResult::kSuccess);
+  EXPECT_EQ(id, 3);
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].id, 3) << "the runner's id is the stored id";
+  EXPECT_EQ(runs[0].owner_pid, 3000);
+}
+
+TEST_F(JournaledHistory, AFinishAfterTheJournalWasDeletedIsKept) {
+  auto runner = Open();
+  RunRecord r = Running("db", At(1));
+  auto id = runner->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  ASSERT_EQ(All(*Open(), "db").size(), 1u);
+  std::filesystem::remove(JournalFile());
+  r = Finished(r, RunResult::kSuccess);
+  r.id = *id;
+  ASSERT_TRUE(runner->FinishRun(r, 0).ok());
+  ParsedJournal p = ParseJournal(ReadJournal());
+  ASSERT_TRUE(p.header.has_value()) << "a new journal gets a header";
+  EXPECT_EQ(p.damaged, 0);
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].result, RunResult::kSuccess);
+  // The header came from no boot: the next run checks ids against history.db.
+  EXPECT_EQ(Record(*Open(), Running("db", At(5)), RunResult::kSuccess), *id + 1);
+}
+
+TEST_F(JournaledHistory, ANewerJournalWithAnotherHeaderLayoutIsLeftAlone) {
+  const std::string newer = "SURETY-JOURNAL 2 {\"layout\": \"different\"}\nentries\n";
+  WriteJournal(newer);
+  auto h = Open();
+  auto id = h->BeginRun(Running("db", At(1)));
+  ASSERT_FALSE(id.ok());
+  EXPECT_THAT(id.status().message(), HasSubstr("journal version 2"));
+  EXPECT_FALSE(h->Recent("db", 0).ok());
+  EXPECT_EQ(ReadJournal(), newer);
+}
+
+TEST_F(JournaledHistory, ALockHeldTooLongIsABusyErrorNotAHang) {
+  SqliteHistoryOptions options;
+  options.busy_timeout = std::chrono::milliseconds(50);
+  ASSERT_TRUE(Open()->BeginRun(Running("db", At(1))).ok());
+  int holder = ::open(JournalFile().c_str(), O_RDWR);
+  ASSERT_GE(holder, 0);
+  ASSERT_EQ(::flock(holder, LOCK_EX), 0);
+  auto h = OpenStateHistory(dir_, options);
+  auto t0 = std::chrono::steady_clock::now();
+  auto id = h->BeginRun(Running("db", At(2)));
+  auto waited = std::chrono::steady_clock::now() - t0;
+  ::close(holder);
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.status().code(), StatusCode::kBusy);
+  EXPECT_THAT(id.status().message(), HasSubstr("held the run journal's lock"));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_TRUE(h->BeginRun(Running("db", At(3))).ok()) << "free again";
 }
 
 TEST_F(JournaledHistory, ConcurrentRunnersAndReadersLoseAndDuplicateNothing) {

@@ -124,8 +124,18 @@ std::optional<JournalHeader> ParseJournalHeader(std::string_view text) {
   if (rest.substr(0, 6) != " next=") return std::nullopt;
   rest.remove_prefix(6);
   while (!rest.empty() && rest.back() == ' ') rest.remove_suffix(1);
-  if (!ParseInt(rest, h.next_id) || h.next_id < 1) return std::nullopt;
+  if (!ParseInt(rest, h.next_id) || h.next_id < 1 || h.next_id > kMaxJournalId) return std::nullopt;
   return h;
+}
+
+std::optional<int> JournalVersion(std::string_view text) {
+  if (text.substr(0, kMagic.size()) != kMagic) return std::nullopt;
+  std::string_view rest = text.substr(kMagic.size(), 12);
+  size_t digits = 0;
+  while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+  int version = 0;
+  if (digits == 0 || !ParseInt(rest.substr(0, digits), version)) return std::nullopt;
+  return version;
 }
 
 std::string EncodeJournalEntry(const JournalEntry& entry) {
@@ -213,7 +223,7 @@ std::optional<JournalEntry> ParseJournalEntry(std::string_view line) {
     if (!ParseInt(in, us)) ok = false;
     return Instant{Micros{us}};
   };
-  if (!ParseInt(f[0], r.id) || r.id < 1) return std::nullopt;
+  if (!ParseInt(f[0], r.id) || r.id < 1 || r.id > kMaxJournalId) return std::nullopt;
   text(f[1], r.job);
   text(f[2], r.trigger);
   text(f[3], r.host);
@@ -251,6 +261,7 @@ std::optional<JournalEntry> ParseJournalEntry(std::string_view line) {
 
 ParsedJournal ParseJournal(std::string_view text) {
   ParsedJournal out;
+  out.version = JournalVersion(text);
   out.header = ParseJournalHeader(text);
   size_t pos = out.header ? kJournalHeaderSize : 0;
   while (pos < text.size()) {

@@ -60,8 +60,14 @@ struct JournalHeader {
 // cut (Linux's is 36).
 std::string EncodeJournalHeader(const JournalHeader& header);
 // The header at the start of `text`, if `text` starts with a whole, valid
-// one (any version: the caller refuses versions it does not know).
+// version-1 layout (whatever its version number says: the caller refuses
+// versions it does not know). `next` above kMaxJournalId is invalid.
 std::optional<JournalHeader> ParseJournalHeader(std::string_view text);
+// The version number of a journal that starts with the magic word, read
+// before anything else of the header: a newer surety may lay out the rest
+// differently, and its journal must be refused, not taken for a damaged one.
+std::optional<int> JournalVersion(std::string_view text);
+inline constexpr int64_t kMaxJournalId = int64_t{1} << 62;
 
 struct JournalEntry {
   RunRecord record;
@@ -74,6 +80,7 @@ std::string EncodeJournalEntry(const JournalEntry& entry);
 std::optional<JournalEntry> ParseJournalEntry(std::string_view line);
 
 struct ParsedJournal {
+  std::optional<int> version;  // JournalVersion()
   std::optional<JournalHeader> header;
   std::vector<JournalEntry> entries;  // in file order
   int damaged = 0;                    // lines that failed their hash or did not parse (dropped)

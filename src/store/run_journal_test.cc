@@ -141,7 +141,7 @@ TEST(RunJournal, ALineWithAValidHashButBadFieldsIsRejected) {
 }
 
 TEST(RunJournal, HeaderHasAFixedSizeAndRoundTrips) {
-  JournalHeader h{1, "dd5fccba-acb3-4983-b81a-9f5589853c1e", 9223372036854775807LL};
+  JournalHeader h{1, "dd5fccba-acb3-4983-b81a-9f5589853c1e", kMaxJournalId};
   std::string text = EncodeJournalHeader(h);
   ASSERT_EQ(text.size(), kJournalHeaderSize);
   EXPECT_EQ(text.back(), '\n');
@@ -158,6 +158,12 @@ TEST(RunJournal, HeaderHasAFixedSizeAndRoundTrips) {
   ASSERT_EQ(EncodeJournalHeader(long_boot).size(), kJournalHeaderSize);
 
   EXPECT_FALSE(ParseJournalHeader(text.substr(0, kJournalHeaderSize - 1)).has_value());
+  // An id so large that counting on would overflow is a damaged header.
+  EXPECT_FALSE(ParseJournalHeader(EncodeJournalHeader(JournalHeader{1, "b", kMaxJournalId + 1})));
+  EXPECT_EQ(JournalVersion(text), 1);
+  EXPECT_EQ(JournalVersion("SURETY-JOURNAL 27 anything at all"), 27);
+  EXPECT_FALSE(JournalVersion("SURETY-JOURNAL x").has_value());
+  EXPECT_FALSE(JournalVersion("surety-journal 1").has_value());
   EXPECT_FALSE(ParseJournalHeader("").has_value());
   std::string zero = EncodeJournalHeader(JournalHeader{1, "b", 1});
   zero.replace(zero.find("next=") + 5, 19, std::string(19, '0'));

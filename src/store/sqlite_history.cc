@@ -161,7 +161,9 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT job, owner_pid, owner_boot_id, owner_start_time FROM runs WHERE id = ?1",
     "SELECT id FROM runs WHERE job = ?1 AND owner_pid = ?2 AND owner_boot_id = ?3"
     " AND owner_start_time = ?4 AND started_at = ?5",
-    "SELECT COALESCE(MAX(id), 0) FROM runs",
+    // The highest id ever stored: retention may have deleted the newest.
+    "SELECT MAX(COALESCE((SELECT MAX(id) FROM runs), 0),"
+    " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0))",
 };
 #undef SURETY_RUN_COLUMNS
 
@@ -268,9 +270,12 @@ class SqliteHistory final : public SqliteHistoryStore {
   Result<int64_t> MaxId() override;
 
  private:
-  // The id an entry is stored under: its own, unless a record of another
-  // runner has it (then the id it got at an earlier fold, or a new one).
-  Result<int64_t> IdFor(const RunRecord& record);
+  // The id an entry is stored under: its own; or, when a record of another
+  // runner has that id, the id it got at an earlier fold or else `fresh`;
+  // 0 when the entry was folded before and its record since deleted.
+  Result<int64_t> IdFor(const RunRecord& record, int64_t highest, int64_t fresh);
+  // The id of the record of the same run (job, owner, start), if stored.
+  Result<std::optional<int64_t>> FindByOwner(const RunRecord& record);
   Result<int64_t> QueryMaxId();
   // The Status for SQLite result code `rc` while `doing` something. Must be
   // called before anything else touches the connection (sqlite3_errmsg).
@@ -702,56 +707,77 @@ Result<int64_t> SqliteHistory::QueryMaxId() {
 
 Result<int64_t> SqliteHistory::MaxId() { return QueryMaxId(); }
 
-Result<int64_t> SqliteHistory::IdFor(const RunRecord& r) {
-  constexpr std::string_view kDoing = "folding the run journal";
+Result<std::optional<int64_t>> SqliteHistory::FindByOwner(const RunRecord& r) {
+  auto find = Prepare(kFindByOwner);
+  if (!find.ok()) return find.status();
+  StmtUse use(*find);
+  BindText(use.get(), 1, r.job);
+  sqlite3_bind_int(use.get(), 2, r.owner_pid);
+  BindText(use.get(), 3, r.owner_boot_id);
+  sqlite3_bind_int64(use.get(), 4, static_cast<int64_t>(r.owner_start_time));
+  sqlite3_bind_int64(use.get(), 5, ToMicros(r.started_at));
+  int rc = sqlite3_step(use.get());
+  if (rc == SQLITE_ROW) return std::optional<int64_t>(sqlite3_column_int64(use.get(), 0));
+  if (rc != SQLITE_DONE) return Error(rc, "folding the run journal");
+  return std::optional<int64_t>();
+}
+
+Result<int64_t> SqliteHistory::IdFor(const RunRecord& r, int64_t highest, int64_t fresh) {
+  bool taken = false;
   {
     auto owner = Prepare(kOwnerOf);
     if (!owner.ok()) return owner.status();
     StmtUse use(*owner);
     sqlite3_bind_int64(use.get(), 1, r.id);
     int rc = sqlite3_step(use.get());
-    if (rc == SQLITE_DONE) return r.id;
-    if (rc != SQLITE_ROW) return Error(rc, kDoing);
-    if (ColumnText(use.get(), 0) == r.job && sqlite3_column_int(use.get(), 1) == r.owner_pid &&
-        ColumnText(use.get(), 2) == r.owner_boot_id &&
-        static_cast<uint64_t>(sqlite3_column_int64(use.get(), 3)) == r.owner_start_time)
-      return r.id;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(rc, "folding the run journal");
+    if (rc == SQLITE_ROW) {
+      if (ColumnText(use.get(), 0) == r.job && sqlite3_column_int(use.get(), 1) == r.owner_pid &&
+          ColumnText(use.get(), 2) == r.owner_boot_id &&
+          static_cast<uint64_t>(sqlite3_column_int64(use.get(), 3)) == r.owner_start_time)
+        return r.id;
+      taken = true;
+    }
   }
-  {
-    auto find = Prepare(kFindByOwner);
-    if (!find.ok()) return find.status();
-    StmtUse use(*find);
-    BindText(use.get(), 1, r.job);
-    sqlite3_bind_int(use.get(), 2, r.owner_pid);
-    BindText(use.get(), 3, r.owner_boot_id);
-    sqlite3_bind_int64(use.get(), 4, static_cast<int64_t>(r.owner_start_time));
-    sqlite3_bind_int64(use.get(), 5, ToMicros(r.started_at));
-    int rc = sqlite3_step(use.get());
-    if (rc == SQLITE_ROW) return sqlite3_column_int64(use.get(), 0);
-    if (rc != SQLITE_DONE) return Error(rc, kDoing);
-  }
-  auto max = QueryMaxId();
-  if (!max.ok()) return max.status();
-  return *max + 1;
+  // A free id above every id ever stored is a new run: the usual case, and
+  // the only one that needs no search.
+  if (!taken && r.id > highest) return r.id;
+  // Otherwise the run may have been stored under another id (renumbered
+  // at an earlier fold), or stored and deleted by retention (a replayed
+  // fold), or its id belongs to another runner (reused after a crash).
+  auto found = FindByOwner(r);
+  if (!found.ok()) return found.status();
+  if (found->has_value()) return **found;
+  return taken ? fresh : 0;
 }
 
 Status SqliteHistory::Apply(const std::vector<JournalEntry>& entries) {
   if (entries.empty()) return Status::Ok();
   constexpr std::string_view kDoing = "folding the run journal";
   return InWriteTransaction(kDoing, [&]() -> Status {
-    // Each job's retention as its newest entry states it.
+    auto highest = QueryMaxId();
+    if (!highest.ok()) return highest.status();
+    // A renumbered run gets an id above everything stored and everything
+    // the journal has handed out, so it cannot collide again.
+    int64_t next_fresh = *highest;
+    for (const JournalEntry& e : entries) next_fresh = std::max(next_fresh, e.record.id);
+    ++next_fresh;
+    // Each job's retention as its newest entry that states one (start
+    // entries and alert updates carry 0).
     std::vector<std::pair<std::string, int>> keep;
-    std::map<int64_t, int64_t> renumbered;  // journal id -> stored id
+    std::map<int64_t, int64_t> stored_as;  // journal id -> stored id (0: skip)
     for (const JournalEntry& e : entries) {
       RunRecord r = e.record;
-      if (auto it = renumbered.find(r.id); it != renumbered.end()) {
+      if (auto it = stored_as.find(r.id); it != stored_as.end()) {
         r.id = it->second;
       } else {
-        auto id = IdFor(r);
+        auto id = IdFor(r, *highest, next_fresh);
         if (!id.ok()) return id.status();
-        if (*id != r.id) renumbered[r.id] = *id;
+        if (*id == next_fresh) ++next_fresh;
+        stored_as[r.id] = *id;
         r.id = *id;
       }
+      if (r.id == 0) continue;
       auto upsert = Prepare(kUpsert);
       if (!upsert.ok()) return upsert.status();
       StmtUse use(*upsert);
@@ -759,6 +785,7 @@ Status SqliteHistory::Apply(const std::vector<JournalEntry>& entries) {
       if (rc == SQLITE_OK) rc = sqlite3_bind_int64(use.get(), 19, r.id);
       if (rc != SQLITE_OK) return Error(rc, kDoing);
       if (rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, kDoing);
+      if (e.keep_runs <= 0) continue;
       auto k =
           std::find_if(keep.begin(), keep.end(), [&](const auto& p) { return p.first == r.job; });
       if (k == keep.end())
@@ -767,8 +794,7 @@ Status SqliteHistory::Apply(const std::vector<JournalEntry>& entries) {
         k->second = e.keep_runs;
     }
     for (const auto& [job, n] : keep)
-      if (n > 0)
-        if (Status s = Retain(job, n); !s.ok()) return s;
+      if (Status s = Retain(job, n); !s.ok()) return s;
     return Status::Ok();
   });
 }
