@@ -394,6 +394,46 @@ TEST_F(JournaledHistory, AFinishAfterTheJournalWasDeletedIsKept) {
   EXPECT_EQ(Record(*Open(), Running("db", At(5)), RunResult::kSuccess), *id + 1);
 }
 
+TEST_F(JournaledHistory, AFinishWhoseStartWasLostWithADeletedJournalIsKept) {
+  auto a = Open();
+  RunRecord ra = Running("db", At(1), 1000);
+  auto id_a = a->BeginRun(ra);  // only in the journal
+  ASSERT_TRUE(id_a.ok());
+  std::filesystem::remove(JournalFile());  // by hand, before any fold
+  Record(*Open(), Running("db", At(2), 2000), RunResult::kSuccess);
+  ASSERT_EQ(All(*Open(), "db").size(), 1u);  // run B, with a higher id, is folded
+  ra = Finished(ra, RunResult::kFailed);
+  ra.id = *id_a;
+  ASSERT_TRUE(a->FinishRun(ra, 0).ok());
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  // With the journal went the header's next id: B was given A's id, and A
+  // is stored under a new one; neither is lost.
+  ASSERT_EQ(runs.size(), 2u) << "run A's finished record is not taken for a replay";
+  EXPECT_EQ(runs[0].owner_pid, 1000);
+  EXPECT_EQ(runs[0].result, RunResult::kFailed);
+  EXPECT_EQ(runs[1].owner_pid, 2000);
+  EXPECT_EQ(runs[1].result, RunResult::kSuccess);
+}
+
+TEST_F(JournaledHistory, AFreeOldIdIsAReplayOnlyBelowTheJobsOldestFinishedRecord) {
+  auto entry = [](int64_t id, int pid, int64_t start) {
+    RunRecord r = Finished(Running("db", At(start), pid), RunResult::kSuccess);
+    r.id = id;
+    return EncodeJournalEntry(JournalEntry{r, 0});
+  };
+  const std::string header = EncodeJournalHeader(JournalHeader{1, CurrentBootId(), 10});
+  WriteJournal(header + entry(4, 400, 4) + entry(6, 600, 6));
+  ASSERT_EQ(All(*Open(), "db").size(), 2u);
+  // Id 5 is free and below the highest (6), but above the job's oldest
+  // finished record (4): a run never stored (its start entry was lost). Id 2
+  // is below it: a run stored and since deleted by retention.
+  WriteJournal(header + entry(5, 500, 5) + entry(2, 200, 2));
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  std::set<int64_t> ids;
+  for (const RunRecord& r : runs) ids.insert(r.id);
+  EXPECT_EQ(ids, (std::set<int64_t>{4, 5, 6}));
+}
+
 TEST_F(JournaledHistory, ANewerJournalWithAnotherHeaderLayoutIsLeftAlone) {
   const std::string newer = "SURETY-JOURNAL 2 {\"layout\": \"different\"}\nentries\n";
   WriteJournal(newer);

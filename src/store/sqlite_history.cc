@@ -98,6 +98,7 @@ enum Stmt : size_t {
   kOwnerOf,
   kFindByOwner,
   kMaxId,
+  kOldestFinished,
   kStmtCount,
 };
 
@@ -164,6 +165,7 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     // The highest id ever stored: retention may have deleted the newest.
     "SELECT MAX(COALESCE((SELECT MAX(id) FROM runs), 0),"
     " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0))",
+    "SELECT id FROM runs WHERE job = ?1 AND result <> 'running' ORDER BY seq LIMIT 1",
 };
 #undef SURETY_RUN_COLUMNS
 
@@ -748,7 +750,19 @@ Result<int64_t> SqliteHistory::IdFor(const RunRecord& r, int64_t highest, int64_
   auto found = FindByOwner(r);
   if (!found.ok()) return found.status();
   if (found->has_value()) return **found;
-  return taken ? fresh : 0;
+  if (taken) return fresh;
+  // Stored and deleted, or never stored (its start entry was lost with a
+  // journal deleted by hand)? Retention deletes a job's oldest finished
+  // records, and within a job ids grow with start order: an id below every
+  // finished record the job still has was deleted; any other was not.
+  auto oldest = Prepare(kOldestFinished);
+  if (!oldest.ok()) return oldest.status();
+  StmtUse use(*oldest);
+  BindText(use.get(), 1, r.job);
+  int rc = sqlite3_step(use.get());
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(rc, "folding the run journal");
+  if (rc == SQLITE_ROW && sqlite3_column_int64(use.get(), 0) > r.id) return 0;
+  return r.id;
 }
 
 Status SqliteHistory::Apply(const std::vector<JournalEntry>& entries) {

@@ -38,8 +38,20 @@ int Open(sqlite3_vfs* self, sqlite3_filename name, sqlite3_file* file, int flags
     return base->xOpen(base, name, file, flags, out_flags);
   // An existing file: opened without O_CREAT, so the unix VFS does not queue
   // a directory sync for it. (A failed xOpen leaves `file` closed.)
-  int rc = base->xOpen(base, name, file, flags & ~SQLITE_OPEN_CREATE, out_flags);
-  if (rc == SQLITE_OK) return rc;
+  int got = 0;
+  int rc = base->xOpen(base, name, file, flags & ~SQLITE_OPEN_CREATE, &got);
+  if (rc == SQLITE_OK && (got & SQLITE_OPEN_READONLY) != 0 &&
+      (flags & SQLITE_OPEN_READWRITE) != 0) {
+    // The unix VFS retries a failed read-write open read-only: when another
+    // process created the file between the two, that is a read-only handle
+    // on a file we may write. Open it again the way a new file is opened.
+    file->pMethods->xClose(file);
+    rc = SQLITE_CANTOPEN;
+  }
+  if (rc == SQLITE_OK) {
+    if (out_flags != nullptr) *out_flags = got;
+    return rc;
+  }
   rc = base->xOpen(base, name, file, flags, out_flags);
   if (rc == SQLITE_OK) SyncDirectoryOf(name);
   return rc;
