@@ -76,17 +76,19 @@ class HistoryStore {
 // Where the history of a state directory lives: STATE_DIR/history.db.
 inline std::string HistoryPath(const std::string& state_dir) { return state_dir + "/history.db"; }
 
-struct JournalEntry;  // store/run_journal.h
+struct JournalBatch;  // store/run_journal.h
 
 // history.db as the journal folds into it.
 class SqliteHistoryStore : public HistoryStore {
  public:
-  // In one transaction: each entry replaces the record with its id or is
-  // inserted (a running entry never replaces a finished record, so folding
-  // twice changes nothing), then each job's keep_runs is applied. An entry
-  // whose id belongs to another runner's record (ids reused after a power
-  // cut) is stored under a new id.
-  virtual Status Apply(const std::vector<JournalEntry>& entries) = 0;
+  // In one transaction: skips the entries this journal gen has folded
+  // before (up to the offset recorded), stores each other entry (replacing
+  // the record with its id, except that a running entry never replaces a
+  // finished record), records the gen and offset folded to, and applies
+  // each job's keep_runs, sparing finished records whose runner `alive`
+  // says may still write (its alert update). An entry whose id belongs to
+  // another runner's record (ids handed out twice) is stored under a new id.
+  virtual Status Apply(const JournalBatch& batch, const OwnerAlive& alive) = 0;
   // The highest run id in the database; 0 when it has none.
   virtual Result<int64_t> MaxId() = 0;
 };

@@ -11,6 +11,7 @@
 // busy timeout as SQLite's.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +36,15 @@ namespace {
 // so that it stays small when nothing reads the history for weeks.
 constexpr off_t kFoldThreshold = 256 * 1024;
 constexpr off_t kHeaderSize = static_cast<off_t>(kJournalHeaderSize);
+
+// A new journal gen: random, so a journal recreated or restored never
+// reuses one that history.db remembers.
+uint64_t NewGen() {
+  uint64_t gen = 0;
+  while (::getrandom(&gen, sizeof gen, 0) != static_cast<ssize_t>(sizeof gen)) {
+  }
+  return gen;
+}
 
 Status IoError(const std::string& doing, const std::string& path, int err) {
   std::string message = doing + " " + path + ": " + SystemErrorText(err);
@@ -119,7 +129,7 @@ class JournaledHistory final : public HistoryStore {
 
   Result<int64_t> BeginRun(const RunRecord& record) override {
     JournalLock lock;
-    if (Status s = LockCurrentJournal(lock); !s.ok()) return s;
+    if (Status s = LockCurrentJournal(lock, AppendWait()); !s.ok()) return s;
     char raw[kJournalHeaderSize];
     ssize_t n;
     do n = ::pread(fd_, raw, sizeof raw, 0);
@@ -131,6 +141,7 @@ class JournaledHistory final : public HistoryStore {
     std::optional<JournalHeader> header = ParseJournalHeader(head);
     const std::string& boot = CurrentBootId();
     int64_t id = 0;
+    uint64_t gen = header ? header->gen : NewGen();
     if (header && !boot.empty() && header->boot_id == boot) {
       id = header->next_id;
     } else {
@@ -143,13 +154,18 @@ class JournaledHistory final : public HistoryStore {
       auto max = (*db)->MaxId();
       if (!max.ok()) return max.status();
       id = std::max(*max + 1, header ? header->next_id : 1);
+      // The fold may have given the journal a new gen.
+      do n = ::pread(fd_, raw, sizeof raw, 0);
+      while (n < 0 && errno == EINTR);
+      if (auto now = ParseJournalHeader(std::string_view(raw, n > 0 ? static_cast<size_t>(n) : 0)))
+        gen = now->gen;
     }
     if (id >= kMaxJournalId) {
       return Status::Error(StatusCode::kIoError,
                            journal_path_ + ": run ids are exhausted (next id " +
                                std::to_string(id) + "); move history.db and the journal aside");
     }
-    JournalHeader next{kJournalVersion, boot, id + 1};
+    JournalHeader next{kJournalVersion, boot, id + 1, gen};
     if (Status s = WriteAll(fd_, EncodeJournalHeader(next), 0, journal_path_); !s.ok()) return s;
     JournalEntry entry{record, 0};
     entry.record.id = id;
@@ -161,7 +177,7 @@ class JournaledHistory final : public HistoryStore {
     off_t size = 0;
     {
       JournalLock lock;
-      if (Status s = LockCurrentJournal(lock); !s.ok()) return s;
+      if (Status s = LockCurrentJournal(lock, AppendWait()); !s.ok()) return s;
       auto appended = AppendLocked(JournalEntry{record, keep_runs});
       if (!appended.ok()) return appended.status();
       size = *appended;
@@ -206,7 +222,7 @@ class JournaledHistory final : public HistoryStore {
     JournalLock lock;
     if (Status s = OpenJournal(false); !s.ok()) return s;
     if (fd_ >= 0) {
-      if (Status s = LockCurrentJournal(lock); !s.ok()) return s;
+      if (Status s = LockCurrentJournal(lock, options_.busy_timeout); !s.ok()) return s;
       if (Status s = FoldLocked(); !s.ok()) return s;
     }
     return (*db)->ReapDead(alive, now);
@@ -232,6 +248,13 @@ class JournaledHistory final : public HistoryStore {
                              "upgrade surety");
   }
 
+  // An append waits longer than a fold may hold the lock (a fold waits up to
+  // the busy timeout for history.db), so a fold never makes a runner lose
+  // its record.
+  std::chrono::milliseconds AppendWait() const {
+    return 2 * options_.busy_timeout + std::chrono::seconds(1);
+  }
+
   void CloseJournal() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -255,7 +278,10 @@ class JournaledHistory final : public HistoryStore {
     const int err = errno;
     if (dir >= 0) ::close(dir);
     if (rc != 0) {
-      CloseJournal();  // the next attempt opens it again and syncs then
+      // Remove it (it is empty): the next attempt creates it again and syncs
+      // the directory then, instead of using a name that may not be durable.
+      CloseJournal();
+      (void)::unlink(journal_path_.c_str());
       return IoError("cannot flush the directory", state_dir_, err);
     }
     return Status::Ok();
@@ -273,14 +299,16 @@ class JournaledHistory final : public HistoryStore {
 
   // Opens (creating) the journal and takes its lock, on the file that has
   // the journal's name while the lock is held.
-  Status LockCurrentJournal(JournalLock& lock) {
-    for (int attempt = 0;; ++attempt) {
+  Status LockCurrentJournal(JournalLock& lock, std::chrono::milliseconds wait) {
+    for (int attempt = 0; attempt < 4; ++attempt) {
       if (Status s = OpenJournal(true); !s.ok()) return s;
-      if (Status s = lock.Take(fd_, options_.busy_timeout, journal_path_); !s.ok()) return s;
-      if (IsCurrent() || attempt == 3) return Status::Ok();
+      if (Status s = lock.Take(fd_, wait, journal_path_); !s.ok()) return s;
+      if (IsCurrent()) return Status::Ok();
       lock.Release();
       CloseJournal();
     }
+    return Status::Error(StatusCode::kIoError,
+                         journal_path_ + " keeps being replaced while surety opens it");
   }
 
   // Appends one entry at the end (after the header); returns the new size.
@@ -288,11 +316,19 @@ class JournaledHistory final : public HistoryStore {
   Result<off_t> AppendLocked(const JournalEntry& entry) {
     struct stat st {};
     if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
+    if (st.st_size > 0) {
+      char head[32];
+      const ssize_t n = ::pread(fd_, head, sizeof head, 0);
+      if (auto version = JournalVersion(std::string_view(head, n > 0 ? static_cast<size_t>(n) : 0));
+          version && *version > kJournalVersion)
+        return Newer(*version);
+    }
     if (st.st_size < kHeaderSize) {
       // A journal created (or emptied) since this store last wrote a
       // header: give it one, from no boot, so the next BeginRun checks the
       // ids against history.db.
-      JournalHeader fresh{kJournalVersion, "", std::min(entry.record.id + 1, kMaxJournalId)};
+      JournalHeader fresh{kJournalVersion, "", std::min(entry.record.id + 1, kMaxJournalId),
+                          NewGen()};
       if (Status s = WriteAll(fd_, EncodeJournalHeader(fresh), 0, journal_path_); !s.ok()) return s;
       st.st_size = kHeaderSize;
     }
@@ -346,13 +382,16 @@ class JournaledHistory final : public HistoryStore {
     auto db = Db();
     if (!db.ok()) return db.status();
     JournalLock lock;
-    if (Status s = LockCurrentJournal(lock); !s.ok()) return s;
+    if (Status s = LockCurrentJournal(lock, options_.busy_timeout); !s.ok()) return s;
     return FoldLocked();
   }
 
-  // Moves every entry into history.db, moves the header's `next` past every
-  // id stored, then empties the journal (keeping its header). With the lock
-  // held and db_ open.
+  // Moves every entry into history.db (which records this gen and how far
+  // it got, in the same transaction), then empties the journal and gives it
+  // a new gen and a `next` past every id stored. The truncation is flushed
+  // before the new header is written: on disk there is never a new gen over
+  // old entries, which would make them look unfolded. With the lock held and
+  // db_ open.
   Status FoldLocked() {
     struct stat st {};
     if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
@@ -362,22 +401,27 @@ class JournaledHistory final : public HistoryStore {
     if (parsed.version && *parsed.version > kJournalVersion) return Newer(*parsed.version);
     const off_t keep = parsed.header ? kHeaderSize : 0;
     if (static_cast<off_t>(text->size()) <= keep) return Status::Ok();
-    if (Status s = db_->Apply(parsed.entries); !s.ok()) return s;
-    if (parsed.header) {
-      // A run renumbered by the fold took an id above the header's `next`.
-      auto max = db_->MaxId();
-      if (!max.ok()) return max.status();
-      if (*max >= parsed.header->next_id) {
-        JournalHeader moved = *parsed.header;
-        moved.next_id = std::min(*max + 1, kMaxJournalId);
-        if (Status s = WriteAll(fd_, EncodeJournalHeader(moved), 0, journal_path_); !s.ok())
-          return s;
-      }
-    }
+    JournalBatch batch;
+    if (parsed.header) batch.gen = JournalGenText(parsed.header->gen);
+    batch.entries = std::move(parsed.entries);
+    batch.ends = std::move(parsed.ends);
+    if (Status s = db_->Apply(batch, ProcessOwnerAlive); !s.ok()) return s;
+    auto max = db_->MaxId();
+    if (!max.ok()) return max.status();
     // Damaged lines were torn by a crash before they were flushed (nothing
     // was promised for them) or damaged on disk: either way unreadable.
-    if (::ftruncate(fd_, keep) != 0) return IoError("cannot truncate", journal_path_, errno);
-    return Status::Ok();
+    if (::ftruncate(fd_, 0) != 0) return IoError("cannot truncate", journal_path_, errno);
+    int rc;
+    do rc = ::fdatasync(fd_);
+    while (rc != 0 && errno == EINTR);
+    if (rc != 0) return IoError("cannot flush", journal_path_, errno);
+    JournalHeader fresh{
+        kJournalVersion, parsed.header ? parsed.header->boot_id : "",
+        std::min(std::max(parsed.header ? parsed.header->next_id : 1, *max + 1), kMaxJournalId),
+        NewGen()};
+    // Lost to a power cut, it leaves an empty journal: the next run checks
+    // its id against history.db.
+    return WriteAll(fd_, EncodeJournalHeader(fresh), 0, journal_path_);
   }
 
   std::string db_path_;

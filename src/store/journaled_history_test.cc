@@ -415,23 +415,82 @@ TEST_F(JournaledHistory, AFinishWhoseStartWasLostWithADeletedJournalIsKept) {
   EXPECT_EQ(runs[1].result, RunResult::kSuccess);
 }
 
-TEST_F(JournaledHistory, AFreeOldIdIsAReplayOnlyBelowTheJobsOldestFinishedRecord) {
+TEST_F(JournaledHistory, AFreeIdBelowTheHighestIsStoredNotDropped) {
+  // Ids 2 and 5 were handed out but never stored (their start entries were
+  // lost with a journal replaced by hand): their finish entries are runs,
+  // not replays, whatever their ids (replays are told by the journal's gen).
   auto entry = [](int64_t id, int pid, int64_t start) {
     RunRecord r = Finished(Running("db", At(start), pid), RunResult::kSuccess);
     r.id = id;
     return EncodeJournalEntry(JournalEntry{r, 0});
   };
-  const std::string header = EncodeJournalHeader(JournalHeader{1, CurrentBootId(), 10});
-  WriteJournal(header + entry(4, 400, 4) + entry(6, 600, 6));
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, CurrentBootId(), 10, 1}) + entry(4, 400, 4) +
+               entry(6, 600, 6));
   ASSERT_EQ(All(*Open(), "db").size(), 2u);
-  // Id 5 is free and below the highest (6), but above the job's oldest
-  // finished record (4): a run never stored (its start entry was lost). Id 2
-  // is below it: a run stored and since deleted by retention.
-  WriteJournal(header + entry(5, 500, 5) + entry(2, 200, 2));
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, CurrentBootId(), 10, 2}) + entry(5, 500, 5) +
+               entry(2, 200, 2));
   std::vector<RunRecord> runs = All(*Open(), "db");
   std::set<int64_t> ids;
   for (const RunRecord& r : runs) ids.insert(r.id);
-  EXPECT_EQ(ids, (std::set<int64_t>{4, 5, 6}));
+  EXPECT_EQ(ids, (std::set<int64_t>{2, 4, 5, 6}));
+}
+
+TEST_F(JournaledHistory, RetentionSparesARunWhoseRunnerMayStillWriteItsAlertStatus) {
+  // keep_runs = 1: run A has finished and is delivering its alerts, run C
+  // (newer) is running. A fold must not delete A yet: its alert update
+  // would come back as a new record and outlive C.
+  RunRecord a = Running("db", At(1));
+  FillOwner(a);  // this process: alive
+  auto runner_a = Open();
+  auto id_a = runner_a->BeginRun(a);
+  ASSERT_TRUE(id_a.ok());
+  a.id = *id_a;
+  RunRecord c = Running("db", At(2), 3000);  // another boot: dead, but running
+  auto id_c = Open()->BeginRun(c);
+  ASSERT_TRUE(id_c.ok());
+  a = Finished(a, RunResult::kFailed);
+  ASSERT_TRUE(runner_a->FinishRun(a, 1).ok());
+  ASSERT_EQ(All(*Open(), "db").size(), 2u) << "A is spared while its runner lives";
+  a.alert_status = "webhook: sent";
+  ASSERT_TRUE(runner_a->FinishRun(a, 1).ok());
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, *id_c);
+  EXPECT_EQ(runs[0].result, RunResult::kRunning);
+  EXPECT_EQ(runs[1].id, *id_a);
+  EXPECT_EQ(runs[1].alert_status, "webhook: sent");
+}
+
+TEST_F(JournaledHistory, AFinishIsNotAppendedToANewerJournal) {
+  auto runner = Open();
+  RunRecord r = Running("db", At(1));
+  auto id = runner->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  const std::string newer = "SURETY-JOURNAL 2 short\n";
+  WriteJournal(newer);  // upgraded while the run was going
+  r = Finished(r, RunResult::kSuccess);
+  r.id = *id;
+  Status s = runner->FinishRun(r, 0);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("journal version 2"));
+  EXPECT_EQ(ReadJournal(), newer);
+}
+
+TEST_F(JournaledHistory, TwoRunsSharingAnIdInOneFoldStayTwo) {
+  // Ids handed out twice (a journal deleted by hand), folded together.
+  RunRecord a = Finished(Running("db", At(1), 1000), RunResult::kFailed);
+  a.id = 7;
+  RunRecord b = Running("db", At(2), 2000);
+  b.id = 7;
+  WriteJournal(EncodeJournalHeader(JournalHeader{1, CurrentBootId(), 8, 3}) +
+               EncodeJournalEntry(JournalEntry{b, 0}) + EncodeJournalEntry(JournalEntry{a, 0}));
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 2u);
+  std::set<int> owners;
+  for (const RunRecord& r : runs) owners.insert(r.owner_pid);
+  EXPECT_EQ(owners, (std::set<int>{1000, 2000}));
+  for (const RunRecord& r : runs)
+    EXPECT_EQ(r.result, r.owner_pid == 1000 ? RunResult::kFailed : RunResult::kRunning);
 }
 
 TEST_F(JournaledHistory, ANewerJournalWithAnotherHeaderLayoutIsLeftAlone) {

@@ -97,9 +97,10 @@ int64_t ToMicros(Instant t) { return static_cast<int64_t>(t.time_since_epoch().c
 std::string EncodeJournalHeader(const JournalHeader& header) {
   std::string boot = header.boot_id.substr(0, kBootIdWidth);
   std::array<char, kJournalHeaderSize + 1> buf{};
-  std::snprintf(buf.data(), buf.size(), "%.*s%d boot=%-36s next=%019lld",
+  std::snprintf(buf.data(), buf.size(), "%.*s%d boot=%-36s next=%019lld gen=%016llx",
                 static_cast<int>(kMagic.size()), kMagic.data(), header.version, boot.c_str(),
-                static_cast<long long>(header.next_id));
+                static_cast<long long>(header.next_id),
+                static_cast<unsigned long long>(header.gen));
   std::string out(buf.data());
   out.resize(kJournalHeaderSize - 1, ' ');
   out += '\n';
@@ -121,10 +122,19 @@ std::optional<JournalHeader> ParseJournalHeader(std::string_view text) {
   while (!boot.empty() && boot.back() == ' ') boot.remove_suffix(1);
   h.boot_id = std::string(boot);
   rest.remove_prefix(5 + kBootIdWidth);
-  if (rest.substr(0, 6) != " next=") return std::nullopt;
-  rest.remove_prefix(6);
+  if (rest.substr(0, 6) != " next=" || rest.size() < 6 + 19 + 5 + 16) return std::nullopt;
+  if (!ParseInt(rest.substr(6, 19), h.next_id) || h.next_id < 1 || h.next_id > kMaxJournalId)
+    return std::nullopt;
+  rest.remove_prefix(6 + 19);
+  if (rest.substr(0, 5) != " gen=") return std::nullopt;
+  std::string_view gen = rest.substr(5, 16);
+  for (char c : gen)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(gen.data(), gen.data() + gen.size(), h.gen, 16);
+  if (ec != std::errc() || ptr != gen.data() + gen.size()) return std::nullopt;
+  rest.remove_prefix(5 + 16);
   while (!rest.empty() && rest.back() == ' ') rest.remove_suffix(1);
-  if (!ParseInt(rest, h.next_id) || h.next_id < 1 || h.next_id > kMaxJournalId) return std::nullopt;
+  if (!rest.empty()) return std::nullopt;
   return h;
 }
 
@@ -273,12 +283,20 @@ ParsedJournal ParseJournal(std::string_view text) {
     std::string_view line = text.substr(pos, nl - pos);
     pos = nl + 1;
     if (line.empty()) continue;  // the separator written after a torn append
-    if (auto e = ParseJournalEntry(line))
+    if (auto e = ParseJournalEntry(line)) {
       out.entries.push_back(std::move(*e));
-    else
+      out.ends.push_back(pos);
+    } else {
       ++out.damaged;
+    }
   }
   return out;
+}
+
+std::string JournalGenText(uint64_t gen) {
+  std::array<char, 17> buf{};
+  std::snprintf(buf.data(), buf.size(), "%016llx", static_cast<unsigned long long>(gen));
+  return std::string(buf.data(), 16);
 }
 
 }  // namespace surety

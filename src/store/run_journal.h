@@ -15,8 +15,12 @@
 // id), so a crash between the commit and the truncation loses nothing.
 //
 // File format (version 1):
-//   header  a fixed kJournalHeaderSize-byte line:
-//           "SURETY-JOURNAL 1 boot=<boot id> next=<19 digits>", padded, '\n'
+//   header  a fixed kJournalHeaderSize-byte line: "SURETY-JOURNAL 1
+//           boot=<boot id> next=<19 digits> gen=<16 hex digits>", padded,
+//           '\n'. `gen` names this journal's contents: a fold records in
+//           history.db, in its transaction, the gen and the offset it
+//           folded to, and empties the journal under a new gen, so a fold
+//           repeated after a crash skips what was applied.
 //   entry   "<16 hex digits> <payload>\n": the digits are the FNV-1a 64 hash
 //           of the payload, so a line torn by a power cut is recognised;
 //           the payload is the whole run record (every field, tab-separated,
@@ -42,7 +46,7 @@
 
 namespace surety {
 
-inline constexpr size_t kJournalHeaderSize = 96;
+inline constexpr size_t kJournalHeaderSize = 128;
 inline constexpr int kJournalVersion = 1;
 
 // STATE_DIR/history.journal.
@@ -54,6 +58,7 @@ struct JournalHeader {
   int version = kJournalVersion;
   std::string boot_id;
   int64_t next_id = 1;
+  uint64_t gen = 0;
 };
 
 // Exactly kJournalHeaderSize bytes. A boot id longer than 36 characters is
@@ -83,10 +88,20 @@ struct ParsedJournal {
   std::optional<int> version;  // JournalVersion()
   std::optional<JournalHeader> header;
   std::vector<JournalEntry> entries;  // in file order
+  std::vector<uint64_t> ends;         // the file offset after each entry's line
   int damaged = 0;                    // lines that failed their hash or did not parse (dropped)
 };
 // A whole journal file. A last line without '\n' (a torn append) counts as
 // damaged.
 ParsedJournal ParseJournal(std::string_view text);
+
+// What a fold hands to history.db: the entries not folded before, the
+// journal's gen and the offset after each entry (see the file format).
+struct JournalBatch {
+  std::string gen;  // hex; empty for a journal without a valid header
+  std::vector<JournalEntry> entries;
+  std::vector<uint64_t> ends;
+};
+std::string JournalGenText(uint64_t gen);
 
 }  // namespace surety

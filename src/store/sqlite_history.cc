@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -30,7 +31,7 @@ namespace {
 
 // Migration N (1-based) takes a database from user_version N-1 to N. Never
 // edit a migration that has shipped: add a new one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: the runs table. Times are microseconds since the Unix epoch (UTC);
     // NULL stands for an absent optional. output_tail is a BLOB because a
     // child's output need not be UTF-8.
@@ -71,6 +72,16 @@ UPDATE runs SET seq = numbered.n
 DROP INDEX runs_by_job;
 CREATE UNIQUE INDEX runs_by_job ON runs (job, seq);
 )sql",
+    // 3: how far the run journal has been folded: the journal's gen and the
+    // offset after the last entry applied, written in the fold's
+    // transaction, so a fold repeated after a crash skips what it applied.
+    R"sql(
+CREATE TABLE journal_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  gen TEXT NOT NULL,
+  folded_to INTEGER NOT NULL
+);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());
 
@@ -98,7 +109,10 @@ enum Stmt : size_t {
   kOwnerOf,
   kFindByOwner,
   kMaxId,
-  kOldestFinished,
+  kFoldedTo,
+  kSetFoldedTo,
+  kRetainCandidates,
+  kDeleteRun,
   kStmtCount,
 };
 
@@ -165,7 +179,14 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     // The highest id ever stored: retention may have deleted the newest.
     "SELECT MAX(COALESCE((SELECT MAX(id) FROM runs), 0),"
     " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0))",
-    "SELECT id FROM runs WHERE job = ?1 AND result <> 'running' ORDER BY seq LIMIT 1",
+    "SELECT folded_to FROM journal_state WHERE id = 1 AND gen = ?1",
+    "INSERT INTO journal_state (id, gen, folded_to) VALUES (1, ?1, ?2)"
+    " ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, folded_to = excluded.folded_to",
+    // What retention would delete, with the owners, so a record whose
+    // runner is still alive can be spared.
+    "SELECT id, owner_pid, owner_boot_id, owner_start_time FROM runs WHERE job = ?1"
+    " AND result <> 'running' AND seq <= (SELECT MAX(seq) FROM runs WHERE job = ?1) - ?2",
+    "DELETE FROM runs WHERE id = ?1",
 };
 #undef SURETY_RUN_COLUMNS
 
@@ -268,14 +289,16 @@ class SqliteHistory final : public SqliteHistoryStore {
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override;
   Status ApplyRetention(const std::string& job, int keep) override;
   Result<std::vector<std::string>> Jobs() override;
-  Status Apply(const std::vector<JournalEntry>& entries) override;
+  Status Apply(const JournalBatch& batch, const OwnerAlive& alive) override;
   Result<int64_t> MaxId() override;
 
  private:
-  // The id an entry is stored under: its own; or, when a record of another
-  // runner has that id, the id it got at an earlier fold or else `fresh`;
-  // 0 when the entry was folded before and its record since deleted.
+  // The id an entry is stored under: its own; or the id its run was stored
+  // under at an earlier fold; or, when a record of another runner has its
+  // id, `fresh`.
   Result<int64_t> IdFor(const RunRecord& record, int64_t highest, int64_t fresh);
+  // Retention that spares finished records whose runner is alive.
+  Status RetainSparing(const std::string& job, int keep, const OwnerAlive& alive);
   // The id of the record of the same run (job, owner, start), if stored.
   Result<std::optional<int64_t>> FindByOwner(const RunRecord& record);
   Result<int64_t> QueryMaxId();
@@ -744,54 +767,95 @@ Result<int64_t> SqliteHistory::IdFor(const RunRecord& r, int64_t highest, int64_
   // A free id above every id ever stored is a new run: the usual case, and
   // the only one that needs no search.
   if (!taken && r.id > highest) return r.id;
-  // Otherwise the run may have been stored under another id (renumbered
-  // at an earlier fold), or stored and deleted by retention (a replayed
-  // fold), or its id belongs to another runner (reused after a crash).
+  // The run may have been stored under another id at an earlier fold.
   auto found = FindByOwner(r);
   if (!found.ok()) return found.status();
   if (found->has_value()) return **found;
-  if (taken) return fresh;
-  // Stored and deleted, or never stored (its start entry was lost with a
-  // journal deleted by hand)? Retention deletes a job's oldest finished
-  // records, and within a job ids grow with start order: an id below every
-  // finished record the job still has was deleted; any other was not.
-  auto oldest = Prepare(kOldestFinished);
-  if (!oldest.ok()) return oldest.status();
-  StmtUse use(*oldest);
-  BindText(use.get(), 1, r.job);
-  int rc = sqlite3_step(use.get());
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(rc, "folding the run journal");
-  if (rc == SQLITE_ROW && sqlite3_column_int64(use.get(), 0) > r.id) return 0;
-  return r.id;
+  return taken ? fresh : r.id;
 }
 
-Status SqliteHistory::Apply(const std::vector<JournalEntry>& entries) {
-  if (entries.empty()) return Status::Ok();
+Status SqliteHistory::RetainSparing(const std::string& job, int keep, const OwnerAlive& alive) {
+  std::vector<RunRecord> candidates;
+  {
+    auto select = Prepare(kRetainCandidates);
+    if (!select.ok()) return select.status();
+    StmtUse use(*select);
+    BindText(use.get(), 1, job);
+    sqlite3_bind_int(use.get(), 2, keep);
+    for (;;) {
+      int rc = sqlite3_step(use.get());
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return Error(rc, "deleting old runs");
+      RunRecord r;
+      r.id = sqlite3_column_int64(use.get(), 0);
+      r.job = job;
+      r.owner_pid = sqlite3_column_int(use.get(), 1);
+      r.owner_boot_id = ColumnText(use.get(), 2);
+      r.owner_start_time = static_cast<uint64_t>(sqlite3_column_int64(use.get(), 3));
+      candidates.push_back(std::move(r));
+    }
+  }
+  auto del = Prepare(kDeleteRun);
+  if (!del.ok()) return del.status();
+  for (const RunRecord& r : candidates) {
+    // Its runner may still append the alert update: deleting the record
+    // now would make that update a new record. The next fold trims it.
+    if (alive && alive(r)) continue;
+    StmtUse use(*del);
+    sqlite3_bind_int64(use.get(), 1, r.id);
+    if (int rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, "deleting old runs");
+  }
+  return Status::Ok();
+}
+
+Status SqliteHistory::Apply(const JournalBatch& batch, const OwnerAlive& alive) {
   constexpr std::string_view kDoing = "folding the run journal";
   return InWriteTransaction(kDoing, [&]() -> Status {
+    // What this journal gen has folded before (a fold repeated after a
+    // crash between its commit and the journal's truncation).
+    uint64_t folded_to = 0;
+    if (!batch.gen.empty()) {
+      auto state = Prepare(kFoldedTo);
+      if (!state.ok()) return state.status();
+      StmtUse use(*state);
+      BindText(use.get(), 1, batch.gen);
+      int rc = sqlite3_step(use.get());
+      if (rc == SQLITE_ROW)
+        folded_to = static_cast<uint64_t>(sqlite3_column_int64(use.get(), 0));
+      else if (rc != SQLITE_DONE)
+        return Error(rc, kDoing);
+    }
     auto highest = QueryMaxId();
     if (!highest.ok()) return highest.status();
     // A renumbered run gets an id above everything stored and everything
     // the journal has handed out, so it cannot collide again.
     int64_t next_fresh = *highest;
-    for (const JournalEntry& e : entries) next_fresh = std::max(next_fresh, e.record.id);
+    for (const JournalEntry& e : batch.entries) next_fresh = std::max(next_fresh, e.record.id);
     ++next_fresh;
     // Each job's retention as its newest entry that states one (start
-    // entries and alert updates carry 0).
+    // entries carry 0).
     std::vector<std::pair<std::string, int>> keep;
-    std::map<int64_t, int64_t> stored_as;  // journal id -> stored id (0: skip)
-    for (const JournalEntry& e : entries) {
+    // One run's entries share an id and an owner; two runs may share an id
+    // (handed out twice) but never an owner.
+    using RunKey = std::tuple<int64_t, std::string, int, std::string, uint64_t>;
+    std::map<RunKey, int64_t> stored_as;
+    uint64_t last_end = folded_to;
+    for (size_t i = 0; i < batch.entries.size(); ++i) {
+      const JournalEntry& e = batch.entries[i];
+      const uint64_t end = i < batch.ends.size() ? batch.ends[i] : 0;
+      if (end != 0 && end <= folded_to) continue;  // applied by an earlier fold
+      last_end = std::max(last_end, end);
       RunRecord r = e.record;
-      if (auto it = stored_as.find(r.id); it != stored_as.end()) {
+      RunKey key{r.id, r.job, r.owner_pid, r.owner_boot_id, r.owner_start_time};
+      if (auto it = stored_as.find(key); it != stored_as.end()) {
         r.id = it->second;
       } else {
         auto id = IdFor(r, *highest, next_fresh);
         if (!id.ok()) return id.status();
         if (*id == next_fresh) ++next_fresh;
-        stored_as[r.id] = *id;
+        stored_as[key] = *id;
         r.id = *id;
       }
-      if (r.id == 0) continue;
       auto upsert = Prepare(kUpsert);
       if (!upsert.ok()) return upsert.status();
       StmtUse use(*upsert);
@@ -807,8 +871,16 @@ Status SqliteHistory::Apply(const std::vector<JournalEntry>& entries) {
       else
         k->second = e.keep_runs;
     }
+    if (!batch.gen.empty()) {
+      auto set = Prepare(kSetFoldedTo);
+      if (!set.ok()) return set.status();
+      StmtUse use(*set);
+      BindText(use.get(), 1, batch.gen);
+      sqlite3_bind_int64(use.get(), 2, static_cast<int64_t>(last_end));
+      if (int rc = sqlite3_step(use.get()); rc != SQLITE_DONE) return Error(rc, kDoing);
+    }
     for (const auto& [job, n] : keep)
-      if (Status s = Retain(job, n); !s.ok()) return s;
+      if (Status s = RetainSparing(job, n, alive); !s.ok()) return s;
     return Status::Ok();
   });
 }

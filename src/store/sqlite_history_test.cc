@@ -591,7 +591,8 @@ TEST_F(SqliteHistory, RefusesADatabaseFromANewerSurety) {
 
 TEST_F(SqliteHistory, MigratesAFreshDatabaseToTheCurrentSchemaOnce) {
   { ASSERT_NE(Open(), nullptr); }
-  EXPECT_EQ(RawColumn("PRAGMA user_version"), "2");
+  EXPECT_EQ(RawColumn("PRAGMA user_version"), "3");
+  EXPECT_EQ(RawColumn("SELECT count(*) FROM journal_state"), "0");
   EXPECT_EQ(RawColumn("PRAGMA page_size"), "1024");
   EXPECT_EQ(RawColumn("PRAGMA journal_mode"), "wal");
   // Reopening an up-to-date database changes nothing and keeps the data.
