@@ -87,24 +87,36 @@ class JournalLock {
   JournalLock& operator=(const JournalLock&) = delete;
   ~JournalLock() { Release(); }
 
-  // Waits up to `timeout` (in 1 ms steps: the lock is held for
-  // microseconds by an append, one transaction by a fold).
+  // Waits up to `timeout`, polling with a pause that grows from 50 µs to
+  // 20 ms: a held lock is usually free again within microseconds, and a
+  // thousand runners started in the same second must not take the processor
+  // from the one holding it by polling every millisecond. (flock has no
+  // timed wait; a blocking one would wait forever on a stopped holder.)
   Status Take(int fd, std::chrono::milliseconds timeout, const std::string& path) {
     Release();
-    for (int64_t waited = 0;; ++waited) {
+    // The time slept is summed rather than read from a clock: the store
+    // reads no clock of its own, and the attempts themselves take
+    // microseconds.
+    const int64_t budget_ns = static_cast<int64_t>(timeout.count()) * 1000000;
+    int64_t slept_ns = 0;
+    long pause_ns = 50000;
+    for (;;) {
       if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
         fd_ = fd;
         return Status::Ok();
       }
       if (errno == EINTR) continue;
       if (errno != EWOULDBLOCK) return IoError("cannot lock", path, errno);
-      if (waited >= timeout.count()) {
+      if (slept_ns >= budget_ns) {
         return Status::Error(StatusCode::kBusy,
                              path + ": another surety process held the run journal's lock for " +
                                  std::to_string(timeout.count()) + " ms");
       }
-      timespec ms{0, 1000000};
-      ::nanosleep(&ms, nullptr);
+      pause_ns = static_cast<long>(std::min<int64_t>(pause_ns, budget_ns - slept_ns + 1));
+      timespec pause{0, pause_ns};
+      ::nanosleep(&pause, nullptr);
+      slept_ns += pause_ns;
+      pause_ns = std::min(pause_ns * 2, 20000000L);
     }
   }
   void Release() {
