@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -29,6 +30,37 @@ Instant FromTimespec(const timespec& ts) {
   return Instant{Micros{static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000}};
 }
 
+FileInfo FromStat(const struct stat& st) {
+  FileInfo info;
+  info.exists = true;
+  info.is_regular = S_ISREG(st.st_mode);
+  info.is_directory = S_ISDIR(st.st_mode);
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.mode = static_cast<uint32_t>(st.st_mode & 07777);
+  info.uid = static_cast<uint32_t>(st.st_uid);
+  info.gid = static_cast<uint32_t>(st.st_gid);
+  info.mtime = FromTimespec(st.st_mtim);
+  return info;
+}
+
+const char* FileTypeName(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+Status NotRegular(const std::string& path, const char* type) {
+  return Status::Invalid("cannot read '" + path + "': " + type + ", not a regular file");
+}
+
+Status TooLarge(const std::string& path, uint64_t max_bytes) {
+  return Status::Error(StatusCode::kOutOfRange, "cannot read '" + path + "': larger than " +
+                                                    std::to_string(max_bytes) + " bytes");
+}
+
 // Every proper ancestor directory of an absolute path ("/a/b/c" → "/", "/a", "/a/b").
 void AddAncestors(const std::string& path, std::set<std::string>* dirs) {
   for (std::string d = DirName(path); d != "."; d = DirName(d)) {
@@ -37,6 +69,25 @@ void AddAncestors(const std::string& path, std::set<std::string>* dirs) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// FileSystem defaults (for test doubles)
+
+Result<FileContent> FileSystem::ReadRegularFile(const std::string& path, uint64_t max_bytes) const {
+  Result<FileInfo> info = Stat(path);
+  if (!info.ok()) return info.status();
+  if (info->exists && !info->is_regular)
+    return NotRegular(path, info->is_directory ? "a directory" : "not a regular file");
+  if (info->exists && info->size > max_bytes) return TooLarge(path, max_bytes);
+  Result<std::string> data = ReadFile(path);
+  if (!data.ok()) return data.status();
+  if (data->size() > max_bytes) return TooLarge(path, max_bytes);
+  return FileContent{std::move(*data), *info};
+}
+
+Result<std::string> FileSystem::CanonicalPath(const std::string& path) const {
+  return LexicallyNormal(path);
+}
 
 // ---------------------------------------------------------------------------
 // RealFileSystem
@@ -66,20 +117,68 @@ Result<std::string> RealFileSystem::ReadFile(const std::string& path) const {
   return content;
 }
 
+Result<FileContent> RealFileSystem::ReadRegularFile(const std::string& path,
+                                                    uint64_t max_bytes) const {
+  // O_NONBLOCK: opening a FIFO without a writer (or a device that waits for
+  // carrier) returns at once; fstat() then refuses it before any read.
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return PathError("read", path, errno);
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return PathError("read", path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return NotRegular(path, FileTypeName(st.st_mode));
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    return TooLarge(path, max_bytes);
+  }
+  FileContent out;
+  out.info = FromStat(st);
+  out.data.reserve(static_cast<size_t>(st.st_size));
+  char buf[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return PathError("read", path, err);
+    }
+    if (n == 0) break;
+    out.data.append(buf, static_cast<size_t>(n));
+    if (out.data.size() > max_bytes) {  // grew while being read
+      ::close(fd);
+      return TooLarge(path, max_bytes);
+    }
+  }
+  ::close(fd);
+  out.info.size = out.data.size();
+  return out;
+}
+
+Result<std::string> RealFileSystem::CanonicalPath(const std::string& path) const {
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (!resolved) return PathError("resolve", path, errno);
+  std::string out(resolved);
+  std::free(resolved);
+  return out;
+}
+
 Result<FileInfo> RealFileSystem::Stat(const std::string& path) const {
   struct stat st {};
-  FileInfo info;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return info;
+    if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
     return PathError("stat", path, errno);
   }
-  info.exists = true;
-  info.is_regular = S_ISREG(st.st_mode);
-  info.is_directory = S_ISDIR(st.st_mode);
-  info.size = static_cast<uint64_t>(st.st_size);
-  info.mode = static_cast<uint32_t>(st.st_mode & 07777);
-  info.mtime = FromTimespec(st.st_mtim);
-  return info;
+  return FromStat(st);
 }
 
 bool RealFileSystem::Readable(const std::string& path) const {
@@ -136,6 +235,19 @@ void FakeFileSystem::AddFile(const std::string& path, std::string content, uint3
   files_[path] = File{std::move(content), mode, mtime};
 }
 
+void FakeFileSystem::AddFifo(const std::string& path, uint32_t mode) {
+  File f{"", mode, Instant{}};
+  f.regular = false;
+  files_[path] = f;
+}
+
+Result<FileContent> FakeFileSystem::ReadRegularFile(const std::string& path,
+                                                    uint64_t max_bytes) const {
+  if (auto it = files_.find(path); it != files_.end() && !it->second.regular)
+    return NotRegular(path, "a FIFO");
+  return FileSystem::ReadRegularFile(path, max_bytes);
+}
+
 Result<std::string> FakeFileSystem::ReadFile(const std::string& path) const {
   auto it = files_.find(path);
   if (it == files_.end()) return PathError("read", path, ENOENT);
@@ -145,13 +257,15 @@ Result<std::string> FakeFileSystem::ReadFile(const std::string& path) const {
 }
 
 Result<FileInfo> FakeFileSystem::Stat(const std::string& path) const {
+  if (auto err = stat_errors_.find(path); err != stat_errors_.end()) return err->second;
   FileInfo info;
   auto it = files_.find(path);
   if (it != files_.end()) {
     info.exists = true;
-    info.is_regular = true;
+    info.is_regular = it->second.regular;
     info.size = it->second.content.size();
     info.mode = it->second.mode;
+    info.uid = it->second.uid;
     info.mtime = it->second.mtime;
     return info;
   }
@@ -208,6 +322,32 @@ std::string DirName(const std::string& path) {
   size_t last = path.find_last_not_of('/', slash);
   if (last == std::string::npos) return "/";
   return path.substr(0, last + 1);
+}
+
+std::string LexicallyNormal(const std::string& path) {
+  const bool absolute = !path.empty() && path.front() == '/';
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    std::string part = path.substr(i, j - i);
+    i = j + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == ".." && !parts.empty() && parts.back() != "..") {
+      parts.pop_back();
+    } else if (part == ".." && absolute) {
+      continue;  // "/.." is "/"
+    } else {
+      parts.push_back(part);
+    }
+  }
+  std::string out = absolute ? "/" : "";
+  for (const auto& p : parts) {
+    if (!out.empty() && out.back() != '/') out += '/';
+    out += p;
+  }
+  return out.empty() ? "." : out;
 }
 
 }  // namespace surety

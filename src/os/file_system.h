@@ -26,13 +26,32 @@ struct FileInfo {
   bool is_directory = false;
   uint64_t size = 0;
   uint32_t mode = 0;  // permission bits (st_mode & 07777)
+  uint32_t uid = 0;   // owner
+  uint32_t gid = 0;
   Instant mtime;
+};
+
+// A whole file and what fstat() said about the very file that was read (so
+// a check of its owner or mode cannot race with a rename).
+struct FileContent {
+  std::string data;
+  FileInfo info;
 };
 
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
   virtual Result<std::string> ReadFile(const std::string& path) const = 0;
+  // Reads a file meant as input the program trusts (the job file, an
+  // include, a secret): only a regular file (symlinks followed) of at most
+  // `max_bytes`. A FIFO, device, socket or directory is an error, and
+  // opening one never blocks. The default uses Stat() then ReadFile(), for
+  // test doubles; RealFileSystem opens once and checks the open file.
+  virtual Result<FileContent> ReadRegularFile(const std::string& path, uint64_t max_bytes) const;
+  // The canonical absolute path, symlinks resolved (realpath(3)); the file
+  // must exist. The default only normalises the spelling ("a//./b/../c" →
+  // "a/c"), for test doubles.
+  virtual Result<std::string> CanonicalPath(const std::string& path) const;
   // Missing files are not an error: FileInfo::exists is false.
   virtual Result<FileInfo> Stat(const std::string& path) const = 0;
   // True if this process may read the file (access(R_OK)).
@@ -48,6 +67,8 @@ class FileSystem {
 class RealFileSystem final : public FileSystem {
  public:
   Result<std::string> ReadFile(const std::string& path) const override;
+  Result<FileContent> ReadRegularFile(const std::string& path, uint64_t max_bytes) const override;
+  Result<std::string> CanonicalPath(const std::string& path) const override;
   Result<FileInfo> Stat(const std::string& path) const override;
   bool Readable(const std::string& path) const override;
   Result<uint64_t> FreeBytes(const std::string& path) const override;
@@ -55,16 +76,23 @@ class RealFileSystem final : public FileSystem {
   Status MakeDirs(const std::string& path, uint32_t mode) override;
 };
 
-// An in-memory file system for tests. Paths are absolute strings.
+// An in-memory file system for tests. Paths are absolute strings; every
+// file is owned by root (uid 0) unless SetOwner() says otherwise.
 class FakeFileSystem final : public FileSystem {
  public:
   void AddFile(const std::string& path, std::string content, uint32_t mode = 0644,
                Instant mtime = Instant{});
+  // A FIFO (or any other non-regular file): Stat() says it exists but is not
+  // regular, and ReadRegularFile() refuses it.
+  void AddFifo(const std::string& path, uint32_t mode = 0644);
+  void SetOwner(const std::string& path, uint32_t uid) { files_.at(path).uid = uid; }
+  void SetStatError(const std::string& path, Status error) { stat_errors_[path] = error; }
   void SetFreeBytes(uint64_t bytes) { free_bytes_ = bytes; }
   void SetReadable(const std::string& path, bool readable) { unreadable_[path] = !readable; }
   void Remove(const std::string& path) { files_.erase(path); }
 
   Result<std::string> ReadFile(const std::string& path) const override;
+  Result<FileContent> ReadRegularFile(const std::string& path, uint64_t max_bytes) const override;
   Result<FileInfo> Stat(const std::string& path) const override;
   bool Readable(const std::string& path) const override;
   Result<uint64_t> FreeBytes(const std::string& path) const override;
@@ -76,8 +104,11 @@ class FakeFileSystem final : public FileSystem {
     std::string content;
     uint32_t mode;
     Instant mtime;
+    bool regular = true;
+    uint32_t uid = 0;
   };
   std::map<std::string, File> files_;
+  std::map<std::string, Status> stat_errors_;
   std::map<std::string, bool> unreadable_;
   uint64_t free_bytes_ = uint64_t{1} << 40;
 };
@@ -87,5 +118,8 @@ class FakeFileSystem final : public FileSystem {
 std::string JoinPath(const std::string& dir, const std::string& rel);
 // The directory part of a path ("a/b/c" → "a/b", "c" → ".").
 std::string DirName(const std::string& path);
+// The path with "." and empty components dropped and "dir/.." folded,
+// without looking at the disk ("/a/./b/../c" → "/a/c", "a/.." → ".").
+std::string LexicallyNormal(const std::string& path);
 
 }  // namespace surety

@@ -79,6 +79,75 @@ TEST_F(RealFileSystemTest, StatReportsTypeSizeModeAndMtime) {
   EXPECT_FALSE(missing->exists);
 }
 
+TEST_F(RealFileSystemTest, StatReportsTheOwner) {
+  Result<FileInfo> info = fs_.Stat(Write("owned", "x"));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->uid, static_cast<uint32_t>(geteuid()));
+  EXPECT_EQ(info->gid, static_cast<uint32_t>(getegid()));
+}
+
+TEST_F(RealFileSystemTest, ReadRegularFileReadsThroughSymlinksWithTheOpenFilesInfo) {
+  std::string path = Write("job.toml", "[jobs.a]\n");
+  chmod(path.c_str(), 0640);
+  ASSERT_EQ(symlink(path.c_str(), (dir_ + "/link.toml").c_str()), 0);
+  Result<FileContent> read = fs_.ReadRegularFile(dir_ + "/link.toml", 1 << 20);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_EQ(read->data, "[jobs.a]\n");
+  EXPECT_TRUE(read->info.is_regular);
+  EXPECT_EQ(read->info.mode, 0640u);  // the target's, not the link's
+  EXPECT_EQ(read->info.uid, static_cast<uint32_t>(geteuid()));
+  EXPECT_EQ(read->info.size, 9u);
+}
+
+// `--config /dev/zero` used to eat memory and a FIFO (or an include glob
+// matching one) used to hang the loader.
+TEST_F(RealFileSystemTest, ReadRegularFileRefusesFifosDevicesAndDirectoriesWithoutBlocking) {
+  std::string fifo = dir_ + "/fifo.toml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto start = std::chrono::steady_clock::now();
+  Result<FileContent> read = fs_.ReadRegularFile(fifo, 1 << 20);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().message(), "cannot read '" + fifo + "': a FIFO, not a regular file");
+
+  Result<FileContent> zero = fs_.ReadRegularFile("/dev/zero", 1 << 20);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.status().message(),
+            "cannot read '/dev/zero': a character device, not a regular file");
+
+  Result<FileContent> dir = fs_.ReadRegularFile(dir_, 1 << 20);
+  ASSERT_FALSE(dir.ok());
+  EXPECT_NE(dir.status().message().find("a directory, not a regular file"), std::string::npos);
+
+  Result<FileContent> missing = fs_.ReadRegularFile(dir_ + "/missing", 1 << 20);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(RealFileSystemTest, ReadRegularFileCapsTheSize) {
+  std::string path = Write("big", std::string(100, 'x'));
+  Result<FileContent> over = fs_.ReadRegularFile(path, 99);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(over.status().message(), "cannot read '" + path + "': larger than 99 bytes");
+  Result<FileContent> exact = fs_.ReadRegularFile(path, 100);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->data.size(), 100u);
+}
+
+TEST_F(RealFileSystemTest, CanonicalPathResolvesSymlinksAndDots) {
+  std::string path = Write("real.toml", "");
+  ASSERT_EQ(mkdir((dir_ + "/sub").c_str(), 0755), 0);
+  ASSERT_EQ(symlink(path.c_str(), (dir_ + "/sub/alias.toml").c_str()), 0);
+  Result<std::string> real = fs_.CanonicalPath(path);
+  ASSERT_TRUE(real.ok());
+  EXPECT_EQ(*fs_.CanonicalPath(dir_ + "/sub/alias.toml"), *real);
+  EXPECT_EQ(*fs_.CanonicalPath(dir_ + "/sub/.././/real.toml"), *real);
+  Result<std::string> missing = fs_.CanonicalPath(dir_ + "/missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(RealFileSystemTest, Readable) {
   EXPECT_TRUE(fs_.Readable(Write("r", "x")));
   EXPECT_FALSE(fs_.Readable(dir_ + "/missing"));
@@ -175,6 +244,31 @@ TEST(FakeFileSystemTest, GlobWithinOneComponentSorted) {
   EXPECT_TRUE(fs.Glob("/c/*").empty());
 }
 
+TEST(FakeFileSystemTest, FifosOwnersStatErrorsAndTheSizeCap) {
+  FakeFileSystem fs;
+  fs.AddFifo("/etc/surety/fifo.toml");
+  Result<FileInfo> fifo = fs.Stat("/etc/surety/fifo.toml");
+  ASSERT_TRUE(fifo.ok());
+  EXPECT_TRUE(fifo->exists);
+  EXPECT_FALSE(fifo->is_regular);
+  EXPECT_EQ(fs.ReadRegularFile("/etc/surety/fifo.toml", 100).status().message(),
+            "cannot read '/etc/surety/fifo.toml': a FIFO, not a regular file");
+
+  fs.AddFile("/etc/surety/a.toml", "12345", 0640);
+  fs.SetOwner("/etc/surety/a.toml", 1000);
+  Result<FileContent> read = fs.ReadRegularFile("/etc/surety/a.toml", 5);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->data, "12345");
+  EXPECT_EQ(read->info.uid, 1000u);
+  EXPECT_EQ(read->info.mode, 0640u);
+  EXPECT_EQ(fs.ReadRegularFile("/etc/surety/a.toml", 4).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(fs.ReadRegularFile("/missing", 4).status().code(), StatusCode::kNotFound);
+
+  fs.SetStatError("/etc/surety/a.toml", Status::Error(StatusCode::kIoError, "Permission denied"));
+  EXPECT_EQ(fs.Stat("/etc/surety/a.toml").status().message(), "Permission denied");
+  EXPECT_EQ(*fs.CanonicalPath("/etc//surety/./x/../a.toml"), "/etc/surety/a.toml");
+}
+
 TEST(FakeFileSystemTest, FreeBytesAndMakeDirs) {
   FakeFileSystem fs;
   fs.SetFreeBytes(12345);
@@ -199,6 +293,16 @@ TEST(PathTest, DirName) {
   EXPECT_EQ(DirName("a/b/"), "a");
   EXPECT_EQ(DirName("a//b"), "a");
   EXPECT_EQ(DirName("//a"), "/");
+}
+
+TEST(PathTest, LexicallyNormal) {
+  EXPECT_EQ(LexicallyNormal("/a/./b/../c"), "/a/c");
+  EXPECT_EQ(LexicallyNormal("a//b/"), "a/b");
+  EXPECT_EQ(LexicallyNormal("a/.."), ".");
+  EXPECT_EQ(LexicallyNormal("../a"), "../a");
+  EXPECT_EQ(LexicallyNormal("/../a"), "/a");
+  EXPECT_EQ(LexicallyNormal("/"), "/");
+  EXPECT_EQ(LexicallyNormal(""), ".");
 }
 
 }  // namespace
