@@ -27,6 +27,8 @@ CommandOutcome RunCheckCommand(std::vector<std::string> argv, Micros timeout, Ch
   spec.argv = std::move(argv);
   spec.env = env.command_env;
   spec.working_directory = env.working_directory;
+  spec.uid = env.uid;
+  spec.gid = env.gid;
   spec.stream_output = false;
   spec.timeout = timeout;
   spec.tail_bytes = kCheckTailBytes;
@@ -118,6 +120,13 @@ CheckResult CheckFile(const std::string& path, CheckEnv& env) {
   if (!info.ok()) return Fail("cannot check file " + path + ": " + info.status().message());
   if (!info->exists) return Fail("missing file " + path);
   if (!env.fs.Readable(path)) return Fail("cannot read " + path);
+  if (env.uid || env.gid) {
+    // Readable by us (root) says little about the job's user: let the
+    // kernel decide, with that user's rights.
+    CommandOutcome o = RunCheckCommand({"test", "-r", path}, kConnectTimeout, env);
+    if (o.kind != CommandOutcome::Kind::kExited || o.exit_code != 0)
+      return Fail("cannot read " + path + " as the job's user");
+  }
   return {};
 }
 

@@ -38,6 +38,9 @@ struct CheckEnv {
   CommandRunner& commands;
   std::map<std::string, std::string> command_env;  // environment for check commands
   std::string working_directory;
+  // The job's user and group (user = / group = as root): check commands run
+  // as them, and preflight `files` must be readable by them.
+  std::optional<uint32_t> uid, gid;
 };
 
 // Runs every preflight check once, in the order of the job file (free space,

@@ -80,7 +80,8 @@ class FaultyFileSystem final : public FileSystem {
 
 class ChecksTest : public ::testing::Test {
  protected:
-  ChecksTest() : faulty_(fs_), env_{faulty_, net_, commands_, {{"PATH", "/usr/bin"}}, "/srv"} {}
+  ChecksTest()
+      : faulty_(fs_), env_{faulty_, net_, commands_, {{"PATH", "/usr/bin"}}, "/srv", {}, {}} {}
 
   FakeFileSystem fs_;
   FaultyFileSystem faulty_;
@@ -219,6 +220,32 @@ TEST_F(ChecksTest, FilesPresentAndReadablePass) {
   PreflightSpec spec;
   spec.files = {"/etc/backup/creds", "/etc/backup/key"};
   EXPECT_TRUE(RunPreflight(spec, env_).ok);
+}
+
+TEST_F(ChecksTest, FilesAreCheckedWithTheRightsOfTheJobsUser) {
+  fs_.AddFile("/etc/backup/creds", "secret", 0600);  // readable by root, not by uid 1000
+  env_.uid = 1000;
+  env_.gid = 1000;
+  commands_.outcomes = {Exited(1)};
+  PreflightSpec spec;
+  spec.files = {"/etc/backup/creds"};
+  CheckResult r = RunPreflight(spec, env_);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.message, "cannot read /etc/backup/creds as the job's user");
+  ASSERT_EQ(commands_.specs.size(), 1u);
+  EXPECT_EQ(commands_.specs[0].argv, (std::vector<std::string>{"test", "-r", "/etc/backup/creds"}));
+  EXPECT_EQ(commands_.specs[0].uid, 1000u);
+}
+
+TEST_F(ChecksTest, CheckCommandsRunAsTheJobsUser) {
+  env_.uid = 1000;
+  env_.gid = 1001;
+  PreflightSpec spec;
+  spec.command.argv = {"mountpoint", "-q", "/backups"};
+  EXPECT_TRUE(RunPreflight(spec, env_).ok);
+  ASSERT_EQ(commands_.specs.size(), 1u);
+  EXPECT_EQ(commands_.specs[0].uid, 1000u);
+  EXPECT_EQ(commands_.specs[0].gid, 1001u);
 }
 
 TEST_F(ChecksTest, FileStatErrorFails) {
@@ -724,7 +751,7 @@ TEST(RealConnector, PreflightThroughTheRealConnector) {
   FakeFileSystem fs;
   RealConnector net;
   FakeCommandRunner commands;
-  CheckEnv env{fs, net, commands, {}, ""};
+  CheckEnv env{fs, net, commands, {}, "", {}, {}};
   PreflightSpec spec;
   spec.reachable = {"tcp://127.0.0.1:" + std::to_string(server.port())};
   EXPECT_TRUE(RunPreflight(spec, env).ok);

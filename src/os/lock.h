@@ -22,6 +22,9 @@ class JobLock {
   ~JobLock();
 
   bool held() const { return fd_ >= 0; }
+  // The locked descriptor, for a child that keeps the lock held while it
+  // lives (CommandSpec::inherit_fd); -1 when not held.
+  int fd() const { return fd_; }
 
  private:
   friend class Locker;

@@ -35,6 +35,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -267,6 +268,7 @@ struct SpawnPlan {
   std::vector<const char*> candidate_ptrs;
   bool set_groups = false;
   bool set_uid = false;
+  pid_t parent = 0;  // the runner, for the parent-death signal
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;
@@ -291,6 +293,7 @@ std::optional<std::string> LookUpUserName(uid_t uid, gid_t* primary_gid) {
 
 // Fills plan; on failure returns the message and sets *exit_code.
 std::optional<std::string> MakePlan(const CommandSpec& spec, SpawnPlan* plan, int* exit_code) {
+  plan->parent = getpid();
   if (spec.argv.empty()) {
     *exit_code = kExitNotFound;
     return "cannot execute an empty command";
@@ -390,6 +393,7 @@ std::optional<std::string> MakePlan(const CommandSpec& spec, SpawnPlan* plan, in
   }
   // Descriptors leaked by libraries of this process must not reach the job.
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (spec.inherit_fd > 2) fcntl(spec.inherit_fd, F_SETFD, 0);
 
   if (plan.set_groups) {
     if (syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) != 0 ||
@@ -400,6 +404,10 @@ std::optional<std::string> MakePlan(const CommandSpec& spec, SpawnPlan* plan, in
   if (plan.set_uid && syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) {
     ChildFail(error, kStageUid, errno, kExitUser);
   }
+  // After the id switch, which clears it. If the runner died before this
+  // line, the signal would never come: then stop here.
+  prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+  if (getppid() != plan.parent) ChildFail(error, kStageSetup, ESRCH, kExitSetup);
   // After the id switch, so the directory is checked with the job's rights.
   if (!spec.working_directory.empty() && chdir(spec.working_directory.c_str()) != 0) {
     ChildFail(error, kStageChdir, errno, kExitChdir);
@@ -639,16 +647,24 @@ void Supervisor::SignalTree(int sig, const std::vector<ProcInfo>& tree) {
   }
 }
 
+// now + d, where d = Micros::max() means never.
+Micros Deadline(Micros now, Micros d) { return d >= Micros::max() - now ? Micros::max() : now + d; }
+
 void Supervisor::StartTerm(Micros now, const std::vector<ProcInfo>& tree) {
   phase_ = Phase::kTerm;
-  phase_deadline_ = now + spec_.kill_grace;
+  phase_deadline_ = Deadline(now, spec_.kill_grace);
   SignalTree(SIGTERM, tree);
   next_scan_ = now + kRescanInterval;
 }
 
 void Supervisor::StartKill(Micros now, const std::vector<ProcInfo>& tree) {
   phase_ = Phase::kKill;
-  phase_deadline_ = now + std::max(spec_.kill_grace, kMinWaitAfterKill);
+  // An infinite grace ended by a second stop request: give SIGKILL the
+  // usual few seconds, not forever.
+  const Micros wait = spec_.kill_grace == Micros::max()
+                          ? kMinWaitAfterKill
+                          : std::max(spec_.kill_grace, kMinWaitAfterKill);
+  phase_deadline_ = Deadline(now, wait);
   SignalTree(SIGKILL, tree);
   next_scan_ = now + kRescanInterval;
 }
@@ -883,6 +899,7 @@ Status PrepareProcessForRunning() {
 }
 
 bool StopRequested() { return g_stop_requested.load(); }
+void NoteStopRequested() { g_stop_requested = true; }
 
 CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
   const Micros start = clock_.Monotonic();

@@ -13,6 +13,8 @@
 // Not for: long-lived children of the daemon (the event loop owns those).
 //
 // Details: stdout and stderr share one pipe and are copied to our fd 1.
+// The command gets SIGTERM if this process dies (PR_SET_PDEATHSIG), so a
+// runner killed with SIGKILL does not leave its job running unwatched.
 // SIGTERM goes to each process once; a second SIGTERM/SIGINT during the
 // grace period sends SIGKILL at once. SIGHUP is read and ignored while a
 // command runs (the job does not die with the terminal). If processes survive
@@ -39,13 +41,16 @@
 namespace surety {
 
 struct CommandSpec {
-  std::vector<std::string> argv;           // argv[0] is looked up in PATH
-  std::map<std::string, std::string> env;  // the complete environment
-  std::string working_directory;           // empty: inherit
-  std::optional<uint32_t> uid, gid;        // switch user (when root)
-  std::optional<std::string> stdin_data;   // fed to stdin, then closed
-  Micros timeout{0};                       // 0: none
-  Micros kill_grace{std::chrono::seconds(30)};
+  std::vector<std::string> argv;                // argv[0] is looked up in PATH
+  std::map<std::string, std::string> env;       // the complete environment
+  std::string working_directory;                // empty: inherit
+  std::optional<uint32_t> uid, gid;             // switch user (when root)
+  std::optional<std::string> stdin_data;        // fed to stdin, then closed
+  Micros timeout{0};                            // 0: none
+  Micros kill_grace{std::chrono::seconds(30)};  // Micros::max(): never SIGKILL
+  // A descriptor of ours the command keeps open (the job lock: while any of
+  // the job's processes lives, the lock stays held, even if we die). -1: none.
+  int inherit_fd = -1;
   size_t tail_bytes = 64 * 1024;
   bool stream_output = true;  // copy the child's output to our stdout/stderr
 };
@@ -95,6 +100,9 @@ Status PrepareProcessForRunning();
 // True once SIGTERM or SIGINT has been received by RealCommandRunner (the
 // runner records the run as interrupted and stops retrying).
 bool StopRequested();
+// Records a SIGTERM/SIGINT consumed elsewhere (SleepUnlessStopped), so that
+// every later StopRequested() sees it.
+void NoteStopRequested();
 
 // The last non-empty line of a command's output, made safe to print
 // (control bytes escaped, at most 200 bytes).

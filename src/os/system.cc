@@ -15,6 +15,7 @@
 
 #include "base/strings.h"
 #include "os/proc.h"
+#include "os/process.h"
 
 namespace surety {
 
@@ -118,6 +119,9 @@ std::string HostName() {
 }
 
 bool SleepUnlessStopped(Micros d) {
+  // A stop request already taken off the queue (by a command's supervisor)
+  // would never wake the wait below.
+  if (StopRequested()) return false;
   if (d.count() <= 0) return true;
   sigset_t set;
   sigemptyset(&set);
@@ -127,7 +131,10 @@ bool SleepUnlessStopped(Micros d) {
               static_cast<long>((d.count() % 1000000) * 1000)};
   while (true) {
     int sig = sigtimedwait(&set, nullptr, &ts);
-    if (sig == SIGTERM || sig == SIGINT) return false;
+    if (sig == SIGTERM || sig == SIGINT) {
+      NoteStopRequested();
+      return false;
+    }
     if (sig < 0 && errno == EAGAIN) return true;
     if (sig < 0 && errno == EINTR) continue;  // remaining time is not tracked precisely
     return true;

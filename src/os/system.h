@@ -42,7 +42,8 @@ bool BecomeSubreaper();  // false (errno set) if the kernel refuses
 // at normal priority. Needs root (CAP_SYS_NICE); false when not permitted.
 bool RaiseSchedulingPriority();
 // Sleeps for `d` unless SIGTERM or SIGINT arrives first (they must be
-// blocked, see PrepareProcessForRunning); returns false if one arrived.
+// blocked, see PrepareProcessForRunning); returns false if one arrived, now
+// or earlier (StopRequested()).
 bool SleepUnlessStopped(Micros d);
 
 }  // namespace surety

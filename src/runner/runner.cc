@@ -10,10 +10,24 @@ namespace surety {
 namespace {
 
 constexpr Micros kPreflightRecheck{std::chrono::seconds(10)};
+// How often a run with overlap = "wait" tries the job lock again.
+constexpr Micros kLockRetry{std::chrono::milliseconds(100)};
+constexpr Micros kForever = Micros::max();
 
-Micros SpanToMicros(const Timespan& s) {
-  if (s.infinite()) return Micros{0};
+Micros Finite(const Timespan& s) {
   return Micros{static_cast<int64_t>(std::min<uint64_t>(s.usec, INT64_MAX))};
+}
+// timeout: "infinity" (and 0) means no timeout, as TimeoutStartSec=.
+Micros TimeoutMicros(const Timespan& s) { return s.infinite() ? Micros{0} : Finite(s); }
+// kill_grace, lock_wait, preflight.wait: "infinity" means wait as long as
+// it takes (kForever).
+Micros WaitMicros(const Timespan& s) { return s.infinite() ? kForever : Finite(s); }
+
+// What an attempt that was stopped (timeout, stop request) ended with:
+// a signal, or an exit status of its own after SIGTERM.
+std::string StoppedWith(const CommandOutcome& o) {
+  if (o.signal != 0) return "stopped with SIG" + SignalName(o.signal);
+  return "stopped with SIGTERM and exited with status " + std::to_string(o.exit_code);
 }
 
 int64_t ElapsedMs(Instant from, Instant to) {
@@ -54,7 +68,8 @@ RunResult ClassifyOutcome(const JobSpec& job, const CommandOutcome& o) {
 }
 
 Micros RetryDelay(const JobSpec& job, int retry) {
-  double base = static_cast<double>(SpanToMicros(job.retry_delay).count());
+  double base =
+      job.retry_delay.infinite() ? 0.0 : static_cast<double>(Finite(job.retry_delay).count());
   double d = base * std::pow(job.retry_backoff, std::max(0, retry - 1));
   double cap =
       job.retry_delay_max.infinite() ? 9.0e15 : static_cast<double>(job.retry_delay_max.usec);
@@ -116,6 +131,10 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   }
   const std::string run_id = std::to_string(rec.id);
   d.log.Info("run_started", {{"job", job.name}, {"run_id", run_id}, {"trigger", rec.trigger}});
+  // A stop request (SIGTERM/SIGINT) can arrive at any stage; a command
+  // that saw it reports it, and the runner checks before every next stage,
+  // so a job told to stop never starts.
+  auto stopped = [&] { return d.stop_requested && d.stop_requested(); };
 
   auto finish = [&](RunResult result, std::string message) -> RunReport {
     const Instant end = d.clock.Now();
@@ -185,12 +204,14 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
 
   // 2. Preflight, re-checked until preflight.wait runs out.
   if (!job.preflight.empty()) {
-    CheckEnv cenv{d.fs, d.net, d.commands, env, job.working_directory};
-    const Micros wait = SpanToMicros(job.preflight.wait);
+    CheckEnv cenv{d.fs, d.net, d.commands, env, job.working_directory, uid, gid};
+    const Micros wait = WaitMicros(job.preflight.wait);
     while (true) {
       CheckResult c = RunPreflight(job.preflight, cenv);
+      if (stopped())
+        return finish(RunResult::kInterrupted, "stopped during preflight: " + c.message);
       if (c.ok) break;
-      Micros left = wait - (d.clock.Now() - started);
+      Micros left = wait == kForever ? kForever : wait - (d.clock.Now() - started);
       if (left.count() <= 0) return finish(RunResult::kPreflightFailed, c.message);
       d.log.Info("preflight_waiting",
                  {{"job", job.name}, {"run_id", run_id}, {"reason", c.message}});
@@ -202,10 +223,23 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // 3. Lock: one run of a job at a time.
   const std::string lock_dir = JoinPath(d.state_dir, "locks");
   const std::string lock_path = JoinPath(lock_dir, job.name + ".lock");
-  (void)d.fs.MakeDirs(lock_dir, 0700);
-  Result<JobLock> lock = job.overlap == Overlap::kWait
-                             ? d.locker.Lock(lock_path, SpanToMicros(job.lock_wait))
-                             : d.locker.TryLock(lock_path);
+  if (Status s = d.fs.MakeDirs(lock_dir, 0700); !s.ok())
+    return finish(RunResult::kPreflightFailed, "cannot create the lock directory: " + s.message() +
+                                                   " (is state_dir writable by this user?)");
+  // overlap = "wait": try again every 100 ms until lock_wait has passed,
+  // through the injected sleep, so a stop request ends the wait.
+  const Micros lock_wait = job.overlap == Overlap::kWait ? WaitMicros(job.lock_wait) : Micros{0};
+  const Instant lock_from = d.clock.Now();
+  Result<JobLock> lock = d.locker.TryLock(lock_path);
+  while (!lock.ok() && lock.status().code() == StatusCode::kBusy) {
+    const Micros waited = d.clock.Now() - lock_from;
+    if (lock_wait != kForever && waited >= lock_wait) break;
+    const Micros pause =
+        lock_wait == kForever ? kLockRetry : std::min(kLockRetry, lock_wait - waited);
+    if (!d.sleep(pause))
+      return finish(RunResult::kInterrupted, "stopped while waiting for the previous run to end");
+    lock = d.locker.TryLock(lock_path);
+  }
   if (!lock.ok()) {
     if (lock.status().code() == StatusCode::kBusy)
       return finish(RunResult::kSkipped,
@@ -213,8 +247,10 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
                         ? "still running after waiting " + FormatTimespan(job.lock_wait) +
                               " for the previous run"
                         : "the previous run is still running (overlap = \"skip\")");
-    return finish(RunResult::kFailed, "cannot take the job lock: " + lock.status().message());
+    return finish(RunResult::kPreflightFailed,
+                  "cannot take the job lock: " + lock.status().message());
   }
+  if (stopped()) return finish(RunResult::kInterrupted, "stopped before the command started");
 
   // The artifact path is expanded once, at run start.
   const std::string artifact =
@@ -227,8 +263,11 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   spec.working_directory = job.working_directory;
   spec.uid = uid;
   spec.gid = gid;
-  spec.timeout = SpanToMicros(job.timeout);
-  spec.kill_grace = SpanToMicros(job.kill_grace);
+  spec.timeout = TimeoutMicros(job.timeout);
+  spec.kill_grace = WaitMicros(job.kill_grace);
+  // The job's processes hold the lock too: if this runner is killed, the
+  // next run still sees the job running until its last process is gone.
+  spec.inherit_fd = lock->fd();
   RunResult result = RunResult::kFailed;
   std::string message;
   for (int attempt = 1;; ++attempt) {
@@ -240,7 +279,10 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     rec.output_tail = o.output_tail;
     rec.exit_code.reset();
     rec.signal.reset();
-    if (o.kind == CommandOutcome::Kind::kExited) rec.exit_code = o.exit_code;
+    const bool stopped_attempt =
+        o.kind == CommandOutcome::Kind::kTimedOut || o.kind == CommandOutcome::Kind::kInterrupted;
+    if (o.kind == CommandOutcome::Kind::kExited || (stopped_attempt && o.signal == 0))
+      rec.exit_code = o.exit_code;
     if (o.signal != 0) rec.signal = SignalName(o.signal);
     switch (o.kind) {
       case CommandOutcome::Kind::kExited:
@@ -251,13 +293,11 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
             "killed by signal " + SignalName(o.signal) + (o.core_dumped ? " (core dumped)" : "");
         break;
       case CommandOutcome::Kind::kTimedOut:
-        message = "timed out after " + FormatTimespan(job.timeout) +
-                  "; the process tree was "
-                  "stopped with SIG" +
-                  SignalName(o.signal);
+        message = "timed out after " + FormatTimespan(job.timeout) + "; the process tree was " +
+                  StoppedWith(o);
         break;
       case CommandOutcome::Kind::kInterrupted:
-        message = "interrupted: surety was told to stop, the job was stopped";
+        message = "interrupted: surety was told to stop, the job was " + StoppedWith(o);
         break;
       case CommandOutcome::Kind::kSpawnFailed:
         message = "could not start: " + o.error;
@@ -297,10 +337,12 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
       if (auto good = d.history->LastGood(job.name); good.ok() && good->has_value())
         previous_size = (*good)->artifact_size;
     }
-    CheckEnv cenv{d.fs, d.net, d.commands, env, job.working_directory};
+    CheckEnv cenv{d.fs, d.net, d.commands, env, job.working_directory, uid, gid};
     VerifyOutcome v = RunVerify(job.verify, artifact, started, previous_size, cenv);
     rec.artifact_size = v.artifact_size;
     rec.artifact_path = v.artifact_path;
+    if (stopped())
+      return finish(RunResult::kInterrupted, "stopped during verification: " + v.check.message);
     if (!v.check.ok) return finish(RunResult::kVerifyFailed, v.check.message);
     message += "; artifact verified";
   }

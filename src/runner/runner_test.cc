@@ -19,7 +19,12 @@ class FakeLocker : public Locker {
  public:
   Result<JobLock> TryLock(const std::string& path) override {
     paths.push_back(path);
-    if (busy) return Status::Error(StatusCode::kBusy, "held");
+    if (busy || busy_tries > 0) {
+      if (busy_tries > 0) --busy_tries;
+      return Status::Error(StatusCode::kBusy, "held");
+    }
+    if (error)
+      return Status::Error(StatusCode::kIoError, "cannot open lock file: Permission denied");
     return Make(-1);
   }
   Result<JobLock> Lock(const std::string& path, Micros wait) override {
@@ -27,6 +32,8 @@ class FakeLocker : public Locker {
     return TryLock(path);
   }
   bool busy = false;
+  int busy_tries = 0;  // busy for this many more tries, then free
+  bool error = false;
   Micros waited{0};
   std::vector<std::string> paths;
 };
@@ -34,9 +41,12 @@ class FakeLocker : public Locker {
 class FakeConnector : public Connector {
  public:
   Status Connect(const std::string&, int, Micros) override {
+    if (!reachable && reachable_after > 0 && ++tries > reachable_after) reachable = true;
     return reachable ? Status::Ok() : Status::Error(StatusCode::kIoError, "refused");
   }
   bool reachable = true;
+  int reachable_after = 0;  // unreachable this many times, then reachable (0: never)
+  int tries = 0;
 };
 
 class FakeHttp : public HttpPoster {
@@ -129,7 +139,7 @@ class RunnerTest : public testing::Test {
           clock_.Advance(d);
           return !stop_during_sleep_;
         },
-        [] { return false; },
+        [this] { return stop_(); },
         [](const std::string&, const std::string&) -> Result<std::pair<uint32_t, uint32_t>> {
           return std::make_pair(1000u, 1000u);
         },
@@ -166,6 +176,8 @@ class RunnerTest : public testing::Test {
   Config config_;
   std::vector<Micros> sleeps_;
   bool stop_during_sleep_ = false;
+  // What RunnerDeps::stop_requested answers (a SIGTERM a command saw).
+  std::function<bool()> stop_ = [] { return false; };
 };
 
 TEST_F(RunnerTest, SuccessIsRecordedBeforeAndAfterWithExitZero) {
@@ -275,12 +287,134 @@ TEST_F(RunnerTest, HeldLockSkipsWithSeventyFiveAndNeverRunsTheCommand) {
   EXPECT_EQ(locker_.paths[0], "/var/lib/surety/locks/db.lock");
 }
 
-TEST_F(RunnerTest, OverlapWaitUsesLockWait) {
+TEST_F(RunnerTest, OverlapWaitTakesTheLockOnceThePreviousRunEnds) {
   job_.overlap = Overlap::kWait;
   job_.lock_wait = Timespan{30'000'000};
+  locker_.busy_tries = 5;
   commands_.outcomes = {Exited(0)};
   EXPECT_EQ(Run().exit_status, 0);
-  EXPECT_EQ(locker_.waited, Micros{30'000'000});
+  ASSERT_EQ(sleeps_.size(), 5u);
+  EXPECT_EQ(sleeps_[0], Micros{100'000});
+  EXPECT_EQ(commands_.specs.size(), 1u);
+}
+
+TEST_F(RunnerTest, OverlapWaitGivesUpAfterLockWaitAsSkipped) {
+  job_.overlap = Overlap::kWait;
+  job_.lock_wait = Timespan{1'050'000};
+  locker_.busy = true;
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 75);
+  EXPECT_TRUE(commands_.specs.empty());
+  Micros waited{0};
+  for (Micros m : sleeps_) waited += m;
+  EXPECT_EQ(waited, Micros{1'050'000}) << "waits exactly lock_wait, the last pause shortened";
+  EXPECT_NE(r.record.message.find("after waiting 1.050000s"), std::string::npos)
+      << r.record.message;
+}
+
+TEST_F(RunnerTest, InfiniteLockWaitWaitsAsLongAsItTakes) {
+  job_.overlap = Overlap::kWait;
+  job_.lock_wait = Timespan{Timespan::kInfinity};
+  locker_.busy_tries = 36'000;  // an hour of 100 ms pauses
+  commands_.outcomes = {Exited(0)};
+  EXPECT_EQ(Run().exit_status, 0);
+  EXPECT_EQ(sleeps_.size(), 36'000u);
+}
+
+TEST_F(RunnerTest, StopWhileWaitingForTheLockIsInterruptedAndNeverRunsTheCommand) {
+  job_.overlap = Overlap::kWait;
+  job_.lock_wait = Timespan{30'000'000};
+  locker_.busy = true;
+  stop_during_sleep_ = true;
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 6);
+  EXPECT_EQ(r.record.result, RunResult::kInterrupted);
+  EXPECT_TRUE(commands_.specs.empty());
+}
+
+TEST_F(RunnerTest, StopBeforeTheCommandStartsIsInterrupted) {
+  stop_ = [] { return true; };  // e.g. SIGTERM during the history fold
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 6);
+  EXPECT_TRUE(commands_.specs.empty());
+}
+
+TEST_F(RunnerTest, StopDuringAPreflightCommandIsInterruptedAndNeverRunsTheJob) {
+  job_.preflight.command.argv = {"mountpoint", "-q", "/backups"};
+  job_.preflight.wait = Timespan{600'000'000};
+  // The preflight command was interrupted: it saw the SIGTERM.
+  commands_.outcomes = {Of(CommandOutcome::Kind::kInterrupted, SIGTERM)};
+  stop_ = [this] { return !commands_.specs.empty(); };
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 6);
+  EXPECT_EQ(r.record.result, RunResult::kInterrupted);
+  ASSERT_EQ(commands_.specs.size(), 1u) << "only the preflight command ran";
+  EXPECT_EQ(commands_.specs[0].argv[0], "mountpoint");
+  EXPECT_TRUE(sleeps_.empty()) << "no re-check after a stop request";
+}
+
+TEST_F(RunnerTest, StopDuringTheVerifyCommandIsInterruptedNotVerifyFailed) {
+  job_.verify.command.argv = {"pg_restore", "--list", "{path}"};
+  commands_.outcomes = {Exited(0), Of(CommandOutcome::Kind::kInterrupted, SIGTERM)};
+  stop_ = [this] { return commands_.specs.size() >= 2; };
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 6);
+  EXPECT_EQ(r.record.result, RunResult::kInterrupted);
+}
+
+TEST_F(RunnerTest, InfinitePreflightWaitRechecksUntilItHolds) {
+  job_.preflight.reachable = {"tcp://nas.local:22"};
+  job_.preflight.wait = Timespan{Timespan::kInfinity};
+  net_.reachable = false;
+  net_.reachable_after = 500;  // about 83 minutes of 10 s re-checks
+  commands_.outcomes = {Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 0) << r.record.message;
+  EXPECT_EQ(sleeps_.size(), 500u);
+}
+
+TEST_F(RunnerTest, InfinityMeansNoTimeoutAndNoSigkill) {
+  job_.timeout = Timespan{Timespan::kInfinity};
+  job_.kill_grace = Timespan{Timespan::kInfinity};
+  commands_.outcomes = {Exited(0)};
+  EXPECT_EQ(Run().exit_status, 0);
+  EXPECT_EQ(commands_.specs[0].timeout, Micros{0});
+  EXPECT_EQ(commands_.specs[0].kill_grace, Micros::max());
+}
+
+TEST_F(RunnerTest, TimedOutAttemptThatExitsAfterSigtermKeepsItsExitCode) {
+  job_.timeout = Timespan{5'000'000};
+  CommandOutcome o = Of(CommandOutcome::Kind::kTimedOut, 0);
+  o.exit_code = 0;  // trap 'exit 0' TERM
+  commands_.outcomes = {o};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 5);
+  EXPECT_EQ(r.record.exit_code, 0);
+  EXPECT_FALSE(r.record.signal.has_value());
+  EXPECT_NE(r.record.message.find("stopped with SIGTERM and exited with status 0"),
+            std::string::npos)
+      << r.record.message;
+}
+
+TEST_F(RunnerTest, UnusableLockIsAPreflightFailureWithTheReason) {
+  locker_.error = true;
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 3);
+  EXPECT_NE(r.record.message.find("Permission denied"), std::string::npos) << r.record.message;
+  EXPECT_TRUE(commands_.specs.empty());
+}
+
+TEST_F(RunnerTest, PreflightAndVerifyCommandsRunAsTheJobsUser) {
+  job_.user = "postgres";
+  job_.preflight.command.argv = {"mountpoint", "-q", "/backups"};
+  job_.verify.command.argv = {"pg_restore", "--list", "{path}"};
+  commands_.outcomes = {Exited(0), Exited(0), Exited(0)};
+  EXPECT_EQ(Run().exit_status, 0);
+  ASSERT_EQ(commands_.specs.size(), 3u);
+  for (const CommandSpec& spec : commands_.specs) {
+    EXPECT_EQ(spec.uid, 1000u) << spec.argv[0];
+    EXPECT_EQ(spec.gid, 1000u) << spec.argv[0];
+  }
 }
 
 TEST_F(RunnerTest, PreflightIsRecheckedUntilWaitRunsOut) {

@@ -1,0 +1,183 @@
+// End-to-end tests of how `surety run` stops, through the real binary with
+// real processes and a few seconds of real time: a stop request (SIGTERM)
+// at every stage of the pipeline ends the run as `interrupted` and never
+// starts the job, a runner killed with SIGKILL takes its job down with it,
+// and whatever of the job survives still holds the job's lock.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "test_util.h"
+
+namespace surety {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_util::Shell;
+using testing_util::ShellQuote;
+
+class RunStopE2E : public testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/surety-stop-e2e-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    config_ = dir_ + "/surety.toml";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void WriteConfig(const std::string& jobs) {
+    std::ofstream(config_) << "[settings]\nstate_dir = \"" << dir_ << "/state\"\n" << jobs;
+  }
+  testing_util::CliResult Surety(const std::string& args) {
+    return Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) + " " + args +
+                 " 2>&1");
+  }
+  nlohmann::json History(const std::string& job) {
+    return nlohmann::json::parse(Shell(std::string(SURETY_BINARY) + " --config " +
+                                       ShellQuote(config_) + " history " + job +
+                                       " --json 2>/dev/null")
+                                     .out);
+  }
+  pid_t StartRun(const char* job) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      execl(SURETY_BINARY, SURETY_BINARY, "--config", config_.c_str(), "run", job,
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return pid;
+  }
+  // Waits (up to 5 s) until `path` exists.
+  bool WaitForFile(const std::string& path) {
+    for (int i = 0; i < 500; ++i) {
+      if (fs::exists(path)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  int PidIn(const std::string& path) {
+    std::ifstream in(path);
+    int pid = 0;
+    in >> pid;
+    return pid;
+  }
+  // Waits (up to 5 s) until process `pid` is gone. An earlier test may have
+  // made this process a child subreaper: orphans then become our zombies,
+  // which are reaped here and count as gone.
+  static bool Exists(int pid) {
+    (void)waitpid(pid, nullptr, WNOHANG);  // ECHILD unless it was re-parented to us
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(stat, text)) return false;
+    size_t paren = text.rfind(')');
+    return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
+  }
+  bool Gone(int pid) {
+    for (int i = 0; i < 500; ++i) {
+      if (pid <= 0 || !Exists(pid)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  // SIGTERM to the runner `pid`; returns its exit status (-1 if signalled).
+  int TermAndWait(pid_t pid) {
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string dir_, config_;
+};
+
+TEST_F(RunStopE2E, SigtermDuringAPreflightCommandNeverStartsTheJob) {
+  WriteConfig("[jobs.pf]\ncommand = \"touch " + dir_ + "/ran\"\n[jobs.pf.preflight]\n" +
+              "command = [\"sh\", \"-c\", \"touch " + dir_ + "/checking; sleep 3\"]\n" +
+              "wait = \"30s\"\n");
+  pid_t runner = StartRun("pf");
+  ASSERT_TRUE(WaitForFile(dir_ + "/checking"));
+  EXPECT_EQ(TermAndWait(runner), 6);
+  EXPECT_FALSE(fs::exists(dir_ + "/ran")) << "the job ran after it was told to stop";
+  EXPECT_EQ(History("pf")[0]["result"], "interrupted");
+}
+
+TEST_F(RunStopE2E, SigtermWhileWaitingForThePreviousRunNeverStartsTheJob) {
+  WriteConfig("[jobs.hold]\ncommand = \"touch " + dir_ + "/started-$SURETY_RUN_ID; sleep 3\"\n" +
+              "overlap = \"wait\"\nlock_wait = \"20s\"\n");
+  pid_t first = StartRun("hold");
+  ASSERT_TRUE(WaitForFile(dir_ + "/started-1"));
+  pid_t second = StartRun("hold");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(TermAndWait(second), 6);
+  EXPECT_FALSE(fs::exists(dir_ + "/started-2")) << "the waiting run started its job";
+  EXPECT_EQ(TermAndWait(first), 6);
+  auto h = History("hold");
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0]["result"], "interrupted");
+  EXPECT_NE(h[0]["message"].get<std::string>().find("waiting for the previous run"),
+            std::string::npos)
+      << h[0]["message"];
+}
+
+TEST_F(RunStopE2E, SigtermDuringTheVerifyCommandIsInterruptedNotVerifyFailed) {
+  WriteConfig("[jobs.ver]\ncommand = [\"touch\", \"" + dir_ + "/artifact\"]\n[jobs.ver.verify]\n" +
+              "path = \"" + dir_ + "/artifact\"\ncommand = [\"sh\", \"-c\", \"touch " + dir_ +
+              "/verifying; sleep 3\"]\n");
+  pid_t runner = StartRun("ver");
+  ASSERT_TRUE(WaitForFile(dir_ + "/verifying"));
+  EXPECT_EQ(TermAndWait(runner), 6);
+  EXPECT_EQ(History("ver")[0]["result"], "interrupted");
+}
+
+TEST_F(RunStopE2E, KilledRunnerTakesItsJobDownWithIt) {
+  WriteConfig("[jobs.long]\ncommand = \"echo $$ > " + dir_ + "/job.pid; exec sleep 30\"\n");
+  pid_t runner = StartRun("long");
+  ASSERT_TRUE(WaitForFile(dir_ + "/job.pid"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const int job = PidIn(dir_ + "/job.pid");
+  kill(runner, SIGKILL);
+  waitpid(runner, nullptr, 0);
+  EXPECT_TRUE(Gone(job)) << "the job outlived its runner";
+}
+
+TEST_F(RunStopE2E, SurvivorsOfAKilledRunnerStillHoldTheJobLock) {
+  // The shell dies with the runner; its background child does not, and the
+  // next run must not overlap it.
+  WriteConfig("[jobs.bg]\ncommand = \"sleep 2 & echo $! > " + dir_ + "/bg.pid; wait\"\n");
+  pid_t runner = StartRun("bg");
+  ASSERT_TRUE(WaitForFile(dir_ + "/bg.pid"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const int survivor = PidIn(dir_ + "/bg.pid");
+  kill(runner, SIGKILL);
+  waitpid(runner, nullptr, 0);
+  ASSERT_TRUE(Exists(survivor)) << "the background child should still be running";
+  auto next = Surety("run bg");
+  EXPECT_EQ(next.rc, 75) << next.out;
+  ASSERT_TRUE(Gone(survivor));
+  fs::remove(dir_ + "/bg.pid");
+  auto after = Surety("run bg");
+  EXPECT_EQ(after.rc, 0) << after.out;
+}
+
+TEST_F(RunStopE2E, TimedOutJobThatExitsOnSigtermKeepsItsExitStatus) {
+  WriteConfig("[jobs.to]\ncommand = \"trap 'exit 0' TERM; sleep 30 & wait\"\n" +
+              std::string("timeout = \"500ms\"\n"));
+  auto r = Surety("run to");
+  EXPECT_EQ(r.rc, 5) << r.out;
+  auto h = History("to");
+  EXPECT_EQ(h[0]["result"], "timeout");
+  EXPECT_EQ(h[0]["exit_code"], 0);
+  EXPECT_NE(h[0]["message"].get<std::string>().find("exited with status 0"), std::string::npos)
+      << h[0]["message"];
+}
+
+}  // namespace
+}  // namespace surety
