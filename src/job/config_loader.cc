@@ -376,6 +376,7 @@ class Loader {
         return c;
       }
       c.argv = {"/bin/sh", "-c", s};
+      c.shell = true;
       return c;
     }
     const toml::array* arr = n->as_array();

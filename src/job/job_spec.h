@@ -23,6 +23,7 @@ namespace surety {
 // A command: an argv run directly, or a string run through /bin/sh -c.
 struct Command {
   std::vector<std::string> argv;
+  bool shell = false;  // written as a string: argv is {"/bin/sh", "-c", TEXT}
   bool empty() const { return argv.empty(); }
   // "pg_dump -Fc …" for messages (not for the shell).
   std::string Display() const;

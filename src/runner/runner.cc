@@ -252,13 +252,23 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   }
   if (stopped()) return finish(RunResult::kInterrupted, "stopped before the command started");
 
-  // The artifact path is expanded once, at run start.
+  // The artifact path is expanded once, at run start, and so are the
+  // arguments of a list command, with the same instant: the file the
+  // command writes and the file verify checks have the same name, even
+  // when the run starts a second before midnight. A shell command is left
+  // as written (its `date +%F` is the shell's); it has $SURETY_ARTIFACT.
   const std::string artifact =
       job.verify.path.empty() ? "" : ExpandArtifactPath(job.verify.path, started, d.local);
+  if (!artifact.empty()) env["SURETY_ARTIFACT"] = artifact;
 
   // 4-6. Execute, classify, retry.
   CommandSpec spec;
   spec.argv = job.command.argv;
+  if (!job.command.shell) {
+    for (std::string& arg : spec.argv) {
+      if (arg.find('%') != std::string::npos) arg = ExpandArtifactPath(arg, started, d.local);
+    }
+  }
   spec.env = env;
   spec.working_directory = job.working_directory;
   spec.uid = uid;

@@ -429,6 +429,29 @@ TEST_F(RunnerTest, PreflightIsRecheckedUntilWaitRunsOut) {
   EXPECT_NE(r.record.message.find("nas.local"), std::string::npos) << r.record.message;
 }
 
+TEST_F(RunnerTest, ListCommandArgumentsAreExpandedWithTheVerifyPathsInstant) {
+  // The design's example: the command writes the file verify checks.
+  job_.command.argv = {"pg_dump", "-Fc", "-f", "/backups/db-%Y-%m-%d.dump", "100%%", "app"};
+  job_.verify.path = "/backups/db-%Y-%m-%d.dump";
+  fs_.AddFile("/backups/db-2025-11-22.dump", "dump", 0644, clock_.Now() + Micros{1});
+  commands_.outcomes = {Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 0) << r.record.message;
+  const CommandSpec& spec = commands_.specs[0];
+  EXPECT_EQ(spec.argv, (std::vector<std::string>{"pg_dump", "-Fc", "-f",
+                                                 "/backups/db-2025-11-22.dump", "100%", "app"}));
+  EXPECT_EQ(spec.env.at("SURETY_ARTIFACT"), "/backups/db-2025-11-22.dump");
+}
+
+TEST_F(RunnerTest, ShellCommandsAreLeftAsWritten) {
+  job_.command.argv = {"/bin/sh", "-c", "pg_dump app > /b/db-$(date +%F).sql"};
+  job_.command.shell = true;
+  commands_.outcomes = {Exited(0)};
+  Run();
+  EXPECT_EQ(commands_.specs[0].argv[2], "pg_dump app > /b/db-$(date +%F).sql");
+  EXPECT_EQ(commands_.specs[0].env.count("SURETY_ARTIFACT"), 0u);
+}
+
 TEST_F(RunnerTest, VerifyFailureExitsFourAndRecordsTheReason) {
   job_.verify.path = "/backups/db-%Y-%m-%d.dump";
   job_.verify.min_size = 1 << 20;
