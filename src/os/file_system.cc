@@ -232,34 +232,49 @@ Status RealFileSystem::MakeDirs(const std::string& path, uint32_t mode) {
 
 void FakeFileSystem::AddFile(const std::string& path, std::string content, uint32_t mode,
                              Instant mtime) {
-  files_[path] = File{std::move(content), mode, mtime};
+  files_[LexicallyNormal(path)] = File{std::move(content), mode, mtime};
 }
+
+void FakeFileSystem::SetOwner(const std::string& path, uint32_t uid) {
+  files_.at(LexicallyNormal(path)).uid = uid;
+}
+
+void FakeFileSystem::SetReadable(const std::string& path, bool readable) {
+  unreadable_[LexicallyNormal(path)] = !readable;
+}
+
+void FakeFileSystem::SetStatError(const std::string& path, Status error) {
+  stat_errors_[LexicallyNormal(path)] = std::move(error);
+}
+
+void FakeFileSystem::Remove(const std::string& path) { files_.erase(LexicallyNormal(path)); }
 
 void FakeFileSystem::AddFifo(const std::string& path, uint32_t mode) {
   File f{"", mode, Instant{}};
   f.regular = false;
-  files_[path] = f;
+  files_[LexicallyNormal(path)] = f;
 }
 
 Result<FileContent> FakeFileSystem::ReadRegularFile(const std::string& path,
                                                     uint64_t max_bytes) const {
-  if (auto it = files_.find(path); it != files_.end() && !it->second.regular)
+  if (auto it = files_.find(LexicallyNormal(path)); it != files_.end() && !it->second.regular)
     return NotRegular(path, "a FIFO");
   return FileSystem::ReadRegularFile(path, max_bytes);
 }
 
 Result<std::string> FakeFileSystem::ReadFile(const std::string& path) const {
-  auto it = files_.find(path);
+  auto it = files_.find(LexicallyNormal(path));
   if (it == files_.end()) return PathError("read", path, ENOENT);
-  auto unreadable = unreadable_.find(path);
+  auto unreadable = unreadable_.find(LexicallyNormal(path));
   if (unreadable != unreadable_.end() && unreadable->second) return PathError("read", path, EACCES);
   return it->second.content;
 }
 
 Result<FileInfo> FakeFileSystem::Stat(const std::string& path) const {
-  if (auto err = stat_errors_.find(path); err != stat_errors_.end()) return err->second;
+  if (auto err = stat_errors_.find(LexicallyNormal(path)); err != stat_errors_.end())
+    return err->second;
   FileInfo info;
-  auto it = files_.find(path);
+  auto it = files_.find(LexicallyNormal(path));
   if (it != files_.end()) {
     info.exists = true;
     info.is_regular = it->second.regular;
@@ -270,7 +285,8 @@ Result<FileInfo> FakeFileSystem::Stat(const std::string& path) const {
     return info;
   }
   // A directory exists if a file lies below it.
-  std::string prefix = path.empty() || path.back() == '/' ? path : path + "/";
+  const std::string norm = LexicallyNormal(path);
+  std::string prefix = norm.back() == '/' ? norm : norm + "/";
   auto below = files_.lower_bound(prefix);
   if (below != files_.end() && below->first.compare(0, prefix.size(), prefix) == 0) {
     info.exists = true;
@@ -283,7 +299,7 @@ Result<FileInfo> FakeFileSystem::Stat(const std::string& path) const {
 bool FakeFileSystem::Readable(const std::string& path) const {
   auto info = Stat(path);
   if (!info.ok() || !info->exists) return false;
-  auto it = unreadable_.find(path);
+  auto it = unreadable_.find(LexicallyNormal(path));
   return it == unreadable_.end() || !it->second;
 }
 

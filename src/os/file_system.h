@@ -76,8 +76,9 @@ class RealFileSystem final : public FileSystem {
   Status MakeDirs(const std::string& path, uint32_t mode) override;
 };
 
-// An in-memory file system for tests. Paths are absolute strings; every
-// file is owned by root (uid 0) unless SetOwner() says otherwise.
+// An in-memory file system for tests. Paths are absolute strings, compared
+// after LexicallyNormal() ("/a/b/../c" is "/a/c"); every file is owned by
+// root (uid 0) unless SetOwner() says otherwise.
 class FakeFileSystem final : public FileSystem {
  public:
   void AddFile(const std::string& path, std::string content, uint32_t mode = 0644,
@@ -85,11 +86,12 @@ class FakeFileSystem final : public FileSystem {
   // A FIFO (or any other non-regular file): Stat() says it exists but is not
   // regular, and ReadRegularFile() refuses it.
   void AddFifo(const std::string& path, uint32_t mode = 0644);
-  void SetOwner(const std::string& path, uint32_t uid) { files_.at(path).uid = uid; }
-  void SetStatError(const std::string& path, Status error) { stat_errors_[path] = error; }
+  void SetOwner(const std::string& path, uint32_t uid);
+  // Stat() (and so ReadRegularFile()) of `path` fails with `error`.
+  void SetStatError(const std::string& path, Status error);
   void SetFreeBytes(uint64_t bytes) { free_bytes_ = bytes; }
-  void SetReadable(const std::string& path, bool readable) { unreadable_[path] = !readable; }
-  void Remove(const std::string& path) { files_.erase(path); }
+  void SetReadable(const std::string& path, bool readable);
+  void Remove(const std::string& path);
 
   Result<std::string> ReadFile(const std::string& path) const override;
   Result<FileContent> ReadRegularFile(const std::string& path, uint64_t max_bytes) const override;

@@ -269,6 +269,16 @@ TEST(FakeFileSystemTest, FifosOwnersStatErrorsAndTheSizeCap) {
   EXPECT_EQ(*fs.CanonicalPath("/etc//surety/./x/../a.toml"), "/etc/surety/a.toml");
 }
 
+TEST(FakeFileSystemTest, PathsAreComparedAfterNormalising) {
+  FakeFileSystem fs;
+  fs.AddFile("/etc/surety/common.toml", "x");
+  EXPECT_EQ(*fs.ReadFile("/etc/surety/jobs.d/../common.toml"), "x");
+  EXPECT_TRUE(fs.Stat("/etc//surety/./common.toml")->exists);
+  EXPECT_TRUE(fs.Stat("/etc/surety/jobs.d/..")->is_directory);
+  fs.SetReadable("/etc/./surety/common.toml", false);
+  EXPECT_FALSE(fs.Readable("/etc/surety/common.toml"));
+}
+
 TEST(FakeFileSystemTest, FreeBytesAndMakeDirs) {
   FakeFileSystem fs;
   fs.SetFreeBytes(12345);
