@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 #include "base/byte_size.h"
 #include "base/strings.h"
@@ -65,6 +67,73 @@ std::optional<std::string> ClosestMatch(const std::string& word,
 namespace {
 
 constexpr int kMaxIncludeDepth = 8;
+// Far more than a job file needs ([jobs.NAME.preflight.free_space] is 4);
+// the merge and the checks recurse once per level.
+constexpr int kMaxTableDepth = 64;
+// A job file is text a person writes: anything larger is a mistake
+// (`--config /dev/sda`), and is refused before it is read.
+constexpr uint64_t kMaxJobFileBytes = uint64_t{16} << 20;
+constexpr uint64_t kMaxSecretFileBytes = uint64_t{64} << 10;
+
+// Where the first key with more than kMaxTableDepth dotted parts starts
+// ("[a.b.c…]" or "a.b.c… = 1"), found by a scan that skips strings and
+// comments. toml++ itself recurses once per part and overflows the stack
+// somewhere past 100,000 parts, so this runs before it parses.
+std::optional<std::pair<int, int>> FindDeepKey(std::string_view text) {
+  int line = 1, col = 1;
+  int parts = 1;
+  bool need_start = true;
+  int start_line = 1, start_col = 1;
+  size_t i = 0;
+  auto advance = [&](size_t n) {
+    for (; n > 0 && i < text.size(); --n, ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+  };
+  while (i < text.size()) {
+    const char c = text[i];
+    if (need_start && c != ' ' && c != '\t' && c != '\r') {
+      start_line = line;
+      start_col = col;
+      need_start = false;
+    }
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') advance(1);
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      const std::string_view triple = c == '"' ? "\"\"\"" : "'''";
+      const bool multi = text.substr(i, 3) == triple;
+      advance(multi ? 3 : 1);
+      while (i < text.size()) {
+        if (c == '"' && text[i] == '\\') {
+          advance(2);
+        } else if (multi ? text.substr(i, 3) == triple : text[i] == c) {
+          advance(multi ? 3 : 1);
+          break;
+        } else if (!multi && text[i] == '\n') {
+          break;  // unterminated: the parser reports it
+        } else {
+          advance(1);
+        }
+      }
+      continue;
+    }
+    if (c == '.') {
+      if (++parts > kMaxTableDepth) return std::make_pair(start_line, start_col);
+    } else if (c == '=' || c == ',' || c == '{' || c == '}' || c == '[' || c == ']' || c == '\n') {
+      parts = 1;
+      need_start = true;
+    }
+    advance(1);
+  }
+  return std::nullopt;
+}
 
 // The merged view of all files: tables merge key by key, anything else is
 // replaced by the later file's value. Leaves point into the parsed documents.
@@ -75,20 +144,24 @@ struct MNode {
   bool is_table = false;
 };
 
-void Merge(MNode& into, const toml::table& t) {
-  into.is_table = true;
-  for (auto&& [k, v] : t) {
-    MNode& child = into.children[std::string(k.str())];
-    child.where = k.source();
-    if (const toml::table* sub = v.as_table()) {
-      if (!child.is_table) child = MNode{nullptr, k.source(), {}, true};
-      Merge(child, *sub);
-    } else {
-      child.node = &v;
-      child.is_table = false;
-      child.children.clear();
-    }
+// A diagnostic's position, to recognise the same place again.
+using Location = std::tuple<std::string, int, int>;
+
+bool HasNul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+// http:// or https:// and something after it: what libcurl will be asked
+// to POST to.
+bool IsHttpUrl(const std::string& url) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (url.size() > scheme.size() && StartsWithIgnoreCase(url, scheme)) return true;
   }
+  return false;
+}
+
+std::string Octal(uint32_t mode) {
+  std::string out;
+  for (int shift = 9; shift >= 0; shift -= 3) out += static_cast<char>('0' + ((mode >> shift) & 7));
+  return out;
 }
 
 class Loader {
@@ -99,34 +172,65 @@ class Loader {
     parse_ctx_.zones = &ctx.zones;
   }
 
+  // Reads one file and, depth first, the files it includes. A file is read
+  // once however often it is named (two files may include one common file);
+  // naming a file that is still being read is a cycle.
   void ReadFile(const std::string& path, int depth, const toml::source_region* from) {
     if (depth > kMaxIncludeDepth) {
-      Error(from, "includes nested more than " + std::to_string(kMaxIncludeDepth) +
-                      " deep (an include cycle?) at " + path);
+      Error(from, "includes nested more than " + std::to_string(kMaxIncludeDepth) + " deep at " +
+                      path + "; flatten them");
+      incomplete_ = true;
       return;
     }
-    if (std::count(files_.begin(), files_.end(), path) > 0) {
-      Error(from, "'" + path + "' is included twice (an include cycle?)");
+    auto canonical = ctx_.fs.CanonicalPath(path);
+    const std::string id = canonical.ok() ? *canonical : LexicallyNormal(path);
+    if (auto it = std::find(stack_.begin(), stack_.end(), id); it != stack_.end()) {
+      std::string chain;
+      for (auto s = stack_names_.begin() + (it - stack_.begin()); s != stack_names_.end(); ++s)
+        chain += *s + " -> ";
+      Error(from, "include cycle: " + chain + path +
+                      " (a file may not include itself, directly or through others); remove "
+                      "this include or narrow the glob");
       return;
     }
-    auto text = ctx_.fs.ReadFile(path);
-    if (!text.ok()) {
-      Diagnostic d{path, 0, 0, "cannot read the job file: " + text.status().message()};
-      if (from) d = At(*from, "cannot read included file " + path + ": " + text.status().message());
+    if (!loaded_.insert(id).second) return;  // already read: once is enough
+    auto content = ctx_.fs.ReadRegularFile(path, kMaxJobFileBytes);
+    if (!content.ok()) {
+      std::string why = content.status().message();
+      if (content.status().code() == StatusCode::kOutOfRange)
+        why += " (a job file is at most " + std::to_string(kMaxJobFileBytes >> 20) + " MiB)";
+      Diagnostic d{path, 0, 0, "cannot read the job file: " + why};
+      if (from)
+        d = At(*from, content.status().code() == StatusCode::kNotFound
+                          ? "include: no such file " + path
+                          : "include: " + why);
       out_.errors.push_back(d);
+      incomplete_ = true;
       return;
     }
+    CheckTrusted(path, content->info);
     files_.push_back(path);
+    const std::string dir = DirName(path);
+    auto abs_dir = ctx_.fs.CanonicalPath(dir);
+    dirs_[path] = abs_dir.ok() ? *abs_dir : dir;
+    if (auto deep = FindDeepKey(content->data)) {
+      out_.errors.push_back(Diagnostic{path, deep->first, deep->second, DeepMessage()});
+      incomplete_ = true;
+      return;
+    }
     try {
-      docs_.push_back(std::make_unique<toml::table>(toml::parse(*text, path)));
+      docs_.push_back(std::make_unique<toml::table>(toml::parse(content->data, path)));
     } catch (const toml::parse_error& e) {
       out_.errors.push_back(Diagnostic{path, static_cast<int>(e.source().begin.line),
                                        static_cast<int>(e.source().begin.column),
                                        "TOML syntax error: " + std::string(e.description())});
+      incomplete_ = true;
       return;
     }
     const toml::table& doc = *docs_.back();
-    Merge(root_, doc);
+    Merge(root_, doc, 0);
+    stack_.push_back(id);
+    stack_names_.push_back(path);
     if (const toml::node* inc = doc.get("include")) {
       std::vector<std::pair<std::string, toml::source_region>> patterns;
       if (inc->is_string()) {
@@ -142,16 +246,25 @@ class Loader {
         Error(&inc->source(), "include: expected a list of paths or globs");
       }
       for (const auto& [pattern, where] : patterns) {
-        std::string full = JoinPath(DirName(path), pattern);
-        auto matches = ctx_.fs.Glob(full);
-        bool has_glob = pattern.find_first_of("*?[") != std::string::npos;
-        if (matches.empty() && !has_glob) {
-          Error(&where, "include: no such file " + full);
+        if (pattern.empty() || HasNul(pattern)) {
+          Error(&where, "include: expected a path or glob such as \"jobs.d/*.toml\"");
           continue;
         }
+        std::string full = JoinPath(dir, pattern);
+        bool has_glob = pattern.find_first_of("*?[") != std::string::npos;
+        if (!has_glob) {
+          ReadFile(full, depth + 1, &where);
+          continue;
+        }
+        auto matches = ctx_.fs.Glob(full);
+        if (matches.empty())
+          Warn(&where,
+               "include: \"" + QuoteForMessage(pattern) + "\" matches no file (" + full + ")");
         for (const auto& m : matches) ReadFile(m, depth + 1, &where);
       }
     }
+    stack_.pop_back();
+    stack_names_.pop_back();
   }
 
   void Build() {
@@ -160,7 +273,7 @@ class Loader {
     CheckKeys(root_, {"include", "settings", "defaults", "alerts", "jobs"}, "");
     if (const MNode* s = Child(root_, "settings", true)) {
       CheckKeys(*s, {"state_dir", "host"}, "settings");
-      cfg.settings.state_dir = String(s, "state_dir", "settings").value_or("");
+      cfg.settings.state_dir = Path(s, "state_dir", "settings").value_or("");
       cfg.settings.host = String(s, "host", "settings").value_or("");
     }
     if (cfg.settings.state_dir.empty())
@@ -177,7 +290,15 @@ class Loader {
       }
     }
     const MNode* defaults = Child(root_, "defaults", true);
-    if (defaults) CheckJobKeys(*defaults, "defaults");
+    if (defaults) {
+      CheckJobKeys(*defaults, "defaults");
+      // Every value in [defaults] is checked once, here, and reported at
+      // its own place; the jobs that inherit it do not repeat the report.
+      CollectLocations(*defaults);
+      pass_ = Pass::kDefaults;
+      (void)BuildJob("", "defaults", *defaults, cfg, /*whole_job=*/false);
+      pass_ = Pass::kNone;
+    }
     if (const MNode* jobs = Child(root_, "jobs", true)) {
       for (const auto& [name, node] : jobs->children) {
         if (!node.is_table) {
@@ -193,10 +314,13 @@ class Loader {
         MNode merged;
         merged.is_table = true;
         merged.where = node.where;
-        if (defaults) MergeNodes(merged, *defaults);
-        MergeNodes(merged, node);
+        if (defaults) MergeNodes(merged, *defaults, 0);
+        MergeNodes(merged, node, 0);
         CheckJobKeys(node, "jobs." + name);
-        JobSpec job = BuildJob(name, merged, cfg);
+        pass_ = Pass::kJob;
+        job_ctx_ = "jobs." + name;
+        JobSpec job = BuildJob(name, job_ctx_, merged, cfg, /*whole_job=*/true);
+        pass_ = Pass::kNone;
         cfg.jobs[name] = std::move(job);
       }
     }
@@ -215,15 +339,101 @@ class Loader {
     });
   }
 
-  static void MergeNodes(MNode& into, const MNode& from) {
+  static std::string DeepMessage() {
+    return "keys nested more than " + std::to_string(kMaxTableDepth) +
+           " levels deep (a [table] header or dotted key with that many parts); a job "
+           "file needs at most 4, as in [jobs.NAME.preflight.free_space]";
+  }
+
+  // Merges a parsed table into the merged view; false (reported once) when
+  // tables nest deeper than kMaxTableDepth.
+  bool Merge(MNode& into, const toml::table& t, int depth) {
+    into.is_table = true;
+    for (auto&& [k, v] : t) {
+      const toml::table* sub = v.as_table();
+      if (sub && depth + 1 > kMaxTableDepth) {
+        Error(&k.source(), DeepMessage());
+        return false;
+      }
+      MNode& child = into.children[std::string(k.str())];
+      child.where = k.source();
+      if (sub) {
+        if (!child.is_table) child = MNode{nullptr, k.source(), {}, true};
+        if (!Merge(child, *sub, depth + 1)) return false;
+      } else {
+        child.node = &v;
+        child.is_table = false;
+        child.children.clear();
+      }
+    }
+    return true;
+  }
+
+  // The depth is bounded by Merge(); the check keeps it so.
+  static void MergeNodes(MNode& into, const MNode& from, int depth) {
     for (const auto& [k, v] : from.children) {
       MNode& c = into.children[k];
-      if (v.is_table && c.is_table) {
-        MergeNodes(c, v);
+      if (v.is_table && c.is_table && depth < kMaxTableDepth) {
+        MergeNodes(c, v, depth + 1);
       } else {
         c = v;
       }
     }
+  }
+
+  // As root, a job file is a list of commands root will run: only root may
+  // be able to change it.
+  void CheckTrusted(const std::string& path, const FileInfo& info) {
+    if (!ctx_.running_as_root) return;
+    if (info.uid != 0)
+      out_.errors.push_back(Diagnostic{
+          path, 0, 0,
+          "owned by uid " + std::to_string(info.uid) +
+              ", not root; surety runs as root and would run any command its owner writes "
+              "here: chown root " +
+              path});
+    if (info.mode & 0022)
+      out_.errors.push_back(Diagnostic{
+          path, 0, 0,
+          std::string("writable by ") + ((info.mode & 0002) ? "everyone" : "its group") +
+              " (mode " + Octal(info.mode) +
+              "); surety runs as root and would run any command written here: chmod go-w " + path});
+  }
+
+  void CollectLocations(const MNode& t) {
+    for (const auto& [k, v] : t.children) {
+      defaults_locations_.insert(LocationOf(v.where));
+      if (v.is_table)
+        CollectLocations(v);
+      else if (v.node)
+        CollectLocations(*v.node, 0);
+    }
+  }
+  void CollectLocations(const toml::node& n, int depth) {
+    defaults_locations_.insert(LocationOf(n.source()));
+    if (const toml::array* arr = n.as_array(); arr && depth < kMaxTableDepth) {
+      for (const auto& el : *arr) CollectLocations(el, depth + 1);
+    }
+  }
+  Location LocationOf(const toml::source_region& r) const {
+    Diagnostic d = At(r, "");
+    return {d.file, d.line, d.column};
+  }
+
+  // Every diagnostic passes here. While a job is built, one that points
+  // into [defaults] is reported once, not once per job that inherits it.
+  void Emit(bool error, Diagnostic d) {
+    Location loc{d.file, d.line, d.column};
+    if (pass_ == Pass::kDefaults) {
+      defaults_reported_.insert(loc);
+    } else if (pass_ == Pass::kJob && defaults_locations_.count(loc)) {
+      if (defaults_reported_.count(loc)) return;
+      std::string key = d.message;
+      for (size_t at = key.find(job_ctx_); at != std::string::npos; at = key.find(job_ctx_, at + 1))
+        key.replace(at, job_ctx_.size(), "jobs.*");
+      if (!defaults_seen_.insert({loc, key}).second) return;
+    }
+    (error ? out_.errors : out_.warnings).push_back(std::move(d));
   }
 
   Diagnostic At(const toml::source_region& r, std::string message) const {
@@ -233,12 +443,12 @@ class Loader {
   }
   void Error(const toml::source_region* r, std::string message) {
     if (r)
-      out_.errors.push_back(At(*r, std::move(message)));
+      Emit(true, At(*r, std::move(message)));
     else
-      out_.errors.push_back(Diagnostic{files_.empty() ? "" : files_.front(), 0, 0, message});
+      Emit(true, Diagnostic{files_.empty() ? "" : files_.front(), 0, 0, message});
   }
   void Warn(const toml::source_region* r, std::string message) {
-    if (r) out_.warnings.push_back(At(*r, std::move(message)));
+    if (r) Emit(false, At(*r, std::move(message)));
   }
 
   static std::string Key(const std::string& ctx, const std::string& key) {
@@ -295,7 +505,36 @@ class Loader {
       Error(&n->source(), Key(ctx, key) + ": expected a string, e.g. " + key + " = \"...\"");
       return std::nullopt;
     }
+    if (HasNul(n->as_string()->get())) {
+      NulError(*n, Key(ctx, key));
+      return std::nullopt;
+    }
     return n->as_string()->get();
+  }
+
+  void NulError(const toml::node& n, const std::string& what) {
+    Error(&n.source(), what +
+                           ": contains a NUL character (\\u0000), which cannot be passed to a "
+                           "program or be part of a path");
+  }
+
+  // A relative path in a job file is relative to the directory of the file
+  // that says it (like an include), not to wherever surety happens to run.
+  std::string RelativeToFile(const toml::node& n, const std::string& path) const {
+    if (path.empty() || path.front() == '/' || !n.source().path) return path;
+    auto it = dirs_.find(*n.source().path);
+    return it == dirs_.end() ? path : JoinPath(it->second, path);
+  }
+
+  std::optional<std::string> Path(const MNode* t, const std::string& key, const std::string& ctx) {
+    auto s = String(t, key, ctx);
+    if (!s) return s;
+    const toml::node* n = Leaf(t, key, ctx);
+    if (s->empty()) {
+      Error(&n->source(), Key(ctx, key) + ": the path is empty");
+      return std::nullopt;
+    }
+    return RelativeToFile(*n, *s);
   }
 
   std::optional<bool> Bool(const MNode* t, const std::string& key, const std::string& ctx) {
@@ -320,7 +559,11 @@ class Loader {
     return n->as_integer()->get();
   }
 
-  std::optional<Timespan> Span(const MNode* t, const std::string& key, const std::string& ctx) {
+  // `infinite_ok`: "infinity" means something for this key (no timeout,
+  // never SIGKILL, wait as long as it takes); everywhere else it is refused.
+  enum class Infinity { kRefused, kAllowed };
+  std::optional<Timespan> Span(const MNode* t, const std::string& key, const std::string& ctx,
+                               Infinity infinity = Infinity::kRefused) {
     const toml::node* n = Leaf(t, key, ctx);
     if (!n) return std::nullopt;
     std::string text;
@@ -330,8 +573,9 @@ class Loader {
       text = std::to_string(n->as_integer()->get());
     } else {
       Error(&n->source(), Key(ctx, key) +
-                              ": expected a time span such as \"30s\", \"5min\", "
-                              "\"1h 30min\" or \"infinity\"");
+                              ": expected a time span such as \"30s\", \"5min\" or "
+                              "\"1h 30min\"" +
+                              (infinity == Infinity::kAllowed ? " or \"infinity\"" : ""));
       return std::nullopt;
     }
     auto span = ParseTimespan(text);
@@ -341,27 +585,50 @@ class Loader {
                               "); write e.g. \"30s\", \"5min\", \"1h 30min\", \"2d\"");
       return std::nullopt;
     }
+    if (span->infinite() && infinity == Infinity::kRefused) {
+      Error(&n->source(), Key(ctx, key) +
+                              ": \"infinity\" has no meaning here; give a finite time span "
+                              "such as \"30s\" or \"1h\" (only timeout, kill_grace, lock_wait "
+                              "and preflight.wait may be infinite)");
+      return std::nullopt;
+    }
     return *span;
+  }
+
+  // A string or a list of strings, each with its own node (for positions).
+  std::vector<std::pair<std::string, const toml::node*>> StringNodes(const MNode* t,
+                                                                     const std::string& key,
+                                                                     const std::string& ctx) {
+    std::vector<std::pair<std::string, const toml::node*>> out;
+    const toml::node* n = Leaf(t, key, ctx);
+    if (!n) return out;
+    std::vector<const toml::node*> items;
+    if (n->is_string()) {
+      items.push_back(n);
+    } else if (const toml::array* arr = n->as_array()) {
+      for (const auto& el : *arr) items.push_back(&el);
+    } else {
+      Error(&n->source(), Key(ctx, key) + ": expected a list of strings, e.g. [\"a\", \"b\"]");
+      return out;
+    }
+    for (const toml::node* el : items) {
+      if (!el->is_string()) {
+        Error(&el->source(), Key(ctx, key) + ": expected a string in the list");
+        continue;
+      }
+      if (HasNul(el->as_string()->get())) {
+        NulError(*el, Key(ctx, key));
+        continue;
+      }
+      out.emplace_back(el->as_string()->get(), el);
+    }
+    return out;
   }
 
   std::vector<std::string> StringList(const MNode* t, const std::string& key,
                                       const std::string& ctx) {
     std::vector<std::string> out;
-    const toml::node* n = Leaf(t, key, ctx);
-    if (!n) return out;
-    if (n->is_string()) return {n->as_string()->get()};
-    const toml::array* arr = n->as_array();
-    if (!arr) {
-      Error(&n->source(), Key(ctx, key) + ": expected a list of strings, e.g. [\"a\", \"b\"]");
-      return out;
-    }
-    for (const auto& el : *arr) {
-      if (!el.is_string()) {
-        Error(&el.source(), Key(ctx, key) + ": expected a string in the list");
-        continue;
-      }
-      out.push_back(el.as_string()->get());
-    }
+    for (auto& [s, n] : StringNodes(t, key, ctx)) out.push_back(std::move(s));
     return out;
   }
 
@@ -373,6 +640,10 @@ class Loader {
       const std::string& s = n->as_string()->get();
       if (s.find_first_not_of(" \t") == std::string::npos) {
         Error(&n->source(), Key(ctx, key) + ": the command is empty");
+        return c;
+      }
+      if (HasNul(s)) {
+        NulError(*n, Key(ctx, key));
         return c;
       }
       c.argv = {"/bin/sh", "-c", s};
@@ -389,6 +660,10 @@ class Loader {
     for (const auto& el : *arr) {
       if (!el.is_string()) {
         Error(&el.source(), Key(ctx, key) + ": every argument must be a string");
+        return Command{};
+      }
+      if (HasNul(el.as_string()->get())) {
+        NulError(el, Key(ctx, key));
         return Command{};
       }
       c.argv.push_back(el.as_string()->get());
@@ -529,93 +804,141 @@ class Loader {
 
   AlertSpec BuildAlert(const std::string& name, const MNode& t) {
     const std::string ctx = "alerts." + name;
-    static const std::vector<std::string> kKinds = {"webhook",      "slack",   "email", "ntfy",
-                                                    "healthchecks", "journal", "exec"};
+    static const std::vector<std::string> kKinds = {"webhook", "slack",        "email",
+                                                    "ntfy",    "healthchecks", "exec"};
     CheckKeys(t, {"kind", "url", "url_file", "url_env", "to", "from", "command", "sendmail"}, ctx);
     AlertSpec a;
     a.name = name;
     auto kind = String(&t, "kind", ctx);
     if (!kind) {
-      Error(&t.where, ctx + ": missing 'kind'; one of " + Join(kKinds));
+      if (!t.children.count("kind"))
+        Error(&t.where, ctx + ": missing 'kind'; one of " + Join(kKinds));
+    } else if (*kind == "journal") {
+      // The runner cannot deliver these yet; refusing them here beats
+      // passing validate and failing at every run.
+      Error(&Leaf(&t, "kind", ctx)->source(),
+            ctx +
+                ".kind: \"journal\" alerts are not supported yet; use kind = \"exec\" with "
+                "command = [\"logger\", \"-t\", \"surety\"] or [\"systemd-cat\", \"-t\", "
+                "\"surety\"] (both log the run record they read on standard input)");
     } else if (std::find(kKinds.begin(), kKinds.end(), *kind) == kKinds.end()) {
-      std::string msg = ctx + ".kind: unknown alert kind '" + *kind + "'";
+      std::string msg = ctx + ".kind: unknown alert kind '" + QuoteForMessage(*kind) + "'";
       if (auto m = ClosestMatch(*kind, kKinds)) msg += "; did you mean '" + *m + "'?";
       Error(&Leaf(&t, "kind", ctx)->source(), msg + " (known: " + Join(kKinds) + ")");
     } else {
       a.kind = *kind;
     }
-    // The URL is a secret: inline, from a protected file, or from the environment.
+    const bool needs_url =
+        a.kind == "webhook" || a.kind == "slack" || a.kind == "ntfy" || a.kind == "healthchecks";
+    // The URL is a secret: inline, from a protected file, or from the
+    // environment. It is checked but never printed.
+    auto check_url = [&](const toml::node& where, const std::string& key,
+                         const std::string& subject) {
+      if (!needs_url) return;
+      if (a.url.empty())
+        Error(&where.source(), ctx + "." + key + ": " + subject + " is empty; a " + a.kind +
+                                   " alert needs an http:// or https:// URL");
+      else if (!IsHttpUrl(a.url))
+        Error(&where.source(), ctx + "." + key + ": " + subject +
+                                   " is not an http:// or https:// URL (it is a secret, so it is "
+                                   "not shown)");
+    };
     int sources = 0;
     if (auto u = String(&t, "url", ctx)) {
       a.url = *u;
       ++sources;
+      check_url(*Leaf(&t, "url", ctx), "url", "the value");
     }
-    if (auto f = String(&t, "url_file", ctx)) {
+    if (auto f = Path(&t, "url_file", ctx)) {
       ++sources;
       const toml::node* n = Leaf(&t, "url_file", ctx);
-      auto info = ctx_.fs.Stat(*f);
-      if (!info.ok() || !info->exists) {
-        Error(&n->source(), ctx + ".url_file: " + *f + " does not exist");
-      } else if (info->mode & 0004) {
-        Error(&n->source(),
-              ctx + ".url_file: " + *f + " is world-readable; it holds a secret: chmod o-r " + *f);
-      } else if (auto content = ctx_.fs.ReadFile(*f); !content.ok()) {
-        Error(&n->source(), ctx + ".url_file: cannot read " + *f);
-      } else {
-        std::string s = *content;
-        while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-          s.pop_back();
-        a.url = s;
+      if (auto url = ReadSecretFile(*n, ctx + ".url_file", *f)) {
+        a.url = *url;
+        check_url(*n, "url_file", "the content of " + *f);
       }
+    } else if (t.children.count("url_file")) {
+      ++sources;
     }
     if (auto e = String(&t, "url_env", ctx)) {
       ++sources;
       auto v = ctx_.env.Get(*e);
-      if (!v || v->empty())
+      if (!v || v->empty()) {
         Error(&Leaf(&t, "url_env", ctx)->source(),
               ctx + ".url_env: the environment variable " + *e + " is not set");
-      else
+      } else {
         a.url = *v;
+        check_url(*Leaf(&t, "url_env", ctx), "url_env", "the value of " + *e);
+      }
     }
     if (sources > 1) Error(&t.where, ctx + ": give the URL once: url, url_file or url_env");
     a.to = String(&t, "to", ctx).value_or("");
     a.from = String(&t, "from", ctx).value_or("");
     a.command = CommandOf(&t, "command", ctx);
     if (auto s = String(&t, "sendmail", ctx)) a.sendmail = *s;
-    bool needs_url =
-        a.kind == "webhook" || a.kind == "slack" || a.kind == "ntfy" || a.kind == "healthchecks";
     if (needs_url && sources == 0)
       Error(&t.where, ctx + ": a " + a.kind + " alert needs url, url_file or url_env");
     if (a.kind == "email" && a.to.empty())
       Error(&t.where, ctx + ": an email alert needs 'to' (the recipients)");
-    if (a.kind == "exec" && a.command.empty())
+    if (a.kind == "exec" && a.command.empty() && !t.children.count("command"))
       Error(&t.where, ctx + ": an exec alert needs 'command'");
     return a;
   }
 
-  JobSpec BuildJob(const std::string& name, const MNode& t, const Config& cfg) {
-    const std::string ctx = "jobs." + name;
+  // The trimmed content of a file that holds a secret: a regular file that
+  // neither everyone may read (the secret would leak) nor everyone may write
+  // (anyone could redirect the alerts).
+  std::optional<std::string> ReadSecretFile(const toml::node& n, const std::string& what,
+                                            const std::string& path) {
+    auto content = ctx_.fs.ReadRegularFile(path, kMaxSecretFileBytes);
+    if (!content.ok()) {
+      if (content.status().code() == StatusCode::kNotFound)
+        Error(&n.source(), what + ": " + path + " does not exist");
+      else
+        Error(&n.source(), what + ": " + content.status().message());
+      return std::nullopt;
+    }
+    const uint32_t mode = content->info.mode;
+    if (mode & 0004) {
+      Error(&n.source(), what + ": " + path + " is world-readable (mode " + Octal(mode) +
+                             "); it holds a secret: chmod o-r " + path);
+      return std::nullopt;
+    }
+    if (mode & 0002) {
+      Error(&n.source(), what + ": " + path + " is world-writable (mode " + Octal(mode) +
+                             "); anyone could replace the secret: chmod o-w " + path);
+      return std::nullopt;
+    }
+    std::string s = std::move(content->data);
+    while (!s.empty() &&
+           (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+      s.pop_back();
+    return s;
+  }
+
+  // `whole_job`: false for [defaults] on its own, where only each value is
+  // checked (a job adds the rest: its command, its schedule, …).
+  JobSpec BuildJob(const std::string& name, const std::string& ctx, const MNode& t,
+                   const Config& cfg, bool whole_job) {
     JobSpec j;
     j.name = name;
     j.description = String(&t, "description", ctx).value_or("");
     j.command = CommandOf(&t, "command", ctx);
-    if (j.command.empty() && !t.children.count("command"))
+    // A job file that could not be read may hold the command.
+    if (whole_job && j.command.empty() && !t.children.count("command") && !incomplete_)
       Error(&t.where, ctx +
                           ": missing 'command' (what to run), e.g. command = [\"pg_dump\", "
                           "\"-f\", \"/backups/db.dump\", \"app\"]");
-    j.schedule_text = StringList(&t, "schedule", ctx);
-    if (const toml::node* n = Leaf(&t, "schedule", ctx)) {
-      for (const auto& text : j.schedule_text) {
-        auto spec = ParseCalendarSpec(text, parse_ctx_);
-        if (!spec.ok()) {
-          Error(&n->source(), ctx + ".schedule: invalid calendar spec \"" + QuoteForMessage(text) +
-                                  "\": " + spec.status().message() +
-                                  " (check it with: surety calendar '" + QuoteForMessage(text) +
-                                  "')");
-          continue;
-        }
-        j.schedule.push_back(*spec);
+    for (const auto& [text, n] : StringNodes(&t, "schedule", ctx)) {
+      j.schedule_text.push_back(text);
+      auto spec = ParseCalendarSpec(text, parse_ctx_);
+      if (!spec.ok()) {
+        Error(&n->source(), ctx + ".schedule: invalid calendar spec \"" + QuoteForMessage(text) +
+                                "\": " + spec.status().message() +
+                                " (check it with: surety calendar '" + QuoteForMessage(text) +
+                                "')");
+        continue;
       }
+      j.schedule.push_back(*spec);
     }
     j.persistent = Bool(&t, "persistent", ctx).value_or(false);
     if (auto v = Span(&t, "randomized_delay", ctx)) j.randomized_delay = *v;
@@ -633,8 +956,8 @@ class Loader {
         Error(&Leaf(&t, "interval_from", ctx)->source(),
               ctx + ".interval_from: expected \"start\" or \"finish\"");
     }
-    if (auto v = Span(&t, "timeout", ctx)) j.timeout = *v;
-    if (auto v = Span(&t, "kill_grace", ctx)) j.kill_grace = *v;
+    if (auto v = Span(&t, "timeout", ctx, Infinity::kAllowed)) j.timeout = *v;
+    if (auto v = Span(&t, "kill_grace", ctx, Infinity::kAllowed)) j.kill_grace = *v;
     if (auto v = String(&t, "overlap", ctx)) {
       if (*v == "skip")
         j.overlap = Overlap::kSkip;
@@ -642,17 +965,44 @@ class Loader {
         j.overlap = Overlap::kWait;
       else
         Error(&Leaf(&t, "overlap", ctx)->source(),
-              ctx + ".overlap: expected \"skip\" or \"wait\", not \"" + *v + "\"");
+              ctx + ".overlap: expected \"skip\" or \"wait\", not \"" + QuoteForMessage(*v) + "\"");
     }
-    if (auto v = Span(&t, "lock_wait", ctx)) {
-      j.lock_wait = *v;
-      if (j.overlap != Overlap::kWait)
+    const auto lock_wait = Span(&t, "lock_wait", ctx, Infinity::kAllowed);
+    if (lock_wait) {
+      j.lock_wait = *lock_wait;
+      if (whole_job && j.overlap != Overlap::kWait)
         Warn(&Leaf(&t, "lock_wait", ctx)->source(),
              ctx + ".lock_wait has no effect unless overlap = \"wait\"");
     }
+    if (whole_job && j.overlap == Overlap::kWait && j.lock_wait.usec == 0) {
+      if (!t.children.count("lock_wait"))
+        Warn(&Leaf(&t, "overlap", ctx)->source(),
+             ctx +
+                 ".overlap: \"wait\" without lock_wait does not wait (lock_wait is 0): a run "
+                 "that finds another one running ends skipped; set lock_wait, e.g. \"30min\" "
+                 "or \"infinity\"");
+      else if (lock_wait)
+        Warn(&Leaf(&t, "lock_wait", ctx)->source(),
+             ctx +
+                 ".lock_wait: 0 with overlap = \"wait\" does not wait: a run that finds "
+                 "another one running ends skipped; set e.g. \"30min\" or \"infinity\", or "
+                 "use overlap = \"skip\"");
+    }
     if (auto v = Int(&t, "retries", ctx, 0, 100)) j.retries = static_cast<int>(*v);
-    if (auto v = Span(&t, "retry_delay", ctx)) j.retry_delay = *v;
-    if (auto v = Span(&t, "retry_delay_max", ctx)) j.retry_delay_max = *v;
+    auto retry_delay = Span(&t, "retry_delay", ctx);
+    if (retry_delay) j.retry_delay = *retry_delay;
+    auto retry_delay_max = Span(&t, "retry_delay_max", ctx);
+    if (retry_delay_max) j.retry_delay_max = *retry_delay_max;
+    if (whole_job && j.retry_delay_max.usec < j.retry_delay.usec &&
+        (retry_delay || retry_delay_max)) {
+      const toml::node* n = Leaf(&t, retry_delay_max ? "retry_delay_max" : "retry_delay", ctx);
+      Error(&n->source(), ctx + ".retry_delay_max (" + FormatTimespan(j.retry_delay_max) +
+                              (retry_delay_max ? "" : ", the default") +
+                              ") is shorter than retry_delay (" + FormatTimespan(j.retry_delay) +
+                              (retry_delay ? "" : ", the default") +
+                              "), so every retry would wait retry_delay_max; raise "
+                              "retry_delay_max or lower retry_delay");
+    }
     if (const toml::node* n = Leaf(&t, "retry_backoff", ctx)) {
       double b = n->is_floating_point() ? n->as_floating_point()->get()
                  : n->is_integer()      ? static_cast<double>(n->as_integer()->get())
@@ -668,46 +1018,99 @@ class Loader {
     j.warning_exit_status = ExitSet(&t, "warning_exit_status", ctx);
     j.already_done_exit_status = ExitSet(&t, "already_done_exit_status", ctx);
     j.already_done_output = String(&t, "already_done_output", ctx).value_or("");
-    CheckExitOverlap(t, ctx, j);
+    if (whole_job) CheckExitOverlap(t, ctx, j);
     if (const MNode* env = Child(t, "environment", true)) {
       for (const auto& [k, v] : env->children) {
+        const std::string what = ctx + ".environment." + QuoteForMessage(k);
+        if (!ValidEnvName(k)) {
+          Error(&v.where, what +
+                              ": not a valid variable name (it must be non-empty, without '=', "
+                              "NUL or control characters)");
+          continue;
+        }
         if (v.is_table || !v.node->is_string()) {
-          Error(&v.where, ctx + ".environment." + k + ": expected a string value");
+          Error(&v.where, what + ": expected a string value");
+          continue;
+        }
+        if (HasNul(v.node->as_string()->get())) {
+          NulError(*v.node, what);
           continue;
         }
         j.environment[k] = v.node->as_string()->get();
       }
     }
-    j.environment_file = String(&t, "environment_file", ctx).value_or("");
+    if (auto f = Path(&t, "environment_file", ctx)) {
+      j.environment_file = *f;
+      CheckEnvironmentFile(*Leaf(&t, "environment_file", ctx), ctx + ".environment_file", *f);
+    }
     j.working_directory = String(&t, "working_directory", ctx).value_or("");
     j.user = String(&t, "user", ctx).value_or("");
     j.group = String(&t, "group", ctx).value_or("");
     if ((!j.user.empty() || !j.group.empty()) && !ctx_.running_as_root)
-      Warn(&t.where, ctx + ": user/group only take effect when surety runs as root");
+      Warn(&Leaf(&t, j.user.empty() ? "group" : "user", ctx)->source(),
+           ctx + ": user/group only take effect when surety runs as root");
     j.grace = Span(&t, "grace", ctx);
-    j.alert = StringList(&t, "alert", ctx);
-    if (const toml::node* n = Leaf(&t, "alert", ctx)) {
+    for (const auto& [a, n] : StringNodes(&t, "alert", ctx)) {
+      j.alert.push_back(a);
+      // The alert may be defined in a file that could not be read.
+      if (cfg.alerts.count(a) || incomplete_) continue;
       std::vector<std::string> known;
       for (const auto& [k, v] : cfg.alerts) known.push_back(k);
-      for (const auto& a : j.alert) {
-        if (cfg.alerts.count(a)) continue;
-        std::string msg = ctx + ".alert: no alert named '" + a + "'";
-        if (auto m = ClosestMatch(a, known))
-          msg += "; did you mean '" + *m + "'?";
-        else
-          msg += "; define it as [alerts." + a + "]";
-        Error(&n->source(), msg);
-      }
+      std::string msg = ctx + ".alert: no alert named '" + QuoteForMessage(a) + "'";
+      if (auto m = ClosestMatch(a, known))
+        msg += "; did you mean '" + *m + "'?";
+      else
+        msg += "; define it as [alerts." + a + "]";
+      Error(&n->source(), msg);
     }
     if (auto v = Int(&t, "keep_runs", ctx, 1, 10'000'000)) j.keep_runs = static_cast<int>(*v);
     if (const MNode* p = Child(t, "preflight", true)) BuildPreflight(*p, ctx + ".preflight", j);
-    if (const MNode* v = Child(t, "verify", true)) BuildVerify(*v, ctx + ".verify", j);
-    if (j.schedule.empty() && !j.on_boot && !j.on_startup && !j.interval && j.schedule_text.empty())
+    if (const MNode* v = Child(t, "verify", true)) BuildVerify(*v, ctx + ".verify", j, whole_job);
+    if (!whole_job) return j;
+    const bool scheduled = !j.schedule.empty() || !j.schedule_text.empty();
+    if (!scheduled && !j.on_boot && !j.on_startup && !j.interval)
       Warn(&t.where, ctx +
                          ": no schedule, on_boot, on_startup or interval: the job runs only "
                          "when started by hand (surety run " +
                          name + ")");
+    if (j.persistent && !scheduled)
+      Warn(&Leaf(&t, "persistent", ctx)->source(),
+           ctx +
+               ".persistent has no effect without 'schedule': it catches up calendar runs "
+               "missed while surety was not running");
     return j;
+  }
+
+  // systemd's rule, relaxed as in systemd 248: anything but '=' and NUL;
+  // control characters are refused too, since they would break an exported
+  // unit file and every log line.
+  static bool ValidEnvName(const std::string& k) {
+    if (k.empty()) return false;
+    return std::none_of(k.begin(), k.end(), [](char c) {
+      return c == '=' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+  }
+
+  // An environment file usually holds passwords (PGPASSWORD=…); as root,
+  // whoever can write it can make a root job run their code (LD_PRELOAD=…).
+  // A file that does not exist yet is the runner's to report.
+  void CheckEnvironmentFile(const toml::node& n, const std::string& what, const std::string& path) {
+    auto info = ctx_.fs.Stat(path);
+    if (!info.ok()) {
+      Error(&n.source(), what + ": " + info.status().message());
+      return;
+    }
+    if (!info->exists) return;
+    if (ctx_.running_as_root && (info->uid != 0 || (info->mode & 0022))) {
+      Error(&n.source(), what + ": " + path + " can be changed by someone other than root (" +
+                             (info->uid != 0 ? "owned by uid " + std::to_string(info->uid)
+                                             : "mode " + Octal(info->mode)) +
+                             "), who could then run code in this job as root: chown root " + path +
+                             " && chmod go-w " + path);
+    } else if (info->mode & 0004) {
+      Warn(&n.source(), what + ": " + path + " is world-readable (mode " + Octal(info->mode) +
+                            "); it usually holds passwords: chmod o-r " + path);
+    }
   }
 
   void CheckExitOverlap(const MNode& t, const std::string& ctx, const JobSpec& j) {
@@ -722,11 +1125,24 @@ class Loader {
                   " is also a success code" +
                   (c == 0 ? " (0 always is)" : "; list it in only one of the two"));
     }
+    for (int s : j.warning_exit_status.signals) {
+      if (j.success_exit_status.HasSignal(s))
+        Error(where("warning_exit_status"), ctx + ".warning_exit_status: signal SIG" +
+                                                SignalName(s) +
+                                                " is also a success signal; list it in only "
+                                                "one of the two");
+    }
     for (int c : j.already_done_exit_status.codes) {
       if (c == 0 || j.success_exit_status.HasCode(c) || j.warning_exit_status.HasCode(c))
         Error(where("already_done_exit_status"),
               ctx + ".already_done_exit_status: exit status " + std::to_string(c) +
                   " is already a success or warning code; list it in only one class");
+    }
+    for (int s : j.already_done_exit_status.signals) {
+      if (j.success_exit_status.HasSignal(s) || j.warning_exit_status.HasSignal(s))
+        Error(where("already_done_exit_status"),
+              ctx + ".already_done_exit_status: signal SIG" + SignalName(s) +
+                  " is already a success or warning signal; list it in only one class");
     }
   }
 
@@ -743,18 +1159,18 @@ class Loader {
       else
         p.free_space = PreflightSpec::FreeSpace{*path, *min};
     }
-    p.reachable = StringList(&t, "reachable", ctx);
-    for (const auto& r : p.reachable) {
+    for (const auto& [r, n] : StringNodes(&t, "reachable", ctx)) {
+      p.reachable.push_back(r);
       if (r.rfind("tcp://", 0) != 0 || r.find(':', 6) == std::string::npos)
-        Error(&Leaf(&t, "reachable", ctx)->source(),
-              ctx + ".reachable: \"" + r + "\" should look like \"tcp://host:port\"");
+        Error(&n->source(), ctx + ".reachable: \"" + QuoteForMessage(r) +
+                                "\" should look like \"tcp://host:port\"");
     }
     p.files = StringList(&t, "files", ctx);
     p.command = CommandOf(&t, "command", ctx);
-    if (auto w = Span(&t, "wait", ctx)) p.wait = *w;
+    if (auto w = Span(&t, "wait", ctx, Infinity::kAllowed)) p.wait = *w;
   }
 
-  void BuildVerify(const MNode& t, const std::string& ctx, JobSpec& j) {
+  void BuildVerify(const MNode& t, const std::string& ctx, JobSpec& j, bool whole_job) {
     VerifySpec& v = j.verify;
     v.path = String(&t, "path", ctx).value_or("");
     v.min_size = ByteSize(&t, "min_size", ctx);
@@ -773,6 +1189,8 @@ class Loader {
         }
       } else if (n->is_floating_point()) {
         f = n->as_floating_point()->get();
+      } else if (n->is_integer() && (n->as_integer()->get() == 0 || n->as_integer()->get() == 1)) {
+        f = static_cast<double>(n->as_integer()->get());  // the fractions 0 and 1
       }
       if (!f || !(*f >= 0.0 && *f <= 1.0))
         Error(&n->source(), ctx +
@@ -782,8 +1200,15 @@ class Loader {
         v.max_shrink = f;
     }
     v.command = CommandOf(&t, "command", ctx);
+    if (!whole_job) return;
     if ((v.min_size || v.fresh || v.max_shrink) && v.path.empty())
       Error(&t.where, ctx + ": min_size, fresh and max_shrink need 'path' (the artifact)");
+    const bool uses_path =
+        std::any_of(v.command.argv.begin(), v.command.argv.end(),
+                    [](const std::string& a) { return a.find("{path}") != std::string::npos; });
+    if (uses_path && v.path.empty())
+      Error(&Leaf(&t, "command", ctx)->source(),
+            ctx + ".command uses {path} but there is no 'path' (the artifact) to put there");
   }
 
   const LoadContext& ctx_;
@@ -793,6 +1218,17 @@ class Loader {
   std::vector<std::unique_ptr<toml::table>> docs_;
   MNode root_;
   std::set<const MNode*> tables_reported_;  // by Leaf(), so each only once
+  // Includes: the canonical paths of the files being read (and as named).
+  std::vector<std::string> stack_, stack_names_;
+  std::set<std::string> loaded_;             // canonical paths read or tried
+  std::map<std::string, std::string> dirs_;  // file as named -> its absolute directory
+  bool incomplete_ = false;                  // a file could not be read or parsed
+  // [defaults] reported once (see Emit()).
+  enum class Pass { kNone, kDefaults, kJob };
+  Pass pass_ = Pass::kNone;
+  std::string job_ctx_;  // "jobs.NAME" in Pass::kJob
+  std::set<Location> defaults_locations_, defaults_reported_;
+  std::set<std::pair<Location, std::string>> defaults_seen_;
 };
 
 }  // namespace
@@ -801,7 +1237,9 @@ LoadResult LoadConfig(const std::vector<std::string>& paths, const LoadContext& 
   LoadResult out;
   Loader loader(ctx, out);
   for (const auto& p : paths) loader.ReadFile(p, 0, nullptr);
-  if (out.errors.empty()) loader.Build();
+  // Even after a read or syntax error: the files that parsed are still
+  // checked, so one broken file does not hide the problems of the others.
+  loader.Build();
   return out;
 }
 

@@ -3,9 +3,16 @@
 // For: `surety validate`, `surety run`, the daemon's (re)load. Reads every
 // --config file in order (later files override earlier ones key by key, like
 // systemd drop-ins), follows `include = [...]` globs (relative to the file
-// that names them; included files override the includer), applies
-// [defaults] to every job, and validates everything at once so one pass
-// reports every problem.
+// that names them; included files override the includer; a file is read
+// once however often it is named, and including a file that is still being
+// read is a cycle), applies [defaults] to every job, and validates
+// everything at once so one pass reports every problem — also the problems
+// of the files that parsed when another could not be read or parsed.
+//
+// Only regular files of at most 16 MiB are read. Relative paths in a file
+// (url_file, environment_file, state_dir) are relative to that file's
+// directory. As root, a job file that anyone but root could change is an
+// error: its commands would run as root.
 //
 // Every diagnostic names file:line:col, says what is wrong and what would be
 // right ("unknown key 'schedul'; did you mean 'schedule'?"). Secrets come

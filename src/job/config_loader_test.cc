@@ -1,6 +1,11 @@
 #include "job/config_loader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
 
 namespace surety {
 namespace {
@@ -234,6 +239,465 @@ TEST_F(ConfigLoaderTest, ATableWhereAValueBelongsIsReportedOnce) {
   EXPECT_NE(errors[0].find("jobs.x.command: expected a value, not a table"), std::string::npos);
   EXPECT_NE(errors[1].find("jobs.x.schedule: expected a value, not a table"), std::string::npos);
   EXPECT_NE(errors[2].find("jobs.x.alert: expected a value, not a table"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace surety
+
+namespace surety {
+namespace {
+
+std::string Messages(const std::vector<Diagnostic>& ds) {
+  std::string out;
+  for (const auto& d : ds) out += d.ToString() + "\n";
+  return out;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string Repeat(const std::string& part, const std::string& sep, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += (i ? sep : "") + part;
+  return out;
+}
+
+// 35,000 levels of [x.x.x…] or x.x.x… = 1 used to overflow the stack in
+// Merge() (and, further on, inside toml++ itself).
+TEST_F(ConfigLoaderTest, DeeplyNestedTablesAreAnErrorNotACrash) {
+  auto header = Load("[jobs.a]\ncommand = \"true\"\n[" + Repeat("x", ".", 35000) + "]\n");
+  ASSERT_EQ(header.errors.size(), 1u) << Errors(header);
+  EXPECT_EQ(header.errors[0].ToString().rfind("/etc/surety/surety.toml:3:2: keys nested more "
+                                              "than 64 levels deep",
+                                              0),
+            0u)
+      << Errors(header);
+  EXPECT_FALSE(header.config);
+
+  auto dotted = Load("a = 1\n  " + Repeat("x", ".", 35000) + " = 1\n");
+  ASSERT_EQ(dotted.errors.size(), 1u) << Errors(dotted);
+  EXPECT_EQ(dotted.errors[0].line, 2);
+  EXPECT_EQ(dotted.errors[0].column, 3);
+
+  // Each part below the limit, together above it: Merge() stops there.
+  auto both = Load("[" + Repeat("y", ".", 40) + "]\n" + Repeat("z", ".", 40) + " = 1\n");
+  ASSERT_GE(both.errors.size(), 1u) << Errors(both);  // and "unknown key 'y'"
+  EXPECT_EQ(both.errors[0].line, 2);
+  EXPECT_TRUE(Contains(both.errors[0].message, "nested more than 64 levels")) << Errors(both);
+
+  // Dots inside strings and comments are not key parts.
+  auto strings =
+      Load("[jobs.a]\ncommand = \"" + Repeat("x", ".", 100) + "\" # " + Repeat("y", ".", 100) +
+           "\ndescription = '''\n" + Repeat("z", ".", 100) + "'''\n");
+  EXPECT_TRUE(strings.errors.empty()) << Errors(strings);
+}
+
+TEST_F(ConfigLoaderTest, OnlyRegularFilesOfAtMost16MiBAreRead) {
+  fs_.AddFifo("/etc/surety/jobs.d/fifo.toml");
+  fs_.AddFile("/etc/surety/jobs.d/ok.toml", "[jobs.ok]\ncommand = \"true\"\n");
+  auto fifo = Load("include = [\"jobs.d/*.toml\"]\n");
+  ASSERT_EQ(fifo.errors.size(), 1u) << Errors(fifo);
+  EXPECT_EQ(fifo.errors[0].ToString(),
+            "/etc/surety/surety.toml:1:12: include: cannot read '/etc/surety/jobs.d/fifo.toml': "
+            "a FIFO, not a regular file");
+
+  fs_.AddFile("/etc/surety/huge.toml", std::string((16 << 20) + 1, '#'));
+  auto huge = Load("[jobs.a]\ncommand = \"true\"\n", {"/etc/surety/huge.toml"});
+  ASSERT_EQ(huge.errors.size(), 1u) << Errors(huge);
+  EXPECT_EQ(huge.errors[0].ToString(),
+            "/etc/surety/huge.toml: cannot read the job file: cannot read "
+            "'/etc/surety/huge.toml': larger than 16777216 bytes (a job file is at most 16 MiB)");
+}
+
+TEST_F(ConfigLoaderTest, InfinityOnlyWhereItMeansSomething) {
+  auto ok = Load(
+      "[jobs.a]\ncommand = \"true\"\ntimeout = \"infinity\"\nkill_grace = \"infinity\"\n"
+      "overlap = \"wait\"\nlock_wait = \"infinity\"\n[jobs.a.preflight]\nwait = \"infinity\"\n");
+  ASSERT_TRUE(ok.errors.empty()) << Errors(ok);
+  const JobSpec& j = ok.config->jobs.at("a");
+  EXPECT_TRUE(j.timeout.infinite());
+  EXPECT_TRUE(j.kill_grace.infinite());
+  EXPECT_TRUE(j.lock_wait.infinite());
+  EXPECT_TRUE(j.preflight.wait.infinite());
+  EXPECT_EQ(j.timeout.usec, Timespan::kInfinity);
+
+  const std::vector<std::string> refused = {
+      "retry_delay", "retry_delay_max", "randomized_delay", "accuracy",
+      "on_boot",     "on_startup",      "interval",         "grace"};
+  for (const auto& key : refused) {
+    auto r =
+        Load("[jobs.a]\ncommand = \"true\"\nschedule = \"daily\"\n" + key + " = \"infinity\"\n");
+    ASSERT_EQ(r.errors.size(), 1u) << key << "\n" << Errors(r);
+    EXPECT_EQ(r.errors[0].line, 4);
+    EXPECT_TRUE(Contains(r.errors[0].message,
+                         "jobs.a." + key + ": \"infinity\" has no meaning here; give a finite"))
+        << r.errors[0].message;
+  }
+}
+
+TEST_F(ConfigLoaderTest, OneBrokenFileDoesNotHideTheOtherFilesErrors) {
+  fs_.AddFile("/etc/surety/jobs.d/a.toml", "[jobs.a\ncommand = \"true\"\n");
+  fs_.AddFile("/etc/surety/jobs.d/b.toml", "[jobs.b]\ncommand = \"true\"\ntimeout = \"5mins\"\n");
+  fs_.AddFile("/etc/surety/jobs.d/c.toml", "x");
+  fs_.SetReadable("/etc/surety/jobs.d/c.toml", false);
+  auto r = Load("include = [\"jobs.d/*.toml\"]\n[jobs.main]\ncommand = \"true\"\nretries = -1\n");
+  std::string all = Errors(r);
+  ASSERT_EQ(r.errors.size(), 4u) << all;
+  EXPECT_TRUE(Contains(all, "/etc/surety/jobs.d/a.toml:1:8: TOML syntax error")) << all;
+  EXPECT_TRUE(Contains(all, "/etc/surety/jobs.d/b.toml:3:11: jobs.b.timeout")) << all;
+  EXPECT_TRUE(Contains(all, "Permission denied")) << all;
+  EXPECT_TRUE(Contains(all, "/etc/surety/surety.toml:4:11: jobs.main.retries")) << all;
+  EXPECT_FALSE(r.config);
+
+  // The broken file may define the alert or the command: no guesses.
+  fs_.AddFile("/etc/surety/alerts.toml", "[alerts.ops\n");
+  auto cascade = Load("[jobs.a]\nalert = [\"ops\"]\n", {"/etc/surety/alerts.toml"});
+  ASSERT_EQ(cascade.errors.size(), 1u) << Errors(cascade);
+  EXPECT_TRUE(Contains(cascade.errors[0].message, "TOML syntax error"));
+}
+
+TEST_F(ConfigLoaderTest, ASignalInTwoExitClassesIsAnError) {
+  auto r = Load(
+      "[jobs.a]\ncommand = \"true\"\nsuccess_exit_status = [\"SIGPIPE\"]\n"
+      "warning_exit_status = [\"SIGPIPE\"]\nalready_done_exit_status = [\"SIGPIPE SIGHUP\"]\n");
+  ASSERT_EQ(r.errors.size(), 2u) << Errors(r);
+  EXPECT_EQ(r.errors[0].ToString(),
+            "/etc/surety/surety.toml:4:23: jobs.a.warning_exit_status: signal SIGPIPE is also a "
+            "success signal; list it in only one of the two");
+  EXPECT_EQ(r.errors[1].line, 5);
+  EXPECT_TRUE(Contains(r.errors[1].message, "signal SIGPIPE is already a success or warning"));
+  auto distinct = Load(
+      "[jobs.a]\ncommand = \"true\"\nsuccess_exit_status = [\"SIGPIPE\"]\n"
+      "warning_exit_status = [\"SIGHUP\"]\n");
+  EXPECT_TRUE(distinct.errors.empty()) << Errors(distinct);
+}
+
+TEST_F(ConfigLoaderTest, JournalAlertsAreRefusedUntilTheyWork) {
+  auto r = Load("[alerts.log]\nkind = \"journal\"\n[jobs.a]\ncommand = \"true\"\n");
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
+  EXPECT_EQ(r.errors[0].line, 2);
+  EXPECT_TRUE(Contains(r.errors[0].message,
+                       "alerts.log.kind: \"journal\" alerts are not "
+                       "supported yet; use kind = \"exec\" with"))
+      << r.errors[0].message;
+  EXPECT_TRUE(Contains(r.errors[0].message, "logger"));
+  EXPECT_TRUE(Contains(r.errors[0].message, "systemd-cat"));
+}
+
+TEST_F(ConfigLoaderTest, ASelfIncludeIsACycleAtOnce) {
+  auto r = Load("include = [\"./surety.toml\"]\n[jobs.a]\ncommand = \"true\"\n");
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
+  EXPECT_EQ(r.errors[0].ToString(),
+            "/etc/surety/surety.toml:1:12: include cycle: /etc/surety/surety.toml -> "
+            "/etc/surety/./surety.toml (a file may not include itself, directly or through "
+            "others); remove this include or narrow the glob");
+
+  fs_.AddFile("/etc/surety/b.toml", "include = \"c.toml\"\n");
+  fs_.AddFile("/etc/surety/c.toml", "include = [\"b.toml\"]\n");
+  auto loop = Load("include = [\"b.toml\"]\n");
+  ASSERT_EQ(loop.errors.size(), 1u) << Errors(loop);
+  EXPECT_TRUE(Contains(loop.errors[0].ToString(),
+                       "/etc/surety/c.toml:1:12: include cycle: /etc/surety/b.toml -> "
+                       "/etc/surety/c.toml -> /etc/surety/b.toml"))
+      << Errors(loop);
+}
+
+TEST_F(ConfigLoaderTest, AFileIncludedTwiceIsReadOnce) {
+  // A diamond: both include the common file.
+  fs_.AddFile("/etc/surety/common.toml", "[alerts.ops]\nkind = \"exec\"\ncommand = [\"true\"]\n");
+  fs_.AddFile("/etc/surety/jobs.d/a.toml",
+              "include = [\"../common.toml\"]\n[jobs.a]\ncommand = \"true\"\nalert = [\"ops\"]\n");
+  fs_.AddFile("/etc/surety/jobs.d/b.toml",
+              "include = [\"../common.toml\"]\n[jobs.b]\ncommand = \"true\"\nalert = [\"ops\"]\n");
+  // And a file named explicitly that the glob matches too.
+  auto r = Load("include = [\"jobs.d/a.toml\", \"jobs.d/*.toml\"]\n");
+  ASSERT_TRUE(r.errors.empty()) << Errors(r);
+  EXPECT_EQ(r.config->jobs.size(), 2u);
+  EXPECT_EQ(
+      r.config->files,
+      (std::vector<std::string>{"/etc/surety/surety.toml", "/etc/surety/jobs.d/a.toml",
+                                "/etc/surety/jobs.d/../common.toml", "/etc/surety/jobs.d/b.toml"}));
+}
+
+TEST_F(ConfigLoaderTest, AnIncludeGlobMatchingNothingIsAWarning) {
+  auto r = Load("include = [\"jobs.d/*.toml\"]\n[jobs.a]\ncommand = \"true\"\n");
+  ASSERT_TRUE(r.errors.empty()) << Errors(r);
+  ASSERT_TRUE(r.config);
+  ASSERT_EQ(r.warnings.size(), 2u) << Messages(r.warnings);  // and "no schedule"
+  EXPECT_EQ(r.warnings[0].ToString(),
+            "/etc/surety/surety.toml:1:12: include: \"jobs.d/*.toml\" matches no file "
+            "(/etc/surety/jobs.d/*.toml)");
+}
+
+TEST_F(ConfigLoaderTest, SecretUrlsMustBeUrlsInProtectedFiles) {
+  auto empty = Load("[alerts.ops]\nkind = \"webhook\"\nurl = \"\"\n");
+  ASSERT_EQ(empty.errors.size(), 1u) << Errors(empty);
+  EXPECT_EQ(empty.errors[0].ToString(),
+            "/etc/surety/surety.toml:3:7: alerts.ops.url: the value is empty; a webhook alert "
+            "needs an http:// or https:// URL");
+
+  auto not_url = Load("[alerts.ops]\nkind = \"slack\"\nurl = \"not a SECRET url\"\n");
+  ASSERT_EQ(not_url.errors.size(), 1u) << Errors(not_url);
+  EXPECT_TRUE(Contains(not_url.errors[0].message,
+                       "alerts.ops.url: the value is not an http:// or https:// URL"));
+  EXPECT_FALSE(Contains(Errors(not_url), "SECRET"));
+
+  fs_.AddFile("/etc/surety/empty.url", "\n", 0600);
+  auto empty_file = Load("[alerts.ops]\nkind = \"ntfy\"\nurl_file = \"/etc/surety/empty.url\"\n");
+  ASSERT_EQ(empty_file.errors.size(), 1u) << Errors(empty_file);
+  EXPECT_TRUE(Contains(empty_file.errors[0].message,
+                       "alerts.ops.url_file: the content of /etc/surety/empty.url is empty"));
+
+  fs_.AddFile("/etc/surety/ops.url", "https://hc-ping.com/SECRET", 0602);
+  auto writable = Load("[alerts.ops]\nkind = \"healthchecks\"\nurl_file = \"ops.url\"\n");
+  ASSERT_EQ(writable.errors.size(), 1u) << Errors(writable);
+  EXPECT_EQ(writable.errors[0].message,
+            "alerts.ops.url_file: /etc/surety/ops.url is world-writable (mode 0602); anyone "
+            "could replace the secret: chmod o-w /etc/surety/ops.url");
+
+  fs_.AddFile("/etc/surety/ops.url", "https://hc-ping.com/SECRET", 0600);
+  fs_.SetStatError(
+      "/etc/surety/ops.url",
+      Status::Error(StatusCode::kIoError, "cannot stat '/etc/surety/ops.url': Permission denied"));
+  auto denied = Load("[alerts.ops]\nkind = \"healthchecks\"\nurl_file = \"ops.url\"\n");
+  ASSERT_EQ(denied.errors.size(), 1u) << Errors(denied);
+  EXPECT_EQ(denied.errors[0].message,
+            "alerts.ops.url_file: cannot stat '/etc/surety/ops.url': Permission denied");
+
+  auto missing = Load("[alerts.ops]\nkind = \"webhook\"\nurl_file = \"nope.url\"\n");
+  ASSERT_EQ(missing.errors.size(), 1u) << Errors(missing);
+  EXPECT_EQ(missing.errors[0].message, "alerts.ops.url_file: /etc/surety/nope.url does not exist");
+}
+
+TEST_F(ConfigLoaderTest, AsRootAJobFileOthersCanChangeIsAnError) {
+  fs_.AddFile("/etc/surety/jobs.d/a.toml", "[jobs.a]\ncommand = \"true\"\n", 0664);
+  fs_.AddFile("/etc/surety/jobs.d/b.toml", "[jobs.b]\ncommand = \"true\"\n", 0644);
+  fs_.SetOwner("/etc/surety/jobs.d/b.toml", 1000);
+  fs_.AddFile("/etc/surety/surety.toml", "include = [\"jobs.d/*.toml\"]\n", 0646);
+  LoadContext root{fs_, env_, zones_, *local_, true, "host1"};
+  auto r = LoadConfig({"/etc/surety/surety.toml"}, root);
+  ASSERT_EQ(r.errors.size(), 3u) << Errors(r);
+  EXPECT_EQ(r.errors[0].ToString(),
+            "/etc/surety/surety.toml: writable by everyone (mode 0646); surety runs as root and "
+            "would run any command written here: chmod go-w /etc/surety/surety.toml");
+  EXPECT_EQ(r.errors[1].ToString(),
+            "/etc/surety/jobs.d/a.toml: writable by its group (mode 0664); surety runs as root "
+            "and would run any command written here: chmod go-w /etc/surety/jobs.d/a.toml");
+  EXPECT_EQ(r.errors[2].ToString(),
+            "/etc/surety/jobs.d/b.toml: owned by uid 1000, not root; surety runs as root and "
+            "would run any command its owner writes here: chown root /etc/surety/jobs.d/b.toml");
+
+  LoadContext user{fs_, env_, zones_, *local_, false, "host1"};
+  auto unprivileged = LoadConfig({"/etc/surety/surety.toml"}, user);
+  EXPECT_TRUE(unprivileged.errors.empty()) << Errors(unprivileged);
+}
+
+TEST_F(ConfigLoaderTest, EnvironmentFilesNamesAndNulBytesAreChecked) {
+  fs_.AddFile("/etc/default/db", "PGPASSWORD=x\n", 0644);
+  auto readable = Load("[jobs.a]\ncommand = \"true\"\nenvironment_file = \"/etc/default/db\"\n");
+  ASSERT_TRUE(readable.errors.empty()) << Errors(readable);
+  EXPECT_TRUE(Contains(Messages(readable.warnings),
+                       "/etc/surety/surety.toml:3:20: jobs.a.environment_file: /etc/default/db "
+                       "is world-readable (mode 0644); it usually holds passwords: chmod o-r "
+                       "/etc/default/db"))
+      << Messages(readable.warnings);
+
+  fs_.AddFile("/etc/default/db", "PGPASSWORD=x\n", 0660);
+  auto writable = Load("[jobs.a]\ncommand = \"true\"\nenvironment_file = \"/etc/default/db\"\n");
+  ASSERT_EQ(writable.errors.size(), 1u) << Errors(writable);
+  EXPECT_TRUE(Contains(writable.errors[0].message, "can be changed by someone other than root"));
+
+  auto names = Load(
+      "[jobs.a]\ncommand = \"true\"\n[jobs.a.environment]\n\"\" = \"x\"\n\"A=B\" = \"x\"\n"
+      "\"A\\u0000B\" = \"x\"\nOK = \"fine\"\nV = \"a\\u0000b\"\n");
+  ASSERT_EQ(names.errors.size(), 4u) << Errors(names);
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_TRUE(Contains(names.errors[i].message, "not a valid variable name")) << Errors(names);
+  EXPECT_EQ(names.errors[0].line, 4);  // "", "A\0B", "A=B": in byte order
+  EXPECT_EQ(names.errors[1].line, 6);
+  EXPECT_EQ(names.errors[2].line, 5);
+  EXPECT_TRUE(Contains(names.errors[3].message, "jobs.a.environment.V: contains a NUL"));
+
+  auto argv = Load("[jobs.a]\ncommand = [\"rm\", \"-rf\", \"/tmp/x\\u0000/\"]\n");
+  ASSERT_EQ(argv.errors.size(), 1u) << Errors(argv);
+  EXPECT_EQ(argv.errors[0].ToString(),
+            "/etc/surety/surety.toml:2:25: jobs.a.command: contains a NUL character (\\u0000), "
+            "which cannot be passed to a program or be part of a path");
+  auto shell = Load("[jobs.a]\ncommand = \"echo \\u0000\"\n");
+  EXPECT_EQ(shell.errors.size(), 1u) << Errors(shell);
+}
+
+TEST_F(ConfigLoaderTest, ImpossibleAndNoOpCombinations) {
+  auto verify = Load(
+      "[jobs.a]\ncommand = \"true\"\nschedule = \"daily\"\n[jobs.a.verify]\n"
+      "command = [\"pg_restore\", \"--list\", \"{path}\"]\n");
+  ASSERT_EQ(verify.errors.size(), 1u) << Errors(verify);
+  EXPECT_EQ(verify.errors[0].ToString(),
+            "/etc/surety/surety.toml:5:11: jobs.a.verify.command uses {path} but there is no "
+            "'path' (the artifact) to put there");
+
+  auto wait = Load("[jobs.a]\ncommand = \"true\"\nschedule = \"daily\"\noverlap = \"wait\"\n");
+  ASSERT_TRUE(wait.errors.empty()) << Errors(wait);
+  ASSERT_EQ(wait.warnings.size(), 1u) << Messages(wait.warnings);
+  EXPECT_TRUE(Contains(wait.warnings[0].ToString(),
+                       "surety.toml:4:11: jobs.a.overlap: \"wait\" without lock_wait does not "
+                       "wait"))
+      << Messages(wait.warnings);
+  auto wait0 = Load(
+      "[jobs.a]\ncommand = \"true\"\nschedule = \"daily\"\noverlap = \"wait\"\nlock_wait = 0\n");
+  ASSERT_EQ(wait0.warnings.size(), 1u) << Messages(wait0.warnings);
+  EXPECT_EQ(wait0.warnings[0].line, 5);
+
+  auto retry = Load(
+      "[jobs.a]\ncommand = \"true\"\nschedule = \"daily\"\nretry_delay = \"10min\"\n"
+      "retry_delay_max = \"1min\"\n");
+  ASSERT_EQ(retry.errors.size(), 1u) << Errors(retry);
+  EXPECT_EQ(retry.errors[0].ToString(),
+            "/etc/surety/surety.toml:5:19: jobs.a.retry_delay_max (1min) is shorter than "
+            "retry_delay (10min), so every retry would wait retry_delay_max; raise "
+            "retry_delay_max or lower retry_delay");
+  auto over_default = Load("[jobs.a]\ncommand = \"true\"\nretry_delay = \"2h\"\n");
+  ASSERT_EQ(over_default.errors.size(), 1u) << Errors(over_default);
+  EXPECT_TRUE(Contains(over_default.errors[0].message, "(1h, the default)"));
+
+  auto persistent = Load("[jobs.a]\ncommand = \"true\"\npersistent = true\n");
+  ASSERT_TRUE(persistent.errors.empty()) << Errors(persistent);
+  EXPECT_TRUE(Contains(Messages(persistent.warnings),
+                       "surety.toml:3:14: jobs.a.persistent has no effect without 'schedule'"))
+      << Messages(persistent.warnings);
+}
+
+TEST_F(ConfigLoaderTest, ABadListElementIsReportedWhereItIs) {
+  auto schedule =
+      Load("[jobs.a]\ncommand = \"true\"\nschedule = [\n  \"daily\",\n  \"Fri..Mon 02:00\",\n]\n");
+  ASSERT_EQ(schedule.errors.size(), 1u) << Errors(schedule);
+  EXPECT_EQ(schedule.errors[0].line, 5);
+  EXPECT_EQ(schedule.errors[0].column, 3);
+
+  auto reachable = Load(
+      "[jobs.a]\ncommand = \"true\"\n[jobs.a.preflight]\nreachable = [\n  \"tcp://a:1\",\n"
+      "  \"nas.local\",\n]\n");
+  ASSERT_EQ(reachable.errors.size(), 1u) << Errors(reachable);
+  EXPECT_EQ(reachable.errors[0].line, 6);
+  EXPECT_EQ(reachable.errors[0].column, 3);
+}
+
+TEST_F(ConfigLoaderTest, AnErrorInDefaultsIsReportedOnceWhereItIs) {
+  auto r = Load(
+      "[defaults]\ntimeout = \"5mins\"\nalert = [\"nope\"]\nsuccess_exit_status = [1]\n"
+      "warning_exit_status = [1]\n"
+      "[jobs.a]\ncommand = \"true\"\n[jobs.b]\ncommand = \"true\"\n[jobs.c]\n"
+      "command = \"true\"\n");
+  ASSERT_EQ(r.errors.size(), 3u) << Errors(r);
+  EXPECT_EQ(r.errors[0].line, 2);
+  EXPECT_EQ(r.errors[0].message.rfind("defaults.timeout: invalid time span", 0), 0u) << Errors(r);
+  EXPECT_EQ(r.errors[1].line, 3);
+  EXPECT_EQ(r.errors[1].message.rfind("defaults.alert: no alert named 'nope'", 0), 0u);
+  EXPECT_EQ(r.errors[2].line, 5);  // a combination: reported for the first job only
+  EXPECT_TRUE(Contains(r.errors[2].message, "exit status 1 is also a success code"));
+
+  // With no job at all, [defaults] is still checked.
+  auto alone = Load("[defaults]\nretries = \"3\"\n");
+  ASSERT_EQ(alone.errors.size(), 1u) << Errors(alone);
+  EXPECT_EQ(alone.errors[0].message.rfind("defaults.retries:", 0), 0u);
+}
+
+TEST_F(ConfigLoaderTest, MaxShrinkAcceptsTheIntegerFractionsZeroAndOne) {
+  auto zero =
+      Load("[jobs.a]\ncommand = \"true\"\n[jobs.a.verify]\npath = \"/b\"\nmax_shrink = 0\n");
+  ASSERT_TRUE(zero.errors.empty()) << Errors(zero);
+  EXPECT_DOUBLE_EQ(*zero.config->jobs.at("a").verify.max_shrink, 0.0);
+  auto one = Load("[jobs.a]\ncommand = \"true\"\n[jobs.a.verify]\npath = \"/b\"\nmax_shrink = 1\n");
+  ASSERT_TRUE(one.errors.empty()) << Errors(one);
+  EXPECT_DOUBLE_EQ(*one.config->jobs.at("a").verify.max_shrink, 1.0);
+  auto two = Load("[jobs.a]\ncommand = \"true\"\n[jobs.a.verify]\npath = \"/b\"\nmax_shrink = 2\n");
+  EXPECT_EQ(two.errors.size(), 1u) << Errors(two);
+}
+
+TEST_F(ConfigLoaderTest, RelativePathsAreRelativeToTheFileThatSaysThem) {
+  fs_.AddFile("/etc/surety/ops.url", "https://hooks.example/x", 0600);
+  fs_.AddFile("/etc/surety/jobs.d/a.toml",
+              "[jobs.a]\ncommand = \"true\"\nenvironment_file = \"a.env\"\n");
+  auto r = Load(
+      "include = [\"jobs.d/*.toml\"]\n[settings]\nstate_dir = \"state\"\n"
+      "[alerts.ops]\nkind = \"webhook\"\nurl_file = \"ops.url\"\n"
+      "[defaults]\nenvironment_file = \"../default/common.env\"\n[jobs.b]\ncommand = \"true\"\n");
+  ASSERT_TRUE(r.errors.empty()) << Errors(r);
+  EXPECT_EQ(r.config->settings.state_dir, "/etc/surety/state");
+  EXPECT_EQ(r.config->alerts.at("ops").url, "https://hooks.example/x");
+  EXPECT_EQ(r.config->jobs.at("a").environment_file, "/etc/surety/jobs.d/a.env");
+  EXPECT_EQ(r.config->jobs.at("b").environment_file, "/etc/surety/../default/common.env");
+}
+
+// The same, on the real file system: a symlink is the same file, a FIFO
+// matched by a glob does not hang, and a relative --config still gives
+// absolute paths.
+class ConfigLoaderRealFsTest : public testing::Test {
+ protected:
+  ConfigLoaderRealFsTest() {
+    char tmpl[] = "/tmp/surety-loader-test-XXXXXX";
+    char* made = mkdtemp(tmpl);
+    EXPECT_NE(made, nullptr);
+    dir_ = made ? made : "/tmp";
+  }
+  ~ConfigLoaderRealFsTest() override {
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << "cannot remove " << dir_;
+  }
+  void Write(const std::string& name, const std::string& content) {
+    std::ofstream(dir_ + "/" + name, std::ios::binary) << content;
+  }
+  LoadResult Load(const std::vector<std::string>& paths) {
+    // Not as root: the files belong to whoever runs the tests.
+    LoadContext ctx{fs_, env_, zones_, *local_, false, "host1"};
+    return LoadConfig(paths, ctx);
+  }
+
+  RealFileSystem fs_;
+  MapEnv env_;
+  ZoneDb zones_;
+  std::shared_ptr<const Zone> local_ = zones_.LocalFromTz(std::string(":Europe/Berlin"));
+  std::string dir_;
+};
+
+TEST_F(ConfigLoaderRealFsTest, ASymlinkToAnIncludingFileIsACycle) {
+  ASSERT_EQ(mkdir((dir_ + "/jobs.d").c_str(), 0755), 0);
+  Write("surety.toml", "include = [\"jobs.d/*.toml\"]\n[jobs.a]\ncommand = \"true\"\n");
+  ASSERT_EQ(symlink("../surety.toml", (dir_ + "/jobs.d/loop.toml").c_str()), 0);
+  auto r = Load({dir_ + "/surety.toml"});
+  ASSERT_EQ(r.errors.size(), 1u) << Messages(r.errors);
+  EXPECT_TRUE(Contains(r.errors[0].message,
+                       "include cycle: " + dir_ + "/surety.toml -> " + dir_ + "/jobs.d/loop.toml"))
+      << Messages(r.errors);
+}
+
+TEST_F(ConfigLoaderRealFsTest, AGlobMatchingAFifoIsAnErrorNotAHang) {
+  ASSERT_EQ(mkdir((dir_ + "/jobs.d").c_str(), 0755), 0);
+  ASSERT_EQ(mkfifo((dir_ + "/jobs.d/pipe.toml").c_str(), 0600), 0);
+  Write("jobs.d/a.toml", "[jobs.a]\ncommand = \"true\"\n");
+  Write("surety.toml", "include = [\"jobs.d/*.toml\"]\n");
+  auto r = Load({dir_ + "/surety.toml"});
+  ASSERT_EQ(r.errors.size(), 1u) << Messages(r.errors);
+  EXPECT_TRUE(Contains(r.errors[0].message, "a FIFO, not a regular file")) << Messages(r.errors);
+  auto dev = Load({"/dev/zero"});
+  ASSERT_EQ(dev.errors.size(), 1u) << Messages(dev.errors);
+  EXPECT_EQ(dev.errors[0].ToString(),
+            "/dev/zero: cannot read the job file: cannot read '/dev/zero': a character device, "
+            "not a regular file");
+}
+
+TEST_F(ConfigLoaderRealFsTest, ARelativeConfigPathGivesAbsolutePaths) {
+  Write("surety.toml", "[settings]\nstate_dir = \"state\"\n[jobs.a]\ncommand = \"true\"\n");
+  char cwd[4096];
+  ASSERT_NE(getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(chdir("/tmp"), 0);
+  std::string rel = dir_.substr(std::string("/tmp/").size()) + "/surety.toml";
+  auto r = Load({rel});
+  ASSERT_EQ(chdir(cwd), 0);
+  ASSERT_TRUE(r.errors.empty()) << Messages(r.errors);
+  EXPECT_EQ(r.config->settings.state_dir, dir_ + "/state");
+  EXPECT_EQ(r.config->files, std::vector<std::string>{rel});
 }
 
 }  // namespace

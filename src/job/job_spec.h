@@ -49,7 +49,7 @@ struct PreflightSpec {
   std::vector<std::string> reachable;  // "tcp://host:port"
   std::vector<std::string> files;      // must exist and be readable
   Command command;                     // must exit 0
-  Timespan wait;                       // keep re-checking this long
+  Timespan wait;                       // keep re-checking this long; infinite(): forever
   bool empty() const {
     return !free_space && reachable.empty() && files.empty() && command.empty();
   }
@@ -67,6 +67,12 @@ struct VerifySpec {
 enum class Overlap { kSkip, kWait };
 enum class IntervalFrom { kStart, kFinish };
 
+// Time spans: Timespan::kInfinity (infinite()) appears only where it means
+// something — timeout (no timeout), kill_grace (never SIGKILL), lock_wait
+// (wait as long as it takes) and preflight.wait (re-check forever); the
+// loader refuses "infinity" for every other span. Paths (environment_file,
+// and Settings::state_dir) are absolute or as written; relative ones were
+// resolved against the job file's directory.
 struct JobSpec {
   std::string name;
   std::string description;
@@ -107,8 +113,8 @@ struct JobSpec {
 // environment; Describe() never includes them.
 struct AlertSpec {
   std::string name;
-  std::string kind;  // webhook | slack | email | ntfy | healthchecks | journal | exec
-  std::string url;   // secret
+  std::string kind;  // webhook | slack | email | ntfy | healthchecks | exec (not journal, yet)
+  std::string url;   // secret; an http(s) URL for webhook, slack, ntfy, healthchecks
   std::string to;    // email recipients
   std::string from;
   Command command;  // exec
