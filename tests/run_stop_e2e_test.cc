@@ -167,6 +167,28 @@ TEST_F(RunStopE2E, SurvivorsOfAKilledRunnerStillHoldTheJobLock) {
   EXPECT_EQ(after.rc, 0) << after.out;
 }
 
+TEST_F(RunStopE2E, AKilledRunnersFailureIsAlertedOnceByTheNextRun) {
+  WriteConfig("[alerts.log]\nkind = \"exec\"\ncommand = \"echo $SURETY_EVENT $SURETY_RUN_ID >> " +
+              dir_ + "/alerts\"\n[jobs.j]\ncommand = \"test -e " + dir_ +
+              "/second && exit 0; echo $$ > " + dir_ + "/job.pid; exec sleep 30\"\n" +
+              "alert = [\"log\"]\n");
+  pid_t runner = StartRun("j");
+  ASSERT_TRUE(WaitForFile(dir_ + "/job.pid"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  kill(runner, SIGKILL);
+  waitpid(runner, nullptr, 0);
+  ASSERT_TRUE(Gone(PidIn(dir_ + "/job.pid")));
+  std::ofstream(dir_ + "/second") << "";
+  auto second = Surety("run j");
+  EXPECT_EQ(second.rc, 0) << second.out;
+  auto third = Surety("run j");
+  EXPECT_EQ(third.rc, 0) << third.out;
+  EXPECT_EQ(Shell("cat " + ShellQuote(dir_ + "/alerts")).out, "failure 1\nrecovery 2\n");
+  auto h = History("j");
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[2]["result"], "interrupted");
+}
+
 TEST_F(RunStopE2E, TimedOutJobThatExitsOnSigtermKeepsItsExitStatus) {
   WriteConfig("[jobs.to]\ncommand = \"trap 'exit 0' TERM; sleep 30 & wait\"\n" +
               std::string("timeout = \"500ms\"\n"));

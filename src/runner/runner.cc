@@ -113,6 +113,32 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   rec.started_at = started;
   if (d.fill_owner) d.fill_owner(rec);
 
+  // Sends `event` about `record` to every alert of the job; returns what
+  // goes into the record's alert_status. A failed delivery is logged, never
+  // more.
+  auto deliver = [&](const RunRecord& record, const std::string& event) {
+    AlertEnv aenv{d.http, d.commands, [&](Micros m) { d.sleep(m); }, d.base_env};
+    const std::string id = std::to_string(record.id);
+    std::string status;
+    for (const auto& name : job.alert) {
+      auto it = config.alerts.find(name);
+      if (it == config.alerts.end()) continue;
+      Status s = DeliverAlert(it->second, record, event, aenv);
+      std::string one = s.ok() ? "sent" : "failed: " + s.message();
+      status += (status.empty() ? "" : "; ") + it->second.Describe() + ": " + one;
+      if (s.ok())
+        d.log.Info("alert_sent",
+                   {{"job", job.name}, {"run_id", id}, {"alert", name}, {"event", event}});
+      else
+        d.log.Error("alert_failed", {{"job", job.name},
+                                     {"run_id", id},
+                                     {"alert", name},
+                                     {"event", event},
+                                     {"error", s.message()}});
+    }
+    return status;
+  };
+
   // 1. Record the run before anything else.
   std::optional<RunResult> previous;
   if (d.history) {
@@ -121,6 +147,20 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     if (!job.alert.empty()) {
       if (d.owner_alive) (void)d.history->ReapDead(d.owner_alive, started);
       if (auto last = d.history->LastResult(job.name); last.ok()) previous = *last;
+      // A run whose runner died (kill -9, power loss) could not alert: the
+      // reaper marked it interrupted. Its failure is told now, once, before
+      // this run — else the next good run's "recovery" would be the first
+      // anyone heard of it.
+      if (auto recent = d.history->Recent(job.name, 10); recent.ok()) {
+        for (RunRecord& old : *recent) {
+          if (old.result == RunResult::kSkipped || old.result == RunResult::kRunning) continue;
+          if (old.result == RunResult::kInterrupted && old.alert_status.empty()) {
+            old.alert_status = deliver(old, "failure");
+            (void)d.history->FinishRun(old, job.keep_runs);
+          }
+          break;
+        }
+      }
     }
     auto id = d.history->BeginRun(rec);
     if (id.ok()) {
@@ -156,25 +196,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     // 9. Alert. A failed delivery is logged and recorded, never changes the result.
     std::string event = AlertEventFor(result, previous);
     if (!event.empty() && !job.alert.empty()) {
-      AlertEnv aenv{d.http, d.commands, [&](Micros m) { d.sleep(m); }, d.base_env};
-      std::string status;
-      for (const auto& name : job.alert) {
-        auto it = config.alerts.find(name);
-        if (it == config.alerts.end()) continue;
-        Status s = DeliverAlert(it->second, rec, event, aenv);
-        std::string one = s.ok() ? "sent" : "failed: " + s.message();
-        status += (status.empty() ? "" : "; ") + it->second.Describe() + ": " + one;
-        if (s.ok())
-          d.log.Info("alert_sent",
-                     {{"job", job.name}, {"run_id", run_id}, {"alert", name}, {"event", event}});
-        else
-          d.log.Error("alert_failed", {{"job", job.name},
-                                       {"run_id", run_id},
-                                       {"alert", name},
-                                       {"event", event},
-                                       {"error", s.message()}});
-      }
-      rec.alert_status = status;
+      rec.alert_status = deliver(rec, event);
       if (d.history && rec.id > 0) (void)d.history->FinishRun(rec, job.keep_runs);
     }
     return RunReport{rec, RunResultExitStatus(result)};

@@ -506,6 +506,25 @@ TEST_F(RunnerTest, SuccessAfterFailureSendsRecovery) {
   EXPECT_NE(http_.bodies[1].find("\"recovery\""), std::string::npos);
 }
 
+TEST_F(RunnerTest, ARunWhoseRunnerDiedIsAlertedByTheNextRun) {
+  AlertByWebhook("https://hooks.example/x");
+  RunRecord dead;
+  dead.job = "db";
+  dead.id = 1;
+  dead.result = RunResult::kInterrupted;  // as the reaper leaves it: no alert sent
+  dead.message = "the runner (pid 4242) died before finishing";
+  history_.runs.push_back(dead);
+  commands_.outcomes = {Exited(0), Exited(0)};
+  Run();
+  ASSERT_EQ(http_.bodies.size(), 2u);
+  EXPECT_NE(http_.bodies[0].find("\"failure\""), std::string::npos);
+  EXPECT_NE(http_.bodies[0].find("pid 4242"), std::string::npos) << "about the dead run";
+  EXPECT_NE(http_.bodies[1].find("\"recovery\""), std::string::npos);
+  EXPECT_NE(history_.runs[0].alert_status.find("sent"), std::string::npos);
+  Run();
+  EXPECT_EQ(http_.bodies.size(), 2u) << "told once, not at every run";
+}
+
 TEST_F(RunnerTest, EnvironmentFileThenEnvironmentAndUser) {
   fs_.AddFile("/etc/default/db", "# comment\nexport A=1\nB=\"two words\"\n");
   job_.environment_file = "/etc/default/db";
