@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: install dependencies, build, show the time engine on real-world
-# schedules, then start `surety daemon` on examples/demo.toml (jobs that fire
+# schedules, then start `surety daemon` on a copy of examples/demo.toml (jobs that fire
 # every few seconds, state kept in build/demo/demo-state) and show what
 # `surety next` and `surety history` say about them. The daemon then keeps
 # running in the foreground until Ctrl-C (or DEMO_SECONDS seconds, if set).
@@ -11,7 +11,7 @@ ROOT=$PWD
 bash scripts/setup.sh
 bash scripts/build.sh
 S=$ROOT/build/surety
-CFG=$ROOT/examples/demo.toml
+CFG=$ROOT/build/demo/demo.toml
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 say "surety calendar --iterations=3 'Mon..Fri *-*-* 02:30'   # weekday nights"
@@ -21,19 +21,22 @@ echo "# 02:30 does not exist on the spring-forward day: systemd skips that day, 
 TZ=America/New_York $S calendar --base-time='2025-03-08 12:00' --iterations=2 '*-*-* 02:30'
 
 mkdir -p build/demo
+# A copy beside the state: the job file's state_dir is relative to the file,
+# the jobs' own paths to the directory surety runs in; here both are build/demo.
+cp examples/demo.toml build/demo/demo.toml
 cd build/demo
 rm -rf demo-state
-say "surety --config examples/demo.toml validate"
+say "surety --config demo.toml validate"
 $S --config "$CFG" validate
-say "surety --config examples/demo.toml daemon &"
+say "surety --config demo.toml daemon &"
 $S --config "$CFG" daemon &
 DAEMON=$!
 trap 'kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true' EXIT INT TERM
 sleep 12
-say "surety --config examples/demo.toml next --count 3"
+say "surety --config demo.toml next --count 3"
 $S --config "$CFG" next --count 3
 for job in backup flaky slow; do
-  say "surety --config examples/demo.toml history $job --limit 5"
+  say "surety --config demo.toml history $job --limit 5"
   $S --config "$CFG" history "$job" --limit 5
 done
 printf '\nThe daemon keeps running (state in %s/demo-state); Ctrl-C stops it.\n' "$PWD"
