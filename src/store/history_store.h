@@ -60,10 +60,18 @@ class HistoryStore {
   // Newest first, like Recent(), but only id, job, trigger, started_at and
   // finished_at are filled: what the scheduler needs, without output tails.
   virtual Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) = 0;
-  // The result of the job's newest record, if it has any.
+  // The previous meaningful result, for recovery alerts: the result of the
+  // job's newest record that is neither running nor skipped (a skipped run
+  // did nothing, so a failure, a skip and a success is still a recovery).
   virtual Result<std::optional<RunResult>> LastResult(const std::string& job) = 0;
-  // The newest finished record with a good result (success/warning/already_done).
+  // The newest finished record with a good result (success/warning/already_done):
+  // when the job last did its work (the dead-man's switch, last success).
   virtual Result<std::optional<RunRecord>> LastGood(const std::string& job) = 0;
+  // The newest finished success or warning record that has an artifact_size:
+  // what `max_shrink` compares the next artifact against. Not LastGood(): an
+  // already_done run verified nothing and has no size. The default scans
+  // Recent() (for fakes); the stores answer with one indexed query.
+  virtual Result<std::optional<RunRecord>> LastArtifact(const std::string& job);
   // Marks running records whose owner is dead as interrupted; returns how many.
   virtual Result<int> ReapDead(const OwnerAlive& alive, Instant now) = 0;
   // Keeps the newest `keep` finished records of the job (and every running
@@ -71,7 +79,21 @@ class HistoryStore {
   virtual Status ApplyRetention(const std::string& job, int keep) = 0;
   // Every job name with at least one record.
   virtual Result<std::vector<std::string>> Jobs() = 0;
+  // Why the last read could not fold the run journal into history.db (a
+  // full disk, a lock held too long), or ok. Such a read does not fail: it
+  // shows history.db with the journal's entries merged in memory (and dead
+  // runners marked interrupted in memory), writing nothing; callers should
+  // warn that they did. Only the journaled store (OpenStateHistory) folds.
+  virtual Status FoldStatus() const { return Status::Ok(); }
 };
+
+// The message of a record ReapDead() marks interrupted. A runner that could
+// not append its finish (even without its output tail: a full disk) leaves
+// its record running too, and the reaper cannot tell the two apart.
+std::string DeadRunnerMessage(int owner_pid);
+// What LastArtifact() looks for: a finished success or warning record with
+// an artifact_size.
+bool IsArtifactRecord(const RunRecord& record);
 
 // Where the history of a state directory lives: STATE_DIR/history.db.
 inline std::string HistoryPath(const std::string& state_dir) { return state_dir + "/history.db"; }

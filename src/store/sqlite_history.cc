@@ -101,6 +101,7 @@ enum Stmt : size_t {
   kRecentStarts,
   kLastResult,
   kLastGood,
+  kLastArtifact,
   kRunning,
   kInterrupt,
   kRetain,
@@ -134,10 +135,17 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT " SURETY_RUN_COLUMNS " FROM runs WHERE job = ?1 ORDER BY seq DESC LIMIT ?2",
     "SELECT id, trigger_kind, started_at, finished_at FROM runs WHERE job = ?1"
     " ORDER BY seq DESC LIMIT ?2",
-    "SELECT result FROM runs WHERE job = ?1 ORDER BY seq DESC LIMIT 1",
+    // The previous meaningful result: running and skipped records say
+    // nothing about whether the job works.
+    "SELECT result FROM runs WHERE job = ?1 AND result NOT IN ('running', 'skipped')"
+    " ORDER BY seq DESC LIMIT 1",
     "SELECT " SURETY_RUN_COLUMNS
     " FROM runs WHERE job = ?1 AND finished_at IS NOT NULL"
     " AND result IN ('success', 'warning', 'already_done') ORDER BY seq DESC LIMIT 1",
+    // What max_shrink compares against (IsArtifactRecord).
+    "SELECT " SURETY_RUN_COLUMNS
+    " FROM runs WHERE job = ?1 AND finished_at IS NOT NULL AND artifact_size IS NOT NULL"
+    " AND result IN ('success', 'warning') ORDER BY seq DESC LIMIT 1",
     // What ReapDead needs of a running record, no more: every statement is
     // compiled anew by each `surety run`, at ~3 µs per column.
     "SELECT id, job, started_at, owner_pid, owner_boot_id, owner_start_time"
@@ -286,6 +294,7 @@ class SqliteHistory final : public SqliteHistoryStore {
   Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) override;
   Result<std::optional<RunResult>> LastResult(const std::string& job) override;
   Result<std::optional<RunRecord>> LastGood(const std::string& job) override;
+  Result<std::optional<RunRecord>> LastArtifact(const std::string& job) override;
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override;
   Status ApplyRetention(const std::string& job, int keep) override;
   Result<std::vector<std::string>> Jobs() override;
@@ -318,6 +327,8 @@ class SqliteHistory final : public SqliteHistoryStore {
   // The first column of the first row of a one-off query.
   Result<std::string> QueryText(const char* sql, std::string_view doing);
   Result<int> UserVersion();
+  // The one record a query on ?1 = job returns, if any.
+  Result<std::optional<RunRecord>> ReadOne(Stmt id, const std::string& job, std::string_view doing);
   // Steps a bound statement and appends every row as a RunRecord.
   Status ReadRecords(sqlite3_stmt* s, std::string_view doing, std::vector<RunRecord>& out);
 
@@ -626,16 +637,24 @@ Result<std::optional<RunResult>> SqliteHistory::LastResult(const std::string& jo
   return result;
 }
 
-Result<std::optional<RunRecord>> SqliteHistory::LastGood(const std::string& job) {
-  auto last_good = Prepare(kLastGood);
-  if (!last_good.ok()) return last_good.status();
-  StmtUse use(*last_good);
+Result<std::optional<RunRecord>> SqliteHistory::ReadOne(Stmt id, const std::string& job,
+                                                        std::string_view doing) {
+  auto stmt = Prepare(id);
+  if (!stmt.ok()) return stmt.status();
+  StmtUse use(*stmt);
   BindText(use.get(), 1, job);
   std::vector<RunRecord> out;
-  if (Status s = ReadRecords(use.get(), "reading the last good run of " + job, out); !s.ok())
-    return s;
+  if (Status s = ReadRecords(use.get(), doing, out); !s.ok()) return s;
   if (out.empty()) return std::optional<RunRecord>();
   return std::optional<RunRecord>(std::move(out.front()));
+}
+
+Result<std::optional<RunRecord>> SqliteHistory::LastGood(const std::string& job) {
+  return ReadOne(kLastGood, job, "reading the last good run of " + job);
+}
+
+Result<std::optional<RunRecord>> SqliteHistory::LastArtifact(const std::string& job) {
+  return ReadOne(kLastArtifact, job, "reading the last artifact of " + job);
 }
 
 Result<int> SqliteHistory::ReapDead(const OwnerAlive& alive, Instant now) {
@@ -673,8 +692,7 @@ Result<int> SqliteHistory::ReapDead(const OwnerAlive& alive, Instant now) {
       StmtUse use(update.value());
       const int64_t duration_ms = std::max<int64_t>(
           0, std::chrono::duration_cast<std::chrono::milliseconds>(now - r.started_at).count());
-      const std::string message = "the runner died (pid " + std::to_string(r.owner_pid) +
-                                  ") before finishing; marked interrupted";
+      const std::string message = DeadRunnerMessage(r.owner_pid);
       sqlite3_bind_int64(use.get(), 1, r.id);
       sqlite3_bind_int64(use.get(), 2, ToMicros(now));
       sqlite3_bind_int64(use.get(), 3, duration_ms);

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -76,6 +77,20 @@ class SqliteHistory : public ::testing::Test {
     EXPECT_TRUE(id.ok()) << id.status().message();
     r.id = *id;
     Status s = store.FinishRun(Finished(r, result, At(second + 5)));
+    EXPECT_TRUE(s.ok()) << s.message();
+    return r.id;
+  }
+
+  // Like AddFinished, with the verified artifact's size (nullopt: none).
+  int64_t AddWithArtifact(HistoryStore& store, const std::string& job, RunResult result,
+                          int64_t second, std::optional<uint64_t> size) {
+    RunRecord r = Running(job, At(second));
+    auto id = store.BeginRun(r);
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    r.id = *id;
+    RunRecord done = Finished(r, result, At(second + 5));
+    done.artifact_size = size;
+    Status s = store.FinishRun(done);
     EXPECT_TRUE(s.ok()) << s.message();
     return r.id;
   }
@@ -314,7 +329,9 @@ TEST_F(SqliteHistory, ReapDeadMarksOnlyDeadRunnersInterrupted) {
   EXPECT_EQ(dead_rec.result, RunResult::kInterrupted);
   EXPECT_EQ(dead_rec.finished_at, At(400));
   EXPECT_EQ(dead_rec.duration_ms, 300'000);
-  EXPECT_EQ(dead_rec.message, "the runner died (pid 111) before finishing; marked interrupted");
+  EXPECT_EQ(dead_rec.message, DeadRunnerMessage(111));
+  EXPECT_THAT(dead_rec.message, HasSubstr("(pid 111) died before finishing"));
+  EXPECT_THAT(dead_rec.message, HasSubstr("could not record how the run ended"));
   EXPECT_EQ(dead_rec.attempts, 1);  // the rest is kept
   EXPECT_EQ(finished_rec.id, finished);
   EXPECT_EQ(finished_rec.result, RunResult::kSuccess);
@@ -428,7 +445,10 @@ TEST_F(SqliteHistory, RecentStartsAreRecentWithoutTheHeavyFields) {
   EXPECT_FALSE(one->front().finished_at.has_value());  // the running one is newest
 }
 
-TEST_F(SqliteHistory, LastResultIsTheNewestRecordsResult) {
+// Recovery alerts compare with the previous meaningful result: a skipped
+// run between a failure and a success did nothing, and a running record
+// (another runner, or this one) has no result yet.
+TEST_F(SqliteHistory, LastResultPassesOverRunningAndSkippedRecords) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   auto none = store->LastResult("db");
@@ -439,10 +459,56 @@ TEST_F(SqliteHistory, LastResultIsTheNewestRecordsResult) {
   auto failed = store->LastResult("db");
   ASSERT_TRUE(failed.ok());
   EXPECT_EQ(*failed, RunResult::kFailed);
-  AddRunning(*store, "db", 2);
-  auto running = store->LastResult("db");
-  ASSERT_TRUE(running.ok());
-  EXPECT_EQ(*running, RunResult::kRunning);
+  AddFinished(*store, "db", RunResult::kSkipped, 2);
+  AddRunning(*store, "db", 3);
+  auto still = store->LastResult("db");
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(*still, RunResult::kFailed);
+  AddFinished(*store, "db", RunResult::kInterrupted, 4);
+  EXPECT_EQ(*store->LastResult("db"), RunResult::kInterrupted);
+  AddFinished(*store, "db", RunResult::kAlreadyDone, 5);
+  EXPECT_EQ(*store->LastResult("db"), RunResult::kAlreadyDone);
+
+  // Only skipped (or running) records: no previous result at all.
+  AddFinished(*store, "skips", RunResult::kSkipped, 6);
+  AddRunning(*store, "skips", 7);
+  auto only_skips = store->LastResult("skips");
+  ASSERT_TRUE(only_skips.ok());
+  EXPECT_FALSE(only_skips->has_value());
+}
+
+// max_shrink compares with the last artifact that was measured: an
+// already_done run (LastGood) verified nothing and has no size, and neither
+// does a success of the job before it had [verify].
+TEST_F(SqliteHistory, LastArtifactIsTheNewestSuccessOrWarningWithASize) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto none = store->LastArtifact("db");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  AddWithArtifact(*store, "db", RunResult::kSuccess, 0, 1000);
+  int64_t warning = AddWithArtifact(*store, "db", RunResult::kWarning, 10, 900);
+  AddWithArtifact(*store, "db", RunResult::kVerifyFailed, 20, 5);
+  int64_t done = AddWithArtifact(*store, "db", RunResult::kAlreadyDone, 30, std::nullopt);
+  AddWithArtifact(*store, "db", RunResult::kSuccess, 40, std::nullopt);
+  AddWithArtifact(*store, "db", RunResult::kSkipped, 50, std::nullopt);
+  AddWithArtifact(*store, "other", RunResult::kSuccess, 60, 7);
+  AddRunning(*store, "db", 70);
+
+  auto artifact = store->LastArtifact("db");
+  ASSERT_TRUE(artifact.ok()) << artifact.status().message();
+  ASSERT_TRUE(artifact->has_value());
+  EXPECT_EQ((*artifact)->id, warning);
+  EXPECT_EQ((*artifact)->artifact_size, 900u);
+  // LastGood keeps its meaning: when the job last did its work.
+  auto good = store->LastGood("db");
+  ASSERT_TRUE(good.ok() && good->has_value());
+  EXPECT_EQ((*good)->result, RunResult::kSuccess);
+  EXPECT_GT((*good)->id, done);
+
+  // The default (for fakes) agrees.
+  EXPECT_EQ((*store->HistoryStore::LastArtifact("db"))->id, warning);
 }
 
 // A run whose number is within keep_runs skips the delete; one that another

@@ -1,0 +1,25 @@
+// The defaults of HistoryStore (history_store.h).
+#include "store/history_store.h"
+
+namespace surety {
+
+std::string DeadRunnerMessage(int owner_pid) {
+  return "the runner (pid " + std::to_string(owner_pid) +
+         ") died before finishing, or could not record how the run ended (a full disk?); "
+         "marked interrupted";
+}
+
+bool IsArtifactRecord(const RunRecord& r) {
+  return r.finished_at.has_value() && r.artifact_size.has_value() &&
+         (r.result == RunResult::kSuccess || r.result == RunResult::kWarning);
+}
+
+Result<std::optional<RunRecord>> HistoryStore::LastArtifact(const std::string& job) {
+  auto runs = Recent(job, 0);
+  if (!runs.ok()) return runs.status();
+  for (RunRecord& r : *runs)
+    if (IsArtifactRecord(r)) return std::optional<RunRecord>(std::move(r));
+  return std::optional<RunRecord>();
+}
+
+}  // namespace surety
