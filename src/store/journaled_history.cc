@@ -9,6 +9,10 @@
 // SQLite's write lock while holding the journal's; nothing takes them the
 // other way round. Waiting for the journal's lock is bounded by the same
 // busy timeout as SQLite's.
+//
+// A read whose fold fails (a full disk, the lock held too long) still
+// answers: history.db as it is, with the journal's entries merged in memory
+// (FoldStatus() says why), and writes nothing.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -20,7 +24,9 @@
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -191,6 +197,18 @@ class JournaledHistory final : public HistoryStore {
       JournalLock lock;
       if (Status s = LockCurrentJournal(lock, AppendWait()); !s.ok()) return s;
       auto appended = AppendLocked(JournalEntry{record, keep_runs});
+      if (!appended.ok() && appended.status().code() == StatusCode::kIoError &&
+          !record.output_tail.empty()) {
+        // A full disk: the output tail is most of the entry, and the result
+        // matters more. Without it the entry may still fit (the last block
+        // of the journal has room), and the run keeps its own result
+        // instead of being reaped as `interrupted` later.
+        RunRecord compact = record;
+        compact.output_tail.clear();
+        compact.message += " [output tail not recorded: " + appended.status().message() + "]";
+        if (auto again = AppendLocked(JournalEntry{compact, keep_runs}); again.ok())
+          appended = again;
+      }
       if (!appended.ok()) return appended.status();
       size = *appended;
     }
@@ -208,47 +226,87 @@ class JournaledHistory final : public HistoryStore {
   Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override {
     auto db = Synced();
     if (!db.ok()) return db.status();
-    return (*db)->Recent(job, limit);
+    auto runs = (*db)->Recent(job, limit);
+    if (!runs.ok() || fold_status_.ok()) return runs;
+    return Merged(std::move(*runs), job, limit);
   }
   Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) override {
     auto db = Synced();
     if (!db.ok()) return db.status();
-    return (*db)->RecentStarts(job, limit);
+    auto runs = (*db)->RecentStarts(job, limit);
+    if (!runs.ok() || fold_status_.ok()) return runs;
+    std::vector<RunRecord> merged = Merged(std::move(*runs), job, limit);
+    for (RunRecord& r : merged) r = StartOnly(r);
+    return merged;
   }
   Result<std::optional<RunResult>> LastResult(const std::string& job) override {
     auto db = Synced();
     if (!db.ok()) return db.status();
+    if (!fold_status_.ok()) {
+      auto found = FindMerged(*db, job, [](const RunRecord& r) {
+        return r.result != RunResult::kRunning && r.result != RunResult::kSkipped;
+      });
+      if (!found.ok()) return found.status();
+      if (*found) return std::optional<RunResult>((*found)->result);
+    }
     return (*db)->LastResult(job);
   }
   Result<std::optional<RunRecord>> LastGood(const std::string& job) override {
     auto db = Synced();
     if (!db.ok()) return db.status();
+    if (!fold_status_.ok()) {
+      auto found = FindMerged(*db, job, [](const RunRecord& r) {
+        return r.finished_at.has_value() && IsGoodResult(r.result);
+      });
+      if (!found.ok() || *found) return found;
+    }
     return (*db)->LastGood(job);
+  }
+  Result<std::optional<RunRecord>> LastArtifact(const std::string& job) override {
+    auto db = Synced();
+    if (!db.ok()) return db.status();
+    if (!fold_status_.ok()) {
+      auto found = FindMerged(*db, job, IsArtifactRecord);
+      if (!found.ok() || *found) return found;
+    }
+    return (*db)->LastArtifact(job);
   }
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override {
     auto db = Db();
     if (!db.ok()) return db.status();
+    // Reads that cannot fold mark dead runners in memory, as of now.
+    reap_ = ReapAs{alive, now};
     // With the journal locked throughout: a runner that appends its finish
     // and exits between the fold and the reap would otherwise be marked
     // interrupted (until the next fold repaired it).
     JournalLock lock;
-    if (Status s = OpenJournal(false); !s.ok()) return s;
-    if (fd_ >= 0) {
-      if (Status s = LockCurrentJournal(lock, options_.busy_timeout); !s.ok()) return s;
-      if (Status s = FoldLocked(); !s.ok()) return s;
+    fold_status_ = OpenJournal(false);
+    if (fold_status_.ok() && fd_ >= 0) {
+      fold_status_ = LockCurrentJournal(lock, options_.busy_timeout);
+      if (fold_status_.ok()) fold_status_ = FoldLocked();
     }
+    // Nothing is written when the fold failed: the runs the journal holds
+    // may have finished, and reads merge them in memory.
+    if (!fold_status_.ok()) return fold_status_;
     return (*db)->ReapDead(alive, now);
   }
   Status ApplyRetention(const std::string& job, int keep) override {
     auto db = Synced();
     if (!db.ok()) return db.status();
+    if (!fold_status_.ok()) return fold_status_;  // a write: only on a folded history
     return (*db)->ApplyRetention(job, keep);
   }
   Result<std::vector<std::string>> Jobs() override {
     auto db = Synced();
     if (!db.ok()) return db.status();
-    return (*db)->Jobs();
+    auto jobs = (*db)->Jobs();
+    if (!jobs.ok() || fold_status_.ok()) return jobs;
+    for (const RunRecord& r : pending_) jobs->push_back(r.job);
+    std::sort(jobs->begin(), jobs->end());
+    jobs->erase(std::unique(jobs->begin(), jobs->end()), jobs->end());
+    return jobs;
   }
+  Status FoldStatus() const override { return fold_status_; }
 
  private:
   Status Newer(int version) const {
@@ -369,12 +427,150 @@ class JournaledHistory final : public HistoryStore {
     return db_.get();
   }
 
-  // history.db with every journal entry folded in.
+  // history.db with every journal entry folded in. When the fold fails (a
+  // full disk, a lock held too long), history.db as it is, with
+  // fold_status_ saying why and pending_ holding the journal's runs for the
+  // read to merge in memory. A newer surety's journal is still refused.
   Result<SqliteHistoryStore*> Synced() {
+    pending_.clear();
     auto db = Db();
     if (!db.ok()) return db.status();
-    if (Status s = Fold(); !s.ok()) return s;
+    fold_status_ = Fold();
+    if (fold_status_.ok()) return db;
+    bool newer = false;
+    if (Status s = LoadPending(newer); newer) {
+      return s;
+    } else if (!s.ok()) {
+      fold_status_ =
+          Status::Error(fold_status_.code(),
+                        fold_status_.message() + "; nor could the journal be read: " + s.message());
+    }
     return db;
+  }
+
+  // Reads the journal without its lock (a concurrent append is at worst a
+  // torn last line, dropped) into pending_: one record per run, its latest
+  // entry, except that a running entry never replaces a finished one (as a
+  // fold stores them).
+  // `newer`: the journal is a newer surety's (the error says so).
+  Status LoadPending(bool& newer) {
+    pending_.clear();
+    if (fd_ < 0) return Status::Ok();
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
+    auto text = ReadAll(fd_, st.st_size, journal_path_);
+    if (!text.ok()) return text.status();
+    ParsedJournal parsed = ParseJournal(*text);
+    if (parsed.version && *parsed.version > kJournalVersion) {
+      newer = true;
+      return Newer(*parsed.version);
+    }
+    StartIndex index;
+    for (JournalEntry& e : parsed.entries) {
+      RunRecord* same = index.Find(pending_, e.record);
+      if (same == nullptr) {
+        index.Add(pending_.size(), e.record);
+        pending_.push_back(std::move(e.record));
+      } else if (Supersedes(e.record, *same)) {
+        *same = std::move(e.record);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Finds a run's record in a vector by its start (SameRun), without
+  // comparing every pair: a journal that could not be folded for weeks, or
+  // `history --limit 1000000`, is long.
+  class StartIndex {
+   public:
+    void Add(size_t at, const RunRecord& r) {
+      by_start_.emplace(r.started_at.time_since_epoch().count(), at);
+    }
+    RunRecord* Find(std::vector<RunRecord>& records, const RunRecord& r) const {
+      auto [from, to] = by_start_.equal_range(r.started_at.time_since_epoch().count());
+      for (auto it = from; it != to; ++it)
+        if (SameRun(records[it->second], r)) return &records[it->second];
+      return nullptr;
+    }
+
+   private:
+    std::unordered_multimap<int64_t, size_t> by_start_;
+  };
+
+  // The same run: one runner's entries share an id (or, once renumbered by
+  // a fold, an owner) and a start.
+  static bool SameRun(const RunRecord& a, const RunRecord& b) {
+    return a.job == b.job && a.started_at == b.started_at &&
+           (a.id == b.id ||
+            (a.owner_pid != 0 && a.owner_pid == b.owner_pid && a.owner_boot_id == b.owner_boot_id &&
+             a.owner_start_time == b.owner_start_time));
+  }
+  // Whether a later snapshot of a run replaces an earlier one.
+  static bool Supersedes(const RunRecord& later, const RunRecord& earlier) {
+    return later.result != RunResult::kRunning || earlier.result == RunResult::kRunning;
+  }
+  static RunRecord StartOnly(const RunRecord& r) {
+    RunRecord out;
+    out.id = r.id;
+    out.job = r.job;
+    out.trigger = r.trigger;
+    out.started_at = r.started_at;
+    out.finished_at = r.finished_at;
+    return out;
+  }
+
+  // history.db's newest runs of a job (`from_db`, newest first, at most
+  // `limit`) with pending_ merged in: an entry replaces the record of its
+  // run, and runs only the journal holds come first (they began after
+  // everything folded), newest first. Then dead runners are marked
+  // interrupted in memory, as ReapDead would have.
+  std::vector<RunRecord> Merged(std::vector<RunRecord> from_db, const std::string& job,
+                                int limit) const {
+    StartIndex index;
+    for (size_t i = 0; i < from_db.size(); ++i) index.Add(i, from_db[i]);
+    std::vector<RunRecord> newer;
+    for (const RunRecord& e : pending_) {
+      if (e.job != job) continue;
+      RunRecord* same = index.Find(from_db, e);
+      if (same == nullptr) {
+        newer.push_back(e);
+      } else if (Supersedes(e, *same)) {
+        const int64_t id = same->id;  // the id it is stored under
+        *same = e;
+        same->id = id;
+      }
+    }
+    std::vector<RunRecord> out(newer.rbegin(), newer.rend());
+    for (RunRecord& r : from_db) out.push_back(std::move(r));
+    if (limit > 0 && out.size() > static_cast<size_t>(limit))
+      out.resize(static_cast<size_t>(limit));
+    if (reap_) {
+      for (RunRecord& r : out) {
+        // Records without an owner (RecentStarts) cannot be asked about.
+        if (r.result != RunResult::kRunning || r.owner_pid == 0 || reap_->alive(r)) continue;
+        r.result = RunResult::kInterrupted;
+        r.finished_at = reap_->now;
+        r.duration_ms = std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(reap_->now - r.started_at)
+                   .count());
+        r.message = DeadRunnerMessage(r.owner_pid);
+      }
+    }
+    return out;
+  }
+
+  // The newest merged run of the job that `match`es, looking at the newest
+  // kMergedScan runs; nullopt when none of them does (the caller then asks
+  // history.db, whose answer the journal is unlikely to change).
+  template <typename Match>
+  Result<std::optional<RunRecord>> FindMerged(SqliteHistoryStore* db, const std::string& job,
+                                              Match match) const {
+    constexpr int kMergedScan = 100;
+    auto runs = db->Recent(job, kMergedScan);
+    if (!runs.ok()) return runs.status();
+    for (RunRecord& r : Merged(std::move(*runs), job, 0))
+      if (match(r)) return std::optional<RunRecord>(std::move(r));
+    return std::optional<RunRecord>();
   }
 
   Status Fold() {
@@ -442,6 +638,15 @@ class JournaledHistory final : public HistoryStore {
   SqliteHistoryOptions options_;
   int fd_ = -1;
   std::unique_ptr<SqliteHistoryStore> db_;
+  // Why the last read could not fold (FoldStatus()), and what it merged.
+  Status fold_status_;
+  std::vector<RunRecord> pending_;
+  // The last ReapDead()'s question and time, for reads that merge.
+  struct ReapAs {
+    OwnerAlive alive;
+    Instant now;
+  };
+  std::optional<ReapAs> reap_;
 };
 
 }  // namespace

@@ -524,6 +524,123 @@ TEST_F(JournaledHistory, ALockHeldTooLongIsABusyErrorNotAHang) {
   EXPECT_TRUE(h->BeginRun(Running("db", At(3))).ok()) << "free again";
 }
 
+// `surety history` on a full disk: the fold cannot commit, but the read
+// still shows every run (history.db's and the journal's, merged in memory,
+// dead runners marked interrupted in memory), says why it could not fold,
+// and writes nothing. Before, the read failed with the fold's error.
+TEST_F(JournaledHistory, AReadThatCannotFoldMergesTheJournalInMemoryAndSaysWhy) {
+  for (int i = 0; i < 3; ++i) Record(*Open(), Running("db", At(i)), RunResult::kFailed);
+  ASSERT_EQ(All(*Open(), "db").size(), 3u);  // folded
+  // Unfolded runs: a success with an artifact and a long output, a skip, a
+  // runner that died, one that is alive (this process), and another job.
+  auto runner = Open();
+  RunRecord good = Running("db", At(10));
+  auto good_id = runner->BeginRun(good);
+  ASSERT_TRUE(good_id.ok());
+  good = Finished(good, RunResult::kSuccess);
+  good.id = *good_id;
+  good.artifact_size = 4096;
+  good.output_tail = std::string(60 * 1024, 'o');
+  ASSERT_TRUE(runner->FinishRun(good, 0).ok());
+  Record(*runner, Running("db", At(20)), RunResult::kSkipped);
+  auto dead = runner->BeginRun(Running("db", At(30), 4343));  // boot-1: not this boot
+  ASSERT_TRUE(dead.ok());
+  RunRecord mine = Running("db", At(40));
+  FillOwner(mine);
+  auto alive = runner->BeginRun(mine);
+  ASSERT_TRUE(alive.ok());
+  Record(*runner, Running("files", At(50)), RunResult::kSuccess);
+  const std::string journal = ReadJournal();
+
+  // The database may not grow: the fold's transaction is "disk full".
+  SqliteHistoryOptions full;
+  full.max_page_count = 1;
+  auto reader = OpenStateHistory(dir_, full);
+  auto reaped = reader->ReapDead(ProcessOwnerAlive, At(100));
+  ASSERT_FALSE(reaped.ok());
+  EXPECT_THAT(reader->FoldStatus().message(), HasSubstr("disk full while writing history.db"));
+
+  auto runs = reader->Recent("db", 0);
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  EXPECT_THAT(reader->FoldStatus().message(), HasSubstr("disk full while writing history.db"));
+  ASSERT_EQ(runs->size(), 7u);
+  EXPECT_EQ((*runs)[0].id, *alive);
+  EXPECT_EQ((*runs)[0].result, RunResult::kRunning);
+  EXPECT_EQ((*runs)[1].id, *dead);
+  EXPECT_EQ((*runs)[1].result, RunResult::kInterrupted);
+  EXPECT_EQ((*runs)[1].message, DeadRunnerMessage(4343));
+  EXPECT_EQ((*runs)[1].finished_at, At(100));
+  EXPECT_EQ((*runs)[2].result, RunResult::kSkipped);
+  EXPECT_EQ((*runs)[3].id, *good_id);
+  EXPECT_EQ((*runs)[3].result, RunResult::kSuccess);
+  EXPECT_EQ((*runs)[3].output_tail.size(), 60u * 1024);
+  for (size_t i = 4; i < 7; ++i) EXPECT_EQ((*runs)[i].result, RunResult::kFailed);
+  auto two = reader->Recent("db", 2);
+  ASSERT_TRUE(two.ok());
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[1].id, *dead);
+
+  auto starts = reader->RecentStarts("db", 0);
+  ASSERT_TRUE(starts.ok());
+  ASSERT_EQ(starts->size(), 7u);
+  EXPECT_TRUE((*starts)[3].output_tail.empty());
+  auto last = reader->LastResult("db");
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ(**last, RunResult::kInterrupted);
+  auto last_good = reader->LastGood("db");
+  ASSERT_TRUE(last_good.ok() && last_good->has_value());
+  EXPECT_EQ((*last_good)->id, *good_id);
+  auto artifact = reader->LastArtifact("db");
+  ASSERT_TRUE(artifact.ok() && artifact->has_value());
+  EXPECT_EQ((*artifact)->artifact_size, 4096u);
+  auto jobs = reader->Jobs();
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(*jobs, (std::vector<std::string>{"db", "files"}));
+  // Retention is a write: it waits for a history that folds.
+  EXPECT_FALSE(reader->ApplyRetention("db", 1).ok());
+
+  // Nothing was written or lost; with room again, the fold catches up.
+  EXPECT_EQ(ReadJournal(), journal);
+  auto later = Open();
+  ASSERT_EQ(All(*later, "db").size(), 7u);
+  EXPECT_TRUE(later->FoldStatus().ok());
+  EXPECT_EQ(std::filesystem::file_size(JournalFile()), kJournalHeaderSize);
+}
+
+// A finish entry that does not fit (a full disk) is appended again without
+// the output tail, so the run keeps its result rather than being reaped as
+// interrupted later. Before, the record stayed `running`.
+TEST_F(JournaledHistory, AFinishThatDoesNotFitIsRecordedWithoutItsOutputTail) {
+  auto runner = Open();
+  RunRecord r = Running("db", At(1));
+  auto id = runner->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  const auto size = std::filesystem::file_size(JournalFile());
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // The file size limit stands in for a full disk with a little room.
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{size + 2000, size + 2000};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    RunRecord done = Finished(r, RunResult::kWarning);
+    done.id = *id;
+    done.message = "exited with status 1";
+    done.output_tail = std::string(10000, 'y');
+    _exit(runner->FinishRun(done, 0).ok() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the compact finish should have fitted";
+  std::vector<RunRecord> runs = All(*Open(), "db");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].result, RunResult::kWarning);
+  EXPECT_TRUE(runs[0].output_tail.empty());
+  EXPECT_THAT(runs[0].message, HasSubstr("exited with status 1 [output tail not recorded: "));
+  EXPECT_THAT(runs[0].message, HasSubstr("cannot write"));
+}
+
 TEST_F(JournaledHistory, ConcurrentRunnersAndReadersLoseAndDuplicateNothing) {
   constexpr int kRunners = 4;
   constexpr int kRuns = 25;
