@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 namespace surety {
 
@@ -36,9 +37,58 @@ std::string Rfc3339Micros(Instant t) {
   return buf;
 }
 
+// The length of the well-formed UTF-8 sequence at the start of `s`
+// (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or 0
+// when it starts with a byte that cannot begin one.
+size_t Utf8Length(std::string_view s) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto cont = [&](size_t i) { return i < s.size() && (b(i) & 0xC0) == 0x80; };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && b(1) >= 0xA0) return 0;  // a surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
+    if (c == 0xF4 && b(1) >= 0x90) return 0;  // past U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// Job output ends up in values (a failure's last output line) and need not
+// be UTF-8. JSON must be: a byte that is not part of a well-formed sequence
+// becomes U+FFFD (written \ufffd). logfmt keeps it recognisable as \xNN,
+// like a control byte.
 std::string Escaped(const std::string& v, bool json) {
   std::string out;
-  for (char c : v) {
+  out.reserve(v.size());
+  const std::string_view all(v);
+  for (size_t i = 0; i < all.size();) {
+    const char c = all[i];
+    const size_t n = Utf8Length(all.substr(i));
+    if (n == 0) {
+      if (json) {
+        out += "\\ufffd";
+      } else {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+        out += buf;
+      }
+      ++i;
+      continue;
+    }
+    if (n > 1) {
+      out.append(all.substr(i, n));
+      i += n;
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -70,8 +120,14 @@ std::string Escaped(const std::string& v, bool json) {
 
 bool NeedsQuotes(const std::string& v) {
   if (v.empty()) return true;
-  for (char c : v)
+  const std::string_view all(v);
+  for (size_t i = 0; i < all.size();) {
+    const char c = all[i];
     if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20) return true;
+    const size_t n = Utf8Length(all.substr(i));
+    if (n == 0) return true;  // escaped, hence quoted
+    i += n;
+  }
   return false;
 }
 
@@ -87,7 +143,7 @@ void Logger::Log(const std::string& level, const std::string& event,
     for (const auto& [k, v] : fields) line += ",\"" + k + "\":\"" + Escaped(v, true) + "\"";
     line += "}";
   } else {
-    line = "time=" + time + " level=" + level + " event=" + event;
+    line = "time=" + time + " level=" + level + " event=" + Escaped(event, false);
     for (const auto& [k, v] : fields) {
       line += " " + k + "=";
       line += NeedsQuotes(v) ? "\"" + Escaped(v, false) + "\"" : v;

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
@@ -56,6 +57,51 @@ TEST(Logger, LogfmtQuotesAndEscapesValues) {
   log.Error("run_finished", {{"job", "db"}, {"message", "exit 1\n\"x\""}, {"empty", ""}});
   EXPECT_NE(out.str().find(" level=error event=run_finished job=db message=\"exit 1\\n\\\"x\\\"\" "
                            "empty=\"\"\n"),
+            std::string::npos)
+      << out.str();
+}
+
+// Job output ends up in log values (a failure's last output line) and need
+// not be UTF-8; every JSON line must still parse. Before, the bytes were
+// copied as they came and the line was invalid JSON.
+TEST(Logger, JsonLinesStayValidJsonForValuesThatAreNotUtf8) {
+  FakeClock clock;
+  std::ostringstream out;
+  Logger log(out, clock, LogFormat::kJson);
+  struct Case {
+    std::string in, want;
+  } cases[] = {
+      {"plain", "plain"},
+      {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+      {"latin-1 caf\xe9!", "latin-1 caf\xef\xbf\xbd!"},
+      {"\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd"},
+      {"cut \xe2\x82", "cut \xef\xbf\xbd\xef\xbf\xbd"},            // a truncated sequence
+      {"\xc0\xaf overlong", "\xef\xbf\xbd\xef\xbf\xbd overlong"},  // an overlong '/'
+      {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},    // a surrogate
+      {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},  // > U+10FFFF
+      {"tab\there \x01", "tab\there \x01"},
+  };
+  for (const Case& c : cases) {
+    out.str("");
+    log.Error("attempt_finished", {{"job", "db"}, {"detail", c.in}});
+    std::string line = out.str();
+    ASSERT_FALSE(line.empty());
+    line.pop_back();  // the newline
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "invalid JSON: " << line;
+    EXPECT_EQ(j["detail"].get<std::string>(), c.want) << line;
+    EXPECT_EQ(j["job"], "db");
+  }
+}
+
+// logfmt shows a byte that is not UTF-8 as \xNN inside quotes, like a
+// control byte, and leaves valid UTF-8 alone.
+TEST(Logger, LogfmtEscapesBytesThatAreNotUtf8) {
+  FakeClock clock;
+  std::ostringstream out;
+  Logger log(out, clock);
+  log.Info("e", {{"detail", "bad\xff\xfe"}, {"name", "caf\xc3\xa9"}, {"cut", "x\xe2\x82"}});
+  EXPECT_NE(out.str().find(" detail=\"bad\\xff\\xfe\" name=caf\xc3\xa9 cut=\"x\\xe2\\x82\"\n"),
             std::string::npos)
       << out.str();
 }
