@@ -237,10 +237,15 @@ int RunCli(const std::vector<std::string>& args, Services& sv) {
       "Documentation: docs/ in the source tree.");
 
   Parsed p;
+  // Each --config takes exactly one value: a vector option otherwise takes
+  // every word that follows, and `--config F run JOB` lost JOB to it.
   app.add_option("--config", p.global.configs,
                  "Job file to read (repeatable: later files override earlier ones key by "
                  "key). Default: $SURETY_CONFIG, /etc/surety/surety.toml as root, else "
-                 "~/.config/surety/surety.toml");
+                 "~/.config/surety/surety.toml")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--log-format", p.global.log_format, "Structured log format on stderr")
       ->check(CLI::IsMember({"logfmt", "json"}));
   app.fallthrough();

@@ -13,12 +13,17 @@
 #include "cli/cli.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "os/file_system.h"
 #include "test_util.h"
 
 namespace surety {
@@ -367,6 +372,85 @@ TEST(Cli, OnlyTheNamedCommandIsBuiltAndHelpStillListsThemAll) {
   auto missing_job = RunSurety({"run"}, MapEnv(kCLocale));
   EXPECT_EQ(missing_job.rc, 2);
   EXPECT_NE(missing_job.err.find("JOB is required"), std::string::npos) << missing_job.err;
+}
+
+// `surety history` (and the other job commands) in-process on a real job
+// file in a fresh directory whose state directory does not exist yet.
+class CliHistory : public testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/surety-cli-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    config_ = dir_ + "/surety.toml";
+    std::ofstream(config_) << "[settings]\nstate_dir = \"" << dir_
+                           << "/state\"\n[jobs.backup]\ncommand = [\"true\"]\n";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  testing_util::CliResult Run(const std::vector<std::string>& args) {
+    FakeClock clock(Instant{Micros{1763780400000000}});
+    MapEnv env(kCLocale);
+    std::ostringstream out, err;
+    RealFileSystem fs;
+    Services sv{clock, env, out, err, &fs};
+    testing_util::CliResult r;
+    r.rc = RunCli(args, sv);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+  }
+  std::string dir_, config_;
+};
+
+// Each --config takes one value wherever it stands. Before, after the
+// command word it took every following word too, so `history --config F
+// db` said "JOB is required".
+TEST_F(CliHistory, ConfigTakesExactlyOneValueSoTheJobNameIsKept) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--config", config_, "history", "backup"},
+           {"history", "--config", config_, "backup"},
+           {"history", "--config=" + config_, "backup"},
+           {"history", "--config", config_, "--config", config_, "backup", "--limit", "3"},
+           {"history", "backup", "--config", config_}}) {
+    auto r = Run(args);
+    EXPECT_EQ(r.rc, 0) << args[1] << "\n" << r.err;
+    EXPECT_EQ(r.out, "no runs of backup recorded yet (surety run backup)\n") << r.err;
+  }
+  auto none = Run({"history", "--config", config_});
+  EXPECT_EQ(none.rc, 2);
+  EXPECT_NE(none.err.find("JOB is required"), std::string::npos) << none.err;
+}
+
+// Before any run the state directory does not exist: that is "no runs",
+// not an error about the database (and reading creates nothing). A name
+// that is not a job is a usage error in JSON too (before: `[]`, exit 0).
+TEST_F(CliHistory, NoRunsYetIsNotAnErrorAndAnUnknownJobIsOneInJsonToo) {
+  auto text = Run({"--config", config_, "history", "backup"});
+  EXPECT_EQ(text.rc, 0) << text.err;
+  EXPECT_EQ(text.out, "no runs of backup recorded yet (surety run backup)\n");
+  EXPECT_EQ(text.err, "");
+  auto json = Run({"--config", config_, "history", "backup", "--json"});
+  EXPECT_EQ(json.rc, 0) << json.err;
+  EXPECT_EQ(json.out, "[]\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state"));
+
+  for (bool as_json : {false, true}) {
+    std::vector<std::string> args = {"--config", config_, "history", "backups"};
+    if (as_json) args.push_back("--json");
+    auto unknown = Run(args);
+    EXPECT_EQ(unknown.rc, 2) << as_json;
+    EXPECT_EQ(unknown.out, "") << as_json;
+    EXPECT_NE(unknown.err.find("error: no job named 'backups'; did you mean 'backup'?"),
+              std::string::npos)
+        << unknown.err;
+  }
+  // The same once the state directory exists.
+  std::filesystem::create_directories(dir_ + "/state");
+  auto unknown = Run({"--config", config_, "history", "backups", "--json"});
+  EXPECT_EQ(unknown.rc, 2);
+  auto known = Run({"--config", config_, "history", "backup", "--json"});
+  EXPECT_EQ(known.rc, 0) << known.err;
+  EXPECT_EQ(known.out, "[]\n");
 }
 
 }  // namespace

@@ -43,12 +43,12 @@ std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, bool show_war
   return l;
 }
 
-std::unique_ptr<HistoryStore> OpenHistory(const Config& cfg, Services& sv, bool create) {
+// The history of the state directory; `create`: create the directory
+// first (the error says why it could not be).
+Result<std::unique_ptr<HistoryStore>> OpenHistory(const Config& cfg, Services& sv, bool create) {
   if (create) {
     if (Status s = sv.fs->MakeDirs(cfg.settings.state_dir, 0700); !s.ok()) {
-      sv.err << "error: cannot create the state directory " << cfg.settings.state_dir << ": "
-             << s.message() << '\n';
-      return nullptr;
+      return Status::Error(s.code(), "state_dir " + cfg.settings.state_dir + ": " + s.message());
     }
   }
   // Many runs may start in the same second: wait for the database rather
@@ -56,6 +56,40 @@ std::unique_ptr<HistoryStore> OpenHistory(const Config& cfg, Services& sv, bool 
   SqliteHistoryOptions options;
   options.busy_timeout = std::chrono::seconds(60);
   return OpenStateHistory(cfg.settings.state_dir, options);
+}
+
+// Whether any run was ever recorded in the state directory (history.db or
+// the run journal exists). Reading a history that does not exist would
+// create history.db, or fail when the state directory is missing.
+bool HistoryExists(const Config& cfg, Services& sv) {
+  auto exists = [&](const std::string& path) {
+    auto st = sv.fs->Stat(path);
+    return st.ok() && st->exists;
+  };
+  return exists(HistoryPath(cfg.settings.state_dir)) || exists(JournalPath(cfg.settings.state_dir));
+}
+
+// Says on stderr that a read showed history.db with the unfolded journal
+// merged in, because the journal could not be folded.
+void WarnIfUnfolded(const HistoryStore& history, Services& sv) {
+  if (Status s = history.FoldStatus(); !s.ok())
+    sv.err << "warning: the run journal could not be folded into history.db, so this shows "
+              "both, merged in memory (nothing was written): "
+           << s.message() << '\n';
+}
+
+// JSON text for stdout. Strings that are not UTF-8 (job output, names read
+// from files) become U+FFFD instead of making dump() throw.
+std::string JsonText(const nlohmann::json& j, int indent = 2) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// `text` cut to at most `max` bytes without splitting a UTF-8 sequence.
+std::string CutUtf8(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
 }
 
 const JobSpec* FindJob(const Config& cfg, const std::string& name, Services& sv) {
@@ -71,7 +105,9 @@ const JobSpec* FindJob(const Config& cfg, const std::string& name, Services& sv)
   return nullptr;
 }
 
-std::map<std::string, std::string> ProcessEnvironment(const Env& env) {
+}  // namespace
+
+std::map<std::string, std::string> ProcessEnvironment(const Env& env, const JobSpec& job) {
   std::map<std::string, std::string> out;
   // The job inherits a conventional environment; surety's own variables aside.
   for (const char* k :
@@ -80,10 +116,29 @@ std::map<std::string, std::string> ProcessEnvironment(const Env& env) {
   }
   if (!out.count("PATH"))
     out["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  // A job run as another user gets that user's identity, as systemd's
+  // User= gives it, not ours: a backup tool run as postgres reads
+  // ~postgres/.pgpass, not root's. An unknown user fails the run later
+  // (preflight_failed); its environment does not matter then.
+  if (!job.user.empty()) {
+    if (auto u = LookupUser(job.user); u.ok()) {
+      out.erase("SHELL");  // ours is not the user's (UserIds has no shell yet)
+      out["HOME"] = u->home.empty() ? "/" : u->home;
+      const bool numeric = job.user.find_first_not_of("0123456789") == std::string::npos;
+      if (!numeric) {
+        out["USER"] = job.user;
+        out["LOGNAME"] = job.user;
+      } else {
+        // A numeric user= names no login (UserIds has no name yet).
+        out.erase("USER");
+        out.erase("LOGNAME");
+      }
+    }
+  }
   return out;
 }
 
-}  // namespace
+namespace {}  // namespace
 
 int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) {
   auto l = Load(g, sv, !o.json);
@@ -105,7 +160,7 @@ int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) 
       for (const auto& [name, job] : r.config->jobs) j["jobs"].push_back(name);
       j["files"] = r.config->files;
     }
-    sv.out << j.dump(2) << '\n';
+    sv.out << JsonText(j) << '\n';
   }
   if (!r.errors.empty()) {
     if (!o.json)
@@ -131,8 +186,11 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
   const JobSpec* job = FindJob(cfg, o.job, sv);
   if (!job) return 2;
   Logger log(sv.err, sv.clock, g.log_format == "json" ? LogFormat::kJson : LogFormat::kLogfmt);
-  auto history = OpenHistory(cfg, sv, true);
-  if (!history) log.Error("history_unavailable", {{"job", job->name}});
+  std::unique_ptr<HistoryStore> history;
+  if (auto opened = OpenHistory(cfg, sv, true); opened.ok())
+    history = std::move(opened.value());
+  else  // the job still runs: the backup matters more than its record
+    log.Error("history_unavailable", {{"job", job->name}, {"error", opened.status().message()}});
   RunnerDeps deps{sv.clock,
                   *sv.fs,
                   *sv.commands,
@@ -160,7 +218,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
                     }
                     return std::make_pair(uid, gid);
                   },
-                  ProcessEnvironment(sv.env),
+                  ProcessEnvironment(sv.env, *job),
                   cfg.settings.host,
                   cfg.settings.state_dir,
                   ProcessOwnerAlive,
@@ -173,26 +231,42 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
   auto l = Load(g, sv);
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
-  auto history = OpenHistory(cfg, sv, false);
-  if (!history) return 1;
-  (void)history->ReapDead(ProcessOwnerAlive, sv.clock.Now());
-  auto runs = history->Recent(o.job, o.limit);
-  if (!runs.ok()) {
-    sv.err << "error: " << runs.status().message() << '\n';
-    return 1;
+  // A job no longer in the job file still shows the runs it left; a name
+  // that is neither is a usage error, in JSON as in text.
+  const bool known = cfg.jobs.count(o.job) > 0;
+  std::vector<RunRecord> runs;
+  if (HistoryExists(cfg, sv)) {
+    auto history = OpenHistory(cfg, sv, false);
+    if (!history.ok()) {
+      sv.err << "error: " << history.status().message() << '\n';
+      return 1;
+    }
+    (void)(*history)->ReapDead(ProcessOwnerAlive, sv.clock.Now());
+    auto recent = (*history)->Recent(o.job, o.limit);
+    if (!recent.ok()) {
+      sv.err << "error: " << recent.status().message() << '\n';
+      return 1;
+    }
+    WarnIfUnfolded(**history, sv);
+    runs = std::move(*recent);
   }
-  if (runs->empty() && !o.json && !FindJob(cfg, o.job, sv)) return 2;
+  if (runs.empty() && !known) {
+    FindJob(cfg, o.job, sv);  // the did-you-mean error
+    return 2;
+  }
   if (o.json) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& r : *runs) {
-      auto j = nlohmann::json::parse(RunRecordJson(r, ""));
+    for (const auto& r : runs) {
+      // RunRecordJson replaces bytes that are not UTF-8 (job output).
+      auto j = nlohmann::json::parse(RunRecordJson(r, ""), nullptr, false);
+      if (j.is_discarded()) continue;
       j.erase("event");
       arr.push_back(j);
     }
-    sv.out << arr.dump(2) << '\n';
+    sv.out << JsonText(arr) << '\n';
     return 0;
   }
-  if (runs->empty()) {
+  if (runs.empty()) {
     sv.out << "no runs of " << o.job << " recorded yet (surety run " << o.job << ")\n";
     return 0;
   }
@@ -201,7 +275,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
   std::snprintf(line, sizeof line, "%-6s %-28s %-10s %-16s %-5s %-3s %s\n", "ID", "STARTED",
                 "DURATION", "RESULT", "EXIT", "TRY", "MESSAGE");
   sv.out << line;
-  for (const auto& r : *runs) {
+  for (const auto& r : runs) {
     std::string exit = r.exit_code ? std::to_string(*r.exit_code)
                        : r.signal  ? "SIG" + *r.signal
                                    : "-";
@@ -209,7 +283,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
         r.finished_at ? FormatTimespan(Timespan{static_cast<uint64_t>(r.duration_ms) * 1000}, 1000)
                       : "-";
     std::string msg = r.message;
-    if (msg.size() > 120) msg = msg.substr(0, 117) + "...";
+    if (msg.size() > 120) msg = CutUtf8(msg, 117) + "...";
     std::snprintf(line, sizeof line, "%-6lld %-28s %-10s %-16s %-5s %-3d %s\n",
                   static_cast<long long>(r.id), FormatTimestamp(r.started_at, local).c_str(),
                   dur.c_str(), std::string(RunResultName(r.result)).c_str(), exit.c_str(),
@@ -254,12 +328,9 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
     if (daemon_next.is_discarded()) daemon_next = nullptr;
   }
   std::unique_ptr<HistoryStore> history;
-  auto exists = [&](const std::string& path) {
-    auto st = sv.fs->Stat(path);
-    return st.ok() && st->exists;
-  };
-  if (exists(HistoryPath(cfg.settings.state_dir)) || exists(JournalPath(cfg.settings.state_dir)))
-    history = OpenHistory(cfg, sv, false);
+  if (HistoryExists(cfg, sv)) {
+    if (auto opened = OpenHistory(cfg, sv, false); opened.ok()) history = std::move(*opened);
+  }
   Instant now = sv.clock.Now();
   if (history) (void)history->ReapDead(ProcessOwnerAlive, now);
   MktimeState mk;
@@ -308,7 +379,8 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
       sv.out << std::string(job->name.size() + 2, ' ') << "the running daemon has it at "
              << e["daemon"]["next"].get<std::string>() << '\n';
   }
-  if (o.json) sv.out << out.dump(2) << '\n';
+  if (history) WarnIfUnfolded(*history, sv);
+  if (o.json) sv.out << JsonText(out) << '\n';
   return 0;
 }
 

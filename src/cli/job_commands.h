@@ -1,12 +1,15 @@
 // `surety validate`, `surety run`, `surety history`.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "cli/cli.h"
 
 namespace surety {
+
+struct JobSpec;
 
 struct GlobalOptions {
   std::vector<std::string> configs;  // --config, in order
@@ -23,6 +26,11 @@ struct RunOptions {
   std::string trigger = "manual";
 };
 int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv);
+// The environment a job of `surety run` starts from, before its
+// environment_file, environment and SURETY_* variables: a conventional set
+// inherited from `env`; with `user =`, that user's HOME, USER and LOGNAME
+// instead of ours (and not our SHELL).
+std::map<std::string, std::string> ProcessEnvironment(const Env& env, const JobSpec& job);
 
 struct HistoryOptions {
   std::string job;
