@@ -3,9 +3,12 @@
 // SQLite history in a temporary state directory: every result of the design's
 // table is reached for real.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +21,7 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "test_util.h"
@@ -257,6 +261,200 @@ TEST_F(RunE2E, ValidateReportsFileLineColumnAndExitsTwo) {
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.out.find(config_ + ":5:1:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("did you mean 'schedule'?"), std::string::npos) << r.out;
+}
+
+// Each --config takes one value, also after the command word: before,
+// `surety run --config F JOB` said "JOB is required".
+TEST_F(RunE2E, ConfigAfterTheCommandWordTakesOneValue) {
+  WriteConfig("[jobs.ok]\ncommand = [\"true\"]\n");
+  const std::string bin = SURETY_BINARY;
+  auto spaced = Shell(bin + " run --config " + ShellQuote(config_) + " ok 2>&1");
+  EXPECT_EQ(spaced.rc, 0) << spaced.out;
+  auto joined = Shell(bin + " run --config=" + ShellQuote(config_) + " ok 2>&1");
+  EXPECT_EQ(joined.rc, 0) << joined.out;
+  auto history = Shell(bin + " history --config " + ShellQuote(config_) + " ok --json");
+  EXPECT_EQ(history.rc, 0);
+  EXPECT_EQ(nlohmann::json::parse(history.out).size(), 2u);
+}
+
+// Before the first run there is no history: "no runs yet", exit 0, and `[]`
+// in JSON. A name that is no job is exit 2 with the did-you-mean error in
+// JSON too (before: the database error, exit 1; and `[]`, exit 0).
+TEST_F(RunE2E, HistoryBeforeAnyRunAndOfAnUnknownJob) {
+  WriteConfig("[jobs.backup]\ncommand = [\"true\"]\n");
+  auto text = Shell(Line("history backup"));
+  EXPECT_EQ(text.rc, 0);
+  EXPECT_EQ(text.out, "no runs of backup recorded yet (surety run backup)\n");
+  auto json = Shell(Line("history backup --json"));
+  EXPECT_EQ(json.rc, 0);
+  EXPECT_EQ(json.out, "[]\n");
+  auto unknown = Shell(Line("history backups --json 2>&1"));
+  EXPECT_EQ(unknown.rc, 2);
+  EXPECT_NE(unknown.out.find("no job named 'backups'; did you mean 'backup'?"), std::string::npos)
+      << unknown.out;
+  ASSERT_EQ(Surety("run backup").rc, 0);
+  unknown = Shell(Line("history backups --json 2>/dev/null"));
+  EXPECT_EQ(unknown.rc, 2);
+  EXPECT_EQ(unknown.out, "");
+}
+
+// A skipped run did nothing: failure, skip, success is still a recovery.
+// Before, the success compared with the skip and sent nothing.
+TEST_F(RunE2E, RecoveryAlertIsSentWhenASkippedRunFellBetween) {
+  LocalHttpServer server;
+  std::ofstream(dir_ + "/hook.url") << "http://127.0.0.1:" << server.port() << "/hook\n";
+  fs::permissions(dir_ + "/hook.url", fs::perms::owner_read | fs::perms::owner_write);
+  WriteConfig("[alerts.ops]\nkind = \"webhook\"\nurl_file = \"" + dir_ +
+              "/hook.url\"\n[jobs.flaky]\ncommand = \"test ! -e " + dir_ +
+              "/fail\"\nalert = [\"ops\"]\n");
+  std::ofstream(dir_ + "/fail") << "";
+  ASSERT_EQ(Surety("run flaky").rc, 1);
+  EXPECT_EQ(nlohmann::json::parse(server.body())["event"], "failure");
+  fs::remove(dir_ + "/fail");
+  {
+    // Another run holds the job's lock: this one is skipped.
+    const std::string lock = dir_ + "/state/locks/flaky.lock";
+    fs::create_directories(dir_ + "/state/locks");
+    int fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(flock(fd, LOCK_EX), 0);
+    auto skipped = Surety("run flaky");
+    close(fd);
+    ASSERT_EQ(skipped.rc, 75) << skipped.out;
+  }
+  ASSERT_EQ(Surety("run flaky").rc, 0);
+  auto body = nlohmann::json::parse(server.body());
+  EXPECT_EQ(body["event"], "recovery") << body.dump();
+  EXPECT_EQ(body["result"], "success");
+}
+
+// A state directory the runner cannot create: the history_unavailable log
+// line says why (before: only the job's name).
+TEST_F(RunE2E, AnUncreatableStateDirIsLoggedWithItsCause) {
+  std::ofstream(dir_ + "/file") << "not a directory\n";
+  std::ofstream(config_) << "[settings]\nstate_dir = \"" << dir_
+                         << "/file/state\"\n[jobs.ok]\ncommand = [\"true\"]\n";
+  auto r = Surety("run ok");
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(
+      r.out.find("event=history_unavailable job=ok error=\"state_dir " + dir_ + "/file/state: "),
+      std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Not a directory"), std::string::npos) << r.out;
+}
+
+// The brief's case: run as nobody, who may not create the state directory.
+TEST_F(RunE2E, AStateDirNobodyMayCreateIsLoggedAsPermissionDenied) {
+  if (geteuid() != 0 || Shell("command -v setpriv >/dev/null").rc != 0)
+    GTEST_SKIP() << "needs root and setpriv";
+  WriteConfig("[jobs.ok]\ncommand = [\"true\"]\n");
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(config_, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                               fs::perms::others_read);
+  auto r = Shell("setpriv --reuid=65534 --regid=65534 --clear-groups " + Line("run ok") + " 2>&1");
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(r.out.find("event=history_unavailable job=ok error="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Permission denied"), std::string::npos) << r.out;
+}
+
+// `user =` gives the job that user's HOME, USER and LOGNAME, not root's,
+// and not root's SHELL.
+TEST_F(RunE2E, AJobRunAsAnotherUserSeesThatUsersHomeAndName) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to switch users";
+  passwd* pw = getpwnam("nobody");
+  if (pw == nullptr) GTEST_SKIP() << "no user nobody";
+  const std::string home = pw->pw_dir;
+  WriteConfig(
+      "[jobs.as]\ncommand = \"echo HOME=$HOME USER=$USER LOGNAME=$LOGNAME "
+      "SHELL=${SHELL-unset}\"\nuser = \"nobody\"\nworking_directory = \"/\"\n");
+  auto r = Shell("env HOME=/root USER=root LOGNAME=root SHELL=/bin/rootshell " + Line("run as") +
+                 " 2>&1");
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HOME=" + home + " USER=nobody LOGNAME=nobody SHELL="), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("/root"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("rootshell"), std::string::npos) << r.out;
+}
+
+// Job output need not be UTF-8, and it reaches log values (a failure's
+// last line) and history's message and output_tail: every JSON log line
+// and `history --json` must still be valid JSON.
+TEST_F(RunE2E, OutputThatIsNotUtf8KeepsJsonLogsAndHistoryValid) {
+  WriteConfig("[jobs.latin]\ncommand = \"printf 'caf\\\\351 \\\\377\\\\376 end\\\\n'; exit 3\"\n");
+  auto logs = Shell(Line("--log-format=json run latin") + " 2>&1 >/dev/null");
+  EXPECT_EQ(logs.rc, 1);
+  std::istringstream lines(logs.out);
+  int parsed = 0;
+  bool saw_replacement = false;
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    ++parsed;
+    saw_replacement = saw_replacement || line.find("\\ufffd") != std::string::npos;
+  }
+  EXPECT_GE(parsed, 3);
+  EXPECT_TRUE(saw_replacement) << logs.out;
+  auto history = Shell(Line("history latin --json"));
+  EXPECT_EQ(history.rc, 0);
+  auto h = nlohmann::json::parse(history.out, nullptr, false);
+  ASSERT_FALSE(h.is_discarded()) << history.out;
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_NE(h[0]["output_tail"].get<std::string>().find("caf\xef\xbf\xbd \xef\xbf\xbd"),
+            std::string::npos);
+}
+
+// On a full disk `surety history` still shows every run, and says that the
+// journal could not be folded and why (before: it failed, exit 1). A run
+// whose finish did not fit keeps its result, without its output tail (before:
+// it stayed running and was later reaped as "the runner died").
+TEST_F(RunE2E, HistoryStillWorksWhenTheDiskIsFull) {
+  if (geteuid() != 0 || Shell("command -v unshare >/dev/null").rc != 0)
+    GTEST_SKIP() << "needs root and unshare to mount a small tmpfs";
+  WriteConfig(
+      "[jobs.ok]\ncommand = [\"true\"]\n[jobs.big]\ncommand = \"head -c 30000 /dev/zero | tr "
+      "'\\\\0' b; echo; exit 1\"\n");
+  const std::string state = dir_ + "/state";
+  fs::create_directories(state);
+  // In a mount namespace of its own: the tmpfs goes away with the shell.
+  std::ofstream(dir_ + "/full.sh")
+      << "mount -t tmpfs -o size=256k tmpfs " << state << " || exit 99\n"
+      << Line("run ok") << " >/dev/null 2>&1 || exit 10\n"
+      << Line("history ok") << " >/dev/null 2>&1 || exit 11\n"
+      << Line("run big") << " >/dev/null 2>&1; test $? = 1 || exit 12\n"
+      << "dd if=/dev/zero of=" << state << "/fill bs=1024 2>/dev/null\n"
+      << Line("run big") << " >/dev/null 2>" << dir_ << "/run.err; echo $? >" << dir_ << "/run.rc\n"
+      << Line("history big --json") << " >" << dir_ << "/full.json 2>" << dir_
+      << "/full.err; echo $? >" << dir_ << "/full.rc\n"
+      << "rm " << state << "/fill\n"
+      << Line("history big --json") << " >" << dir_ << "/freed.json 2>" << dir_ << "/freed.err\n";
+  auto r = Shell("unshare -m sh " + ShellQuote(dir_ + "/full.sh") + " 2>&1");
+  if (r.rc == 99) GTEST_SKIP() << "cannot mount a tmpfs here: " << r.out;
+  ASSERT_EQ(r.rc, 0) << r.out;
+  auto slurp = [&](const std::string& name) {
+    std::ifstream in(dir_ + "/" + name);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  EXPECT_EQ(slurp("run.rc"), "1\n") << slurp("run.err");
+  EXPECT_EQ(slurp("full.rc"), "0\n") << slurp("full.err");
+  EXPECT_NE(slurp("full.err").find("warning: the run journal could not be folded"),
+            std::string::npos)
+      << slurp("full.err");
+  EXPECT_NE(slurp("full.err").find("disk full while writing history.db"), std::string::npos);
+  auto full = nlohmann::json::parse(slurp("full.json"));
+  ASSERT_EQ(full.size(), 2u) << full.dump();
+  EXPECT_EQ(full[0]["result"], "failed");
+  EXPECT_EQ(full[0]["exit_code"], 1);
+  EXPECT_EQ(full[0]["output_tail"], "");
+  EXPECT_NE(full[0]["message"].get<std::string>().find("[output tail not recorded: "),
+            std::string::npos)
+      << full[0]["message"];
+  EXPECT_EQ(full[1]["output_tail"].get<std::string>().size(), 30001u);
+  // With room again the journal is folded and nothing was lost.
+  EXPECT_EQ(slurp("freed.err"), "");
+  EXPECT_EQ(nlohmann::json::parse(slurp("freed.json")), full);
 }
 
 }  // namespace
