@@ -122,23 +122,17 @@ std::map<std::string, std::string> ProcessEnvironment(const Env& env, const JobS
   // (preflight_failed); its environment does not matter then.
   if (!job.user.empty()) {
     if (auto u = LookupUser(job.user); u.ok()) {
-      out.erase("SHELL");  // ours is not the user's (UserIds has no shell yet)
       out["HOME"] = u->home.empty() ? "/" : u->home;
-      const bool numeric = job.user.find_first_not_of("0123456789") == std::string::npos;
-      if (!numeric) {
-        out["USER"] = job.user;
-        out["LOGNAME"] = job.user;
-      } else {
-        // A numeric user= names no login (UserIds has no name yet).
-        out.erase("USER");
-        out.erase("LOGNAME");
-      }
+      out["USER"] = u->name;
+      out["LOGNAME"] = u->name;
+      if (u->shell.empty())
+        out.erase("SHELL");  // ours is not the user's
+      else
+        out["SHELL"] = u->shell;
     }
   }
   return out;
 }
-
-namespace {}  // namespace
 
 int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) {
   auto l = Load(g, sv, !o.json);

@@ -36,7 +36,8 @@ Result<UserIds> LookupUser(const std::string& name) {
                                         buf.size(), &found)
                            : getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found);
   if (rc != 0 || !found) return Status::Error(StatusCode::kNotFound, "no such user '" + name + "'");
-  return UserIds{pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : ""};
+  return UserIds{pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : "", pw.pw_name ? pw.pw_name : "",
+                 pw.pw_shell ? pw.pw_shell : ""};
 }
 
 Result<uint32_t> LookupGroup(const std::string& name) {

@@ -15,6 +15,8 @@ struct UserIds {
   uint32_t uid = 0;
   uint32_t gid = 0;  // the user's primary group
   std::string home;
+  std::string name;   // the login name (also for a user given by number)
+  std::string shell;  // the login shell; may be empty
 };
 
 // Looks up a user by name (or numeric id).

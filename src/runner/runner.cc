@@ -366,8 +366,10 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   if ((result == RunResult::kSuccess || result == RunResult::kWarning) && !job.verify.empty()) {
     std::optional<uint64_t> previous_size;
     if (d.history && job.verify.max_shrink) {
-      if (auto good = d.history->LastGood(job.name); good.ok() && good->has_value())
-        previous_size = (*good)->artifact_size;
+      // The newest good run that left a measured artifact: an already_done
+      // run has none, and must not switch the check off.
+      if (auto last = d.history->LastArtifact(job.name); last.ok() && last->has_value())
+        previous_size = (*last)->artifact_size;
     }
     CheckEnv cenv{d.fs, d.net, d.commands, env, job.working_directory, uid, gid};
     VerifyOutcome v = RunVerify(job.verify, artifact, started, previous_size, cenv);

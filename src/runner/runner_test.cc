@@ -88,7 +88,8 @@ class MemoryHistory : public HistoryStore {
   }
   Result<std::optional<RunResult>> LastResult(const std::string& job) override {
     for (auto it = runs.rbegin(); it != runs.rend(); ++it)
-      if (it->job == job) return std::optional<RunResult>(it->result);
+      if (it->job == job && it->result != RunResult::kSkipped && it->result != RunResult::kRunning)
+        return std::optional<RunResult>(it->result);
     return std::optional<RunResult>();
   }
   Result<std::optional<RunRecord>> LastGood(const std::string& job) override {
@@ -450,6 +451,27 @@ TEST_F(RunnerTest, ShellCommandsAreLeftAsWritten) {
   Run();
   EXPECT_EQ(commands_.specs[0].argv[2], "pg_dump app > /b/db-$(date +%F).sql");
   EXPECT_EQ(commands_.specs[0].env.count("SURETY_ARTIFACT"), 0u);
+}
+
+TEST_F(RunnerTest, MaxShrinkComparesWithTheLastRunThatMeasuredAnArtifact) {
+  RunRecord good;
+  good.job = "db";
+  good.result = RunResult::kSuccess;
+  good.artifact_size = 10'000;
+  good.finished_at = clock_.Now() - Micros{86'400'000'000};
+  RunRecord done;
+  done.job = "db";
+  done.result = RunResult::kAlreadyDone;  // measured nothing
+  history_.runs = {good, done};
+  history_.runs[0].id = 1;
+  history_.runs[1].id = 2;
+  job_.verify.path = "/backups/db.dump";
+  job_.verify.max_shrink = 0.5;
+  fs_.AddFile("/backups/db.dump", std::string(2'000, 'x'), 0644, clock_.Now() + Micros{1});
+  commands_.outcomes = {Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 4) << r.record.message;
+  EXPECT_EQ(r.record.result, RunResult::kVerifyFailed);
 }
 
 TEST_F(RunnerTest, VerifyFailureExitsFourAndRecordsTheReason) {
