@@ -75,16 +75,28 @@ constexpr int kMaxTableDepth = 64;
 constexpr uint64_t kMaxJobFileBytes = uint64_t{16} << 20;
 constexpr uint64_t kMaxSecretFileBytes = uint64_t{64} << 10;
 
-// Where the first key with more than kMaxTableDepth dotted parts starts
-// ("[a.b.c…]" or "a.b.c… = 1"), found by a scan that skips strings and
-// comments. toml++ itself recurses once per part and overflows the stack
-// somewhere past 100,000 parts, so this runs before it parses.
-std::optional<std::pair<int, int>> FindDeepKey(std::string_view text) {
+// What the scan before parsing refuses, and where.
+struct ScanProblem {
+  int line = 0, col = 0;
+  bool non_ascii = false;  // else: a key with too many dotted parts
+};
+
+// Finds, by a scan that skips strings and comments, the first of:
+//  - a key with more than kMaxTableDepth dotted parts ("[a.b.c…]" or
+//    "a.b.c… = 1"): toml++ recurses once per part and overflows the stack
+//    somewhere past 100,000 parts;
+//  - a byte outside ASCII outside strings and comments. TOML allows none
+//    there (bare keys are A-Za-z0-9_-), and toml++ 3.3's check for non-ASCII
+//    whitespace reaches __builtin_unreachable() for some of them (U+03CB,
+//    found by fuzz/config_fuzz.cc): undefined behaviour, so they never
+//    reach it.
+// This runs before toml++ parses.
+std::optional<ScanProblem> ScanBeforeParsing(std::string_view text) {
   int line = 1, col = 1;
   int parts = 1;
   bool need_start = true;
   int start_line = 1, start_col = 1;
-  size_t i = 0;
+  size_t i = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // a byte order mark is allowed
   auto advance = [&](size_t n) {
     for (; n > 0 && i < text.size(); --n, ++i) {
       if (text[i] == '\n') {
@@ -124,8 +136,9 @@ std::optional<std::pair<int, int>> FindDeepKey(std::string_view text) {
       }
       continue;
     }
+    if (static_cast<unsigned char>(c) >= 0x80) return ScanProblem{line, col, true};
     if (c == '.') {
-      if (++parts > kMaxTableDepth) return std::make_pair(start_line, start_col);
+      if (++parts > kMaxTableDepth) return ScanProblem{start_line, start_col, false};
     } else if (c == '=' || c == ',' || c == '{' || c == '}' || c == '[' || c == ']' || c == '\n') {
       parts = 1;
       need_start = true;
@@ -213,8 +226,13 @@ class Loader {
     const std::string dir = DirName(path);
     auto abs_dir = ctx_.fs.CanonicalPath(dir);
     dirs_[path] = abs_dir.ok() ? *abs_dir : dir;
-    if (auto deep = FindDeepKey(content->data)) {
-      out_.errors.push_back(Diagnostic{path, deep->first, deep->second, DeepMessage()});
+    if (auto bad = ScanBeforeParsing(content->data)) {
+      out_.errors.push_back(Diagnostic{
+          path, bad->line, bad->col,
+          bad->non_ascii ? "a character outside ASCII outside a string or comment: TOML keys "
+                           "are plain ASCII (A-Za-z0-9_-); quote the key (\"name\" = ...) or "
+                           "the value"
+                         : DeepMessage()});
       incomplete_ = true;
       return;
     }

@@ -293,6 +293,28 @@ TEST_F(ConfigLoaderTest, DeeplyNestedTablesAreAnErrorNotACrash) {
   EXPECT_TRUE(strings.errors.empty()) << Errors(strings);
 }
 
+// fuzz/config_fuzz.cc found a bare key "ϋ" (U+03CB) driving toml++ 3.3 into
+// __builtin_unreachable(); TOML allows no character outside ASCII outside
+// strings and comments, so none reaches the parser.
+TEST_F(ConfigLoaderTest, NonAsciiOutsideStringsIsAnErrorBeforeParsing) {
+  auto key = Load("[jobs.a]\ncommand = [\"true\"]\n  \xCF\x8B = 1\n");
+  ASSERT_EQ(key.errors.size(), 1u) << Errors(key);
+  EXPECT_EQ(key.errors[0].line, 3);
+  EXPECT_EQ(key.errors[0].column, 3);
+  EXPECT_TRUE(Contains(key.errors[0].message, "outside ASCII")) << Errors(key);
+  EXPECT_TRUE(Contains(key.errors[0].message, "quote the key")) << Errors(key);
+
+  // A bare key is ASCII: [jobs.café] is an error. Non-ASCII in strings and
+  // comments, and a leading byte order mark, are fine.
+  auto bare = Load("[jobs.caf\xC3\xA9]\ncommand = [\"true\"]\n");
+  EXPECT_FALSE(bare.errors.empty());
+  auto quoted = Load(
+      "\xEF\xBB\xBF[jobs.\"cafe\"]\n"
+      "command = [\"echo\", \"caf\xC3\xA9\"] # d\xC3\xA9j\xC3\xA0\n"
+      "description = '''\xCF\x8B'''\n");
+  EXPECT_TRUE(quoted.errors.empty()) << Errors(quoted);
+}
+
 TEST_F(ConfigLoaderTest, OnlyRegularFilesOfAtMost16MiBAreRead) {
   fs_.AddFifo("/etc/surety/jobs.d/fifo.toml");
   fs_.AddFile("/etc/surety/jobs.d/ok.toml", "[jobs.ok]\ncommand = \"true\"\n");
