@@ -24,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "job_file_fixture.h"
 #include "test_util.h"
 
 namespace surety {
@@ -33,45 +34,14 @@ namespace fs = std::filesystem;
 using testing_util::Shell;
 using testing_util::ShellQuote;
 
-class RunE2E : public testing::Test {
+class RunE2E : public testing_util::JobFileFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/surety-e2e-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    config_ = dir_ + "/surety.toml";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void WriteConfig(const std::string& jobs) {
-    std::ofstream(config_) << "[settings]\nstate_dir = \"" << dir_ << "/state\"\n" << jobs;
-  }
-  // `surety --config JOBFILE ARGS` as a shell command line.
-  std::string Line(const std::string& args) {
-    return std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) + " " + args;
-  }
-  // Runs `surety ARGS` with the test's job file; stdout+stderr captured.
-  testing_util::CliResult Surety(const std::string& args) { return Shell(Line(args) + " 2>&1"); }
-  nlohmann::json History(const std::string& job) {
-    return nlohmann::json::parse(Shell(Line("history " + job + " --json") + " 2>/dev/null").out);
-  }
-  // Starts `surety run JOB` in the background; returns its pid.
-  pid_t StartRun(const char* job) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      execl(SURETY_BINARY, SURETY_BINARY, "--config", config_.c_str(), "run", job,
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    return pid;
-  }
   bool Alive(const std::string& pid_file) {
     std::ifstream in(pid_file);
     int pid = 0;
     if (!(in >> pid) || pid <= 0) return false;
     return kill(pid, 0) == 0;
   }
-
-  std::string dir_, config_;
 };
 
 TEST_F(RunE2E, EveryResultOfTheDesignTableIsReached) {

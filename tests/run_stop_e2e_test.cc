@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "job_file_fixture.h"
 #include "test_util.h"
 
 namespace surety {
@@ -24,37 +25,8 @@ namespace fs = std::filesystem;
 using testing_util::Shell;
 using testing_util::ShellQuote;
 
-class RunStopE2E : public testing::Test {
+class RunStopE2E : public testing_util::JobFileFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/surety-stop-e2e-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    config_ = dir_ + "/surety.toml";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void WriteConfig(const std::string& jobs) {
-    std::ofstream(config_) << "[settings]\nstate_dir = \"" << dir_ << "/state\"\n" << jobs;
-  }
-  testing_util::CliResult Surety(const std::string& args) {
-    return Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) + " " + args +
-                 " 2>&1");
-  }
-  nlohmann::json History(const std::string& job) {
-    return nlohmann::json::parse(Shell(std::string(SURETY_BINARY) + " --config " +
-                                       ShellQuote(config_) + " history " + job +
-                                       " --json 2>/dev/null")
-                                     .out);
-  }
-  pid_t StartRun(const char* job) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      execl(SURETY_BINARY, SURETY_BINARY, "--config", config_.c_str(), "run", job,
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    return pid;
-  }
   // Waits (up to 5 s) until `path` exists.
   bool WaitForFile(const std::string& path) {
     for (int i = 0; i < 500; ++i) {
@@ -94,8 +66,6 @@ class RunStopE2E : public testing::Test {
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
-
-  std::string dir_, config_;
 };
 
 TEST_F(RunStopE2E, SigtermDuringAPreflightCommandNeverStartsTheJob) {

@@ -92,15 +92,11 @@ Result<std::string> FileSystem::CanonicalPath(const std::string& path) const {
 // ---------------------------------------------------------------------------
 // RealFileSystem
 
-Result<std::string> RealFileSystem::ReadFile(const std::string& path) const {
-  int fd;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return PathError("read", path, errno);
-  std::string content;
-  struct stat st {};
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) content.reserve(static_cast<size_t>(st.st_size));
+namespace {
+
+// Reads `fd` to its end into `out` and closes it; more than `max_bytes` is
+// TooLarge (a file that grew while being read).
+Status ReadToEnd(int fd, const std::string& path, uint64_t max_bytes, std::string* out) {
   char buf[64 * 1024];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -111,9 +107,28 @@ Result<std::string> RealFileSystem::ReadFile(const std::string& path) const {
       return PathError("read", path, err);
     }
     if (n == 0) break;
-    content.append(buf, static_cast<size_t>(n));
+    out->append(buf, static_cast<size_t>(n));
+    if (out->size() > max_bytes) {
+      ::close(fd);
+      return TooLarge(path, max_bytes);
+    }
   }
   ::close(fd);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> RealFileSystem::ReadFile(const std::string& path) const {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return PathError("read", path, errno);
+  std::string content;
+  struct stat st {};
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) content.reserve(static_cast<size_t>(st.st_size));
+  if (Status s = ReadToEnd(fd, path, UINT64_MAX, &content); !s.ok()) return s;
   return content;
 }
 
@@ -143,23 +158,7 @@ Result<FileContent> RealFileSystem::ReadRegularFile(const std::string& path,
   FileContent out;
   out.info = FromStat(st);
   out.data.reserve(static_cast<size_t>(st.st_size));
-  char buf[64 * 1024];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return PathError("read", path, err);
-    }
-    if (n == 0) break;
-    out.data.append(buf, static_cast<size_t>(n));
-    if (out.data.size() > max_bytes) {  // grew while being read
-      ::close(fd);
-      return TooLarge(path, max_bytes);
-    }
-  }
-  ::close(fd);
+  if (Status s = ReadToEnd(fd, path, max_bytes, &out.data); !s.ok()) return s;
   out.info.size = out.data.size();
   return out;
 }
