@@ -304,6 +304,14 @@ TEST_F(ConfigLoaderTest, NonAsciiOutsideStringsIsAnErrorBeforeParsing) {
   EXPECT_TRUE(Contains(key.errors[0].message, "outside ASCII")) << Errors(key);
   EXPECT_TRUE(Contains(key.errors[0].message, "quote the key")) << Errors(key);
 
+  // After a value a quote opens no string, for the parser nor the scan (the
+  // second finding of config_fuzz).
+  auto after_value = Load(
+      "[settings]\nstate_dir = 3\"/v\xEF\xBB\xBD"
+      "ar\n");
+  ASSERT_FALSE(after_value.errors.empty());
+  EXPECT_TRUE(Contains(after_value.errors[0].message, "outside ASCII")) << Errors(after_value);
+
   // A bare key is ASCII: [jobs.café] is an error. Non-ASCII in strings and
   // comments, and a leading byte order mark, are fine.
   auto bare = Load("[jobs.caf\xC3\xA9]\ncommand = [\"true\"]\n");
