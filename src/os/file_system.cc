@@ -211,7 +211,18 @@ Status RealFileSystem::MakeDirs(const std::string& path, uint32_t mode) {
   for (size_t pos = path.find('/', 1);; pos = path.find('/', pos + 1)) {
     std::string prefix = pos == std::string::npos ? path : path.substr(0, pos);
     if (!prefix.empty() && prefix.back() != '/') {
-      if (::mkdir(prefix.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
+      if (::mkdir(prefix.c_str(), static_cast<mode_t>(mode)) == 0) {
+        // A new directory's name lives in its parent: flush the parent, or
+        // a power cut soon after could lose the directory and every durable
+        // file later written in it (the run journal, history.db). Only on
+        // creation, so it costs nothing once the state directory exists.
+        const std::string parent = DirName(prefix);
+        int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        const int rc = dir < 0 ? -1 : ::fsync(dir);
+        const int err = errno;
+        if (dir >= 0) ::close(dir);
+        if (rc != 0) return PathError("flush directory", parent, err);
+      } else if (errno != EEXIST) {
         return PathError("create directory", prefix, errno);
       }
       struct stat st {};
