@@ -3,11 +3,15 @@
 // at every stage of the pipeline ends the run as `interrupted` and never
 // starts the job, a runner killed with SIGKILL takes its job down with it,
 // and whatever of the job survives still holds the job's lock.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -157,6 +161,100 @@ TEST_F(RunStopE2E, AKilledRunnersFailureIsAlertedOnceByTheNextRun) {
   auto h = History("j");
   ASSERT_EQ(h.size(), 3u);
   EXPECT_EQ(h[2]["result"], "interrupted");
+}
+
+// An HTTP server on 127.0.0.1 that answers every request with 200, the
+// first one only after `delay` (WaitForRequest() tells when it has come).
+class SlowHttpServer {
+ public:
+  explicit SlowHttpServer(std::chrono::milliseconds delay) : delay_(delay) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(fd_, 4), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (bool first = true;; first = false) {
+        int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) return;
+        if (first) {
+          accepted_ = true;
+          std::this_thread::sleep_for(delay_);
+        }
+        Answer(c);
+      }
+    });
+  }
+  ~SlowHttpServer() {
+    ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  bool WaitForRequest() {
+    for (int i = 0; i < 500 && !accepted_; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return accepted_;
+  }
+
+ private:
+  // Reads the whole request (headers, then Content-Length bytes: closing
+  // with unread data would reset the connection) and answers 200.
+  static void Answer(int c) {
+    std::string req;
+    char buf[8192];
+    while (true) {
+      size_t end = req.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t cl = req.find("Content-Length: ");
+        size_t want = cl == std::string::npos ? 0 : std::stoul(req.substr(cl + 16));
+        if (req.size() >= end + 4 + want) break;
+      }
+      ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      req.append(buf, static_cast<size_t>(n));
+    }
+    const char reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    (void)::send(c, reply, sizeof reply - 1, MSG_NOSIGNAL);
+    ::close(c);
+  }
+
+  std::chrono::milliseconds delay_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> accepted_{false};
+  std::thread thread_;
+};
+
+// A SIGTERM that arrives while the runner runs no command (here: while it
+// tells a webhook about the previous run, whose runner was killed) waits in
+// the queue; the job must not start, only to be killed.
+TEST_F(RunStopE2E, SigtermWhileNoCommandRunsNeverStartsTheJob) {
+  SlowHttpServer hook(std::chrono::milliseconds(1500));
+  WriteConfig("[alerts.hook]\nkind = \"webhook\"\nurl = \"" + hook.Url() +
+              "\"\n[jobs.j]\ncommand = \"test -e " + dir_ + "/second && touch " + dir_ +
+              "/ran && exit 0; echo $$ > " + dir_ + "/job.pid; exec sleep 30\"\n" +
+              "alert = [\"hook\"]\n");
+  pid_t first = StartRun("j");
+  ASSERT_TRUE(WaitForFile(dir_ + "/job.pid"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  kill(first, SIGKILL);
+  waitpid(first, nullptr, 0);
+  ASSERT_TRUE(Gone(PidIn(dir_ + "/job.pid")));
+  std::ofstream(dir_ + "/second") << "";
+
+  pid_t second = StartRun("j");
+  ASSERT_TRUE(hook.WaitForRequest()) << "the dead run was not told";
+  EXPECT_EQ(TermAndWait(second), 6);
+  EXPECT_FALSE(fs::exists(dir_ + "/ran")) << "the job started after the stop request";
+  auto h = History("j");
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0]["result"], "interrupted");
+  EXPECT_EQ(h[0]["message"], "stopped before the command started");
 }
 
 TEST_F(RunStopE2E, TimedOutJobThatExitsOnSigtermKeepsItsExitStatus) {

@@ -898,14 +898,32 @@ Status PrepareProcessForRunning() {
   return Status::Ok();
 }
 
-bool StopRequested() { return g_stop_requested.load(); }
+bool StopRequested() {
+  if (g_stop_requested.load()) return true;
+  // A SIGTERM/SIGINT that arrived while no command ran (a slow read, an
+  // alert being delivered) waits, blocked, in the queue: take it now, so the
+  // stage about to start sees it instead of a job that is then killed.
+  sigset_t pending;
+  if (sigpending(&pending) != 0) return false;
+  if (sigismember(&pending, SIGTERM) != 1 && sigismember(&pending, SIGINT) != 1) return false;
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  const timespec now{0, 0};
+  int sig = sigtimedwait(&stop, nullptr, &now);
+  if (sig == SIGTERM || sig == SIGINT) g_stop_requested = true;
+  return g_stop_requested.load();
+}
 void NoteStopRequested() { g_stop_requested = true; }
+void ClearStopRequestForTesting() { g_stop_requested = false; }
 
 CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
   const Micros start = clock_.Monotonic();
   auto spawn_failed = [&](std::string error, int exit_code, int pid = 0) {
     CommandOutcome outcome;
     outcome.kind = CommandOutcome::Kind::kSpawnFailed;
+    outcome.started = false;
     outcome.exit_code = exit_code;
     outcome.error = std::move(error);
     outcome.pid = pid;
@@ -936,6 +954,16 @@ CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
     if (!in_r.valid()) return spawn_failed("cannot open /dev/null: " + SystemErrorText(errno), 126);
   }
 
+  // The last moment to honour a stop request without starting anything:
+  // from here on, a SIGTERM is read from the signalfd and stops the tree.
+  if (spec.not_if_stopped && StopRequested()) {
+    CommandOutcome outcome;
+    outcome.kind = CommandOutcome::Kind::kInterrupted;
+    outcome.error = "not started: surety was told to stop";
+    outcome.started = false;
+    outcome.duration = clock_.Monotonic() - start;
+    return outcome;
+  }
   std::set<pid_t> preexisting;
   if (HasAnyChild()) preexisting = ChildrenOf(ScanProcesses(), getpid());
   volatile ChildError child_error{};

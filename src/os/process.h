@@ -53,6 +53,9 @@ struct CommandSpec {
   int inherit_fd = -1;
   size_t tail_bytes = 64 * 1024;
   bool stream_output = true;  // copy the child's output to our stdout/stderr
+  // Not started at all when a stop request (SIGTERM/SIGINT, seen or still
+  // pending) came first: the outcome is kInterrupted with pid 0.
+  bool not_if_stopped = false;
 };
 
 struct CommandOutcome {
@@ -73,6 +76,9 @@ struct CommandOutcome {
   Micros duration{0};       // from spawning until the main child was reaped
   std::string error;
   int pid = 0;
+  // False when nothing was started: kSpawnFailed, or kInterrupted by a stop
+  // request that came first (CommandSpec::not_if_stopped).
+  bool started = true;
 };
 
 class CommandRunner {
@@ -97,12 +103,16 @@ class RealCommandRunner final : public CommandRunner {
 // blocks these signals in its own thread only, for its duration.
 Status PrepareProcessForRunning();
 
-// True once SIGTERM or SIGINT has been received by RealCommandRunner (the
-// runner records the run as interrupted and stops retrying).
+// True once SIGTERM or SIGINT has been received: by RealCommandRunner while
+// a command ran, or here, from the blocked signals still pending (they are
+// taken off the queue). The runner then records the run as interrupted.
 bool StopRequested();
 // Records a SIGTERM/SIGINT consumed elsewhere (SleepUnlessStopped), so that
 // every later StopRequested() sees it.
 void NoteStopRequested();
+// Forgets a stop request, so that one test's SIGTERM does not leak into the
+// next. Tests only.
+void ClearStopRequestForTesting();
 
 // The last non-empty line of a command's output, made safe to print
 // (control bytes escaped, at most 200 bytes).

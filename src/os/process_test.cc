@@ -382,6 +382,40 @@ TEST_F(RealCommandRunnerTest, SigtermToUsInterruptsTheRun) {
   signal(SIGPIPE, SIG_DFL);
 }
 
+// A SIGTERM that came while no command ran stays pending (it is blocked):
+// StopRequested() takes it off the queue, and a command that must not start
+// after a stop request does not start.
+TEST_F(RealCommandRunnerTest, APendingStopRequestIsTakenAndTheCommandNeverStarts) {
+  sigset_t old_mask;
+  pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);
+  ASSERT_TRUE(PrepareProcessForRunning().ok());
+  ClearStopRequestForTesting();
+  EXPECT_FALSE(StopRequested());
+  ::kill(getpid(), SIGTERM);  // blocked: pending until someone takes it
+  TempDir dir;
+  CommandSpec spec = Sh("touch " + dir.File("ran"));
+  spec.not_if_stopped = true;
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_EQ(o.kind, Kind::kInterrupted);
+  EXPECT_FALSE(o.started);
+  EXPECT_EQ(o.pid, 0);
+  EXPECT_FALSE(std::ifstream(dir.File("ran")).good()) << "the command ran after the stop request";
+  EXPECT_TRUE(StopRequested());
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_EQ(sigismember(&pending, SIGTERM), 0) << "the SIGTERM is still queued";
+
+  // A SIGINT is a stop request too, taken by StopRequested() alone.
+  ClearStopRequestForTesting();
+  ::kill(getpid(), SIGINT);
+  EXPECT_TRUE(StopRequested());
+  sigpending(&pending);
+  EXPECT_EQ(sigismember(&pending, SIGINT), 0);
+  ClearStopRequestForTesting();
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  signal(SIGPIPE, SIG_DFL);
+}
+
 TEST_F(RealCommandRunnerTest, SecondStopSignalSkipsTheGrace) {
   sigset_t old_mask;
   pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);

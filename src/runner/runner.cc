@@ -30,6 +30,19 @@ std::string StoppedWith(const CommandOutcome& o) {
   return "stopped with SIGTERM and exited with status " + std::to_string(o.exit_code);
 }
 
+// The newest run of `job` that counts (not skipped, not running), if it is
+// one the reaper marked interrupted and nobody has alerted about yet.
+std::optional<RunRecord> DeadRunToTell(HistoryStore& history, const std::string& job) {
+  auto recent = history.Recent(job, 10);
+  if (!recent.ok()) return std::nullopt;
+  for (RunRecord& old : *recent) {
+    if (old.result == RunResult::kSkipped || old.result == RunResult::kRunning) continue;
+    if (old.result == RunResult::kInterrupted && old.alert_status.empty()) return old;
+    break;
+  }
+  return std::nullopt;
+}
+
 int64_t ElapsedMs(Instant from, Instant to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
@@ -148,17 +161,26 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
       if (d.owner_alive) (void)d.history->ReapDead(d.owner_alive, started);
       if (auto last = d.history->LastResult(job.name); last.ok()) previous = *last;
       // A run whose runner died (kill -9, power loss) could not alert: the
-      // reaper marked it interrupted. Its failure is told now, once, before
-      // this run — else the next good run's "recovery" would be the first
-      // anyone heard of it.
-      if (auto recent = d.history->Recent(job.name, 10); recent.ok()) {
-        for (RunRecord& old : *recent) {
-          if (old.result == RunResult::kSkipped || old.result == RunResult::kRunning) continue;
-          if (old.result == RunResult::kInterrupted && old.alert_status.empty()) {
-            old.alert_status = deliver(old, "failure");
-            (void)d.history->FinishRun(old, job.keep_runs);
+      // reaper marked it interrupted. Its failure is told now, before this
+      // run — else the next good run's "recovery" would be the first anyone
+      // heard of it.
+      if (DeadRunToTell(*d.history, job.name)) {
+        // Once: under the job's lock (a runner that cannot take it at once
+        // leaves the telling to the one that holds it), re-read, and told
+        // only from a history that folded (else the record written back
+        // could be older than the journal's).
+        const std::string lock_dir = JoinPath(d.state_dir, "locks");
+        if (d.fs.MakeDirs(lock_dir, 0700).ok()) {
+          if (auto held = d.locker.TryLock(JoinPath(lock_dir, job.name + ".lock")); held.ok()) {
+            std::optional<RunRecord> old = DeadRunToTell(*d.history, job.name);
+            if (old && d.history->FoldStatus().ok()) {
+              old->alert_status = deliver(*old, "failure");
+              if (Status s = d.history->FinishRun(*old, job.keep_runs); !s.ok())
+                d.log.Error("history_write_failed", {{"job", job.name},
+                                                     {"run_id", std::to_string(old->id)},
+                                                     {"error", s.message()}});
+            }
           }
-          break;
         }
       }
     }
@@ -300,6 +322,9 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // The job's processes hold the lock too: if this runner is killed, the
   // next run still sees the job running until its last process is gone.
   spec.inherit_fd = lock->fd();
+  // A stop request that is still pending (it came during work that runs no
+  // command) is honoured before the job starts, not by killing it after.
+  spec.not_if_stopped = true;
   RunResult result = RunResult::kFailed;
   std::string message;
   for (int attempt = 1;; ++attempt) {
@@ -313,7 +338,8 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     rec.signal.reset();
     const bool stopped_attempt =
         o.kind == CommandOutcome::Kind::kTimedOut || o.kind == CommandOutcome::Kind::kInterrupted;
-    if (o.kind == CommandOutcome::Kind::kExited || (stopped_attempt && o.signal == 0))
+    if (o.kind == CommandOutcome::Kind::kExited ||
+        (stopped_attempt && o.started && o.signal == 0))
       rec.exit_code = o.exit_code;
     if (o.signal != 0) rec.signal = SignalName(o.signal);
     switch (o.kind) {
@@ -329,7 +355,9 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
                   StoppedWith(o);
         break;
       case CommandOutcome::Kind::kInterrupted:
-        message = "interrupted: surety was told to stop, the job was " + StoppedWith(o);
+        message = o.started ? "interrupted: surety was told to stop, the job was " + StoppedWith(o)
+                            : "stopped before the command started";
+        if (!o.started) rec.attempts = attempt - 1;  // this attempt never began
         break;
       case CommandOutcome::Kind::kSpawnFailed:
         message = "could not start: " + o.error;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <sstream>
 
@@ -65,7 +66,7 @@ class FakeHttp : public HttpPoster {
 class MemoryHistory : public HistoryStore {
  public:
   Result<int64_t> BeginRun(const RunRecord& r) override {
-    if (fail_writes) return Status::Error(StatusCode::kIoError, "disk full");
+    if (fail_writes || fail_begin) return Status::Error(StatusCode::kIoError, "disk full");
     runs.push_back(r);
     runs.back().id = static_cast<int64_t>(runs.size());
     return runs.back().id;
@@ -103,9 +104,12 @@ class MemoryHistory : public HistoryStore {
     return Status::Ok();
   }
   Result<std::vector<std::string>> Jobs() override { return std::vector<std::string>{}; }
+  Status FoldStatus() const override { return fold_status; }
 
   std::vector<RunRecord> runs;
   bool fail_writes = false;
+  bool fail_begin = false;           // only BeginRun fails
+  Status fold_status = Status::Ok();  // as a read that could not fold says
   int kept = 0;
 };
 
@@ -340,6 +344,22 @@ TEST_F(RunnerTest, StopBeforeTheCommandStartsIsInterrupted) {
   EXPECT_TRUE(commands_.specs.empty());
 }
 
+// A stop request still pending when the job is about to start: the command
+// runner is told not to start it, and says it did not.
+TEST_F(RunnerTest, AStopThatArrivesAsTheJobStartsNeverStartsIt) {
+  CommandOutcome not_started = Of(CommandOutcome::Kind::kInterrupted);
+  not_started.started = false;
+  commands_.outcomes = {not_started};
+  RunReport r = Run();
+  ASSERT_EQ(commands_.specs.size(), 1u);
+  EXPECT_TRUE(commands_.specs[0].not_if_stopped) << "the job may start after a stop request";
+  EXPECT_EQ(r.exit_status, 6);
+  EXPECT_EQ(r.record.result, RunResult::kInterrupted);
+  EXPECT_EQ(r.record.message, "stopped before the command started");
+  EXPECT_EQ(r.record.attempts, 0);
+  EXPECT_FALSE(r.record.exit_code.has_value());
+}
+
 TEST_F(RunnerTest, StopDuringAPreflightCommandIsInterruptedAndNeverRunsTheJob) {
   job_.preflight.command.argv = {"mountpoint", "-q", "/backups"};
   job_.preflight.wait = Timespan{600'000'000};
@@ -528,14 +548,25 @@ TEST_F(RunnerTest, SuccessAfterFailureSendsRecovery) {
   EXPECT_NE(http_.bodies[1].find("\"recovery\""), std::string::npos);
 }
 
-TEST_F(RunnerTest, ARunWhoseRunnerDiedIsAlertedByTheNextRun) {
-  AlertByWebhook("https://hooks.example/x");
+// The record of a run whose runner died, as the reaper leaves it.
+RunRecord DeadRun() {
   RunRecord dead;
   dead.job = "db";
   dead.id = 1;
-  dead.result = RunResult::kInterrupted;  // as the reaper leaves it: no alert sent
+  dead.result = RunResult::kInterrupted;  // no alert sent
   dead.message = "the runner (pid 4242) died before finishing";
-  history_.runs.push_back(dead);
+  return dead;
+}
+
+size_t Mentioning(const std::vector<std::string>& bodies, const std::string& what) {
+  return static_cast<size_t>(std::count_if(bodies.begin(), bodies.end(), [&](const std::string& b) {
+    return b.find(what) != std::string::npos;
+  }));
+}
+
+TEST_F(RunnerTest, ARunWhoseRunnerDiedIsAlertedByTheNextRun) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
   commands_.outcomes = {Exited(0), Exited(0)};
   Run();
   ASSERT_EQ(http_.bodies.size(), 2u);
@@ -543,8 +574,52 @@ TEST_F(RunnerTest, ARunWhoseRunnerDiedIsAlertedByTheNextRun) {
   EXPECT_NE(http_.bodies[0].find("pid 4242"), std::string::npos) << "about the dead run";
   EXPECT_NE(http_.bodies[1].find("\"recovery\""), std::string::npos);
   EXPECT_NE(history_.runs[0].alert_status.find("sent"), std::string::npos);
+  ASSERT_FALSE(locker_.paths.empty());
+  EXPECT_EQ(locker_.paths[0], "/var/lib/surety/locks/db.lock") << "told under the job lock";
+}
+
+TEST_F(RunnerTest, ADeadRunIsToldOnceEvenWhenItStaysTheNewestRun) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  history_.fail_begin = true;  // this run leaves no record: the dead run stays the newest
+  commands_.outcomes = {Exited(0), Exited(0)};
   Run();
-  EXPECT_EQ(http_.bodies.size(), 2u) << "told once, not at every run";
+  history_.fail_begin = false;
+  Run();
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 1u) << "told once, not at every run";
+}
+
+TEST_F(RunnerTest, ADeadRunIsLeftToTheRunnerThatHoldsTheJobLock) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  locker_.busy = true;  // another runner of this job is past its lock: it tells
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kSkipped);
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 0u);
+  EXPECT_TRUE(history_.runs[0].alert_status.empty());
+}
+
+TEST_F(RunnerTest, ADeadRunIsNotToldFromAHistoryThatDidNotFold) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  // The journal could not be folded: the record may be older than the
+  // journal's, and writing it back could undo a finish.
+  history_.fold_status = Status::Error(StatusCode::kIoError, "disk full");
+  commands_.outcomes = {Exited(0)};
+  Run();
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 0u);
+  EXPECT_TRUE(history_.runs[0].alert_status.empty());
+}
+
+TEST_F(RunnerTest, ADeadRunWhoseAlertCannotBeRecordedIsLogged) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  history_.fail_writes = true;
+  commands_.outcomes = {Exited(0)};
+  Run();
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 1u);
+  EXPECT_NE(logs_.str().find("event=history_write_failed job=db run_id=1"), std::string::npos)
+      << logs_.str();
 }
 
 TEST_F(RunnerTest, EnvironmentFileThenEnvironmentAndUser) {
