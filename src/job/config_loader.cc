@@ -245,6 +245,7 @@ class Loader {
       return;
     }
     CheckTrusted(path, content->info);
+    CheckTrustedDirs(path, id);
     files_.push_back(path);
     const std::string dir = DirName(path);
     auto abs_dir = ctx_.fs.CanonicalPath(dir);
@@ -439,6 +440,36 @@ class Loader {
           std::string("writable by ") + ((info.mode & 0002) ? "everyone" : "its group") +
               " (mode " + Octal(info.mode) +
               "); surety runs as root and would run any command written here: chmod go-w " + path});
+  }
+
+  // As root, whoever can write a directory above a job file can put another
+  // file in its place. Each directory up to / must be root's and writable by
+  // root alone, or sticky (like /tmp: others cannot rename or remove root's
+  // files there). `real` is the file's canonical path.
+  void CheckTrustedDirs(const std::string& path, const std::string& real) {
+    if (!ctx_.running_as_root || real.empty() || real.front() != '/') return;
+    std::string dir = real;
+    do {
+      dir = DirName(dir);
+      if (!checked_dirs_.insert(dir).second) break;  // it and those above it were checked
+      auto info = ctx_.fs.Stat(dir);
+      if (!info.ok() || !info->exists) continue;
+      const bool others_write = (info->mode & 0022) && !(info->mode & 01000);
+      if (info->uid != 0)
+        out_.errors.push_back(Diagnostic{
+            path, 0, 0,
+            "the directory " + dir + " is owned by uid " + std::to_string(info->uid) +
+                ", not root; its owner could replace this job file, and surety runs its "
+                "commands as root: chown root " + dir});
+      else if (others_write)
+        out_.errors.push_back(Diagnostic{
+            path, 0, 0,
+            "the directory " + dir + " is writable by " +
+                ((info->mode & 0002) ? "everyone" : "its group") + " (mode " +
+                Octal(info->mode) +
+                "); anyone who can write it could replace this job file, and surety runs its "
+                "commands as root: chmod go-w " + dir});
+    } while (dir != "/");
   }
 
   void CollectLocations(const MNode& t) {
@@ -949,6 +980,16 @@ class Loader {
                              "); anyone could replace the secret: chmod o-w " + path);
       return std::nullopt;
     }
+    // As root, the alerts of root's jobs: only root may redirect them.
+    if (ctx_.running_as_root && (content->info.uid != 0 || (mode & 0020))) {
+      Error(&n.source(), what + ": " + path + " can be changed by someone other than root (" +
+                             (content->info.uid != 0
+                                  ? "owned by uid " + std::to_string(content->info.uid)
+                                  : "mode " + Octal(mode)) +
+                             "), who could then redirect the alerts: chown root " + path +
+                             " && chmod g-w " + path);
+      return std::nullopt;
+    }
     std::string s = std::move(content->data);
     while (!s.empty() &&
            (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
@@ -1262,6 +1303,7 @@ class Loader {
   // Includes: the canonical paths of the files being read (and as named).
   std::vector<std::string> stack_, stack_names_;
   std::set<std::string> loaded_;             // canonical paths read or tried
+  std::set<std::string> checked_dirs_;       // directories CheckTrustedDirs() looked at
   std::map<std::string, std::string> dirs_;  // file as named -> its absolute directory
   bool incomplete_ = false;                  // a file could not be read or parsed
   // [defaults] reported once (see Emit()).

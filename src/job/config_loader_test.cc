@@ -523,6 +523,63 @@ TEST_F(ConfigLoaderTest, AsRootAJobFileOthersCanChangeIsAnError) {
   EXPECT_TRUE(unprivileged.errors.empty()) << Errors(unprivileged);
 }
 
+TEST_F(ConfigLoaderTest, AsRootADirectoryAboveAJobFileThatOthersCanChangeIsAnError) {
+  fs_.AddFile("/etc/surety/jobs.d/a.toml", "[jobs.a]\ncommand = \"true\"\n", 0644);
+  fs_.AddFile("/etc/surety/surety.toml", "include = [\"jobs.d/*.toml\"]\n", 0644);
+  fs_.SetDirectory("/etc/surety/jobs.d", 0777);
+  fs_.SetDirectory("/etc/surety", 0755, 1000);
+  LoadContext root{fs_, env_, zones_, *local_, true, "host1"};
+  auto r = LoadConfig({"/etc/surety/surety.toml"}, root);
+  ASSERT_EQ(r.errors.size(), 2u) << Errors(r);
+  EXPECT_EQ(r.errors[0].ToString(),
+            "/etc/surety/surety.toml: the directory /etc/surety is owned by uid 1000, not root; "
+            "its owner could replace this job file, and surety runs its commands as root: "
+            "chown root /etc/surety");
+  EXPECT_EQ(r.errors[1].ToString(),
+            "/etc/surety/jobs.d/a.toml: the directory /etc/surety/jobs.d is writable by "
+            "everyone (mode 0777); anyone who can write it could replace this job file, and "
+            "surety runs its commands as root: chmod go-w /etc/surety/jobs.d");
+
+  // A sticky directory (like /tmp) is fine: others cannot replace root's files there.
+  fs_.SetDirectory("/etc/surety/jobs.d", 01777);
+  fs_.SetDirectory("/etc/surety", 0775);
+  auto sticky = LoadConfig({"/etc/surety/surety.toml"}, root);
+  ASSERT_EQ(sticky.errors.size(), 1u) << Errors(sticky);
+  EXPECT_TRUE(Contains(sticky.errors[0].message, "/etc/surety is writable by its group (mode 0775)"))
+      << Errors(sticky);
+
+  LoadContext user{fs_, env_, zones_, *local_, false, "host1"};
+  EXPECT_TRUE(LoadConfig({"/etc/surety/surety.toml"}, user).errors.empty());
+}
+
+TEST_F(ConfigLoaderTest, AsRootASecretFileOnlyRootCanChangeIsRequired) {
+  const std::string alert = "[alerts.ops]\nkind = \"webhook\"\nurl_file = \"ops.url\"\n";
+  fs_.AddFile("/etc/surety/ops.url", "https://hooks.example/SECRET", 0600);
+  fs_.SetOwner("/etc/surety/ops.url", 1000);
+  auto owned = Load(alert);
+  ASSERT_EQ(owned.errors.size(), 1u) << Errors(owned);
+  EXPECT_EQ(owned.errors[0].message,
+            "alerts.ops.url_file: /etc/surety/ops.url can be changed by someone other than root "
+            "(owned by uid 1000), who could then redirect the alerts: chown root "
+            "/etc/surety/ops.url && chmod g-w /etc/surety/ops.url");
+  EXPECT_FALSE(Contains(Errors(owned), "SECRET"));
+
+  fs_.AddFile("/etc/surety/ops.url", "https://hooks.example/SECRET", 0660);
+  auto group = Load(alert);
+  ASSERT_EQ(group.errors.size(), 1u) << Errors(group);
+  EXPECT_TRUE(Contains(group.errors[0].message, "(mode 0660)")) << Errors(group);
+
+  fs_.AddFile("/etc/surety/ops.url", "https://hooks.example/SECRET", 0640);
+  EXPECT_TRUE(Load(alert).errors.empty());
+
+  fs_.AddFile("/etc/surety/ops.url", "https://hooks.example/SECRET", 0660);
+  fs_.SetOwner("/etc/surety/ops.url", 1000);
+  LoadContext user{fs_, env_, zones_, *local_, false, "host1"};
+  fs_.AddFile("/etc/surety/surety.toml", alert, 0644);
+  EXPECT_TRUE(LoadConfig({"/etc/surety/surety.toml"}, user).errors.empty())
+      << "a user's own secret file may be theirs";
+}
+
 TEST_F(ConfigLoaderTest, EnvironmentFilesNamesAndNulBytesAreChecked) {
   fs_.AddFile("/etc/default/db", "PGPASSWORD=x\n", 0644);
   auto readable = Load("[jobs.a]\ncommand = \"true\"\nenvironment_file = \"/etc/default/db\"\n");

@@ -249,6 +249,10 @@ void FakeFileSystem::SetOwner(const std::string& path, uint32_t uid) {
   files_.at(LexicallyNormal(path)).uid = uid;
 }
 
+void FakeFileSystem::SetDirectory(const std::string& path, uint32_t mode, uint32_t uid) {
+  dirs_[LexicallyNormal(path)] = {mode, uid};
+}
+
 void FakeFileSystem::SetReadable(const std::string& path, bool readable) {
   unreadable_[LexicallyNormal(path)] = !readable;
 }
@@ -302,6 +306,12 @@ Result<FileInfo> FakeFileSystem::Stat(const std::string& path) const {
     info.exists = true;
     info.is_directory = true;
     info.mode = 0755;
+  }
+  if (auto dir = dirs_.find(norm); dir != dirs_.end()) {
+    info.exists = true;
+    info.is_directory = true;
+    info.mode = dir->second.first;
+    info.uid = dir->second.second;
   }
   return info;
 }

@@ -87,6 +87,8 @@ class FakeFileSystem final : public FileSystem {
   // regular, and ReadRegularFile() refuses it.
   void AddFifo(const std::string& path, uint32_t mode = 0644);
   void SetOwner(const std::string& path, uint32_t uid);
+  // The mode and owner Stat() gives directory `path` (else 0755, root).
+  void SetDirectory(const std::string& path, uint32_t mode, uint32_t uid = 0);
   // Stat() (and so ReadRegularFile()) of `path` fails with `error`.
   void SetStatError(const std::string& path, Status error);
   void SetFreeBytes(uint64_t bytes) { free_bytes_ = bytes; }
@@ -110,6 +112,7 @@ class FakeFileSystem final : public FileSystem {
     uint32_t uid = 0;
   };
   std::map<std::string, File> files_;
+  std::map<std::string, std::pair<uint32_t, uint32_t>> dirs_;  // mode, uid
   std::map<std::string, Status> stat_errors_;
   std::map<std::string, bool> unreadable_;
   uint64_t free_bytes_ = uint64_t{1} << 40;
