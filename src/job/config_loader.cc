@@ -456,19 +456,20 @@ class Loader {
       if (!info.ok() || !info->exists) continue;
       const bool others_write = (info->mode & 0022) && !(info->mode & 01000);
       if (info->uid != 0)
-        out_.errors.push_back(Diagnostic{
-            path, 0, 0,
-            "the directory " + dir + " is owned by uid " + std::to_string(info->uid) +
-                ", not root; its owner could replace this job file, and surety runs its "
-                "commands as root: chown root " + dir});
+        out_.errors.push_back(
+            Diagnostic{path, 0, 0,
+                       "the directory " + dir + " is owned by uid " + std::to_string(info->uid) +
+                           ", not root; its owner could replace this job file, and surety runs its "
+                           "commands as root: chown root " +
+                           dir});
       else if (others_write)
         out_.errors.push_back(Diagnostic{
             path, 0, 0,
             "the directory " + dir + " is writable by " +
-                ((info->mode & 0002) ? "everyone" : "its group") + " (mode " +
-                Octal(info->mode) +
+                ((info->mode & 0002) ? "everyone" : "its group") + " (mode " + Octal(info->mode) +
                 "); anyone who can write it could replace this job file, and surety runs its "
-                "commands as root: chmod go-w " + dir});
+                "commands as root: chmod go-w " +
+                dir});
     } while (dir != "/");
   }
 
@@ -982,12 +983,12 @@ class Loader {
     }
     // As root, the alerts of root's jobs: only root may redirect them.
     if (ctx_.running_as_root && (content->info.uid != 0 || (mode & 0020))) {
-      Error(&n.source(), what + ": " + path + " can be changed by someone other than root (" +
-                             (content->info.uid != 0
-                                  ? "owned by uid " + std::to_string(content->info.uid)
-                                  : "mode " + Octal(mode)) +
-                             "), who could then redirect the alerts: chown root " + path +
-                             " && chmod g-w " + path);
+      Error(&n.source(),
+            what + ": " + path + " can be changed by someone other than root (" +
+                (content->info.uid != 0 ? "owned by uid " + std::to_string(content->info.uid)
+                                        : "mode " + Octal(mode)) +
+                "), who could then redirect the alerts: chown root " + path + " && chmod g-w " +
+                path);
       return std::nullopt;
     }
     std::string s = std::move(content->data);

@@ -545,7 +545,8 @@ TEST_F(ConfigLoaderTest, AsRootADirectoryAboveAJobFileThatOthersCanChangeIsAnErr
   fs_.SetDirectory("/etc/surety", 0775);
   auto sticky = LoadConfig({"/etc/surety/surety.toml"}, root);
   ASSERT_EQ(sticky.errors.size(), 1u) << Errors(sticky);
-  EXPECT_TRUE(Contains(sticky.errors[0].message, "/etc/surety is writable by its group (mode 0775)"))
+  EXPECT_TRUE(
+      Contains(sticky.errors[0].message, "/etc/surety is writable by its group (mode 0775)"))
       << Errors(sticky);
 
   LoadContext user{fs_, env_, zones_, *local_, false, "host1"};

@@ -338,8 +338,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     rec.signal.reset();
     const bool stopped_attempt =
         o.kind == CommandOutcome::Kind::kTimedOut || o.kind == CommandOutcome::Kind::kInterrupted;
-    if (o.kind == CommandOutcome::Kind::kExited ||
-        (stopped_attempt && o.started && o.signal == 0))
+    if (o.kind == CommandOutcome::Kind::kExited || (stopped_attempt && o.started && o.signal == 0))
       rec.exit_code = o.exit_code;
     if (o.signal != 0) rec.signal = SignalName(o.signal);
     switch (o.kind) {

@@ -108,7 +108,7 @@ class MemoryHistory : public HistoryStore {
 
   std::vector<RunRecord> runs;
   bool fail_writes = false;
-  bool fail_begin = false;           // only BeginRun fails
+  bool fail_begin = false;            // only BeginRun fails
   Status fold_status = Status::Ok();  // as a read that could not fold says
   int kept = 0;
 };
