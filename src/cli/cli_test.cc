@@ -453,5 +453,27 @@ TEST_F(CliHistory, NoRunsYetIsNotAnErrorAndAnUnknownJobIsOneInJsonToo) {
   EXPECT_EQ(known.out, "[]\n");
 }
 
+// The daemon's environment holds the alert URL; an interactive shell does
+// not, and a url_file may be root's alone. Commands that send no alerts
+// do not need the secret: they work, and read no secret file.
+TEST_F(CliHistory, CommandsThatSendNoAlertsDoNotNeedTheAlertSecrets) {
+  std::ofstream(config_) << "[settings]\nstate_dir = \"" << dir_
+                         << "/state\"\n[alerts.ops]\nkind = \"ntfy\"\nurl_env = \"NTFY_URL\"\n"
+                         << "[alerts.hook]\nkind = \"webhook\"\nurl_file = \"missing.url\"\n"
+                         << "[jobs.backup]\ncommand = [\"true\"]\nschedule = \"daily\"\n"
+                         << "alert = [\"ops\", \"hook\"]\n";
+  auto history = Run({"--config", config_, "history", "backup"});
+  EXPECT_EQ(history.rc, 0) << history.err;
+  EXPECT_EQ(history.err, "");
+  auto next = Run({"--config", config_, "next", "backup"});
+  EXPECT_EQ(next.rc, 0) << next.err;
+  // Commands that alert, or check that they could, still insist.
+  auto validate = Run({"--config", config_, "validate"});
+  EXPECT_EQ(validate.rc, 2);
+  EXPECT_NE(validate.err.find("the environment variable NTFY_URL is not set"), std::string::npos)
+      << validate.err;
+  EXPECT_NE(validate.err.find("missing.url does not exist"), std::string::npos) << validate.err;
+}
+
 }  // namespace
 }  // namespace surety

@@ -30,12 +30,16 @@ struct Loaded {
   LoadResult result;
 };
 
-std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, bool show_warnings = false) {
+// `secrets`: resolve alert URLs (url_file, url_env), for the commands that
+// alert or check that they could (run, validate).
+std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, bool show_warnings = false,
+                             bool secrets = true) {
   auto l = std::make_unique<Loaded>();
   l->local = l->zones.LocalFromTz(sv.env.Get("TZ"));
   std::vector<std::string> paths = g.configs;
   if (paths.empty()) paths.push_back(DefaultConfigPath(sv.env, RunningAsRoot()));
   LoadContext ctx{*sv.fs, sv.env, l->zones, *l->local, RunningAsRoot(), HostName()};
+  ctx.resolve_secrets = secrets;
   l->result = LoadConfig(paths, ctx);
   if (show_warnings)
     for (const auto& w : l->result.warnings) sv.err << "warning: " << w.ToString() << '\n';
@@ -222,7 +226,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
 }
 
 int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
-  auto l = Load(g, sv);
+  auto l = Load(g, sv, false, false);
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   // A job no longer in the job file still shows the runs it left; a name
@@ -302,7 +306,7 @@ int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services
 }
 
 int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
-  auto l = Load(g, sv);
+  auto l = Load(g, sv, false, false);
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   std::vector<const JobSpec*> jobs;

@@ -245,11 +245,12 @@ class Loader {
       return;
     }
     CheckTrusted(path, content->info);
-    CheckTrustedDirs(path, id);
     files_.push_back(path);
     const std::string dir = DirName(path);
     auto abs_dir = ctx_.fs.CanonicalPath(dir);
     dirs_[path] = abs_dir.ok() ? *abs_dir : dir;
+    CheckTrustedDirs(path, DirName(id));
+    CheckTrustedDirs(path, dirs_[path]);
     if (auto bad = ScanBeforeParsing(content->data)) {
       out_.errors.push_back(Diagnostic{
           path, bad->line, bad->col,
@@ -313,13 +314,15 @@ class Loader {
     Config cfg;
     cfg.files = files_;
     CheckKeys(root_, {"include", "settings", "defaults", "alerts", "jobs"}, "");
-    if (const MNode* s = Child(root_, "settings", true)) {
+    const MNode* settings = Child(root_, "settings", true);
+    if (const MNode* s = settings) {
       CheckKeys(*s, {"state_dir", "host"}, "settings");
       cfg.settings.state_dir = Path(s, "state_dir", "settings").value_or("");
       cfg.settings.host = String(s, "host", "settings").value_or("");
     }
     if (cfg.settings.state_dir.empty())
       cfg.settings.state_dir = DefaultStateDir(ctx_.env, ctx_.running_as_root);
+    CheckStateDir(settings, cfg.settings.state_dir);
     if (cfg.settings.host.empty()) cfg.settings.host = ctx_.hostname;
 
     if (const MNode* alerts = Child(root_, "alerts", true)) {
@@ -442,35 +445,63 @@ class Loader {
               "); surety runs as root and would run any command written here: chmod go-w " + path});
   }
 
-  // As root, whoever can write a directory above a job file can put another
-  // file in its place. Each directory up to / must be root's and writable by
-  // root alone, or sticky (like /tmp: others cannot rename or remove root's
-  // files there). `real` is the file's canonical path.
-  void CheckTrustedDirs(const std::string& path, const std::string& real) {
-    if (!ctx_.running_as_root || real.empty() || real.front() != '/') return;
-    std::string dir = real;
-    do {
-      dir = DirName(dir);
-      if (!checked_dirs_.insert(dir).second) break;  // it and those above it were checked
+  // As root: what is wrong with directory `info` (named `dir`) that someone
+  // other than root could change its entries, with the fix; nullopt when
+  // nothing is. `sticky_ok`: a sticky directory (like /tmp) is fine, since
+  // others cannot rename or remove root's entries there.
+  static std::optional<std::string> OthersCanChange(const std::string& dir, const FileInfo& info,
+                                                    bool sticky_ok) {
+    if (info.uid != 0)
+      return "is owned by uid " + std::to_string(info.uid) + ", not root (chown root " + dir + ")";
+    if ((info.mode & 0022) && !(sticky_ok && (info.mode & 01000)))
+      return std::string("is writable by ") + ((info.mode & 0002) ? "everyone" : "its group") +
+             " (mode " + Octal(info.mode) + "; chmod go-w " + dir + ")";
+    return std::nullopt;
+  }
+
+  // As root, whoever can change a directory above a job file can put another
+  // file in its place: each directory up to / must be root's and writable by
+  // root alone, or sticky. Checked above the file's real path and above the
+  // directory it was named in (relative paths in it resolve from there).
+  void CheckTrustedDirs(const std::string& path, std::string dir) {
+    if (!ctx_.running_as_root || dir.empty() || dir.front() != '/') return;
+    while (checked_dirs_.insert(dir).second) {  // once checked, so were those above it
       auto info = ctx_.fs.Stat(dir);
-      if (!info.ok() || !info->exists) continue;
-      const bool others_write = (info->mode & 0022) && !(info->mode & 01000);
-      if (info->uid != 0)
-        out_.errors.push_back(
-            Diagnostic{path, 0, 0,
-                       "the directory " + dir + " is owned by uid " + std::to_string(info->uid) +
-                           ", not root; its owner could replace this job file, and surety runs its "
-                           "commands as root: chown root " +
-                           dir});
-      else if (others_write)
-        out_.errors.push_back(Diagnostic{
-            path, 0, 0,
-            "the directory " + dir + " is writable by " +
-                ((info->mode & 0002) ? "everyone" : "its group") + " (mode " + Octal(info->mode) +
-                "); anyone who can write it could replace this job file, and surety runs its "
-                "commands as root: chmod go-w " +
-                dir});
-    } while (dir != "/");
+      if (info.ok() && info->exists) {
+        if (auto why = OthersCanChange(dir, *info, true))
+          out_.errors.push_back(Diagnostic{
+              path, 0, 0,
+              "the directory " + dir + " " + *why +
+                  ": its owner or group could replace this job file, and surety runs its "
+                  "commands as root"});
+      }
+      if (dir == "/") break;
+      dir = DirName(dir);
+    }
+  }
+
+  // As root, the state directory holds the history and the job locks:
+  // whoever can change it can forge runs or remove a lock and overlap a
+  // job. It must be root's alone, and so must the directories above it.
+  void CheckStateDir(const MNode* settings, const std::string& state_dir) {
+    if (!ctx_.running_as_root || state_dir.empty() || state_dir.front() != '/') return;
+    const toml::node* n = settings ? Leaf(settings, "state_dir", "settings") : nullptr;
+    auto report = [&](const std::string& text) {
+      if (n)
+        Error(&n->source(), "settings.state_dir: " + text);
+      else
+        out_.errors.push_back(Diagnostic{"", 0, 0, "state_dir: " + text});
+    };
+    for (std::string dir = state_dir;; dir = DirName(dir)) {
+      const bool itself = dir == state_dir;
+      auto info = ctx_.fs.Stat(dir);
+      if (info.ok() && info->exists) {
+        if (auto why = OthersCanChange(dir, *info, !itself))
+          report((itself ? dir : "the directory " + dir + " above " + state_dir) + " " + *why +
+                 ": whoever can change it can forge the run history or remove a job's lock");
+      }
+      if (dir == "/" || dir == ".") break;
+    }
   }
 
   void CollectLocations(const MNode& t) {
@@ -925,7 +956,9 @@ class Loader {
     if (auto f = Path(&t, "url_file", ctx)) {
       ++sources;
       const toml::node* n = Leaf(&t, "url_file", ctx);
-      if (auto url = ReadSecretFile(*n, ctx + ".url_file", *f)) {
+      if (!ctx_.resolve_secrets) {
+        // A command that sends no alerts does not read the secret.
+      } else if (auto url = ReadSecretFile(*n, ctx + ".url_file", *f)) {
         a.url = *url;
         check_url(*n, "url_file", "the content of " + *f);
       }
@@ -935,7 +968,9 @@ class Loader {
     if (auto e = String(&t, "url_env", ctx)) {
       ++sources;
       auto v = ctx_.env.Get(*e);
-      if (!v || v->empty()) {
+      if (!ctx_.resolve_secrets) {
+        // An interactive shell need not have the daemon's environment.
+      } else if (!v || v->empty()) {
         Error(&Leaf(&t, "url_env", ctx)->source(),
               ctx + ".url_env: the environment variable " + *e + " is not set");
       } else {

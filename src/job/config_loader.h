@@ -54,6 +54,10 @@ struct LoadContext {
   const Zone& local;  // for schedules without a zone
   bool running_as_root = false;
   std::string hostname;
+  // Read url_file and check url_env. Commands that send no alerts (history,
+  // next) leave it off: they neither read secrets nor fail for want of the
+  // daemon's environment.
+  bool resolve_secrets = true;
 };
 
 // The files to read when no --config is given: $SURETY_CONFIG, else

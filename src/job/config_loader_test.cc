@@ -532,24 +532,68 @@ TEST_F(ConfigLoaderTest, AsRootADirectoryAboveAJobFileThatOthersCanChangeIsAnErr
   auto r = LoadConfig({"/etc/surety/surety.toml"}, root);
   ASSERT_EQ(r.errors.size(), 2u) << Errors(r);
   EXPECT_EQ(r.errors[0].ToString(),
-            "/etc/surety/surety.toml: the directory /etc/surety is owned by uid 1000, not root; "
-            "its owner could replace this job file, and surety runs its commands as root: "
-            "chown root /etc/surety");
+            "/etc/surety/surety.toml: the directory /etc/surety is owned by uid 1000, not root "
+            "(chown root /etc/surety): its owner or group could replace this job file, and "
+            "surety runs its commands as root");
   EXPECT_EQ(r.errors[1].ToString(),
             "/etc/surety/jobs.d/a.toml: the directory /etc/surety/jobs.d is writable by "
-            "everyone (mode 0777); anyone who can write it could replace this job file, and "
-            "surety runs its commands as root: chmod go-w /etc/surety/jobs.d");
+            "everyone (mode 0777; chmod go-w /etc/surety/jobs.d): its owner or group could "
+            "replace this job file, and surety runs its commands as root");
 
   // A sticky directory (like /tmp) is fine: others cannot replace root's files there.
   fs_.SetDirectory("/etc/surety/jobs.d", 01777);
   fs_.SetDirectory("/etc/surety", 0775);
   auto sticky = LoadConfig({"/etc/surety/surety.toml"}, root);
   ASSERT_EQ(sticky.errors.size(), 1u) << Errors(sticky);
-  EXPECT_TRUE(
-      Contains(sticky.errors[0].message, "/etc/surety is writable by its group (mode 0775)"))
+  EXPECT_TRUE(Contains(sticky.errors[0].message, "/etc/surety is writable by its group (mode 0775"))
       << Errors(sticky);
 
   LoadContext user{fs_, env_, zones_, *local_, false, "host1"};
+  EXPECT_TRUE(LoadConfig({"/etc/surety/surety.toml"}, user).errors.empty());
+}
+
+// A job file named through a symlink in a directory others can write:
+// its relative paths resolve there, so that directory must be safe too.
+TEST_F(ConfigLoaderTest, AsRootTheDirectoryAJobFileIsNamedInCountsToo) {
+  fs_.AddFile("/etc/surety/surety.toml", "[jobs.a]\ncommand = \"true\"\n", 0644);
+  fs_.SetDirectory("/srv/drop", 0777);
+  LoadContext root{fs_, env_, zones_, *local_, true, "host1"};
+  // The fake resolves no symlinks: the real file is the one named, so
+  // naming it from /srv/drop is what a symlink there would give.
+  fs_.AddFile("/srv/drop/link.toml", "[jobs.a]\ncommand = \"true\"\n", 0644);
+  auto r = LoadConfig({"/srv/drop/link.toml"}, root);
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
+  EXPECT_TRUE(Contains(r.errors[0].message, "the directory /srv/drop is writable by everyone"))
+      << Errors(r);
+}
+
+TEST_F(ConfigLoaderTest, AsRootTheStateDirectoryMustBeRootsAlone) {
+  fs_.SetDirectory("/srv/state", 0777);
+  auto open = Load("[settings]\nstate_dir = \"/srv/state\"\n");
+  ASSERT_EQ(open.errors.size(), 1u) << Errors(open);
+  EXPECT_EQ(open.errors[0].ToString(),
+            "/etc/surety/surety.toml:2:13: settings.state_dir: /srv/state is writable by everyone "
+            "(mode 0777; chmod go-w /srv/state): whoever can change it can forge the run history "
+            "or remove a job's lock");
+  // Sticky is not enough for the state directory itself (others could
+  // create the journal or a lock first), but is for the ones above it.
+  fs_.SetDirectory("/srv/state", 01777);
+  EXPECT_EQ(Load("[settings]\nstate_dir = \"/srv/state\"\n").errors.size(), 1u);
+  fs_.SetDirectory("/srv/state", 0700, 65534);
+  EXPECT_TRUE(Contains(Errors(Load("[settings]\nstate_dir = \"/srv/state\"\n")),
+                       "/srv/state is owned by uid 65534, not root"));
+  // Not created yet: the directories above it count.
+  fs_.SetDirectory("/srv/state", 0700);
+  fs_.SetDirectory("/srv", 0775);
+  EXPECT_TRUE(Contains(
+      Errors(Load("[settings]\nstate_dir = \"/srv/new/state\"\n")),
+      "settings.state_dir: the directory /srv above /srv/new/state is writable by its group"));
+  fs_.SetDirectory("/srv", 01777);
+  EXPECT_TRUE(Load("[settings]\nstate_dir = \"/srv/state\"\n").errors.empty());
+
+  LoadContext user{fs_, env_, zones_, *local_, false, "host1"};
+  fs_.SetDirectory("/srv/state", 0777, 1000);
+  fs_.AddFile("/etc/surety/surety.toml", "[settings]\nstate_dir = \"/srv/state\"\n");
   EXPECT_TRUE(LoadConfig({"/etc/surety/surety.toml"}, user).errors.empty());
 }
 
