@@ -388,7 +388,7 @@ TEST_F(RunE2E, HistoryStillWorksWhenTheDiskIsFull) {
   fs::create_directories(state);
   // In a mount namespace of its own: the tmpfs goes away with the shell.
   std::ofstream(dir_ + "/full.sh")
-      << "mount -t tmpfs -o size=256k tmpfs " << state << " || exit 99\n"
+      << "mount -t tmpfs -o size=256k,mode=0700 tmpfs " << state << " || exit 99\n"
       << Line("run ok") << " >/dev/null 2>&1 || exit 10\n"
       << Line("history ok") << " >/dev/null 2>&1 || exit 11\n"
       << Line("run big") << " >/dev/null 2>&1; test $? = 1 || exit 12\n"

@@ -245,6 +245,7 @@ class Loader {
       return;
     }
     CheckTrusted(path, content->info);
+    file_modes_[path] = content->info.mode;
     files_.push_back(path);
     const std::string dir = DirName(path);
     auto abs_dir = ctx_.fs.CanonicalPath(dir);
@@ -577,11 +578,15 @@ class Loader {
     return out;
   }
 
-  const MNode* Child(const MNode& t, const std::string& key, bool want_table) {
+  // The table under `key` of table `ctx` ("" for the top level).
+  const MNode* Child(const MNode& t, const std::string& key, bool want_table,
+                     const std::string& ctx = "") {
     auto it = t.children.find(key);
     if (it == t.children.end()) return nullptr;
     if (want_table && !it->second.is_table) {
-      Error(&it->second.where, key + ": expected a table, e.g. [" + key + "]");
+      const std::string full = Key(ctx, key);
+      Error(&it->second.where, full + ": expected a table, e.g. a section [" + full +
+                                   "] or an inline table " + key + " = { ... }");
       return nullptr;
     }
     return &it->second;
@@ -951,7 +956,17 @@ class Loader {
     if (auto u = String(&t, "url", ctx)) {
       a.url = *u;
       ++sources;
-      check_url(*Leaf(&t, "url", ctx), "url", "the value");
+      const toml::node* n = Leaf(&t, "url", ctx);
+      check_url(*n, "url", "the value");
+      // The URL is a secret (a webhook's token is in it): in a file anyone
+      // may read, it is no secret.
+      if (const auto& file = n->source().path) {
+        if (auto mode = file_modes_.find(*file); mode != file_modes_.end() && (mode->second & 0004))
+          Warn(&n->source(), ctx + ".url: the URL is a secret, but " + *file +
+                                 " is readable by everyone (mode " + Octal(mode->second) +
+                                 "); move it to url_file (mode 0600) or url_env, or chmod o-r " +
+                                 *file);
+      }
     }
     if (auto f = Path(&t, "url_file", ctx)) {
       ++sources;
@@ -1137,7 +1152,7 @@ class Loader {
     j.already_done_exit_status = ExitSet(&t, "already_done_exit_status", ctx);
     j.already_done_output = String(&t, "already_done_output", ctx).value_or("");
     if (whole_job) CheckExitOverlap(t, ctx, j);
-    if (const MNode* env = Child(t, "environment", true)) {
+    if (const MNode* env = Child(t, "environment", true, ctx)) {
       for (const auto& [k, v] : env->children) {
         const std::string what = ctx + ".environment." + QuoteForMessage(k);
         if (!ValidEnvName(k)) {
@@ -1182,8 +1197,10 @@ class Loader {
       Error(&n->source(), msg);
     }
     if (auto v = Int(&t, "keep_runs", ctx, 1, 10'000'000)) j.keep_runs = static_cast<int>(*v);
-    if (const MNode* p = Child(t, "preflight", true)) BuildPreflight(*p, ctx + ".preflight", j);
-    if (const MNode* v = Child(t, "verify", true)) BuildVerify(*v, ctx + ".verify", j, whole_job);
+    if (const MNode* p = Child(t, "preflight", true, ctx))
+      BuildPreflight(*p, ctx + ".preflight", j);
+    if (const MNode* v = Child(t, "verify", true, ctx))
+      BuildVerify(*v, ctx + ".verify", j, whole_job);
     if (!whole_job) return j;
     const bool scheduled = !j.schedule.empty() || !j.schedule_text.empty();
     if (!scheduled && !j.on_boot && !j.on_startup && !j.interval)
@@ -1266,7 +1283,7 @@ class Loader {
 
   void BuildPreflight(const MNode& t, const std::string& ctx, JobSpec& j) {
     PreflightSpec& p = j.preflight;
-    if (const MNode* fs = Child(t, "free_space", true)) {
+    if (const MNode* fs = Child(t, "free_space", true, ctx)) {
       CheckKeys(*fs, {"path", "min"}, ctx + ".free_space");
       auto path = String(fs, "path", ctx + ".free_space");
       auto min = ByteSize(fs, "min", ctx + ".free_space");
@@ -1338,10 +1355,11 @@ class Loader {
   std::set<const MNode*> tables_reported_;  // by Leaf(), so each only once
   // Includes: the canonical paths of the files being read (and as named).
   std::vector<std::string> stack_, stack_names_;
-  std::set<std::string> loaded_;             // canonical paths read or tried
-  std::set<std::string> checked_dirs_;       // directories CheckTrustedDirs() looked at
-  std::map<std::string, std::string> dirs_;  // file as named -> its absolute directory
-  bool incomplete_ = false;                  // a file could not be read or parsed
+  std::set<std::string> loaded_;                // canonical paths read or tried
+  std::map<std::string, uint32_t> file_modes_;  // of each job file read, by the name given
+  std::set<std::string> checked_dirs_;          // directories CheckTrustedDirs() looked at
+  std::map<std::string, std::string> dirs_;     // file as named -> its absolute directory
+  bool incomplete_ = false;                     // a file could not be read or parsed
   // [defaults] reported once (see Emit()).
   enum class Pass { kNone, kDefaults, kJob };
   Pass pass_ = Pass::kNone;

@@ -625,6 +625,35 @@ TEST_F(ConfigLoaderTest, AsRootASecretFileOnlyRootCanChangeIsRequired) {
       << "a user's own secret file may be theirs";
 }
 
+TEST_F(ConfigLoaderTest, AValueWhereATableBelongsNamesTheWholeKey) {
+  auto r =
+      Load("[jobs.a]\ncommand = \"true\"\nenvironment = \"x\"\npreflight = { free_space = 5 }\n");
+  ASSERT_EQ(r.errors.size(), 2u) << Errors(r);
+  EXPECT_EQ(r.errors[0].ToString(),
+            "/etc/surety/surety.toml:3:1: jobs.a.environment: expected a table, e.g. a section "
+            "[jobs.a.environment] or an inline table environment = { ... }");
+  EXPECT_TRUE(Contains(r.errors[1].message, "jobs.a.preflight.free_space: expected a table"))
+      << Errors(r);
+}
+
+TEST_F(ConfigLoaderTest, AnInlineUrlInAFileEveryoneCanReadIsAWarning) {
+  const std::string text =
+      "[alerts.ops]\nkind = \"slack\"\nurl = \"https://hooks.slack.com/services/T0/B0/SECRET\"\n";
+  auto readable = Load(text);
+  ASSERT_TRUE(readable.errors.empty()) << Errors(readable);
+  EXPECT_TRUE(Contains(Messages(readable.warnings),
+                       "/etc/surety/surety.toml:3:7: alerts.ops.url: the URL is a secret, but "
+                       "/etc/surety/surety.toml is readable by everyone (mode 0644); move it to "
+                       "url_file (mode 0600) or url_env, or chmod o-r /etc/surety/surety.toml"))
+      << Messages(readable.warnings);
+  EXPECT_FALSE(Contains(Messages(readable.warnings), "SECRET"));
+
+  fs_.AddFile("/etc/surety/surety.toml", text, 0640);
+  LoadContext root{fs_, env_, zones_, *local_, true, "host1"};
+  auto closed = LoadConfig({"/etc/surety/surety.toml"}, root);
+  EXPECT_FALSE(Contains(Messages(closed.warnings), "the URL is a secret"));
+}
+
 TEST_F(ConfigLoaderTest, EnvironmentFilesNamesAndNulBytesAreChecked) {
   fs_.AddFile("/etc/default/db", "PGPASSWORD=x\n", 0644);
   auto readable = Load("[jobs.a]\ncommand = \"true\"\nenvironment_file = \"/etc/default/db\"\n");
