@@ -87,6 +87,23 @@ path = "/nonexistent/artifact-%Y"
   EXPECT_NE(bad[0]["output_tail"].get<std::string>().find("failing"), std::string::npos);
 }
 
+// Started with stdin, stdout or stderr closed (a careless cron line, a
+// daemon that closed them): before, the run journal was opened as fd 1 or
+// 2, and the job's output or the log lines overwrote earlier records.
+TEST_F(RunE2E, ClosedStandardDescriptorsLoseNoRecord) {
+  WriteConfig("[jobs.out]\ncommand = \"echo JOB-OUTPUT-LINE; echo second\"\n");
+  ASSERT_EQ(Shell(Line("run out") + " >/dev/null 2>&1").rc, 0);
+  EXPECT_EQ(Shell(Line("run out") + " >&- 2>/dev/null").rc, 0);
+  EXPECT_EQ(Shell(Line("run out") + " >/dev/null 2>&-").rc, 0);
+  EXPECT_EQ(Shell(Line("run out") + " <&- >&- 2>&-").rc, 0);
+  auto h = History("out");
+  ASSERT_EQ(h.size(), 4u) << h.dump();
+  for (const auto& run : h) {
+    EXPECT_EQ(run["result"], "success");
+    EXPECT_EQ(run["output_tail"], "JOB-OUTPUT-LINE\nsecond\n");
+  }
+}
+
 TEST_F(RunE2E, TimeoutStopsTheWholeTreeWithNoSurvivors) {
   WriteConfig("[jobs.hang]\ncommand = \"trap '' TERM; (trap '' TERM; sleep 30) & echo $! > " +
               dir_ + "/child.pid; sleep 30\"\ntimeout = \"500ms\"\nkill_grace = \"300ms\"\n");

@@ -14,8 +14,12 @@
 #include "os/lock.h"
 #include "os/net.h"
 #include "os/process.h"
+#include "os/system.h"
 
 int main(int argc, char** argv) {
+  // Before anything is opened: with stdout closed (`surety run JOB >&-`) the
+  // run journal would be opened as fd 1 and the job's output written into it.
+  if (!surety::EnsureStandardDescriptors()) return 71;  // EX_OSERR
   std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
   // Signals are read through a signalfd by the runner; block them before

@@ -47,5 +47,10 @@ bool RaiseSchedulingPriority();
 // blocked, see PrepareProcessForRunning); returns false if one arrived, now
 // or earlier (StopRequested()).
 bool SleepUnlessStopped(Micros d);
+// Opens /dev/null on whichever of descriptors 0, 1 and 2 is closed, so that
+// no file this process opens later (the run journal, a lock) becomes its
+// stdin, stdout or stderr and receives output meant for them. Call first
+// in main(). False if one could not be opened.
+bool EnsureStandardDescriptors();
 
 }  // namespace surety
