@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -71,6 +72,13 @@ constexpr Micros kRescanInterval = std::chrono::milliseconds(100);
 // giving up on processes stuck in uninterruptible sleep.
 constexpr Micros kMinWaitAfterKill = std::chrono::seconds(5);
 constexpr size_t kReadChunk = 64 * 1024;
+// Output read from the job but not yet copied to our stdout: past this, the
+// job's pipe is not read until our reader catches up (the job then waits
+// on its writes, as it would writing to that reader itself).
+constexpr size_t kMaxPendingOutput = 1024 * 1024;
+// After the job is gone, how long a reader of our stdout may take no output
+// at all before the rest is dropped (it is still in the tail of the record).
+constexpr Micros kOutputStallLimit = std::chrono::seconds(30);
 constexpr const char* kDefaultPath = "/bin:/usr/bin";  // execvp's default
 
 // Exit codes for a child that could not start (shell and systemd style).
@@ -498,6 +506,10 @@ class Supervisor {
         start_(start) {}
 
   void SetFds(Fd output, Fd input, Fd signals, Fd pidfd) {
+    // A write to a regular file never waits on a reader; anything else
+    // (a pipe, a socket, a terminal) is written only when poll says so.
+    struct stat st;
+    stdout_polls_ = fstat(1, &st) != 0 || !S_ISREG(st.st_mode);
     out_ = std::move(output);
     in_ = std::move(input);
     sig_ = std::move(signals);
@@ -525,6 +537,12 @@ class Supervisor {
   void ReadOutput();
   void WriteInput();
   void ConsumeOutput(const char* data, size_t n);
+  size_t PendingOutput() const { return pending_.size() - pending_at_; }
+  // Copies pending output to our stdout as far as it can without waiting.
+  void FlushOutput();
+  // After the job: copies the rest, waiting for a slow reader, but giving
+  // up once it has taken nothing for `stall`.
+  void FlushOutputWaiting(Micros stall);
 
   const Clock& clock_;
   const CommandSpec& spec_;
@@ -537,6 +555,9 @@ class Supervisor {
   size_t in_offset_ = 0;
   std::string tail_;
   bool stream_ok_ = true;
+  bool stdout_polls_ = true;
+  std::string pending_;  // output not yet copied to our stdout, from pending_at_
+  size_t pending_at_ = 0;
 
   bool main_reaped_ = false;
   int main_status_ = 0;
@@ -670,21 +691,12 @@ void Supervisor::StartKill(Micros now, const std::vector<ProcInfo>& tree) {
 }
 
 void Supervisor::ConsumeOutput(const char* data, size_t n) {
+  // Copied through without ever blocking on our stdout: a reader that is
+  // slow or stuck (a full pipe, a paused terminal) must not hold up the
+  // timeout or a stop request.
   if (spec_.stream_output && stream_ok_) {
-    size_t done = 0;
-    while (done < n) {
-      ssize_t w = ::write(1, data + done, n - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0 && errno == EAGAIN) {  // our stdout is non-blocking: wait a little
-        pollfd out{1, POLLOUT, 0};
-        if (poll(&out, 1, 1000) > 0) continue;
-      }
-      if (w <= 0) {  // EPIPE, EIO, stuck: stop copying, keep the tail
-        stream_ok_ = false;
-        break;
-      }
-      done += static_cast<size_t>(w);
-    }
+    pending_.append(data, n);
+    FlushOutput();
   }
   size_t keep = spec_.tail_bytes;
   if (keep == 0) return;
@@ -694,6 +706,59 @@ void Supervisor::ConsumeOutput(const char* data, size_t n) {
   }
   tail_.append(data, n);
   if (tail_.size() > keep + std::max(keep, kReadChunk)) tail_.erase(0, tail_.size() - keep);
+}
+
+void Supervisor::FlushOutput() {
+  while (PendingOutput() > 0 && stream_ok_) {
+    size_t n = PendingOutput();
+    if (stdout_polls_) {
+      pollfd out{1, POLLOUT, 0};
+      int r = poll(&out, 1, 0);
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0) return;  // not writable now; the loop waits for POLLOUT
+      if (r < 0 || (out.revents & (POLLERR | POLLNVAL))) {
+        stream_ok_ = false;
+        break;
+      }
+      // After POLLOUT a pipe has room for PIPE_BUF bytes, written whole.
+      n = std::min<size_t>(n, PIPE_BUF);
+    }
+    ssize_t w = ::write(1, pending_.data() + pending_at_, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) return;  // our stdout is non-blocking
+    if (w <= 0) {                          // EPIPE, EIO: stop copying, keep the tail
+      stream_ok_ = false;
+      break;
+    }
+    pending_at_ += static_cast<size_t>(w);
+  }
+  if (!stream_ok_ || pending_at_ == pending_.size()) {
+    pending_.clear();
+    pending_at_ = 0;
+  } else if (pending_at_ > kReadChunk && pending_at_ * 2 > pending_.size()) {
+    pending_.erase(0, pending_at_);
+    pending_at_ = 0;
+  }
+}
+
+void Supervisor::FlushOutputWaiting(Micros stall) {
+  Micros last_progress = clock_.Monotonic();
+  while (PendingOutput() > 0 && stream_ok_) {
+    const size_t before = PendingOutput();
+    FlushOutput();
+    const Micros now = clock_.Monotonic();
+    if (PendingOutput() < before) last_progress = now;
+    if (PendingOutput() == 0 || !stream_ok_) break;
+    const Micros left = last_progress + stall - now;
+    if (left <= Micros{0}) {
+      stream_ok_ = false;
+      pending_.clear();
+      pending_at_ = 0;
+      break;
+    }
+    pollfd out{1, POLLOUT, 0};
+    (void)poll(&out, 1, static_cast<int>(std::min<int64_t>(left.count() / 1000 + 1, 1000)));
+  }
 }
 
 void Supervisor::ReadOutput() {
@@ -789,12 +854,16 @@ void Supervisor::Loop() {
       timeout_ms = us <= 0 ? 0 : static_cast<int>(std::min<int64_t>((us + 999) / 1000, INT_MAX));
     }
 
-    pollfd fds[4];
+    pollfd fds[5];
     nfds_t nfds = 0;
-    int out_i = -1, in_i = -1, sig_i = -1, pid_i = -1;
-    if (out_.valid()) {
+    int out_i = -1, in_i = -1, sig_i = -1, pid_i = -1, stdout_i = -1;
+    if (out_.valid() && PendingOutput() < kMaxPendingOutput) {
       out_i = static_cast<int>(nfds);
       fds[nfds++] = {out_.get(), POLLIN, 0};
+    }
+    if (PendingOutput() > 0) {
+      stdout_i = static_cast<int>(nfds);
+      fds[nfds++] = {1, POLLOUT, 0};
     }
     if (in_.valid()) {
       in_i = static_cast<int>(nfds);
@@ -817,6 +886,7 @@ void Supervisor::Loop() {
     }
     if (ready == 0) continue;
     if (pid_i >= 0 && fds[pid_i].revents != 0) CheckMain();
+    if (stdout_i >= 0 && fds[stdout_i].revents != 0) FlushOutput();
     if (out_i >= 0 && fds[out_i].revents != 0) ReadOutput();
     if (in_i >= 0 && fds[in_i].revents != 0) WriteInput();
     if (sig_i >= 0 && fds[sig_i].revents != 0) HandleSignals(/*loop_running=*/true);
@@ -827,8 +897,15 @@ CommandOutcome Supervisor::Supervise() {
   Loop();
   // Whatever is still buffered in the pipe (the writers are gone, unless the
   // descriptor was passed outside the tree: then stop at EAGAIN).
-  for (int i = 0; i < 256 && out_.valid(); ++i) ReadOutput();
+  // A reader that takes nothing for kOutputStallLimit (1 s once told to
+  // stop) loses the rest; the record keeps its tail either way.
   HandleSignals(/*loop_running=*/false);
+  const Micros stall = StopRequested() ? Micros{std::chrono::seconds(1)} : kOutputStallLimit;
+  for (int i = 0; i < 256 && out_.valid(); ++i) {
+    ReadOutput();
+    FlushOutputWaiting(stall);
+  }
+  FlushOutputWaiting(stall);
 
   CommandOutcome outcome;
   outcome.pid = static_cast<int>(main_);

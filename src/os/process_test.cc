@@ -248,6 +248,37 @@ TEST_F(RealCommandRunnerTest, StreamsOutputToOurStdout) {
   EXPECT_EQ(o.output_tail, "streamed\nerr\n");
 }
 
+// Our stdout is a pipe nobody reads for 3 s: the timeout still fires on
+// time (before, the copy to stdout blocked and the job ran until the reader
+// woke), and the output still arrives once it reads.
+TEST_F(RealCommandRunnerTest, AStuckReaderOfOurStdoutDoesNotHoldUpTheTimeout) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  const int saved = dup(1);
+  ASSERT_EQ(dup2(p[1], 1), 1);
+  close(p[1]);
+  std::string got;
+  std::thread reader([&] {
+    std::this_thread::sleep_for(milliseconds(3000));
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(p[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  });
+  CommandSpec spec = Sh("head -c 300000 /dev/zero | tr '\\0' x; echo; echo END; sleep 30");
+  spec.stream_output = true;
+  spec.timeout = milliseconds(500);
+  spec.kill_grace = milliseconds(500);
+  CommandOutcome o = runner_.Run(spec);
+  dup2(saved, 1);  // the reader sees EOF once no copy of the pipe is left
+  close(saved);
+  reader.join();
+  close(p[0]);
+  EXPECT_EQ(o.kind, Kind::kTimedOut);
+  EXPECT_LT(o.duration, milliseconds(2000)) << "the timeout waited for the reader";
+  EXPECT_EQ(got.size(), 300000u + 5u) << "output lost";
+  EXPECT_EQ(o.output_tail.substr(o.output_tail.size() - 5), "\nEND\n");
+}
+
 TEST_F(RealCommandRunnerTest, TimeoutKillsTheWholeTree) {
   std::string pids = dir_.File("pids");
   CommandSpec spec =
