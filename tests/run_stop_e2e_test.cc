@@ -4,9 +4,11 @@
 // starts the job, a runner killed with SIGKILL takes its job down with it,
 // and whatever of the job survives still holds the job's lock.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -167,7 +170,9 @@ TEST_F(RunStopE2E, AKilledRunnersFailureIsAlertedOnceByTheNextRun) {
 // first one only after `delay` (WaitForRequest() tells when it has come).
 class SlowHttpServer {
  public:
-  explicit SlowHttpServer(std::chrono::milliseconds delay) : delay_(delay) {
+  // `on_first` runs when the first request arrives, before the delay.
+  explicit SlowHttpServer(std::chrono::milliseconds delay, std::function<void()> on_first = {})
+      : delay_(delay), on_first_(std::move(on_first)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -182,6 +187,7 @@ class SlowHttpServer {
         int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (c < 0) return;
         if (first) {
+          if (on_first_) on_first_();
           accepted_ = true;
           std::this_thread::sleep_for(delay_);
         }
@@ -224,6 +230,7 @@ class SlowHttpServer {
   }
 
   std::chrono::milliseconds delay_;
+  std::function<void()> on_first_;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<bool> accepted_{false};
@@ -231,10 +238,35 @@ class SlowHttpServer {
 };
 
 // A SIGTERM that arrives while the runner runs no command (here: while it
-// tells a webhook about the previous run, whose runner was killed) waits in
-// the queue; the job must not start, only to be killed.
+// waits for the run journal's lock to record the start) waits in the queue;
+// the job must not start, only to be killed.
 TEST_F(RunStopE2E, SigtermWhileNoCommandRunsNeverStartsTheJob) {
-  SlowHttpServer hook(std::chrono::milliseconds(1500));
+  WriteConfig("[jobs.j]\ncommand = \"touch " + dir_ + "/ran-$SURETY_RUN_ID\"\n");
+  ASSERT_EQ(Surety("run j").rc, 0);  // creates the journal
+  int holder = ::open((dir_ + "/state/history.journal").c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(holder, 0);
+  ASSERT_EQ(::flock(holder, LOCK_EX), 0);
+  pid_t runner = StartRun("j");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // it waits for the lock
+  kill(runner, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::close(holder);  // the start is recorded, then the stop is seen
+  int status = 0;
+  waitpid(runner, &status, 0);
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 6);
+  EXPECT_FALSE(fs::exists(dir_ + "/ran-2")) << "the job started after the stop request";
+  auto h = History("j");
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0]["result"], "interrupted");
+  EXPECT_EQ(h[0]["message"], "stopped before the command started");
+}
+
+// Telling about a run whose runner was killed takes as long as the alert
+// does (here 1.5 s): it comes after the next run's job, never before it.
+TEST_F(RunStopE2E, ADeadRunIsToldAfterTheNextRunsJob) {
+  std::atomic<bool> job_had_run{false};
+  SlowHttpServer hook(std::chrono::milliseconds(1500),
+                      [&] { job_had_run = fs::exists(dir_ + "/ran"); });
   WriteConfig("[alerts.hook]\nkind = \"webhook\"\nurl = \"" + hook.Url() +
               "\"\n[jobs.j]\ncommand = \"test -e " + dir_ + "/second && touch " + dir_ +
               "/ran && exit 0; echo $$ > " + dir_ + "/job.pid; exec sleep 30\"\n" +
@@ -246,15 +278,15 @@ TEST_F(RunStopE2E, SigtermWhileNoCommandRunsNeverStartsTheJob) {
   waitpid(first, nullptr, 0);
   ASSERT_TRUE(Gone(PidIn(dir_ + "/job.pid")));
   std::ofstream(dir_ + "/second") << "";
-
-  pid_t second = StartRun("j");
+  auto second = Surety("run j");
+  EXPECT_EQ(second.rc, 0) << second.out;
   ASSERT_TRUE(hook.WaitForRequest()) << "the dead run was not told";
-  EXPECT_EQ(TermAndWait(second), 6);
-  EXPECT_FALSE(fs::exists(dir_ + "/ran")) << "the job started after the stop request";
+  EXPECT_TRUE(job_had_run) << "the dead run was told before the job ran";
   auto h = History("j");
   ASSERT_EQ(h.size(), 2u);
-  EXPECT_EQ(h[0]["result"], "interrupted");
-  EXPECT_EQ(h[0]["message"], "stopped before the command started");
+  EXPECT_EQ(h[0]["result"], "success");
+  EXPECT_EQ(h[1]["result"], "interrupted");
+  EXPECT_NE(h[1]["alert_status"].get<std::string>().find("sent"), std::string::npos) << h.dump();
 }
 
 TEST_F(RunStopE2E, TimedOutJobThatExitsOnSigtermKeepsItsExitStatus) {

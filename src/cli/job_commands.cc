@@ -59,6 +59,8 @@ Result<std::unique_ptr<HistoryStore>> OpenHistory(const Config& cfg, Services& s
   // than lose a record.
   SqliteHistoryOptions options;
   options.busy_timeout = std::chrono::seconds(60);
+  // The job does not wait long for its start record: the finish writes it.
+  options.begin_wait = std::chrono::seconds(10);
   return OpenStateHistory(cfg.settings.state_dir, options);
 }
 
@@ -259,6 +261,8 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
       auto j = nlohmann::json::parse(RunRecordJson(r, ""), nullptr, false);
       if (j.is_discarded()) continue;
       j.erase("event");
+      // Which alerts were sent for the run and which failed (empty: none).
+      j["alert_status"] = r.alert_status;  // JsonText() replaces bytes that are not UTF-8
       arr.push_back(j);
     }
     sv.out << JsonText(arr) << '\n';
@@ -282,6 +286,8 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
                       : "-";
     std::string msg = r.message;
     if (msg.size() > 120) msg = CutUtf8(msg, 117) + "...";
+    if (r.alert_status.find("failed") != std::string::npos)
+      msg += " [an alert failed: see alert_status in --json]";
     std::snprintf(line, sizeof line, "%-6lld %-28s %-10s %-16s %-5s %-3d %s\n",
                   static_cast<long long>(r.id), FormatTimestamp(r.started_at, local).c_str(),
                   dur.c_str(), std::string(RunResultName(r.result)).c_str(), exit.c_str(),

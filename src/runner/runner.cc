@@ -30,12 +30,15 @@ std::string StoppedWith(const CommandOutcome& o) {
   return "stopped with SIGTERM and exited with status " + std::to_string(o.exit_code);
 }
 
-// The newest run of `job` that counts (not skipped, not running), if it is
-// one the reaper marked interrupted and nobody has alerted about yet.
-std::optional<RunRecord> DeadRunToTell(HistoryStore& history, const std::string& job) {
+// The newest run of `job` before run `self` that counts (not skipped, not
+// running), if it is one the reaper marked interrupted and nobody has
+// alerted about yet.
+std::optional<RunRecord> DeadRunToTell(HistoryStore& history, const std::string& job,
+                                       int64_t self) {
   auto recent = history.Recent(job, 10);
   if (!recent.ok()) return std::nullopt;
   for (RunRecord& old : *recent) {
+    if (old.id == self && self > 0) continue;
     if (old.result == RunResult::kSkipped || old.result == RunResult::kRunning) continue;
     if (old.result == RunResult::kInterrupted && old.alert_status.empty()) return old;
     break;
@@ -160,29 +163,6 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     if (!job.alert.empty()) {
       if (d.owner_alive) (void)d.history->ReapDead(d.owner_alive, started);
       if (auto last = d.history->LastResult(job.name); last.ok()) previous = *last;
-      // A run whose runner died (kill -9, power loss) could not alert: the
-      // reaper marked it interrupted. Its failure is told now, before this
-      // run — else the next good run's "recovery" would be the first anyone
-      // heard of it.
-      if (DeadRunToTell(*d.history, job.name)) {
-        // Once: under the job's lock (a runner that cannot take it at once
-        // leaves the telling to the one that holds it), re-read, and told
-        // only from a history that folded (else the record written back
-        // could be older than the journal's).
-        const std::string lock_dir = JoinPath(d.state_dir, "locks");
-        if (d.fs.MakeDirs(lock_dir, 0700).ok()) {
-          if (auto held = d.locker.TryLock(JoinPath(lock_dir, job.name + ".lock")); held.ok()) {
-            std::optional<RunRecord> old = DeadRunToTell(*d.history, job.name);
-            if (old && d.history->FoldStatus().ok()) {
-              old->alert_status = deliver(*old, "failure");
-              if (Status s = d.history->FinishRun(*old, job.keep_runs); !s.ok())
-                d.log.Error("history_write_failed", {{"job", job.name},
-                                                     {"run_id", std::to_string(old->id)},
-                                                     {"error", s.message()}});
-            }
-          }
-        }
-      }
     }
     auto id = d.history->BeginRun(rec);
     if (id.ok()) {
@@ -198,24 +178,59 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // so a job told to stop never starts.
   auto stopped = [&] { return d.stop_requested && d.stop_requested(); };
 
+  // Set once this run holds the job's lock.
+  bool holding_lock = false;
+
+  // A run whose runner died (kill -9, power loss) could not alert: the
+  // reaper marked it interrupted. Its failure is told after this run has
+  // done its work (never delaying the job or its record), before this run's
+  // own alert, else a "recovery" would be the first anyone heard of it.
+  // Told once: under the job's lock (a runner that cannot take it at once
+  // leaves the telling to the one that holds it), and only from a history
+  // that folded (else the record written back could be older than the
+  // journal's).
+  auto tell_dead_run = [&] {
+    if (!d.history || job.alert.empty() || !DeadRunToTell(*d.history, job.name, rec.id)) return;
+    std::optional<Result<JobLock>> held;
+    if (!holding_lock) {
+      const std::string lock_dir = JoinPath(d.state_dir, "locks");
+      if (!d.fs.MakeDirs(lock_dir, 0700).ok()) return;
+      held = d.locker.TryLock(JoinPath(lock_dir, job.name + ".lock"));
+      if (!held->ok()) return;
+    }
+    std::optional<RunRecord> old = DeadRunToTell(*d.history, job.name, rec.id);
+    if (!old || !d.history->FoldStatus().ok()) return;
+    old->alert_status = deliver(*old, "failure");
+    if (Status s = d.history->FinishRun(*old, job.keep_runs); !s.ok())
+      d.log.Error("history_write_failed",
+                  {{"job", job.name}, {"run_id", std::to_string(old->id)}, {"error", s.message()}});
+  };
+
   auto finish = [&](RunResult result, std::string message) -> RunReport {
     const Instant end = d.clock.Now();
     rec.result = result;
     rec.message = std::move(message);
     rec.finished_at = end;
     rec.duration_ms = ElapsedMs(started, end);
+    if (d.history && rec.id == 0) {
+      // The start could not be recorded (a full disk, the journal locked
+      // too long): record the whole run now, if the history has recovered.
+      if (auto id = d.history->BeginRun(rec); id.ok()) rec.id = *id;
+    }
     if (d.history && rec.id > 0) {
       if (Status s = d.history->FinishRun(rec, job.keep_runs); !s.ok())
-        d.log.Error("history_write_failed",
-                    {{"job", job.name}, {"run_id", run_id}, {"error", s.message()}});
+        d.log.Error(
+            "history_write_failed",
+            {{"job", job.name}, {"run_id", std::to_string(rec.id)}, {"error", s.message()}});
     }
     d.log.Info("run_finished", {{"job", job.name},
-                                {"run_id", run_id},
+                                {"run_id", std::to_string(rec.id)},
                                 {"attempt", std::to_string(rec.attempts)},
                                 {"result", std::string(RunResultName(result))},
                                 {"duration_ms", std::to_string(rec.duration_ms)},
                                 {"message", rec.message}});
     // 9. Alert. A failed delivery is logged and recorded, never changes the result.
+    tell_dead_run();
     std::string event = AlertEventFor(result, previous);
     if (!event.empty() && !job.alert.empty()) {
       rec.alert_status = deliver(rec, event);
@@ -294,6 +309,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     return finish(RunResult::kPreflightFailed,
                   "cannot take the job lock: " + lock.status().message());
   }
+  holding_lock = true;
   if (stopped()) return finish(RunResult::kInterrupted, "stopped before the command started");
 
   // The artifact path is expanded once, at run start, and so are the

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <sstream>
 
 #include "os/fake_process.h"
@@ -56,16 +57,22 @@ class FakeHttp : public HttpPoster {
                    Micros) override {
     urls.push_back(url);
     bodies.push_back(body);
+    if (on_post) on_post();
     return code;
   }
   int code = 200;
   std::vector<std::string> urls, bodies;
+  std::function<void()> on_post;  // called at each post (to see what had happened by then)
 };
 
 // In-memory history with fault injection (a full disk, a failed fsync).
 class MemoryHistory : public HistoryStore {
  public:
   Result<int64_t> BeginRun(const RunRecord& r) override {
+    if (fail_begins > 0) {
+      --fail_begins;
+      return Status::Error(StatusCode::kBusy, "the journal's lock is held");
+    }
     if (fail_writes || fail_begin) return Status::Error(StatusCode::kIoError, "disk full");
     runs.push_back(r);
     runs.back().id = static_cast<int64_t>(runs.size());
@@ -109,6 +116,7 @@ class MemoryHistory : public HistoryStore {
   std::vector<RunRecord> runs;
   bool fail_writes = false;
   bool fail_begin = false;            // only BeginRun fails
+  int fail_begins = 0;                // BeginRun fails this many times, then works
   Status fold_status = Status::Ok();  // as a read that could not fold says
   int kept = 0;
 };
@@ -576,6 +584,31 @@ TEST_F(RunnerTest, ARunWhoseRunnerDiedIsAlertedByTheNextRun) {
   EXPECT_NE(history_.runs[0].alert_status.find("sent"), std::string::npos);
   ASSERT_FALSE(locker_.paths.empty());
   EXPECT_EQ(locker_.paths[0], "/var/lib/surety/locks/db.lock") << "told under the job lock";
+}
+
+// Telling about a dead run (up to 3 tries of every alert) waits until this
+// run has been recorded and its job has run: it holds up neither.
+TEST_F(RunnerTest, ADeadRunIsToldAfterTheJobNeverBeforeIt) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  commands_.outcomes = {Exited(0)};
+  std::vector<std::pair<size_t, size_t>> seen;  // (commands run, runs recorded) at each post
+  http_.on_post = [&] { seen.emplace_back(commands_.specs.size(), history_.runs.size()); };
+  Run();
+  ASSERT_EQ(http_.bodies.size(), 2u);
+  EXPECT_NE(http_.bodies[0].find("pid 4242"), std::string::npos);
+  EXPECT_EQ(seen[0], std::make_pair(size_t{1}, size_t{2})) << "told before the job ran";
+}
+
+TEST_F(RunnerTest, AStartThatCouldNotBeRecordedIsRecordedWithTheFinish) {
+  history_.fail_begins = 1;  // the journal's lock was held too long at the start
+  commands_.outcomes = {Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 0);
+  ASSERT_EQ(history_.runs.size(), 1u) << "the run was lost";
+  EXPECT_EQ(history_.runs[0].result, RunResult::kSuccess);
+  EXPECT_TRUE(history_.runs[0].finished_at.has_value());
+  EXPECT_EQ(r.record.id, 1);
 }
 
 TEST_F(RunnerTest, ADeadRunIsToldOnceEvenWhenItStaysTheNewestRun) {

@@ -118,6 +118,11 @@ class SqliteHistoryStore : public HistoryStore {
 struct SqliteHistoryOptions {
   // How long a write waits for another process's write to finish.
   std::chrono::milliseconds busy_timeout{10000};
+  // How long BeginRun() waits for the run journal's lock; 0: as long as
+  // FinishRun() (which outwaits any fold). A runner keeps it short: a job
+  // is not held up for its start record, which FinishRun's caller can write
+  // with the finish instead.
+  std::chrono::milliseconds begin_wait{0};
   // PRAGMA max_page_count after opening (0: SQLite's default). Lets tests
   // make the "disk" fill up.
   int64_t max_page_count = 0;

@@ -147,7 +147,8 @@ class JournaledHistory final : public HistoryStore {
 
   Result<int64_t> BeginRun(const RunRecord& record) override {
     JournalLock lock;
-    if (Status s = LockCurrentJournal(lock, AppendWait()); !s.ok()) return s;
+    const auto wait = options_.begin_wait.count() > 0 ? options_.begin_wait : AppendWait();
+    if (Status s = LockCurrentJournal(lock, wait); !s.ok()) return s;
     char raw[kJournalHeaderSize];
     ssize_t n;
     do n = ::pread(fd_, raw, sizeof raw, 0);

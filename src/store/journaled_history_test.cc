@@ -524,6 +524,27 @@ TEST_F(JournaledHistory, ALockHeldTooLongIsABusyErrorNotAHang) {
   EXPECT_TRUE(h->BeginRun(Running("db", At(3))).ok()) << "free again";
 }
 
+// A runner does not hold its job back for the start record: BeginRun
+// gives up after begin_wait, while FinishRun still outwaits any fold.
+TEST_F(JournaledHistory, BeginRunWaitsOnlyBeginWaitForTheLock) {
+  SqliteHistoryOptions options;
+  options.busy_timeout = std::chrono::seconds(20);  // FinishRun would wait 41 s
+  options.begin_wait = std::chrono::milliseconds(100);
+  ASSERT_TRUE(Open()->BeginRun(Running("db", At(1))).ok());
+  int holder = ::open(JournalFile().c_str(), O_RDWR);
+  ASSERT_GE(holder, 0);
+  ASSERT_EQ(::flock(holder, LOCK_EX), 0);
+  auto h = OpenStateHistory(dir_, options);
+  auto t0 = std::chrono::steady_clock::now();
+  auto id = h->BeginRun(Running("db", At(2)));
+  auto waited = std::chrono::steady_clock::now() - t0;
+  ::close(holder);
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.status().code(), StatusCode::kBusy);
+  EXPECT_GE(waited, std::chrono::milliseconds(100));
+  EXPECT_LT(waited, std::chrono::seconds(5)) << "waited as long as FinishRun would";
+}
+
 // `surety history` on a full disk: the fold cannot commit, but the read
 // still shows every run (history.db's and the journal's, merged in memory,
 // dead runners marked interrupted in memory), says why it could not fold,
