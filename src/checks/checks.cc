@@ -35,65 +35,6 @@ CommandOutcome RunCheckCommand(std::vector<std::string> argv, Micros timeout, Ch
   return env.commands.Run(spec);
 }
 
-struct TcpTarget {
-  std::string host;  // without brackets
-  int port = 0;
-  std::string display;  // "nas.local:22", "[::1]:22"
-};
-
-bool IsHostNameChar(char c) {
-  return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-         c == '.' || c == '_';
-}
-
-bool IsIpv6Char(char c) {
-  return IsAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
-         c == '.';
-}
-
-// Parses "tcp://host:port" and "tcp://[v6addr]:port", nothing else: no user
-// info, no path, no query, a port of 1-65535.
-std::optional<TcpTarget> ParseTcpUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "tcp://";
-  if (url.substr(0, kScheme.size()) != kScheme) return std::nullopt;
-  std::string_view rest = url.substr(kScheme.size());
-  TcpTarget t;
-  std::string_view port_text;
-  if (!rest.empty() && rest.front() == '[') {
-    size_t close = rest.find(']');
-    if (close == std::string_view::npos || close == 1) return std::nullopt;
-    std::string_view addr = rest.substr(1, close - 1);
-    for (char c : addr)
-      if (!IsIpv6Char(c)) return std::nullopt;
-    if (addr.find(':') == std::string_view::npos) return std::nullopt;
-    t.host = std::string(addr);
-    rest.remove_prefix(close + 1);
-    if (rest.empty() || rest.front() != ':') return std::nullopt;
-    port_text = rest.substr(1);
-    t.display = "[" + t.host + "]";
-  } else {
-    size_t colon = rest.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
-    std::string_view host = rest.substr(0, colon);
-    for (char c : host)
-      if (!IsHostNameChar(c)) return std::nullopt;
-    if (host.front() == '.' || host.front() == '-') return std::nullopt;
-    t.host = std::string(host);
-    port_text = rest.substr(colon + 1);
-    t.display = t.host;
-  }
-  if (port_text.empty() || port_text.size() > 5) return std::nullopt;
-  int port = 0;
-  for (char c : port_text) {
-    if (!IsAsciiDigit(c)) return std::nullopt;
-    port = port * 10 + (c - '0');
-  }
-  if (port < 1 || port > 65535) return std::nullopt;
-  t.port = port;
-  t.display += ":" + std::to_string(port);
-  return t;
-}
-
 CheckResult CheckFreeSpace(const PreflightSpec::FreeSpace& fs, CheckEnv& env) {
   Result<uint64_t> free = env.fs.FreeBytes(fs.path);
   if (!free.ok()) return Fail("free space on " + fs.path + ": " + free.status().message());

@@ -734,6 +734,20 @@ class Loader {
     return out;
   }
 
+  // A path surety itself checks (verify, preflight) or the job starts in:
+  // relative, it would depend on the directory surety was started from.
+  void NotAbsolute(const toml::node& n, const std::string& what, const std::string& path) {
+    Error(&n.source(), what + ": \"" + QuoteForMessage(path) +
+                           "\" is relative; give an absolute path (surety checks it from "
+                           "wherever it was started, not from the job's working_directory)");
+  }
+  std::optional<std::string> AbsolutePath(const MNode* t, const std::string& key,
+                                          const std::string& ctx) {
+    auto v = String(t, key, ctx);
+    if (v && !v->empty() && v->front() != '/') NotAbsolute(*Leaf(t, key, ctx), Key(ctx, key), *v);
+    return v;
+  }
+
   std::vector<std::string> StringList(const MNode* t, const std::string& key,
                                       const std::string& ctx) {
     std::vector<std::string> out;
@@ -1176,7 +1190,7 @@ class Loader {
       j.environment_file = *f;
       CheckEnvironmentFile(*Leaf(&t, "environment_file", ctx), ctx + ".environment_file", *f);
     }
-    j.working_directory = String(&t, "working_directory", ctx).value_or("");
+    j.working_directory = AbsolutePath(&t, "working_directory", ctx).value_or("");
     j.user = String(&t, "user", ctx).value_or("");
     j.group = String(&t, "group", ctx).value_or("");
     if ((!j.user.empty() || !j.group.empty()) && !ctx_.running_as_root)
@@ -1285,7 +1299,7 @@ class Loader {
     PreflightSpec& p = j.preflight;
     if (const MNode* fs = Child(t, "free_space", true, ctx)) {
       CheckKeys(*fs, {"path", "min"}, ctx + ".free_space");
-      auto path = String(fs, "path", ctx + ".free_space");
+      auto path = AbsolutePath(fs, "path", ctx + ".free_space");
       auto min = ByteSize(fs, "min", ctx + ".free_space");
       if (!path || !min)
         Error(&fs->where, ctx +
@@ -1296,18 +1310,22 @@ class Loader {
     }
     for (const auto& [r, n] : StringNodes(&t, "reachable", ctx)) {
       p.reachable.push_back(r);
-      if (r.rfind("tcp://", 0) != 0 || r.find(':', 6) == std::string::npos)
+      if (!ParseTcpUrl(r))
         Error(&n->source(), ctx + ".reachable: \"" + QuoteForMessage(r) +
-                                "\" should look like \"tcp://host:port\"");
+                                "\" should look like \"tcp://host:port\" or "
+                                "\"tcp://[v6address]:port\", with a port of 1-65535");
     }
-    p.files = StringList(&t, "files", ctx);
+    for (auto& [f, n] : StringNodes(&t, "files", ctx)) {
+      if (!f.empty() && f.front() != '/') NotAbsolute(*n, ctx + ".files", f);
+      p.files.push_back(std::move(f));
+    }
     p.command = CommandOf(&t, "command", ctx);
     if (auto w = Span(&t, "wait", ctx, Infinity::kAllowed)) p.wait = *w;
   }
 
   void BuildVerify(const MNode& t, const std::string& ctx, JobSpec& j, bool whole_job) {
     VerifySpec& v = j.verify;
-    v.path = String(&t, "path", ctx).value_or("");
+    v.path = AbsolutePath(&t, "path", ctx).value_or("");
     v.min_size = ByteSize(&t, "min_size", ctx);
     v.fresh = Bool(&t, "fresh", ctx).value_or(false);
     if (const toml::node* n = Leaf(&t, "max_shrink", ctx)) {

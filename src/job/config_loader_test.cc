@@ -654,6 +654,41 @@ TEST_F(ConfigLoaderTest, AnInlineUrlInAFileEveryoneCanReadIsAWarning) {
   EXPECT_FALSE(Contains(Messages(closed.warnings), "the URL is a secret"));
 }
 
+// surety checks these paths from wherever it was started: a relative one
+// would pass from one directory and fail from another.
+TEST_F(ConfigLoaderTest, PathsSuretyChecksOrStartsInMustBeAbsolute) {
+  auto r = Load(
+      "[jobs.a]\ncommand = \"true\"\nworking_directory = \"art\"\n"
+      "[jobs.a.preflight]\nfiles = [\"/etc/passwd\", \"envfile\"]\n"
+      "free_space = { path = \"backups\", min = \"1G\" }\n"
+      "[jobs.a.verify]\npath = \"rel.bin\"\n");
+  ASSERT_EQ(r.errors.size(), 4u) << Errors(r);
+  EXPECT_EQ(r.errors[0].ToString(),
+            "/etc/surety/surety.toml:3:21: jobs.a.working_directory: \"art\" is relative; give an "
+            "absolute path (surety checks it from wherever it was started, not from the job's "
+            "working_directory)");
+  EXPECT_TRUE(Contains(Errors(r), "jobs.a.preflight.files: \"envfile\" is relative"));
+  EXPECT_TRUE(Contains(Errors(r), "jobs.a.preflight.free_space.path: \"backups\" is relative"));
+  EXPECT_TRUE(Contains(Errors(r), "jobs.a.verify.path: \"rel.bin\" is relative"));
+}
+
+// validate accepts only what the check can use: before, a port out of
+// range passed validate and failed every run as "malformed address".
+TEST_F(ConfigLoaderTest, ReachableAddressesAreCheckedAsTheCheckReadsThem) {
+  for (const char* bad : {"tcp://nas.local:99999", "tcp://nas.local:0", "tcp://:22",
+                          "tcp://nas.local:22/x", "tcp://user@nas:22", "tcp://[::1:22"}) {
+    auto r = Load(std::string("[jobs.a]\ncommand = \"true\"\n[jobs.a.preflight]\nreachable = [\"") +
+                  bad + "\"]\n");
+    ASSERT_EQ(r.errors.size(), 1u) << bad << "\n" << Errors(r);
+    EXPECT_TRUE(Contains(r.errors[0].message, "should look like \"tcp://host:port\"")) << Errors(r);
+  }
+  for (const char* good : {"tcp://nas.local:22", "tcp://10.0.0.1:5432", "tcp://[::1]:22"}) {
+    auto r = Load(std::string("[jobs.a]\ncommand = \"true\"\n[jobs.a.preflight]\nreachable = [\"") +
+                  good + "\"]\n");
+    EXPECT_TRUE(r.errors.empty()) << good << "\n" << Errors(r);
+  }
+}
+
 TEST_F(ConfigLoaderTest, EnvironmentFilesNamesAndNulBytesAreChecked) {
   fs_.AddFile("/etc/default/db", "PGPASSWORD=x\n", 0644);
   auto readable = Load("[jobs.a]\ncommand = \"true\"\nenvironment_file = \"/etc/default/db\"\n");

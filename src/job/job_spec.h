@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "time/calendar_spec.h"
@@ -133,5 +134,16 @@ struct Config {
   std::map<std::string, JobSpec> jobs;
   std::vector<std::string> files;  // every file read, in order
 };
+
+// A preflight `reachable` address: "tcp://host:port" or "tcp://[v6]:port".
+struct TcpTarget {
+  std::string host;  // without brackets
+  int port = 0;
+  std::string display;  // "nas.local:22", "[::1]:22"
+};
+// Parses "tcp://host:port" and "tcp://[v6addr]:port", nothing else: no user
+// info, no path, no query, a port of 1-65535. The job file loader and the
+// check share it, so that what validate accepts is what the check can use.
+std::optional<TcpTarget> ParseTcpUrl(std::string_view url);
 
 }  // namespace surety
