@@ -72,7 +72,10 @@ CheckResult CheckFile(const std::string& path, CheckEnv& env) {
 }
 
 CheckResult CheckCommand(const Command& command, CheckEnv& env) {
-  CommandOutcome o = RunCheckCommand(command.argv, kPreflightCommandTimeout, env);
+  const Micros limit = env.preflight_command_timeout > Micros{0}
+                           ? std::min(env.preflight_command_timeout, kPreflightCommandTimeout)
+                           : kPreflightCommandTimeout;
+  CommandOutcome o = RunCheckCommand(command.argv, limit, env);
   std::string failure = DescribeFailure(o);
   if (!failure.empty()) return Fail("preflight command " + command.Display() + " " + failure);
   return {};

@@ -41,11 +41,15 @@ struct CheckEnv {
   // The job's user and group (user = / group = as root): check commands run
   // as them, and preflight `files` must be readable by them.
   std::optional<uint32_t> uid, gid;
+  // The preflight command's limit; 0: 5 min. The runner shortens it to what
+  // is left of preflight.wait (but never below 30 s), so that a hung probe
+  // does not hold a run far past its wait.
+  Micros preflight_command_timeout{0};
 };
 
 // Runs every preflight check once, in the order of the job file (free space,
 // reachable, files, command), stopping at the first failure. Connections get
-// 5 s, the command 5 min.
+// 5 s, the command 5 min (or env.preflight_command_timeout).
 CheckResult RunPreflight(const PreflightSpec& spec, CheckEnv& env);
 
 // Expands strftime conversions of `pattern` at `when` in `zone`

@@ -10,6 +10,8 @@ namespace surety {
 namespace {
 
 constexpr Micros kPreflightRecheck{std::chrono::seconds(10)};
+// A preflight command gets what is left of preflight.wait, but at least this.
+constexpr Micros kMinPreflightCommandTimeout{std::chrono::seconds(30)};
 // How often a run with overlap = "wait" tries the job lock again.
 constexpr Micros kLockRetry{std::chrono::milliseconds(100)};
 constexpr Micros kForever = Micros::max();
@@ -266,6 +268,10 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     CheckEnv cenv{d.fs, d.net, d.commands, env, job.working_directory, uid, gid};
     const Micros wait = WaitMicros(job.preflight.wait);
     while (true) {
+      if (wait != kForever && wait.count() > 0) {
+        const Micros left = wait - (d.clock.Now() - started);
+        cenv.preflight_command_timeout = std::max(left, kMinPreflightCommandTimeout);
+      }
       CheckResult c = RunPreflight(job.preflight, cenv);
       if (stopped())
         return finish(RunResult::kInterrupted, "stopped during preflight: " + c.message);

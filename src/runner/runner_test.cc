@@ -458,6 +458,32 @@ TEST_F(RunnerTest, PreflightIsRecheckedUntilWaitRunsOut) {
   EXPECT_NE(r.record.message.find("nas.local"), std::string::npos) << r.record.message;
 }
 
+// A hung probe (mountpoint on a stale NFS mount) must not hold the run 5
+// minutes per re-check past a short wait: the command gets what is left of
+// the wait, but never less than 30 s.
+TEST_F(RunnerTest, APreflightCommandGetsWhatIsLeftOfTheWait) {
+  job_.preflight.command.argv = {"mountpoint", "-q", "/backups"};
+  job_.preflight.wait = Timespan{120'000'000};  // 2 min
+  commands_.outcomes = {Exited(1), Exited(1), Exited(0), Exited(0)};
+  Run();
+  ASSERT_GE(commands_.specs.size(), 3u);
+  EXPECT_EQ(commands_.specs[0].timeout, std::chrono::seconds(120));
+  // 1 s for the first command, 10 s of waiting: 109 s left.
+  EXPECT_EQ(commands_.specs[1].timeout, std::chrono::seconds(109));
+
+  job_.preflight.wait = Timespan{5'000'000};  // shorter than any probe should be cut to
+  commands_.specs.clear();
+  commands_.outcomes = {Exited(0), Exited(0)};
+  Run();
+  EXPECT_EQ(commands_.specs[0].timeout, std::chrono::seconds(30));
+
+  job_.preflight.wait = Timespan{};  // checked once: the usual 5 min
+  commands_.specs.clear();
+  commands_.outcomes = {Exited(0), Exited(0)};
+  Run();
+  EXPECT_EQ(commands_.specs[0].timeout, std::chrono::minutes(5));
+}
+
 TEST_F(RunnerTest, ListCommandArgumentsAreExpandedWithTheVerifyPathsInstant) {
   // The design's example: the command writes the file verify checks.
   job_.command.argv = {"pg_dump", "-Fc", "-f", "/backups/db-%Y-%m-%d.dump", "100%%", "app"};
