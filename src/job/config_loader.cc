@@ -237,7 +237,14 @@ class Loader {
                       "this include or narrow the glob");
       return;
     }
-    if (!loaded_.insert(id).second) return;  // already read: once is enough
+    if (!loaded_.insert(id).second) {
+      // Already read: once is enough, except that a --config file named
+      // again overrides what came between, as every later --config does.
+      if (depth == 0)
+        if (auto it = subtree_docs_.find(id); it != subtree_docs_.end())
+          for (const toml::table* doc : it->second) Merge(root_, *doc, 0);
+      return;
+    }
     auto content = ctx_.fs.ReadRegularFile(path, kMaxJobFileBytes);
     if (!content.ok()) {
       std::string why = content.status().message();
@@ -279,6 +286,7 @@ class Loader {
       incomplete_ = true;
       return;
     }
+    const size_t first_doc = docs_.size() - 1;
     const toml::table& doc = *docs_.back();
     Merge(root_, doc, 0);
     stack_.push_back(id);
@@ -317,6 +325,8 @@ class Loader {
     }
     stack_.pop_back();
     stack_names_.pop_back();
+    std::vector<const toml::table*>& merged = subtree_docs_[id];
+    for (size_t i = first_doc; i < docs_.size(); ++i) merged.push_back(docs_[i].get());
   }
 
   void Build() {
@@ -1381,7 +1391,9 @@ class Loader {
   std::set<const MNode*> tables_reported_;  // by Leaf(), so each only once
   // Includes: the canonical paths of the files being read (and as named).
   std::vector<std::string> stack_, stack_names_;
-  std::set<std::string> loaded_;                // canonical paths read or tried
+  std::set<std::string> loaded_;  // canonical paths read or tried
+  // The documents each file merged, its includes' after its own, in order.
+  std::map<std::string, std::vector<const toml::table*>> subtree_docs_;
   std::map<std::string, uint32_t> file_modes_;  // of each job file read, by the name given
   std::set<std::string> checked_dirs_;          // directories CheckTrustedDirs() looked at
   std::map<std::string, std::string> dirs_;     // file as named -> its absolute directory

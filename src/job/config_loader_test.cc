@@ -174,6 +174,19 @@ TEST_F(ConfigLoaderTest, LaterConfigFilesOverrideKeyByKey) {
   EXPECT_EQ(r.config->jobs.at("db").retries, 2);
 }
 
+// A --config file named again wins over the ones between, like any later
+// --config (it is read once: its errors are not reported twice).
+TEST_F(ConfigLoaderTest, AConfigFileNamedAgainOverridesTheFilesBetween) {
+  fs_.AddFile("/etc/surety/daily.toml", "[jobs.db]\ncommand = \"true\"\nschedule = \"daily\"\n");
+  fs_.AddFile("/etc/surety/hourly.toml", "[jobs.db]\nschedule = \"hourly\"\n");
+  LoadContext root{fs_, env_, zones_, *local_, true, "host1"};
+  auto r = LoadConfig(
+      {"/etc/surety/daily.toml", "/etc/surety/hourly.toml", "/etc/surety/daily.toml"}, root);
+  ASSERT_TRUE(r.errors.empty()) << Errors(r);
+  EXPECT_EQ(r.config->jobs.at("db").schedule_text, std::vector<std::string>{"daily"});
+  EXPECT_EQ(r.config->files.size(), 2u);
+}
+
 TEST_F(ConfigLoaderTest, IncludesAreRelativeToTheIncludingFile) {
   fs_.AddFile("/etc/surety/jobs.d/a.toml", "[jobs.a]\ncommand = \"true\"\n");
   fs_.AddFile("/etc/surety/jobs.d/b.toml", "[jobs.b]\ncommand = \"true\"\n");
