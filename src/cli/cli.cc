@@ -95,6 +95,17 @@ constexpr const char* kHistoryHelp = R"(
 Shows the recorded runs of a job, newest first. Runs whose runner died
 (kill -9, power loss) are shown as interrupted, never as running forever.
 
+The table shows ID, STARTED (local time), DURATION, RESULT, EXIT (exit
+status or SIG...), TRY (attempts) and MESSAGE; a run whose alert could not
+be delivered is marked. --json prints an array of run records: id, job,
+trigger, host, started_at, finished_at (RFC 3339, UTC; null while running),
+duration_ms, attempts, exit_code, signal, result, message, output_tail,
+artifact_path, artifact_size, alert_status (docs/run-records.md).
+
+Exit status: 0 (also when the job has no runs yet), 2 for a usage error,
+an unknown job or a job file that does not load, 1 if the history cannot
+be read.
+
 Examples:
   surety history db
   surety history db --limit 100
@@ -281,7 +292,9 @@ int RunCli(const std::vector<std::string>& args, Services& sv) {
       sv.out << app.help();
       return 0;
     }
-    sv.err << "surety: " << e.what() << "\nRun 'surety --help' for usage.\n";
+    // Point at the help of the command the error is about.
+    const std::string help = known ? "surety " + word + " --help" : "surety --help";
+    sv.err << "surety: " << e.what() << "\nRun '" << help << "' for usage.\n";
     return 2;
   }
   if (!p.action) {

@@ -369,6 +369,11 @@ TEST(Cli, OnlyTheNamedCommandIsBuiltAndHelpStillListsThemAll) {
   EXPECT_EQ(typo.rc, 2);
   EXPECT_NE(typo.err.find("histroy"), std::string::npos) << typo.err;
 
+  auto bad_value = RunSurety({"history", "db", "--limit", "abc"}, MapEnv(kCLocale));
+  EXPECT_EQ(bad_value.rc, 2);
+  EXPECT_NE(bad_value.err.find("Run 'surety history --help' for usage."), std::string::npos)
+      << bad_value.err;
+
   auto missing_job = RunSurety({"run"}, MapEnv(kCLocale));
   EXPECT_EQ(missing_job.rc, 2);
   EXPECT_NE(missing_job.err.find("JOB is required"), std::string::npos) << missing_job.err;
