@@ -40,6 +40,8 @@ std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, bool show_war
   if (paths.empty()) paths.push_back(DefaultConfigPath(sv.env, RunningAsRoot()));
   LoadContext ctx{*sv.fs, sv.env, l->zones, *l->local, RunningAsRoot(), HostName()};
   ctx.resolve_secrets = secrets;
+  ctx.user_exists = [](const std::string& name) { return LookupUser(name).ok(); };
+  ctx.group_exists = [](const std::string& name) { return LookupGroup(name).ok(); };
   l->result = LoadConfig(paths, ctx);
   if (show_warnings)
     for (const auto& w : l->result.warnings) sv.err << "warning: " << w.ToString() << '\n';

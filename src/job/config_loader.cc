@@ -1214,6 +1214,18 @@ class Loader {
     if ((!j.user.empty() || !j.group.empty()) && !ctx_.running_as_root)
       Warn(&Leaf(&t, j.user.empty() ? "group" : "user", ctx)->source(),
            ctx + ": user/group only take effect when surety runs as root");
+    // A warning, not an error: the account may be created after the file.
+    if (ctx_.running_as_root && !j.user.empty() && ctx_.user_exists && !ctx_.user_exists(j.user))
+      if (const toml::node* n = Leaf(&t, "user", ctx))
+        Warn(&n->source(), ctx + ".user: no user '" + QuoteForMessage(j.user) +
+                               "' on this host; every run will end preflight_failed until "
+                               "there is");
+    if (ctx_.running_as_root && !j.group.empty() && ctx_.group_exists &&
+        !ctx_.group_exists(j.group))
+      if (const toml::node* n = Leaf(&t, "group", ctx))
+        Warn(&n->source(), ctx + ".group: no group '" + QuoteForMessage(j.group) +
+                               "' on this host; every run will end preflight_failed until "
+                               "there is");
     j.grace = Span(&t, "grace", ctx);
     for (const auto& [a, n] : StringNodes(&t, "alert", ctx)) {
       j.alert.push_back(a);

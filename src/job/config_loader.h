@@ -22,6 +22,7 @@
 // Thread-safety: a pure function of its inputs and the injected OS.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,9 @@ struct LoadContext {
   // next) leave it off: they neither read secrets nor fail for want of the
   // daemon's environment.
   bool resolve_secrets = true;
+  // Whether a user or group name exists on this host (validate warns about
+  // one that does not); unset: not checked.
+  std::function<bool(const std::string&)> user_exists{}, group_exists{};
 };
 
 // The files to read when no --config is given: $SURETY_CONFIG, else

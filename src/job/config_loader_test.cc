@@ -706,6 +706,21 @@ TEST_F(ConfigLoaderTest, ReachableAddressesAreCheckedAsTheCheckReadsThem) {
   }
 }
 
+TEST_F(ConfigLoaderTest, AsRootAnUnknownUserOrGroupIsAWarning) {
+  fs_.AddFile("/etc/surety/surety.toml",
+              "[jobs.a]\ncommand = \"true\"\nuser = \"nosuchuser\"\ngroup = \"backup\"\n");
+  LoadContext root{fs_, env_, zones_, *local_, true, "host1"};
+  root.user_exists = [](const std::string& n) { return n == "postgres"; };
+  root.group_exists = [](const std::string& n) { return n == "backup"; };
+  auto r = LoadConfig({"/etc/surety/surety.toml"}, root);
+  ASSERT_TRUE(r.errors.empty()) << Errors(r);
+  EXPECT_TRUE(Contains(Messages(r.warnings),
+                       "/etc/surety/surety.toml:3:8: jobs.a.user: no user 'nosuchuser' on this "
+                       "host; every run will end preflight_failed until there is"))
+      << Messages(r.warnings);
+  EXPECT_FALSE(Contains(Messages(r.warnings), "no group"));
+}
+
 TEST_F(ConfigLoaderTest, EnvironmentFilesNamesAndNulBytesAreChecked) {
   fs_.AddFile("/etc/default/db", "PGPASSWORD=x\n", 0644);
   auto readable = Load("[jobs.a]\ncommand = \"true\"\nenvironment_file = \"/etc/default/db\"\n");
