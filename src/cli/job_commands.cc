@@ -224,7 +224,8 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
                   cfg.settings.host,
                   cfg.settings.state_dir,
                   ProcessOwnerAlive,
-                  FillOwner};
+                  FillOwner,
+                  [](Micros d) { SleepFor(d); }};
   RunReport report = RunJob(*job, cfg, RunRequest{o.trigger}, deps);
   return report.exit_status;
 }

@@ -142,6 +142,14 @@ bool SleepUnlessStopped(Micros d) {
   }
 }
 
+void SleepFor(Micros d) {
+  if (d.count() <= 0) return;
+  timespec left{static_cast<time_t>(d.count() / 1000000),
+                static_cast<long>((d.count() % 1000000) * 1000)};
+  while (nanosleep(&left, &left) != 0 && errno == EINTR) {
+  }
+}
+
 bool EnsureStandardDescriptors() {
   for (int fd = 0; fd <= 2; ++fd) {
     if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;

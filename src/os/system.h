@@ -47,6 +47,8 @@ bool RaiseSchedulingPriority();
 // blocked, see PrepareProcessForRunning); returns false if one arrived, now
 // or earlier (StopRequested()).
 bool SleepUnlessStopped(Micros d);
+// Sleeps for `d`, whatever arrives meanwhile.
+void SleepFor(Micros d);
 // Opens /dev/null on whichever of descriptors 0, 1 and 2 is closed, so that
 // no file this process opens later (the run journal, a lock) becomes its
 // stdin, stdout or stderr and receives output meant for them. Call first

@@ -135,7 +135,14 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // goes into the record's alert_status. A failed delivery is logged, never
   // more.
   auto deliver = [&](const RunRecord& record, const std::string& event) {
-    AlertEnv aenv{d.http, d.commands, [&](Micros m) { d.sleep(m); }, d.base_env};
+    AlertEnv aenv{d.http, d.commands,
+                  [&](Micros m) {
+                    if (d.pause)
+                      d.pause(m);
+                    else
+                      d.sleep(m);
+                  },
+                  d.base_env};
     const std::string id = std::to_string(record.id);
     std::string status;
     for (const auto& name : job.alert) {

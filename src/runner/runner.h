@@ -54,6 +54,10 @@ struct RunnerDeps {
   std::string state_dir;
   OwnerAlive owner_alive;
   std::function<void(RunRecord&)> fill_owner;
+  // Pauses between alert delivery attempts, also after a stop request
+  // (sleep would return at once then, and every retry would follow the
+  // failure without a pause). Unset: sleep.
+  std::function<void(Micros)> pause;
 };
 
 struct RunRequest {

@@ -160,7 +160,11 @@ class RunnerTest : public testing::Test {
         "host1",
         "/var/lib/surety",
         nullptr,
-        nullptr};
+        nullptr,
+        [this](Micros d) {
+          pauses_.push_back(d);
+          clock_.Advance(d);
+        }};
     return RunJob(job_, config_, RunRequest{"schedule"}, deps);
   }
   // The job alerts the webhook alert "ops" at `url`.
@@ -188,6 +192,7 @@ class RunnerTest : public testing::Test {
   JobSpec job_;
   Config config_;
   std::vector<Micros> sleeps_;
+  std::vector<Micros> pauses_;  // between alert attempts
   bool stop_during_sleep_ = false;
   // What RunnerDeps::stop_requested answers (a SIGTERM a command saw).
   std::function<bool()> stop_ = [] { return false; };
@@ -679,6 +684,20 @@ TEST_F(RunnerTest, ADeadRunWhoseAlertCannotBeRecordedIsLogged) {
   EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 1u);
   EXPECT_NE(logs_.str().find("event=history_write_failed job=db run_id=1"), std::string::npos)
       << logs_.str();
+}
+
+// systemd stopping the runner (a shutdown) must not turn the alert's retries
+// into three attempts in a row: the pauses between them are kept.
+TEST_F(RunnerTest, AlertRetriesPauseEvenAfterAStopRequest) {
+  AlertByWebhook("https://hooks.example/x");
+  http_.code = 503;
+  commands_.outcomes = {Of(CommandOutcome::Kind::kInterrupted, SIGTERM)};
+  stop_ = [] { return true; };
+  stop_during_sleep_ = true;
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kInterrupted);
+  EXPECT_EQ(http_.bodies.size(), 3u);
+  EXPECT_EQ(pauses_, (std::vector<Micros>{std::chrono::seconds(1), std::chrono::seconds(2)}));
 }
 
 TEST_F(RunnerTest, EnvironmentFileThenEnvironmentAndUser) {
