@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -77,8 +78,11 @@ constexpr size_t kReadChunk = 64 * 1024;
 // on its writes, as it would writing to that reader itself).
 constexpr size_t kMaxPendingOutput = 1024 * 1024;
 // After the job is gone, how long a reader of our stdout may take no output
-// at all before the rest is dropped (it is still in the tail of the record).
+// at all before the rest is dropped (it is still in the tail of the record),
+// how long it may take in all, and how long once we are told to stop.
 constexpr Micros kOutputStallLimit = std::chrono::seconds(30);
+constexpr Micros kOutputDrainLimit = std::chrono::minutes(5);
+constexpr Micros kOutputDrainAfterStop = std::chrono::seconds(1);
 constexpr const char* kDefaultPath = "/bin:/usr/bin";  // execvp's default
 
 // Exit codes for a child that could not start (shell and systemd style).
@@ -506,10 +510,6 @@ class Supervisor {
         start_(start) {}
 
   void SetFds(Fd output, Fd input, Fd signals, Fd pidfd) {
-    // A write to a regular file never waits on a reader; anything else
-    // (a pipe, a socket, a terminal) is written only when poll says so.
-    struct stat st;
-    stdout_polls_ = fstat(1, &st) != 0 || !S_ISREG(st.st_mode);
     out_ = std::move(output);
     in_ = std::move(input);
     sig_ = std::move(signals);
@@ -534,15 +534,20 @@ class Supervisor {
   void StartTerm(Micros now, const std::vector<ProcInfo>& tree);
   void StartKill(Micros now, const std::vector<ProcInfo>& tree);
   void HandleSignals(bool loop_running);
-  void ReadOutput();
+  // Reads one chunk of the job's output; false if there was none (EOF,
+  // which closes the pipe, or nothing right now).
+  bool ReadOutput();
   void WriteInput();
   void ConsumeOutput(const char* data, size_t n);
   size_t PendingOutput() const { return pending_.size() - pending_at_; }
+  // Finds a way to write to our stdout that never blocks (first output).
+  void OpenStdout();
   // Copies pending output to our stdout as far as it can without waiting.
   void FlushOutput();
-  // After the job: copies the rest, waiting for a slow reader, but giving
-  // up once it has taken nothing for `stall`.
-  void FlushOutputWaiting(Micros stall);
+  // After the job: copies the rest, waiting for a slow reader, but giving up
+  // once it has taken nothing for kOutputStallLimit, after
+  // kOutputDrainLimit in all, or kOutputDrainAfterStop after a stop request.
+  void DrainOutput();
 
   const Clock& clock_;
   const CommandSpec& spec_;
@@ -555,7 +560,15 @@ class Supervisor {
   size_t in_offset_ = 0;
   std::string tail_;
   bool stream_ok_ = true;
-  bool stdout_polls_ = true;
+  // How output reaches our stdout: kFile writes fd 1 directly (a regular
+  // file never blocks); kReopened writes stdout_fd_, our stdout (a pipe,
+  // FIFO or terminal) opened anew with O_NONBLOCK, so that other holders of
+  // fd 1 are not affected; kSocket sends with MSG_DONTWAIT; kPolled, when
+  // none of those works, writes at most PIPE_BUF after POLLOUT.
+  enum class Stdout { kUnknown, kFile, kReopened, kSocket, kPolled };
+  Stdout stdout_kind_ = Stdout::kUnknown;
+  Fd stdout_fd_;
+  int StdoutFd() const { return stdout_fd_.valid() ? stdout_fd_.get() : 1; }
   std::string pending_;  // output not yet copied to our stdout, from pending_at_
   size_t pending_at_ = 0;
 
@@ -708,67 +721,110 @@ void Supervisor::ConsumeOutput(const char* data, size_t n) {
   if (tail_.size() > keep + std::max(keep, kReadChunk)) tail_.erase(0, tail_.size() - keep);
 }
 
+void Supervisor::OpenStdout() {
+  struct stat st;
+  if (fstat(1, &st) != 0) {
+    stream_ok_ = false;
+    return;
+  }
+  if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+    stdout_kind_ = Stdout::kFile;
+  } else if (S_ISSOCK(st.st_mode)) {
+    stdout_kind_ = Stdout::kSocket;  // journald's stream: reopening a socket fails
+  } else {
+    // A new open file description of the same pipe or terminal: O_NONBLOCK
+    // on it leaves fd 1, shared with our parent, as it is.
+    stdout_fd_ =
+        Fd(AboveStdio(::open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)));
+    stdout_kind_ = stdout_fd_.valid() ? Stdout::kReopened : Stdout::kPolled;
+  }
+}
+
 void Supervisor::FlushOutput() {
+  if (PendingOutput() > 0 && stdout_kind_ == Stdout::kUnknown) OpenStdout();
   while (PendingOutput() > 0 && stream_ok_) {
     size_t n = PendingOutput();
-    if (stdout_polls_) {
+    if (stdout_kind_ == Stdout::kPolled) {
       pollfd out{1, POLLOUT, 0};
       int r = poll(&out, 1, 0);
       if (r < 0 && errno == EINTR) continue;
-      if (r == 0) return;  // not writable now; the loop waits for POLLOUT
+      if (r == 0) break;  // not writable now; the loop waits for POLLOUT
       if (r < 0 || (out.revents & (POLLERR | POLLNVAL))) {
         stream_ok_ = false;
         break;
       }
-      // After POLLOUT a pipe has room for PIPE_BUF bytes, written whole.
-      n = std::min<size_t>(n, PIPE_BUF);
+      n = std::min<size_t>(n, PIPE_BUF);  // a pipe with room takes this whole
     }
-    ssize_t w = ::write(1, pending_.data() + pending_at_, n);
+    const char* data = pending_.data() + pending_at_;
+    ssize_t w = stdout_kind_ == Stdout::kSocket ? ::send(1, data, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+                                                : ::write(StdoutFd(), data, n);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EAGAIN) return;  // our stdout is non-blocking
-    if (w <= 0) {                          // EPIPE, EIO: stop copying, keep the tail
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;  // full: later
+    if (w <= 0) {  // EPIPE, EIO: stop copying, keep the tail
       stream_ok_ = false;
       break;
     }
     pending_at_ += static_cast<size_t>(w);
   }
+  // Memory holds what is not written yet, not what was.
   if (!stream_ok_ || pending_at_ == pending_.size()) {
     pending_.clear();
     pending_at_ = 0;
-  } else if (pending_at_ > kReadChunk && pending_at_ * 2 > pending_.size()) {
+  } else if (pending_at_ >= kReadChunk) {
     pending_.erase(0, pending_at_);
     pending_at_ = 0;
   }
 }
 
-void Supervisor::FlushOutputWaiting(Micros stall) {
-  Micros last_progress = clock_.Monotonic();
-  while (PendingOutput() > 0 && stream_ok_) {
+void Supervisor::DrainOutput() {
+  const Micros begin = clock_.Monotonic();
+  Micros last_progress = begin;
+  Micros stop_at = StopRequested() ? begin : Micros::max();
+  // The pipe's writers are gone, unless a descriptor escaped the tree:
+  // then stop when it has nothing, or after 256 chunks (16 MiB).
+  bool pipe_done = !out_.valid();
+  int reads = 0;
+  auto read_one = [&] { pipe_done = ++reads > 256 || !ReadOutput() || !out_.valid(); };
+  for (;;) {
+    // As long as little waits for the reader.
+    while (!pipe_done && PendingOutput() < kMaxPendingOutput) read_one();
     const size_t before = PendingOutput();
     FlushOutput();
+    if (!stream_ok_ || !spec_.stream_output) {
+      // Nothing (more) is copied; what is left in the pipe goes to the tail.
+      while (!pipe_done) read_one();
+      return;
+    }
     const Micros now = clock_.Monotonic();
     if (PendingOutput() < before) last_progress = now;
-    if (PendingOutput() == 0 || !stream_ok_) break;
-    const Micros left = last_progress + stall - now;
-    if (left <= Micros{0}) {
-      stream_ok_ = false;
+    if (PendingOutput() == 0 && pipe_done) return;
+    if (PendingOutput() == 0) continue;  // read more
+    Micros limit = std::min(last_progress + kOutputStallLimit, begin + kOutputDrainLimit);
+    if (stop_at != Micros::max()) limit = std::min(limit, stop_at + kOutputDrainAfterStop);
+    if (now >= limit) {
+      stream_ok_ = false;  // the reader is stuck: drop the rest (the tail keeps it)
       pending_.clear();
       pending_at_ = 0;
-      break;
+      continue;
     }
-    pollfd out{1, POLLOUT, 0};
-    (void)poll(&out, 1, static_cast<int>(std::min<int64_t>(left.count() / 1000 + 1, 1000)));
+    pollfd fds[2] = {{StdoutFd(), POLLOUT, 0}, {sig_.valid() ? sig_.get() : -1, POLLIN, 0}};
+    const int64_t ms = std::min<int64_t>((limit - now).count() / 1000 + 1, 1000);
+    if (poll(fds, 2, static_cast<int>(ms)) > 0 && fds[1].revents != 0) {
+      HandleSignals(/*loop_running=*/false);
+      if (StopRequested() && stop_at == Micros::max()) stop_at = clock_.Monotonic();
+    }
   }
 }
 
-void Supervisor::ReadOutput() {
+bool Supervisor::ReadOutput() {
   char buf[kReadChunk];
   ssize_t n = ::read(out_.get(), buf, sizeof buf);
   if (n > 0) {
     ConsumeOutput(buf, static_cast<size_t>(n));
-  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-    out_.Reset();
+    return true;
   }
+  if (n == 0 || (errno != EAGAIN && errno != EINTR)) out_.Reset();
+  return false;
 }
 
 void Supervisor::WriteInput() {
@@ -863,7 +919,7 @@ void Supervisor::Loop() {
     }
     if (PendingOutput() > 0) {
       stdout_i = static_cast<int>(nfds);
-      fds[nfds++] = {1, POLLOUT, 0};
+      fds[nfds++] = {StdoutFd(), POLLOUT, 0};
     }
     if (in_.valid()) {
       in_i = static_cast<int>(nfds);
@@ -897,15 +953,8 @@ CommandOutcome Supervisor::Supervise() {
   Loop();
   // Whatever is still buffered in the pipe (the writers are gone, unless the
   // descriptor was passed outside the tree: then stop at EAGAIN).
-  // A reader that takes nothing for kOutputStallLimit (1 s once told to
-  // stop) loses the rest; the record keeps its tail either way.
   HandleSignals(/*loop_running=*/false);
-  const Micros stall = StopRequested() ? Micros{std::chrono::seconds(1)} : kOutputStallLimit;
-  for (int i = 0; i < 256 && out_.valid(); ++i) {
-    ReadOutput();
-    FlushOutputWaiting(stall);
-  }
-  FlushOutputWaiting(stall);
+  DrainOutput();
 
   CommandOutcome outcome;
   outcome.pid = static_cast<int>(main_);

@@ -13,12 +13,14 @@
 // Not for: long-lived children of the daemon (the event loop owns those).
 //
 // Details: stdout and stderr share one pipe and are copied to our fd 1,
-// never with a write that could block: a slow or stuck reader of our stdout
-// does not hold up the timeout or a stop request. Up to 1 MiB waits for it;
-// past that the job's pipe is not read until it catches up (the job waits on
-// its writes, as it would on that reader). Once the job is gone, a reader
-// that takes nothing for 30 s (1 s after a stop request) loses the rest,
-// which the output tail still keeps.
+// never with a write that could block (a pipe or terminal is reopened with
+// O_NONBLOCK, a socket is sent to with MSG_DONTWAIT): a slow or stuck
+// reader of our stdout holds up neither the timeout nor a stop request. Up
+// to 1 MiB waits for it; past that the job's pipe is not read until it
+// catches up (the job waits on its writes, as it would on that reader).
+// Once the job is gone, the rest is copied for as long as the reader keeps
+// taking some within 30 s, 5 min at most, 1 s after a stop request; then it
+// is dropped (the output tail still keeps the end).
 // The command gets SIGTERM if this process dies (PR_SET_PDEATHSIG), so a
 // runner killed with SIGKILL does not leave its job running unwatched.
 // SIGTERM goes to each process once; a second SIGTERM/SIGINT during the

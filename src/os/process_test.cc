@@ -4,11 +4,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -277,6 +279,122 @@ TEST_F(RealCommandRunnerTest, AStuckReaderOfOurStdoutDoesNotHoldUpTheTimeout) {
   EXPECT_LT(o.duration, milliseconds(2000)) << "the timeout waited for the reader";
   EXPECT_EQ(got.size(), 300000u + 5u) << "output lost";
   EXPECT_EQ(o.output_tail.substr(o.output_tail.size() - 5), "\nEND\n");
+}
+
+// Our stdout is a terminal nobody reads (a paused ssh session): a terminal
+// reports room for any output at all, and a blocking write then waits for
+// all of it. The timeout must still fire on time.
+TEST_F(RealCommandRunnerTest, AStuckTerminalOnOurStdoutDoesNotHoldUpTheTimeout) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+  ASSERT_GE(slave, 0);
+  const int saved = dup(1);
+  ASSERT_EQ(dup2(slave, 1), 1);
+  close(slave);
+  size_t got = 0;
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    std::this_thread::sleep_for(milliseconds(3000));
+    char buf[65536];
+    pollfd pfd{master, POLLIN, 0};
+    while (!done || poll(&pfd, 1, 0) > 0) {
+      if (poll(&pfd, 1, 50) > 0) {
+        ssize_t n = read(master, buf, sizeof buf);
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+      }
+    }
+  });
+  CommandSpec spec = Sh("head -c 2000000 /dev/zero | tr '\\0' x; sleep 30");
+  spec.stream_output = true;
+  spec.timeout = milliseconds(500);
+  spec.kill_grace = milliseconds(500);
+  CommandOutcome o = runner_.Run(spec);
+  dup2(saved, 1);
+  close(saved);
+  done = true;
+  reader.join();
+  close(master);
+  EXPECT_EQ(o.kind, Kind::kTimedOut);
+  EXPECT_LT(o.duration, milliseconds(2000)) << "the timeout waited for the terminal";
+  EXPECT_GT(got, 0u);
+}
+
+// A reader a little slower than the job: what it has taken must not pile up
+// in memory (before, every byte streamed stayed in the buffer).
+TEST_F(RealCommandRunnerTest, StreamingToASlowReaderUsesBoundedMemory) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  const int saved = dup(1);
+  ASSERT_EQ(dup2(p[1], 1), 1);
+  close(p[1]);
+  size_t got = 0;
+  std::thread reader([&] {
+    char buf[16384];
+    ssize_t n;
+    while ((n = read(p[0], buf, sizeof buf)) > 0) {
+      got += static_cast<size_t>(n);
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  });
+  std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM, the peak RSS
+  auto peak_kib = [] {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    return 0L;
+  };
+  const long before = peak_kib();
+  CommandSpec spec = Sh("head -c 67108864 /dev/zero");
+  spec.stream_output = true;
+  CommandOutcome o = runner_.Run(spec);
+  const long after = peak_kib();
+  dup2(saved, 1);
+  close(saved);
+  reader.join();
+  close(p[0]);
+  EXPECT_EQ(o.kind, Kind::kExited);
+  EXPECT_EQ(got, 67108864u) << "output lost";
+  EXPECT_LT(after - before, 16 * 1024) << "peak RSS grew by " << (after - before) << " KiB";
+}
+
+// After the job is gone, a reader that does not read holds the runner at
+// most a second once it is told to stop (before: the stop was not seen).
+// It leaves StopRequested() clear.
+TEST_F(RealCommandRunnerTest, AStopRequestCutsTheOutputDrainShort) {
+  sigset_t old_mask;
+  pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);
+  ASSERT_TRUE(PrepareProcessForRunning().ok());
+  ClearStopRequestForTesting();
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  const int saved = dup(1);
+  ASSERT_EQ(dup2(p[1], 1), 1);
+  close(p[1]);
+  std::thread killer([] {
+    std::this_thread::sleep_for(milliseconds(500));
+    ::kill(getpid(), SIGTERM);
+  });
+  CommandSpec spec = Sh("head -c 300000 /dev/zero");  // more than the pipe holds; exits at once
+  spec.stream_output = true;
+  auto begin = std::chrono::steady_clock::now();
+  CommandOutcome o = runner_.Run(spec);
+  auto took = std::chrono::steady_clock::now() - begin;
+  killer.join();
+  dup2(saved, 1);
+  close(saved);
+  close(p[0]);
+  EXPECT_EQ(o.kind, Kind::kExited) << "the job had finished before the stop";
+  EXPECT_LT(took, milliseconds(3000)) << "the drain ignored the stop request";
+  EXPECT_GE(took, milliseconds(1400)) << "the drain gives the reader a second after the stop";
+  EXPECT_TRUE(StopRequested());
+  ClearStopRequestForTesting();
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  signal(SIGPIPE, SIG_DFL);
 }
 
 TEST_F(RealCommandRunnerTest, TimeoutKillsTheWholeTree) {
