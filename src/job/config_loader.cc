@@ -511,15 +511,34 @@ class Loader {
       else
         out_.errors.push_back(Diagnostic{"", 0, 0, "state_dir: " + text});
     };
-    for (std::string dir = state_dir;; dir = DirName(dir)) {
-      const bool itself = dir == state_dir;
-      auto info = ctx_.fs.Stat(dir);
-      if (info.ok() && info->exists) {
-        if (auto why = OthersCanChange(dir, *info, !itself))
-          report((itself ? dir : "the directory " + dir + " above " + state_dir) + " " + *why +
-                 ": whoever can change it can forge the run history or remove a job's lock");
+    std::set<std::string> seen;
+    auto check_chain = [&](const std::string& path) {
+      for (std::string dir = path;; dir = DirName(dir)) {
+        const bool itself = dir == path;
+        auto info = ctx_.fs.Stat(dir);
+        if (info.ok() && info->exists && seen.insert(dir).second) {
+          if (auto why = OthersCanChange(dir, *info, !itself))
+            report((itself ? dir : "the directory " + dir + " above " + state_dir) + " " + *why +
+                   ": whoever can change it can forge the run history or remove a job's lock");
+        }
+        if (dir == "/" || dir == ".") break;
       }
-      if (dir == "/" || dir == ".") break;
+    };
+    check_chain(state_dir);
+    // Through a symlink, the directories above the real one count too:
+    // their owner could point the link elsewhere by renaming.
+    std::string existing = state_dir, rest;
+    while (existing != "/" && existing != ".") {
+      auto info = ctx_.fs.Stat(existing);
+      if (info.ok() && info->exists) break;
+      const std::string parent = DirName(existing);
+      rest =
+          existing.substr(parent == "/" ? 1 : parent.size() + 1) + (rest.empty() ? "" : "/" + rest);
+      existing = parent;
+    }
+    if (auto real = ctx_.fs.CanonicalPath(existing); real.ok()) {
+      const std::string resolved = rest.empty() ? *real : JoinPath(*real, rest);
+      if (resolved != LexicallyNormal(state_dir)) check_chain(resolved);
     }
   }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 namespace surety {
@@ -571,17 +572,43 @@ TEST_F(ConfigLoaderTest, AsRootADirectoryAboveAJobFileThatOthersCanChangeIsAnErr
 
 // A job file named through a symlink in a directory others can write:
 // its relative paths resolve there, so that directory must be safe too.
-TEST_F(ConfigLoaderTest, AsRootTheDirectoryAJobFileIsNamedInCountsToo) {
-  fs_.AddFile("/etc/surety/surety.toml", "[jobs.a]\ncommand = \"true\"\n", 0644);
-  fs_.SetDirectory("/srv/drop", 0777);
-  LoadContext root{fs_, env_, zones_, *local_, true, "host1"};
-  // The fake resolves no symlinks: the real file is the one named, so
-  // naming it from /srv/drop is what a symlink there would give.
-  fs_.AddFile("/srv/drop/link.toml", "[jobs.a]\ncommand = \"true\"\n", 0644);
-  auto r = LoadConfig({"/srv/drop/link.toml"}, root);
-  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
-  EXPECT_TRUE(Contains(r.errors[0].message, "the directory /srv/drop is writable by everyone"))
-      << Errors(r);
+// With real symlinks (the fake file system resolves none): a job file
+// named through a link in a directory everyone may write, and a state_dir
+// that is a link into a directory another user owns. Both are checked above
+// the name and above the real path.
+TEST_F(ConfigLoaderTest, AsRootSymlinkedJobFilesAndStateDirsAreCheckedOnBothPaths) {
+  char tmpl[] = "/tmp/surety-loader-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  RealFileSystem real;
+  LoadContext root{real, env_, zones_, *local_, true, "host1"};
+  auto errors_of = [&](const std::string& path) { return Errors(LoadConfig({path}, root)); };
+
+  ASSERT_EQ(mkdir((dir + "/safe").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/drop").c_str(), 0777), 0);
+  ASSERT_EQ(chmod((dir + "/drop").c_str(), 0777), 0);  // past the umask
+  std::ofstream(dir + "/safe/jobs.toml") << "[jobs.a]\ncommand = \"true\"\n";
+  ASSERT_EQ(symlink((dir + "/safe/jobs.toml").c_str(), (dir + "/drop/link.toml").c_str()), 0);
+  EXPECT_FALSE(Contains(errors_of(dir + "/safe/jobs.toml"), "writable by everyone"));
+  EXPECT_TRUE(Contains(errors_of(dir + "/drop/link.toml"),
+                       "the directory " + dir + "/drop is writable by everyone"))
+      << errors_of(dir + "/drop/link.toml");
+
+  // The state directory: a link (in a safe directory) to one below a
+  // directory owned by someone else, who could rename it and re-point it.
+  ASSERT_EQ(mkdir((dir + "/owned").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/owned/state").c_str(), 0700), 0);
+  ASSERT_EQ(chown((dir + "/owned").c_str(), 65534, 65534), geteuid() == 0 ? 0 : -1);
+  ASSERT_EQ(symlink((dir + "/owned/state").c_str(), (dir + "/safe/state").c_str()), 0);
+  std::ofstream(dir + "/safe/s.toml")
+      << "[settings]\nstate_dir = \"" << dir << "/safe/state\"\n[jobs.a]\ncommand = \"true\"\n";
+  const std::string text = errors_of(dir + "/safe/s.toml");
+  if (geteuid() == 0) {  // only root can give the directory away (CI runs as root)
+    EXPECT_TRUE(Contains(
+        text, "the directory " + dir + "/owned above " + dir + "/safe/state is owned by uid 65534"))
+        << text;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(ConfigLoaderTest, AsRootTheStateDirectoryMustBeRootsAlone) {
