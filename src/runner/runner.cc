@@ -32,20 +32,22 @@ std::string StoppedWith(const CommandOutcome& o) {
   return "stopped with SIGTERM and exited with status " + std::to_string(o.exit_code);
 }
 
-// The newest run of `job` before run `self` that counts (not skipped, not
-// running), if it is one the reaper marked interrupted and nobody has
-// alerted about yet.
-std::optional<RunRecord> DeadRunToTell(HistoryStore& history, const std::string& job,
-                                       int64_t self) {
+// The runs of `job` among its last 10, other than run `self`, that the
+// reaper marked interrupted (their runner died) and nobody has alerted
+// about yet; oldest first. Not only the newest: a run that ended before
+// taking the job's lock leaves the telling to the runner that holds it, and
+// is newer than the dead run by the time that one finishes.
+std::vector<RunRecord> DeadRunsToTell(HistoryStore& history, const std::string& job, int64_t self) {
+  std::vector<RunRecord> out;
   auto recent = history.Recent(job, 10);
-  if (!recent.ok()) return std::nullopt;
-  for (RunRecord& old : *recent) {
-    if (old.id == self && self > 0) continue;
-    if (old.result == RunResult::kSkipped || old.result == RunResult::kRunning) continue;
-    if (old.result == RunResult::kInterrupted && old.alert_status.empty()) return old;
-    break;
+  if (!recent.ok()) return out;
+  for (auto it = recent->rbegin(); it != recent->rend(); ++it) {
+    if (it->id == self && self > 0) continue;
+    if (it->result == RunResult::kInterrupted && it->alert_status.empty() &&
+        it->message == DeadRunnerMessage(it->owner_pid))
+      out.push_back(*it);
   }
-  return std::nullopt;
+  return out;
 }
 
 int64_t ElapsedMs(Instant from, Instant to) {
@@ -199,7 +201,8 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // that folded (else the record written back could be older than the
   // journal's).
   auto tell_dead_run = [&] {
-    if (!d.history || job.alert.empty() || !DeadRunToTell(*d.history, job.name, rec.id)) return;
+    if (!d.history || job.alert.empty() || DeadRunsToTell(*d.history, job.name, rec.id).empty())
+      return;
     std::optional<Result<JobLock>> held;
     if (!holding_lock) {
       const std::string lock_dir = JoinPath(d.state_dir, "locks");
@@ -207,12 +210,15 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
       held = d.locker.TryLock(JoinPath(lock_dir, job.name + ".lock"));
       if (!held->ok()) return;
     }
-    std::optional<RunRecord> old = DeadRunToTell(*d.history, job.name, rec.id);
-    if (!old || !d.history->FoldStatus().ok()) return;
-    old->alert_status = deliver(*old, "failure");
-    if (Status s = d.history->FinishRun(*old, job.keep_runs); !s.ok())
-      d.log.Error("history_write_failed",
-                  {{"job", job.name}, {"run_id", std::to_string(old->id)}, {"error", s.message()}});
+    std::vector<RunRecord> dead = DeadRunsToTell(*d.history, job.name, rec.id);
+    if (!d.history->FoldStatus().ok()) return;
+    for (RunRecord& old : dead) {
+      old.alert_status = deliver(old, "failure");
+      if (Status s = d.history->FinishRun(old, job.keep_runs); !s.ok())
+        d.log.Error(
+            "history_write_failed",
+            {{"job", job.name}, {"run_id", std::to_string(old.id)}, {"error", s.message()}});
+    }
   };
 
   auto finish = [&](RunResult result, std::string message) -> RunReport {
@@ -224,7 +230,15 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     if (d.history && rec.id == 0) {
       // The start could not be recorded (a full disk, the journal locked
       // too long): record the whole run now, if the history has recovered.
-      if (auto id = d.history->BeginRun(rec); id.ok()) rec.id = *id;
+      if (auto id = d.history->BeginRun(rec); id.ok()) {
+        rec.id = *id;
+        d.log.Info("run_recorded_late",
+                   {{"job", job.name},
+                    {"run_id", std::to_string(rec.id)},
+                    {"note",
+                     "the start could not be recorded, so the job ran with SURETY_RUN_ID=0 "
+                     "and earlier lines say run_id=0"}});
+      }
     }
     if (d.history && rec.id > 0) {
       if (Status s = d.history->FinishRun(rec, job.keep_runs); !s.ok())
@@ -361,6 +375,14 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     d.log.Info("attempt_started",
                {{"job", job.name}, {"run_id", run_id}, {"attempt", std::to_string(attempt)}});
     CommandOutcome o = d.commands.Run(spec);
+    if (o.kind == CommandOutcome::Kind::kInterrupted && !o.started && attempt > 1) {
+      // A retry that a stop request kept from starting: the record keeps
+      // what the last attempt that ran left (its output, exit status, why).
+      rec.attempts = attempt - 1;
+      result = RunResult::kInterrupted;
+      message += "; stopped before retrying";
+      break;
+    }
     result = ClassifyOutcome(job, o);
     rec.output_tail = o.output_tail;
     rec.exit_code.reset();

@@ -373,6 +373,20 @@ TEST_F(RunnerTest, AStopThatArrivesAsTheJobStartsNeverStartsIt) {
   EXPECT_FALSE(r.record.exit_code.has_value());
 }
 
+TEST_F(RunnerTest, ARetryAStopKeptFromStartingKeepsTheLastAttemptsEvidence) {
+  job_.retries = 2;
+  CommandOutcome not_started = Of(CommandOutcome::Kind::kInterrupted);
+  not_started.started = false;
+  commands_.outcomes = {Exited(3, "pg_dump: connection refused\n"), not_started};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kInterrupted);
+  EXPECT_EQ(r.record.attempts, 1);
+  EXPECT_EQ(r.record.exit_code, 3);
+  EXPECT_EQ(r.record.output_tail, "pg_dump: connection refused\n");
+  EXPECT_EQ(r.record.message,
+            "exited with status 3: pg_dump: connection refused; stopped before retrying");
+}
+
 TEST_F(RunnerTest, StopDuringAPreflightCommandIsInterruptedAndNeverRunsTheJob) {
   job_.preflight.command.argv = {"mountpoint", "-q", "/backups"};
   job_.preflight.wait = Timespan{600'000'000};
@@ -593,7 +607,8 @@ RunRecord DeadRun() {
   dead.job = "db";
   dead.id = 1;
   dead.result = RunResult::kInterrupted;  // no alert sent
-  dead.message = "the runner (pid 4242) died before finishing";
+  dead.owner_pid = 4242;
+  dead.message = DeadRunnerMessage(4242);
   return dead;
 }
 
@@ -640,6 +655,31 @@ TEST_F(RunnerTest, AStartThatCouldNotBeRecordedIsRecordedWithTheFinish) {
   EXPECT_EQ(history_.runs[0].result, RunResult::kSuccess);
   EXPECT_TRUE(history_.runs[0].finished_at.has_value());
   EXPECT_EQ(r.record.id, 1);
+}
+
+// A run that ended before taking the job's lock (its preflight failed)
+// left the telling to the runner holding it; by the time that one finishes
+// the dead run is no longer the newest. It is still told. A run interrupted
+// by a stop request while its runner lived is not a dead run.
+TEST_F(RunnerTest, ADeadRunBehindANewerRunIsStillTold) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  RunRecord failed_preflight;
+  failed_preflight.job = "db";
+  failed_preflight.id = 2;
+  failed_preflight.result = RunResult::kPreflightFailed;
+  failed_preflight.alert_status = "webhook ops: sent";
+  history_.runs.push_back(failed_preflight);
+  RunRecord stopped;
+  stopped.job = "db";
+  stopped.id = 3;
+  stopped.result = RunResult::kInterrupted;
+  stopped.message = "interrupted: surety was told to stop";
+  history_.runs.push_back(stopped);
+  commands_.outcomes = {Exited(0)};
+  Run();
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 1u);
+  EXPECT_EQ(Mentioning(http_.bodies, "told to stop"), 0u) << "a run whose runner lived";
 }
 
 TEST_F(RunnerTest, ADeadRunIsToldOnceEvenWhenItStaysTheNewestRun) {
