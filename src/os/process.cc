@@ -34,6 +34,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -567,6 +568,7 @@ class Supervisor {
   // none of those works, writes at most PIPE_BUF after POLLOUT.
   enum class Stdout { kUnknown, kFile, kReopened, kSocket, kPolled };
   Stdout stdout_kind_ = Stdout::kUnknown;
+  size_t socket_message_max_ = SIZE_MAX;  // per send, on a socket
   Fd stdout_fd_;
   int StdoutFd() const { return stdout_fd_.valid() ? stdout_fd_.get() : 1; }
   std::string pending_;  // output not yet copied to our stdout, from pending_at_
@@ -731,7 +733,19 @@ void Supervisor::OpenStdout() {
     stdout_kind_ = Stdout::kFile;
   } else if (S_ISSOCK(st.st_mode)) {
     stdout_kind_ = Stdout::kSocket;  // journald's stream: reopening a socket fails
+    // A datagram or seqpacket socket takes one message per send: keep each
+    // one small, or a backlog larger than its buffer fails with EMSGSIZE.
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (getsockopt(1, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type != SOCK_STREAM)
+      socket_message_max_ = PIPE_BUF;
   } else {
+    int pty = 0;
+    if (S_ISCHR(st.st_mode) && ioctl(1, TIOCGPTN, &pty) == 0) {
+      // A pseudo-terminal's master: opening it again makes a new terminal.
+      stdout_kind_ = Stdout::kPolled;
+      return;
+    }
     // A new open file description of the same pipe or terminal: O_NONBLOCK
     // on it leaves fd 1, shared with our parent, as it is.
     stdout_fd_ =
@@ -755,6 +769,7 @@ void Supervisor::FlushOutput() {
       }
       n = std::min<size_t>(n, PIPE_BUF);  // a pipe with room takes this whole
     }
+    if (stdout_kind_ == Stdout::kSocket) n = std::min(n, socket_message_max_);
     const char* data = pending_.data() + pending_at_;
     ssize_t w = stdout_kind_ == Stdout::kSocket ? ::send(1, data, n, MSG_DONTWAIT | MSG_NOSIGNAL)
                                                 : ::write(StdoutFd(), data, n);

@@ -14,7 +14,9 @@
 //
 // Details: stdout and stderr share one pipe and are copied to our fd 1,
 // never with a write that could block (a pipe or terminal is reopened with
-// O_NONBLOCK, a socket is sent to with MSG_DONTWAIT): a slow or stuck
+// O_NONBLOCK, a socket is sent to with MSG_DONTWAIT, in messages of at most
+// PIPE_BUF unless it is a stream; a pty master is written after POLLOUT,
+// PIPE_BUF at a time): a slow or stuck
 // reader of our stdout holds up neither the timeout nor a stop request. Up
 // to 1 MiB waits for it; past that the job's pipe is not read until it
 // catches up (the job waits on its writes, as it would on that reader).

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -395,6 +396,61 @@ TEST_F(RealCommandRunnerTest, AStopRequestCutsTheOutputDrainShort) {
   ClearStopRequestForTesting();
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   signal(SIGPIPE, SIG_DFL);
+}
+
+// Two unusual stdouts: a datagram socket (one message per send: a backlog
+// sent at once would fail with EMSGSIZE) and a pseudo-terminal's master
+// (opening it again would make a new terminal). Output reaches both.
+TEST_F(RealCommandRunnerTest, OutputReachesADatagramSocketAndAPtyMaster) {
+  {
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    const int saved = dup(1);
+    ASSERT_EQ(dup2(sv[0], 1), 1);
+    close(sv[0]);
+    size_t got = 0;
+    std::thread reader([&] {
+      std::this_thread::sleep_for(milliseconds(1000));  // a backlog builds up
+      char buf[65536];
+      pollfd pfd{sv[1], POLLIN, 0};
+      while (poll(&pfd, 1, 1000) > 0) {
+        ssize_t n = recv(sv[1], buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+      }
+    });
+    CommandSpec spec = Sh("head -c 1000000 /dev/zero");
+    spec.stream_output = true;
+    CommandOutcome o = runner_.Run(spec);
+    dup2(saved, 1);
+    close(saved);
+    reader.join();
+    close(sv[1]);
+    EXPECT_EQ(o.kind, Kind::kExited);
+    EXPECT_EQ(got, 1000000u) << "output lost on a datagram socket";
+  }
+  {
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    ASSERT_GE(master, 0);
+    ASSERT_EQ(grantpt(master), 0);
+    ASSERT_EQ(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    ASSERT_GE(slave, 0);
+    const int saved = dup(1);
+    ASSERT_EQ(dup2(master, 1), 1);
+    CommandSpec spec = Sh("echo hello");
+    spec.stream_output = true;
+    CommandOutcome o = runner_.Run(spec);
+    dup2(saved, 1);
+    close(saved);
+    char buf[64] = {};
+    pollfd pfd{slave, POLLIN, 0};
+    ssize_t n = poll(&pfd, 1, 1000) > 0 ? read(slave, buf, sizeof buf - 1) : -1;
+    close(slave);
+    close(master);
+    EXPECT_EQ(o.kind, Kind::kExited);
+    EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0).substr(0, 5), "hello");
+  }
 }
 
 TEST_F(RealCommandRunnerTest, TimeoutKillsTheWholeTree) {

@@ -32,21 +32,50 @@ std::string StoppedWith(const CommandOutcome& o) {
   return "stopped with SIGTERM and exited with status " + std::to_string(o.exit_code);
 }
 
-// The runs of `job` among its last 10, other than run `self`, that the
-// reaper marked interrupted (their runner died) and nobody has alerted
-// about yet; oldest first. Not only the newest: a run that ended before
-// taking the job's lock leaves the telling to the runner that holds it, and
-// is newer than the dead run by the time that one finishes.
+// Whether `r` is a record the reaper marked interrupted (its runner died).
+// Older versions of surety worded the message differently.
+bool Reaped(const RunRecord& r) {
+  return r.result == RunResult::kInterrupted &&
+         (r.message == DeadRunnerMessage(r.owner_pid) ||
+          (r.message.rfind("the runner ", 0) == 0 &&
+           r.message.find("marked interrupted") != std::string::npos));
+}
+
+// The runs of `job` other than run `self` that the reaper marked
+// interrupted and nobody has told about, oldest first: those newer than the
+// newest run that did its work (it held the job's lock, and told about the
+// dead runs before it at its end). Skipped runs, runs still going, runs
+// whose preflight failed and runs stopped early did not; they are passed
+// over, however many there are (a job every minute, skipped for an hour by
+// what a killed runner left running).
 std::vector<RunRecord> DeadRunsToTell(HistoryStore& history, const std::string& job, int64_t self) {
   std::vector<RunRecord> out;
-  auto recent = history.Recent(job, 10);
-  if (!recent.ok()) return out;
-  for (auto it = recent->rbegin(); it != recent->rend(); ++it) {
-    if (it->id == self && self > 0) continue;
-    if (it->result == RunResult::kInterrupted && it->alert_status.empty() &&
-        it->message == DeadRunnerMessage(it->owner_pid))
-      out.push_back(*it);
+  for (int window : {20, 2000}) {
+    auto recent = history.Recent(job, window);
+    if (!recent.ok()) return out;
+    out.clear();
+    bool stopped = false;
+    for (const RunRecord& r : *recent) {
+      if (r.id == self && self > 0) continue;
+      if (Reaped(r)) {
+        if (!r.alert_status.empty()) {
+          stopped = true;  // told, and so were the ones before it
+          break;
+        }
+        out.push_back(r);
+        continue;
+      }
+      const bool did_its_work =
+          r.result != RunResult::kSkipped && r.result != RunResult::kRunning &&
+          r.result != RunResult::kPreflightFailed && r.result != RunResult::kInterrupted;
+      if (did_its_work) {
+        stopped = true;
+        break;
+      }
+    }
+    if (stopped || static_cast<int>(recent->size()) < window) break;
   }
+  std::reverse(out.begin(), out.end());
   return out;
 }
 

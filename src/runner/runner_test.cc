@@ -682,6 +682,51 @@ TEST_F(RunnerTest, ADeadRunBehindANewerRunIsStillTold) {
   EXPECT_EQ(Mentioning(http_.bodies, "told to stop"), 0u) << "a run whose runner lived";
 }
 
+// What a killed runner left running holds the job's lock for a while: every
+// run meanwhile is skipped and leaves the telling to the lock holder. However
+// many they are, the dead run is told once the job runs again.
+TEST_F(RunnerTest, ADeadRunUnderManySkippedRunsIsStillTold) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  for (int i = 0; i < 30; ++i) {
+    RunRecord skipped;
+    skipped.job = "db";
+    skipped.id = static_cast<int64_t>(history_.runs.size()) + 1;
+    skipped.result = RunResult::kSkipped;
+    history_.runs.push_back(skipped);
+  }
+  commands_.outcomes = {Exited(0)};
+  Run();
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 1u);
+}
+
+// Alerts added to a job later do not dig up dead runs that a good run has
+// followed since: only those after the newest run that did its work.
+TEST_F(RunnerTest, DeadRunsBeforeAGoodRunAreNotToldWhenAlertsAreAdded) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  RunRecord good;
+  good.job = "db";
+  good.id = 2;
+  good.result = RunResult::kSuccess;
+  history_.runs.push_back(good);
+  commands_.outcomes = {Exited(0)};
+  Run();
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 0u);
+  EXPECT_TRUE(http_.bodies.empty()) << "a success after a success: nothing to say";
+}
+
+// A record reaped by an older surety, whose message was worded differently.
+TEST_F(RunnerTest, ADeadRunReapedByAnOlderSuretyIsTold) {
+  AlertByWebhook("https://hooks.example/x");
+  RunRecord dead = DeadRun();
+  dead.message = "the runner died (pid 4242) before finishing; marked interrupted";
+  history_.runs.push_back(dead);
+  commands_.outcomes = {Exited(0)};
+  Run();
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 1u);
+}
+
 TEST_F(RunnerTest, ADeadRunIsToldOnceEvenWhenItStaysTheNewestRun) {
   AlertByWebhook("https://hooks.example/x");
   history_.runs.push_back(DeadRun());
