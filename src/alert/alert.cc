@@ -275,9 +275,17 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, const std::
       return PostOnce(alert, alert.url, "text/plain; charset=utf-8", body, env);
     };
   } else if (kind == "healthchecks") {
+    // A good run (success, recovery) pings the URL, anything else its
+    // /fail endpoint, which goes before a query string (?create=1).
     std::string url = alert.url;
+    std::string query;
+    if (size_t q = url.find_first_of("?#"); q != std::string::npos) {
+      query = url.substr(q);
+      url.erase(q);
+    }
     while (!url.empty() && url.back() == '/') url.pop_back();
-    if (event != "recovery") url += "/fail";
+    if (event != "recovery" && event != "success") url += "/fail";
+    url += query;
     attempt = [&, url] {
       return PostOnce(alert, url, "text/plain; charset=utf-8", record.output_tail, env);
     };

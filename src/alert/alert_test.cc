@@ -365,6 +365,17 @@ TEST_F(AlertTest, HealthchecksPingsTheUrlForRecovery) {
   EXPECT_EQ(http_.requests[0].url, "https://hc-ping.com/1234-abcd");
 }
 
+TEST_F(AlertTest, HealthchecksPingsEveryGoodRunAndKeepsTheQueryLast) {
+  record_.result = RunResult::kSuccess;
+  ASSERT_TRUE(
+      Deliver(Alert("healthchecks", "https://hc.example/ping/abc?create=1"), "success").ok());
+  record_.result = RunResult::kFailed;
+  ASSERT_TRUE(Deliver(Alert("healthchecks", "https://hc.example/ping/abc?create=1")).ok());
+  ASSERT_EQ(http_.requests.size(), 2u);
+  EXPECT_EQ(http_.requests[0].url, "https://hc.example/ping/abc?create=1");
+  EXPECT_EQ(http_.requests[1].url, "https://hc.example/ping/abc/fail?create=1");
+}
+
 // --- email --------------------------------------------------------------------
 
 TEST_F(AlertTest, EmailHandsAnRfc5322MessageToSendmail) {

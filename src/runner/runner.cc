@@ -165,7 +165,9 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // Sends `event` about `record` to every alert of the job; returns what
   // goes into the record's alert_status. A failed delivery is logged, never
   // more.
-  auto deliver = [&](const RunRecord& record, const std::string& event) {
+  // `pings_only`: only the healthchecks-style alerts, which want a ping on
+  // every good run (their service reports a check down when pings stop).
+  auto deliver = [&](const RunRecord& record, const std::string& event, bool pings_only = false) {
     AlertEnv aenv{d.http, d.commands,
                   [&](Micros m) {
                     if (d.pause)
@@ -179,6 +181,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     for (const auto& name : job.alert) {
       auto it = config.alerts.find(name);
       if (it == config.alerts.end()) continue;
+      if (pings_only && it->second.kind != "healthchecks") continue;
       Status s = DeliverAlert(it->second, record, event, aenv);
       std::string one = s.ok() ? "sent" : "failed: " + s.message();
       status += (status.empty() ? "" : "; ") + it->second.Describe() + ": " + one;
@@ -284,9 +287,13 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     // 9. Alert. A failed delivery is logged and recorded, never changes the result.
     tell_dead_run();
     std::string event = AlertEventFor(result, previous);
-    if (!event.empty() && !job.alert.empty()) {
-      rec.alert_status = deliver(rec, event);
-      if (d.history && rec.id > 0) (void)d.history->FinishRun(rec, job.keep_runs);
+    if (!job.alert.empty()) {
+      if (!event.empty())
+        rec.alert_status = deliver(rec, event);
+      else if (IsGoodResult(result))
+        rec.alert_status = deliver(rec, "success", /*pings_only=*/true);
+      if (!rec.alert_status.empty() && d.history && rec.id > 0)
+        (void)d.history->FinishRun(rec, job.keep_runs);
     }
     return RunReport{rec, RunResultExitStatus(result)};
   };

@@ -785,6 +785,26 @@ TEST_F(RunnerTest, AlertRetriesPauseEvenAfterAStopRequest) {
   EXPECT_EQ(pauses_, (std::vector<Micros>{std::chrono::seconds(1), std::chrono::seconds(2)}));
 }
 
+// A healthchecks-style service marks a check down when the pings stop: it
+// gets one on every good run, not only on recovery; the other alerts do
+// not hear about a success after a success.
+TEST_F(RunnerTest, HealthchecksAlertsArePingedOnEveryGoodRun) {
+  AlertByWebhook("https://hooks.example/x");
+  AlertSpec hc;
+  hc.name = "hc";
+  hc.kind = "healthchecks";
+  hc.url = "https://hc.example/ping/abc";
+  config_.alerts["hc"] = hc;
+  job_.alert = {"ops", "hc"};
+  commands_.outcomes = {Exited(0), Exited(0)};
+  Run();
+  Run();
+  ASSERT_EQ(http_.urls.size(), 2u);
+  EXPECT_EQ(http_.urls[0], "https://hc.example/ping/abc");
+  EXPECT_EQ(http_.urls[1], "https://hc.example/ping/abc");
+  EXPECT_EQ(history_.runs[1].alert_status, "healthchecks hc: sent");
+}
+
 TEST_F(RunnerTest, EnvironmentFileThenEnvironmentAndUser) {
   fs_.AddFile("/etc/default/db", "# comment\nexport A=1\nB=\"two words\"\n");
   job_.environment_file = "/etc/default/db";
