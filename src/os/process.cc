@@ -571,7 +571,9 @@ class Supervisor {
   size_t socket_message_max_ = SIZE_MAX;  // per send, on a socket
   Fd stdout_fd_;
   int StdoutFd() const { return stdout_fd_.valid() ? stdout_fd_.get() : 1; }
-  std::string pending_;  // output not yet copied to our stdout, from pending_at_
+  bool saw_watched_ = false;
+  std::string watch_carry_;  // the end of the output so far, for watch_for
+  std::string pending_;      // output not yet copied to our stdout, from pending_at_
   size_t pending_at_ = 0;
 
   bool main_reaped_ = false;
@@ -706,6 +708,17 @@ void Supervisor::StartKill(Micros now, const std::vector<ProcInfo>& tree) {
 }
 
 void Supervisor::ConsumeOutput(const char* data, size_t n) {
+  if (!spec_.watch_for.empty() && !saw_watched_) {
+    // Across chunk boundaries: the end of the last chunk, then this one.
+    const size_t keep = spec_.watch_for.size() - 1;
+    watch_carry_.append(data, n);
+    if (watch_carry_.find(spec_.watch_for) != std::string::npos) {
+      saw_watched_ = true;
+      watch_carry_.clear();
+    } else if (watch_carry_.size() > keep) {
+      watch_carry_.erase(0, watch_carry_.size() - keep);
+    }
+  }
   // Copied through without ever blocking on our stdout: a reader that is
   // slow or stuck (a full pipe, a paused terminal) must not hold up the
   // timeout or a stop request.
@@ -977,6 +990,7 @@ CommandOutcome Supervisor::Supervise() {
   outcome.error = error_;
   if (tail_.size() > spec_.tail_bytes) tail_.erase(0, tail_.size() - spec_.tail_bytes);
   outcome.output_tail = std::move(tail_);
+  outcome.saw_watched = saw_watched_;
   if (!main_reaped_) {
     outcome.kind = cause_.value_or(CommandOutcome::Kind::kSignaled);
     outcome.signal = SIGKILL;

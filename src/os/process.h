@@ -66,6 +66,9 @@ struct CommandSpec {
   // Not started at all when a stop request (SIGTERM/SIGINT, seen or still
   // pending) came first: the outcome is kInterrupted with pid 0.
   bool not_if_stopped = false;
+  // Text to look for in the whole output, not only its tail
+  // (CommandOutcome::saw_watched); empty: none.
+  std::string watch_for;
 };
 
 struct CommandOutcome {
@@ -89,6 +92,8 @@ struct CommandOutcome {
   // False when nothing was started: kSpawnFailed, or kInterrupted by a stop
   // request that came first (CommandSpec::not_if_stopped).
   bool started = true;
+  // CommandSpec::watch_for appeared somewhere in the output.
+  bool saw_watched = false;
 };
 
 class CommandRunner {

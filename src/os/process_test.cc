@@ -453,6 +453,20 @@ TEST_F(RealCommandRunnerTest, OutputReachesADatagramSocketAndAPtyMaster) {
   }
 }
 
+// already_done_output may be printed first and followed by more than the
+// tail keeps (and split across reads): the whole stream is watched.
+TEST_F(RealCommandRunnerTest, WatchedTextIsFoundAnywhereInTheOutput) {
+  CommandSpec spec =
+      Sh("printf 'already '; sleep 0.1; printf 'exists\\n'; "
+         "head -c 200000 /dev/zero | tr '\\0' y; echo; exit 1");
+  spec.watch_for = "already exists";
+  CommandOutcome o = runner_.Run(spec);
+  EXPECT_TRUE(o.saw_watched);
+  EXPECT_EQ(o.output_tail.find("already"), std::string::npos) << "the tail still has it";
+  spec.watch_for = "not there";
+  EXPECT_FALSE(runner_.Run(spec).saw_watched);
+}
+
 TEST_F(RealCommandRunnerTest, TimeoutKillsTheWholeTree) {
   std::string pids = dir_.File("pids");
   CommandSpec spec =

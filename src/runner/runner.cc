@@ -95,9 +95,10 @@ RunResult ClassifyOutcome(const JobSpec& job, const CommandOutcome& o) {
       return RunResult::kFailed;
     case CommandOutcome::Kind::kExited: {
       const int c = o.exit_code;
+      // Anywhere in the output: the runner watches the whole stream for it.
       const bool output_says_done =
           !job.already_done_output.empty() &&
-          o.output_tail.find(job.already_done_output) != std::string::npos;
+          (o.saw_watched || o.output_tail.find(job.already_done_output) != std::string::npos);
       if (job.already_done_exit_status.HasCode(c) || output_says_done)
         return RunResult::kAlreadyDone;
       if (c == 0 || job.success_exit_status.HasCode(c)) return RunResult::kSuccess;
@@ -404,6 +405,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // A stop request that is still pending (it came during work that runs no
   // command) is honoured before the job starts, not by killing it after.
   spec.not_if_stopped = true;
+  spec.watch_for = job.already_done_output;
   RunResult result = RunResult::kFailed;
   std::string message;
   for (int attempt = 1;; ++attempt) {

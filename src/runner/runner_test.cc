@@ -805,6 +805,17 @@ TEST_F(RunnerTest, HealthchecksAlertsArePingedOnEveryGoodRun) {
   EXPECT_EQ(history_.runs[1].alert_status, "healthchecks hc: sent");
 }
 
+TEST_F(RunnerTest, AlreadyDoneOutputCountsAnywhereInTheOutput) {
+  job_.already_done_output = "already exists";
+  CommandOutcome o = Exited(1, "...the last 64 KiB, without it...\n");
+  o.saw_watched = true;  // seen early in the stream
+  commands_.outcomes = {o};
+  RunReport r = Run();
+  EXPECT_EQ(commands_.specs[0].watch_for, "already exists");
+  EXPECT_EQ(r.record.result, RunResult::kAlreadyDone);
+  EXPECT_EQ(r.exit_status, 0);
+}
+
 TEST_F(RunnerTest, EnvironmentFileThenEnvironmentAndUser) {
   fs_.AddFile("/etc/default/db", "# comment\nexport A=1\nB=\"two words\"\n");
   job_.environment_file = "/etc/default/db";
