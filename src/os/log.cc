@@ -9,6 +9,22 @@ namespace surety {
 
 namespace {
 
+// The fields whose values are whole numbers: JSON lines give them as numbers.
+bool IsNumericField(const std::string& key) {
+  return key == "run_id" || key == "attempt" || key == "duration_ms" || key == "exit_code" ||
+         key == "pid" || key == "attempts";
+}
+
+// "0", "42", "-1": what JSON reads as an integer; no leading zeros, no sign but '-'.
+bool IsPlainInteger(const std::string& v) {
+  size_t i = !v.empty() && v[0] == '-' ? 1 : 0;
+  if (i >= v.size() || v.size() - i > 18) return false;
+  if (v[i] == '0' && v.size() - i > 1) return false;
+  for (; i < v.size(); ++i)
+    if (v[i] < '0' || v[i] > '9') return false;
+  return true;
+}
+
 // UTC fields by arithmetic, not gmtime_r(): glibc's first gmtime_r() reads
 // /etc/localtime (six system calls), which `surety run` has no other use for.
 std::string Rfc3339Micros(Instant t) {
@@ -140,7 +156,14 @@ void Logger::Log(const std::string& level, const std::string& event,
   if (format_ == LogFormat::kJson) {
     line = "{\"time\":\"" + time + "\",\"level\":\"" + level + "\",\"event\":\"" +
            Escaped(event, true) + "\"";
-    for (const auto& [k, v] : fields) line += ",\"" + k + "\":\"" + Escaped(v, true) + "\"";
+    for (const auto& [k, v] : fields) {
+      line += ",\"" + k + "\":";
+      // Counts and ids are numbers, as in the run record.
+      if (IsNumericField(k) && IsPlainInteger(v))
+        line += v;
+      else
+        line += "\"" + Escaped(v, true) + "\"";
+    }
     line += "}";
   } else {
     line = "time=" + time + " level=" + level + " event=" + Escaped(event, false);

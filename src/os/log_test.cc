@@ -64,6 +64,23 @@ TEST(Logger, LogfmtQuotesAndEscapesValues) {
 // Job output ends up in log values (a failure's last output line) and need
 // not be UTF-8; every JSON line must still parse. Before, the bytes were
 // copied as they came and the line was invalid JSON.
+TEST(Logger, JsonLinesGiveIdsAndCountsAsNumbers) {
+  FakeClock clock(Instant{Micros{1763780400000000}});
+  std::ostringstream out;
+  Logger log(out, clock, LogFormat::kJson);
+  log.Info("run_finished", {{"job", "42"},
+                            {"run_id", "17"},
+                            {"attempt", "2"},
+                            {"duration_ms", "8"},
+                            {"exit_code", "007"}});
+  auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["run_id"], 17);
+  EXPECT_EQ(j["attempt"], 2);
+  EXPECT_EQ(j["duration_ms"], 8);
+  EXPECT_EQ(j["job"], "42") << "a job name stays a string";
+  EXPECT_EQ(j["exit_code"], "007") << "not a JSON number";
+}
+
 TEST(Logger, JsonLinesStayValidJsonForValuesThatAreNotUtf8) {
   FakeClock clock;
   std::ostringstream out;
