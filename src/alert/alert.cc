@@ -163,7 +163,8 @@ Status PostOnce(const AlertSpec& alert, const std::string& url, const std::strin
                 const std::string& body, AlertEnv& env) {
   Result<int> code = env.http.Post(url, content_type, body, kHttpTimeout);
   if (!code.ok()) {
-    return Status::Error(StatusCode::kIoError, alert.Describe() + ": could not connect: " +
+    // Not always a connection failure: a server may accept and never answer.
+    return Status::Error(StatusCode::kIoError, alert.Describe() + ": no answer: " +
                                                    Redact(code.status().message(), alert.url));
   }
   if (*code < 200 || *code >= 300) {

@@ -60,7 +60,7 @@ struct AlertEnv {
 
 // Delivers `event` for `record` to one destination, retrying briefly.
 // Returns ok, or the last error (which never contains the secret URL):
-// "webhook ops: HTTP 500", "slack ops: could not connect: …".
+// "webhook ops: HTTP 500", "slack ops: no answer: Failed to connect …".
 //   webhook       POST RunRecordJson (application/json); 2xx is delivered
 //   slack         POST {"text": "surety: job db failed on host: message"}
 //   ntfy          POST plain text: a title line, the message, the output's end
