@@ -1047,6 +1047,16 @@ class Loader {
     if (sources > 1) Error(&t.where, ctx + ": give the URL once: url, url_file or url_env");
     a.to = String(&t, "to", ctx).value_or("");
     a.from = String(&t, "from", ctx).value_or("");
+    // They become mail headers: a line break would start another header.
+    for (const char* key : {"to", "from"}) {
+      const std::string& v = std::string(key) == "to" ? a.to : a.from;
+      if (std::any_of(v.begin(), v.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        Error(&Leaf(&t, key, ctx)->source(),
+              ctx + "." + key +
+                  ": control characters (a line break?) are not allowed in a mail header; "
+                  "separate addresses with commas");
+    }
     a.command = CommandOf(&t, "command", ctx);
     if (auto s = String(&t, "sendmail", ctx)) a.sendmail = *s;
     if (needs_url && sources == 0)

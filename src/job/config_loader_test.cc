@@ -748,6 +748,15 @@ TEST_F(ConfigLoaderTest, AsRootAnUnknownUserOrGroupIsAWarning) {
   EXPECT_FALSE(Contains(Messages(r.warnings), "no group"));
 }
 
+TEST_F(ConfigLoaderTest, MailAddressesMayNotHoldLineBreaks) {
+  auto r = Load("[alerts.mail]\nkind = \"email\"\nto = \"ops@example.com\\nBcc: x@evil\"\n");
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
+  EXPECT_EQ(r.errors[0].ToString(),
+            "/etc/surety/surety.toml:3:6: alerts.mail.to: control characters (a line break?) "
+            "are not allowed in a mail header; separate addresses with commas");
+  EXPECT_TRUE(Load("[alerts.mail]\nkind = \"email\"\nto = \"a@x, b@y\"\n").errors.empty());
+}
+
 TEST_F(ConfigLoaderTest, EnvironmentFilesNamesAndNulBytesAreChecked) {
   fs_.AddFile("/etc/default/db", "PGPASSWORD=x\n", 0644);
   auto readable = Load("[jobs.a]\ncommand = \"true\"\nenvironment_file = \"/etc/default/db\"\n");
