@@ -99,6 +99,36 @@ CommandSpec Sh(const std::string& script) {
   return spec;
 }
 
+// Puts `fd` (which it takes) on our fd 1 until Restore() or the end of
+// the scope: a test's own stdout for the command's output to be copied to.
+class StdoutAs {
+ public:
+  explicit StdoutAs(int fd) : saved_(dup(1)) {
+    std::fflush(stdout);
+    EXPECT_EQ(dup2(fd, 1), 1);
+    close(fd);
+  }
+  ~StdoutAs() { Restore(); }
+  void Restore() {
+    if (saved_ < 0) return;
+    dup2(saved_, 1);
+    close(saved_);
+    saved_ = -1;
+  }
+  StdoutAs(const StdoutAs&) = delete;
+  StdoutAs& operator=(const StdoutAs&) = delete;
+
+ private:
+  int saved_;
+};
+
+// A pseudo-terminal: {master, slave}; -1s if one cannot be had.
+std::pair<int, int> OpenPty() {
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) return {-1, -1};
+  return {master, open(ptsname(master), O_RDWR | O_NOCTTY)};
+}
+
 class RealCommandRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override { children_before_ = OurChildren(); }
@@ -236,17 +266,13 @@ TEST_F(RealCommandRunnerTest, TailKeepsExactlyTheLastBytesOfALargeOutput) {
 
 TEST_F(RealCommandRunnerTest, StreamsOutputToOurStdout) {
   std::string file = dir_.File("stdout");
-  std::fflush(stdout);
-  int saved = dup(1);
   int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   ASSERT_GE(fd, 0);
-  dup2(fd, 1);
-  close(fd);
+  StdoutAs redirect(fd);
   CommandSpec spec = Sh("echo streamed; echo err >&2");
   spec.stream_output = true;
   CommandOutcome o = runner_.Run(spec);
-  dup2(saved, 1);
-  close(saved);
+  redirect.Restore();
   EXPECT_EQ(ReadAll(file), "streamed\nerr\n");
   EXPECT_EQ(o.output_tail, "streamed\nerr\n");
 }
@@ -257,9 +283,7 @@ TEST_F(RealCommandRunnerTest, StreamsOutputToOurStdout) {
 TEST_F(RealCommandRunnerTest, AStuckReaderOfOurStdoutDoesNotHoldUpTheTimeout) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
-  const int saved = dup(1);
-  ASSERT_EQ(dup2(p[1], 1), 1);
-  close(p[1]);
+  StdoutAs redirect(p[1]);
   std::string got;
   std::thread reader([&] {
     std::this_thread::sleep_for(milliseconds(3000));
@@ -272,8 +296,7 @@ TEST_F(RealCommandRunnerTest, AStuckReaderOfOurStdoutDoesNotHoldUpTheTimeout) {
   spec.timeout = milliseconds(500);
   spec.kill_grace = milliseconds(500);
   CommandOutcome o = runner_.Run(spec);
-  dup2(saved, 1);  // the reader sees EOF once no copy of the pipe is left
-  close(saved);
+  redirect.Restore();  // the reader sees EOF once no copy of the pipe is left
   reader.join();
   close(p[0]);
   EXPECT_EQ(o.kind, Kind::kTimedOut);
@@ -286,15 +309,9 @@ TEST_F(RealCommandRunnerTest, AStuckReaderOfOurStdoutDoesNotHoldUpTheTimeout) {
 // reports room for any output at all, and a blocking write then waits for
 // all of it. The timeout must still fire on time.
 TEST_F(RealCommandRunnerTest, AStuckTerminalOnOurStdoutDoesNotHoldUpTheTimeout) {
-  int master = posix_openpt(O_RDWR | O_NOCTTY);
-  ASSERT_GE(master, 0);
-  ASSERT_EQ(grantpt(master), 0);
-  ASSERT_EQ(unlockpt(master), 0);
-  int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+  auto [master, slave] = OpenPty();
   ASSERT_GE(slave, 0);
-  const int saved = dup(1);
-  ASSERT_EQ(dup2(slave, 1), 1);
-  close(slave);
+  StdoutAs redirect(slave);
   size_t got = 0;
   std::atomic<bool> done{false};
   std::thread reader([&] {
@@ -314,8 +331,7 @@ TEST_F(RealCommandRunnerTest, AStuckTerminalOnOurStdoutDoesNotHoldUpTheTimeout) 
   spec.timeout = milliseconds(500);
   spec.kill_grace = milliseconds(500);
   CommandOutcome o = runner_.Run(spec);
-  dup2(saved, 1);
-  close(saved);
+  redirect.Restore();
   done = true;
   reader.join();
   close(master);
@@ -329,9 +345,7 @@ TEST_F(RealCommandRunnerTest, AStuckTerminalOnOurStdoutDoesNotHoldUpTheTimeout) 
 TEST_F(RealCommandRunnerTest, StreamingToASlowReaderUsesBoundedMemory) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
-  const int saved = dup(1);
-  ASSERT_EQ(dup2(p[1], 1), 1);
-  close(p[1]);
+  StdoutAs redirect(p[1]);
   size_t got = 0;
   std::thread reader([&] {
     char buf[16384];
@@ -354,8 +368,7 @@ TEST_F(RealCommandRunnerTest, StreamingToASlowReaderUsesBoundedMemory) {
   spec.stream_output = true;
   CommandOutcome o = runner_.Run(spec);
   const long after = peak_kib();
-  dup2(saved, 1);
-  close(saved);
+  redirect.Restore();
   reader.join();
   close(p[0]);
   EXPECT_EQ(o.kind, Kind::kExited);
@@ -373,9 +386,7 @@ TEST_F(RealCommandRunnerTest, AStopRequestCutsTheOutputDrainShort) {
   ClearStopRequestForTesting();
   int p[2];
   ASSERT_EQ(pipe(p), 0);
-  const int saved = dup(1);
-  ASSERT_EQ(dup2(p[1], 1), 1);
-  close(p[1]);
+  StdoutAs redirect(p[1]);
   std::thread killer([] {
     std::this_thread::sleep_for(milliseconds(500));
     ::kill(getpid(), SIGTERM);
@@ -386,8 +397,7 @@ TEST_F(RealCommandRunnerTest, AStopRequestCutsTheOutputDrainShort) {
   CommandOutcome o = runner_.Run(spec);
   auto took = std::chrono::steady_clock::now() - begin;
   killer.join();
-  dup2(saved, 1);
-  close(saved);
+  redirect.Restore();
   close(p[0]);
   EXPECT_EQ(o.kind, Kind::kExited) << "the job had finished before the stop";
   EXPECT_LT(took, milliseconds(3000)) << "the drain ignored the stop request";
@@ -405,9 +415,7 @@ TEST_F(RealCommandRunnerTest, OutputReachesADatagramSocketAndAPtyMaster) {
   {
     int sv[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
-    const int saved = dup(1);
-    ASSERT_EQ(dup2(sv[0], 1), 1);
-    close(sv[0]);
+    StdoutAs redirect(sv[0]);
     size_t got = 0;
     std::thread reader([&] {
       std::this_thread::sleep_for(milliseconds(1000));  // a backlog builds up
@@ -422,27 +430,20 @@ TEST_F(RealCommandRunnerTest, OutputReachesADatagramSocketAndAPtyMaster) {
     CommandSpec spec = Sh("head -c 1000000 /dev/zero");
     spec.stream_output = true;
     CommandOutcome o = runner_.Run(spec);
-    dup2(saved, 1);
-    close(saved);
+    redirect.Restore();
     reader.join();
     close(sv[1]);
     EXPECT_EQ(o.kind, Kind::kExited);
     EXPECT_EQ(got, 1000000u) << "output lost on a datagram socket";
   }
   {
-    int master = posix_openpt(O_RDWR | O_NOCTTY);
-    ASSERT_GE(master, 0);
-    ASSERT_EQ(grantpt(master), 0);
-    ASSERT_EQ(unlockpt(master), 0);
-    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    auto [master, slave] = OpenPty();
     ASSERT_GE(slave, 0);
-    const int saved = dup(1);
-    ASSERT_EQ(dup2(master, 1), 1);
+    StdoutAs redirect(dup(master));
     CommandSpec spec = Sh("echo hello");
     spec.stream_output = true;
     CommandOutcome o = runner_.Run(spec);
-    dup2(saved, 1);
-    close(saved);
+    redirect.Restore();
     char buf[64] = {};
     pollfd pfd{slave, POLLIN, 0};
     ssize_t n = poll(&pfd, 1, 1000) > 0 ? read(slave, buf, sizeof buf - 1) : -1;
