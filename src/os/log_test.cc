@@ -61,9 +61,6 @@ TEST(Logger, LogfmtQuotesAndEscapesValues) {
       << out.str();
 }
 
-// Job output ends up in log values (a failure's last output line) and need
-// not be UTF-8; every JSON line must still parse. Before, the bytes were
-// copied as they came and the line was invalid JSON.
 TEST(Logger, JsonLinesGiveIdsAndCountsAsNumbers) {
   FakeClock clock(Instant{Micros{1763780400000000}});
   std::ostringstream out;
@@ -81,6 +78,9 @@ TEST(Logger, JsonLinesGiveIdsAndCountsAsNumbers) {
   EXPECT_EQ(j["exit_code"], "007") << "not a JSON number";
 }
 
+// Job output ends up in log values (a failure's last output line) and need
+// not be UTF-8; every JSON line must still parse. Before, the bytes were
+// copied as they came and the line was invalid JSON.
 TEST(Logger, JsonLinesStayValidJsonForValuesThatAreNotUtf8) {
   FakeClock clock;
   std::ostringstream out;

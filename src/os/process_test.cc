@@ -122,11 +122,18 @@ class StdoutAs {
   int saved_;
 };
 
-// A pseudo-terminal: {master, slave}; -1s if one cannot be had.
+// A pseudo-terminal: {master, slave}; {-1, -1} (nothing left open) if one
+// cannot be had.
 std::pair<int, int> OpenPty() {
   int master = posix_openpt(O_RDWR | O_NOCTTY);
-  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) return {-1, -1};
-  return {master, open(ptsname(master), O_RDWR | O_NOCTTY)};
+  if (master < 0) return {-1, -1};
+  int slave =
+      grantpt(master) == 0 && unlockpt(master) == 0 ? open(ptsname(master), O_RDWR | O_NOCTTY) : -1;
+  if (slave < 0) {
+    close(master);
+    return {-1, -1};
+  }
+  return {master, slave};
 }
 
 class RealCommandRunnerTest : public ::testing::Test {
