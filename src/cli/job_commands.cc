@@ -30,20 +30,30 @@ struct Loaded {
   LoadResult result;
 };
 
-// `secrets`: resolve alert URLs (url_file, url_env), for the commands that
-// alert or check that they could (run, validate).
-std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, bool show_warnings = false,
-                             bool secrets = true) {
+// What a command needs of the job file beyond the file itself.
+struct LoadFor {
+  bool show_warnings = false;  // print them on stderr (validate, as text)
+  // Resolve alert URLs (url_file, url_env): the commands that alert or
+  // check that they could (run, validate).
+  bool secrets = true;
+  // Look up the user and group names, to warn about unknown ones: only
+  // validate shows that warning, so only it pays for the lookups.
+  bool accounts = false;
+};
+
+std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, LoadFor want = {}) {
   auto l = std::make_unique<Loaded>();
   l->local = l->zones.LocalFromTz(sv.env.Get("TZ"));
   std::vector<std::string> paths = g.configs;
   if (paths.empty()) paths.push_back(DefaultConfigPath(sv.env, RunningAsRoot()));
   LoadContext ctx{*sv.fs, sv.env, l->zones, *l->local, RunningAsRoot(), HostName()};
-  ctx.resolve_secrets = secrets;
-  ctx.user_exists = [](const std::string& name) { return LookupUser(name).ok(); };
-  ctx.group_exists = [](const std::string& name) { return LookupGroup(name).ok(); };
+  ctx.resolve_secrets = want.secrets;
+  if (want.accounts) {
+    ctx.user_exists = [](const std::string& name) { return LookupUser(name).ok(); };
+    ctx.group_exists = [](const std::string& name) { return LookupGroup(name).ok(); };
+  }
   l->result = LoadConfig(paths, ctx);
-  if (show_warnings)
+  if (want.show_warnings)
     for (const auto& w : l->result.warnings) sv.err << "warning: " << w.ToString() << '\n';
   for (const auto& e : l->result.errors) sv.err << "error: " << e.ToString() << '\n';
   return l;
@@ -143,7 +153,7 @@ std::map<std::string, std::string> ProcessEnvironment(const Env& env, const JobS
 }
 
 int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) {
-  auto l = Load(g, sv, !o.json);
+  auto l = Load(g, sv, LoadFor{.show_warnings = !o.json, .accounts = true});
   const LoadResult& r = l->result;
   if (o.json) {
     nlohmann::json j;
@@ -231,7 +241,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
 }
 
 int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
-  auto l = Load(g, sv, false, false);
+  auto l = Load(g, sv, LoadFor{.secrets = false});
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   // A job no longer in the job file still shows the runs it left; a name
@@ -315,7 +325,7 @@ int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services
 }
 
 int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
-  auto l = Load(g, sv, false, false);
+  auto l = Load(g, sv, LoadFor{.secrets = false});
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   std::vector<const JobSpec*> jobs;

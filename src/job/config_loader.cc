@@ -1048,8 +1048,8 @@ class Loader {
     a.to = String(&t, "to", ctx).value_or("");
     a.from = String(&t, "from", ctx).value_or("");
     // They become mail headers: a line break would start another header.
-    for (const char* key : {"to", "from"}) {
-      const std::string& v = std::string(key) == "to" ? a.to : a.from;
+    for (const auto& [key, value] : {std::pair{"to", &a.to}, std::pair{"from", &a.from}}) {
+      const std::string& v = *value;
       if (std::any_of(v.begin(), v.end(),
                       [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
         Error(&Leaf(&t, key, ctx)->source(),

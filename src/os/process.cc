@@ -979,10 +979,8 @@ void Supervisor::Loop() {
 
 CommandOutcome Supervisor::Supervise() {
   Loop();
-  // Whatever is still buffered in the pipe (the writers are gone, unless the
-  // descriptor was passed outside the tree: then stop at EAGAIN).
   HandleSignals(/*loop_running=*/false);
-  DrainOutput();
+  DrainOutput();  // what is still in the pipe, and what waits for our stdout
 
   CommandOutcome outcome;
   outcome.pid = static_cast<int>(main_);
@@ -1053,24 +1051,29 @@ Status PrepareProcessForRunning() {
   return Status::Ok();
 }
 
-bool StopRequested() {
-  if (g_stop_requested.load()) return true;
-  // A SIGTERM/SIGINT that arrived while no command ran (a slow read, an
-  // alert being delivered) waits, blocked, in the queue: take it now, so the
-  // stage about to start sees it instead of a job that is then killed.
-  sigset_t pending;
-  if (sigpending(&pending) != 0) return false;
-  if (sigismember(&pending, SIGTERM) != 1 && sigismember(&pending, SIGINT) != 1) return false;
+bool TakeStopSignal(Micros wait) {
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
-  const timespec now{0, 0};
-  int sig = sigtimedwait(&stop, nullptr, &now);
-  if (sig == SIGTERM || sig == SIGINT) g_stop_requested = true;
-  return g_stop_requested.load();
+  const timespec ts = ToTimespec(std::max(wait, Micros{0}));
+  for (;;) {
+    int sig = sigtimedwait(&stop, nullptr, &ts);
+    if (sig == SIGTERM || sig == SIGINT) {
+      g_stop_requested = true;
+      return true;
+    }
+    if (sig < 0 && errno == EINTR) continue;  // the remaining time is not tracked precisely
+    return false;                             // EAGAIN: none came
+  }
 }
-void NoteStopRequested() { g_stop_requested = true; }
+
+bool StopRequested() {
+  // A SIGTERM/SIGINT that arrived while no command ran (a slow read, an
+  // alert being delivered) waits, blocked, in the queue: take it now, so the
+  // stage about to start sees it instead of a job that is then killed.
+  return g_stop_requested.load() || TakeStopSignal(Micros{0});
+}
 void ClearStopRequestForTesting() { g_stop_requested = false; }
 
 CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {

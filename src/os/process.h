@@ -122,9 +122,10 @@ Status PrepareProcessForRunning();
 // a command ran, or here, from the blocked signals still pending (they are
 // taken off the queue). The runner then records the run as interrupted.
 bool StopRequested();
-// Records a SIGTERM/SIGINT consumed elsewhere (SleepUnlessStopped), so that
-// every later StopRequested() sees it.
-void NoteStopRequested();
+// Takes a SIGTERM or SIGINT off the queue (they are blocked, see
+// PrepareProcessForRunning), waiting up to `wait` for one; true, and
+// StopRequested() from then on, if one came.
+bool TakeStopSignal(Micros wait);
 // Forgets a stop request, so that one test's SIGTERM does not leak into the
 // next. Tests only.
 void ClearStopRequestForTesting();

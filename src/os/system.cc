@@ -124,28 +124,17 @@ bool SleepUnlessStopped(Micros d) {
   // would never wake the wait below.
   if (StopRequested()) return false;
   if (d.count() <= 0) return true;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  timespec ts{static_cast<time_t>(d.count() / 1000000),
-              static_cast<long>((d.count() % 1000000) * 1000)};
-  while (true) {
-    int sig = sigtimedwait(&set, nullptr, &ts);
-    if (sig == SIGTERM || sig == SIGINT) {
-      NoteStopRequested();
-      return false;
-    }
-    if (sig < 0 && errno == EAGAIN) return true;
-    if (sig < 0 && errno == EINTR) continue;  // remaining time is not tracked precisely
-    return true;
-  }
+  return !TakeStopSignal(d);
+}
+
+timespec ToTimespec(Micros d) {
+  return timespec{static_cast<time_t>(d.count() / 1000000),
+                  static_cast<long>((d.count() % 1000000) * 1000)};
 }
 
 void SleepFor(Micros d) {
   if (d.count() <= 0) return;
-  timespec left{static_cast<time_t>(d.count() / 1000000),
-                static_cast<long>((d.count() % 1000000) * 1000)};
+  timespec left = ToTimespec(d);
   while (nanosleep(&left, &left) != 0 && errno == EINTR) {
   }
 }

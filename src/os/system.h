@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <string>
 
 #include "base/status.h"
@@ -49,6 +50,8 @@ bool RaiseSchedulingPriority();
 bool SleepUnlessStopped(Micros d);
 // Sleeps for `d`, whatever arrives meanwhile.
 void SleepFor(Micros d);
+// `d` as the timespec that nanosleep() and sigtimedwait() take.
+timespec ToTimespec(Micros d);
 // Opens /dev/null on whichever of descriptors 0, 1 and 2 is closed, so that
 // no file this process opens later (the run journal, a lock) becomes its
 // stdin, stdout or stderr and receives output meant for them. Call first

@@ -234,17 +234,18 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // that folded (else the record written back could be older than the
   // journal's).
   auto tell_dead_run = [&] {
-    if (!d.history || job.alert.empty() || DeadRunsToTell(*d.history, job.name, rec.id).empty())
-      return;
+    if (!d.history || job.alert.empty()) return;
     std::optional<Result<JobLock>> held;
     if (!holding_lock) {
+      // The lock only if there is something to tell; then read again under it.
+      if (DeadRunsToTell(*d.history, job.name, rec.id).empty()) return;
       const std::string lock_dir = JoinPath(d.state_dir, "locks");
       if (!d.fs.MakeDirs(lock_dir, 0700).ok()) return;
       held = d.locker.TryLock(JoinPath(lock_dir, job.name + ".lock"));
       if (!held->ok()) return;
     }
     std::vector<RunRecord> dead = DeadRunsToTell(*d.history, job.name, rec.id);
-    if (!d.history->FoldStatus().ok()) return;
+    if (dead.empty() || !d.history->FoldStatus().ok()) return;
     for (RunRecord& old : dead) {
       old.alert_status = deliver(old, "failure");
       if (Status s = d.history->FinishRun(old, job.keep_runs); !s.ok())

@@ -601,12 +601,18 @@ TEST_F(RunnerTest, SuccessAfterFailureSendsRecovery) {
   EXPECT_NE(http_.bodies[1].find("\"recovery\""), std::string::npos);
 }
 
+// An earlier finished run of the job "db".
+RunRecord Past(int64_t id, RunResult result) {
+  RunRecord r;
+  r.job = "db";
+  r.id = id;
+  r.result = result;
+  return r;
+}
+
 // The record of a run whose runner died, as the reaper leaves it.
 RunRecord DeadRun() {
-  RunRecord dead;
-  dead.job = "db";
-  dead.id = 1;
-  dead.result = RunResult::kInterrupted;  // no alert sent
+  RunRecord dead = Past(1, RunResult::kInterrupted);  // no alert sent
   dead.owner_pid = 4242;
   dead.message = DeadRunnerMessage(4242);
   return dead;
@@ -664,16 +670,10 @@ TEST_F(RunnerTest, AStartThatCouldNotBeRecordedIsRecordedWithTheFinish) {
 TEST_F(RunnerTest, ADeadRunBehindANewerRunIsStillTold) {
   AlertByWebhook("https://hooks.example/x");
   history_.runs.push_back(DeadRun());
-  RunRecord failed_preflight;
-  failed_preflight.job = "db";
-  failed_preflight.id = 2;
-  failed_preflight.result = RunResult::kPreflightFailed;
+  RunRecord failed_preflight = Past(2, RunResult::kPreflightFailed);
   failed_preflight.alert_status = "webhook ops: sent";
   history_.runs.push_back(failed_preflight);
-  RunRecord stopped;
-  stopped.job = "db";
-  stopped.id = 3;
-  stopped.result = RunResult::kInterrupted;
+  RunRecord stopped = Past(3, RunResult::kInterrupted);
   stopped.message = "interrupted: surety was told to stop";
   history_.runs.push_back(stopped);
   commands_.outcomes = {Exited(0)};
@@ -689,11 +689,8 @@ TEST_F(RunnerTest, ADeadRunUnderManySkippedRunsIsStillTold) {
   AlertByWebhook("https://hooks.example/x");
   history_.runs.push_back(DeadRun());
   for (int i = 0; i < 30; ++i) {
-    RunRecord skipped;
-    skipped.job = "db";
-    skipped.id = static_cast<int64_t>(history_.runs.size()) + 1;
-    skipped.result = RunResult::kSkipped;
-    history_.runs.push_back(skipped);
+    history_.runs.push_back(
+        Past(static_cast<int64_t>(history_.runs.size()) + 1, RunResult::kSkipped));
   }
   commands_.outcomes = {Exited(0)};
   Run();
@@ -705,11 +702,7 @@ TEST_F(RunnerTest, ADeadRunUnderManySkippedRunsIsStillTold) {
 TEST_F(RunnerTest, DeadRunsBeforeAGoodRunAreNotToldWhenAlertsAreAdded) {
   AlertByWebhook("https://hooks.example/x");
   history_.runs.push_back(DeadRun());
-  RunRecord good;
-  good.job = "db";
-  good.id = 2;
-  good.result = RunResult::kSuccess;
-  history_.runs.push_back(good);
+  history_.runs.push_back(Past(2, RunResult::kSuccess));
   commands_.outcomes = {Exited(0)};
   Run();
   EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 0u);

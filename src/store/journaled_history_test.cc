@@ -67,6 +67,25 @@ class JournaledHistory : public ::testing::Test {
 
   std::unique_ptr<HistoryStore> Open() { return OpenStateHistory(dir_, SqliteHistoryOptions{}); }
   std::string JournalFile() const { return JournalPath(dir_); }
+  // A BeginRun through a store opened with `options` while another process
+  // holds the journal's lock (released once it returns), and how long it took.
+  struct LockedBegin {
+    std::unique_ptr<HistoryStore> store;
+    Result<int64_t> id;
+    std::chrono::steady_clock::duration waited;
+  };
+  LockedBegin BeginRunWhileTheJournalIsLocked(const SqliteHistoryOptions& options) {
+    EXPECT_TRUE(Open()->BeginRun(Running("db", At(1))).ok());
+    int holder = ::open(JournalFile().c_str(), O_RDWR);
+    EXPECT_GE(holder, 0);
+    EXPECT_EQ(::flock(holder, LOCK_EX), 0);
+    auto h = OpenStateHistory(dir_, options);
+    auto t0 = std::chrono::steady_clock::now();
+    auto id = h->BeginRun(Running("db", At(2)));
+    auto waited = std::chrono::steady_clock::now() - t0;
+    ::close(holder);
+    return {std::move(h), std::move(id), waited};
+  }
   std::string ReadJournal() const {
     std::string text;
     if (std::FILE* f = std::fopen(JournalFile().c_str(), "rb")) {
@@ -507,15 +526,7 @@ TEST_F(JournaledHistory, ANewerJournalWithAnotherHeaderLayoutIsLeftAlone) {
 TEST_F(JournaledHistory, ALockHeldTooLongIsABusyErrorNotAHang) {
   SqliteHistoryOptions options;
   options.busy_timeout = std::chrono::milliseconds(50);
-  ASSERT_TRUE(Open()->BeginRun(Running("db", At(1))).ok());
-  int holder = ::open(JournalFile().c_str(), O_RDWR);
-  ASSERT_GE(holder, 0);
-  ASSERT_EQ(::flock(holder, LOCK_EX), 0);
-  auto h = OpenStateHistory(dir_, options);
-  auto t0 = std::chrono::steady_clock::now();
-  auto id = h->BeginRun(Running("db", At(2)));
-  auto waited = std::chrono::steady_clock::now() - t0;
-  ::close(holder);
+  auto [h, id, waited] = BeginRunWhileTheJournalIsLocked(options);
   ASSERT_FALSE(id.ok());
   EXPECT_EQ(id.status().code(), StatusCode::kBusy);
   EXPECT_THAT(id.status().message(), HasSubstr("held the run journal's lock"));
@@ -530,15 +541,7 @@ TEST_F(JournaledHistory, BeginRunWaitsOnlyBeginWaitForTheLock) {
   SqliteHistoryOptions options;
   options.busy_timeout = std::chrono::seconds(20);  // FinishRun would wait 41 s
   options.begin_wait = std::chrono::milliseconds(100);
-  ASSERT_TRUE(Open()->BeginRun(Running("db", At(1))).ok());
-  int holder = ::open(JournalFile().c_str(), O_RDWR);
-  ASSERT_GE(holder, 0);
-  ASSERT_EQ(::flock(holder, LOCK_EX), 0);
-  auto h = OpenStateHistory(dir_, options);
-  auto t0 = std::chrono::steady_clock::now();
-  auto id = h->BeginRun(Running("db", At(2)));
-  auto waited = std::chrono::steady_clock::now() - t0;
-  ::close(holder);
+  auto [h, id, waited] = BeginRunWhileTheJournalIsLocked(options);
   ASSERT_FALSE(id.ok());
   EXPECT_EQ(id.status().code(), StatusCode::kBusy);
   EXPECT_GE(waited, std::chrono::milliseconds(100));
