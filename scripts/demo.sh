@@ -3,7 +3,10 @@
 # schedules, then start `surety daemon` on a copy of examples/demo.toml (jobs that fire
 # every few seconds, state kept in build/demo/demo-state) and show what
 # `surety next` and `surety history` say about them. The daemon then keeps
-# running in the foreground until Ctrl-C (or DEMO_SECONDS seconds, if set).
+# running in the foreground until Ctrl-C. With DEMO_SECONDS set (CI sets it),
+# the daemon runs that many seconds more and is then stopped, and the demo
+# fails unless the daemon was still running, stopped cleanly, and every demo
+# job has a recorded run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -40,8 +43,22 @@ for job in backup flaky slow; do
   $S --config "$CFG" history "$job" --limit 5
 done
 printf '\nThe daemon keeps running (state in %s/demo-state); Ctrl-C stops it.\n' "$PWD"
-if [[ -n "${DEMO_SECONDS:-}" ]]; then
-  sleep "$DEMO_SECONDS"
-else
+if [[ -z "${DEMO_SECONDS:-}" ]]; then
   wait $DAEMON
+  exit
 fi
+sleep "$DEMO_SECONDS"
+fail() { echo "demo: FAILED: $*" >&2; exit 1; }
+kill -0 $DAEMON 2>/dev/null || fail "the daemon is no longer running"
+trap - EXIT INT TERM
+kill -TERM $DAEMON
+rc=0
+wait $DAEMON || rc=$?
+((rc == 0)) || fail "the daemon exited with status $rc on SIGTERM"
+for job in backup flaky slow; do
+  n=$($S --config "$CFG" history "$job" --json | jq length)
+  ((n > 0)) || fail "job $job has no recorded run"
+done
+$S --config "$CFG" history backup --json | jq -e 'any(.[]; .result == "success")' >/dev/null ||
+  fail "job backup never succeeded"
+echo "demo: ok"

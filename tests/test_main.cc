@@ -9,10 +9,7 @@
 
 namespace surety::testing_util {
 
-std::string SharedDir() {
-  if (const char* d = std::getenv("SURETY_SHARED_DIR")) return d;
-  return std::string(SURETY_SOURCE_DIR) + "/../shared";
-}
+std::string TestDataDir() { return std::string(SURETY_SOURCE_DIR) + "/tests/data"; }
 
 std::string ShellQuote(const std::string& s) {
   std::string out = "'";

@@ -44,8 +44,8 @@ inline std::string WithoutFromNow(const std::string& s) {
   return out;
 }
 
-// The shared/ directory beside the checkout (CI places it there).
-std::string SharedDir();
+// tests/data in the source tree: every file a test reads lives in the repository.
+std::string TestDataDir();
 
 // Runs a command line through /bin/sh, returning its stdout and exit status.
 CliResult Shell(const std::string& command);

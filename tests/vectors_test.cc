@@ -1,4 +1,4 @@
-// Differential tests against recorded systemd 252 answers in shared/vectors:
+// Differential tests against recorded systemd 252 answers in tests/data/vectors:
 // 1,500 whole `systemd-analyze calendar` runs (stdout compared byte for byte,
 // "From now:" lines dropped) and 253 hand-picked normalize/next/invalid
 // vectors. Where a recording disagrees with us and systemd-analyze is
@@ -27,8 +27,8 @@ std::string LiveOracle(const std::string& tz, const std::vector<std::string>& ar
 }
 
 TEST(RecordedVectors, AllFifteenHundredSystemdAnalyzeRunsMatch) {
-  std::ifstream in(testing_util::SharedDir() + "/vectors/calendar-systemd252.jsonl");
-  ASSERT_TRUE(in) << "missing shared/vectors/calendar-systemd252.jsonl";
+  std::ifstream in(testing_util::TestDataDir() + "/vectors/calendar-systemd252.jsonl");
+  ASSERT_TRUE(in) << "missing tests/data/vectors/calendar-systemd252.jsonl";
   std::string line;
   int cases = 0, mismatches = 0, live_decided = 0;
   while (std::getline(in, line)) {
@@ -117,7 +117,7 @@ int64_t ParseIsoMicros(const std::string& s) {
 }
 
 TEST(RecordedVectors, HandPickedNormalizeNextAndInvalidVectorsMatch) {
-  std::ifstream in(testing_util::SharedDir() + "/vectors/systemd-calendar-vectors.tsv");
+  std::ifstream in(testing_util::TestDataDir() + "/vectors/systemd-calendar-vectors.tsv");
   ASSERT_TRUE(in);
   std::string line;
   std::getline(in, line);  // header
