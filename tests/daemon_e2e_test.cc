@@ -473,6 +473,36 @@ accuracy = "1us"
                                       << h.dump(1);
 }
 
+// Jobs run side by side write to the daemon's one stdout: each line of a
+// job's output is labelled with its job, and a run that fails is logged at
+// level error while the daemon's own events stay at info.
+TEST_F(DaemonE2E, JobOutputIsLabelledAndFailuresAreErrors) {
+  WriteConfig(R"(
+[jobs.talker]
+command = "echo first line; echo second line"
+schedule = "*:*:0/1"
+accuracy = "1us"
+[jobs.broken]
+command = "echo going down >&2; exit 3"
+schedule = "*:*:0/1"
+accuracy = "1us"
+)");
+  Daemon& d = Start();
+  ASSERT_TRUE(WaitForEvent(d, "run_exited", 1, "talker", 15s)) << Log(d);
+  ASSERT_TRUE(WaitForEvent(d, "run_exited", 1, "broken", 15s)) << Log(d);
+  ASSERT_EQ(Stop(d), 0) << Log(d);
+  const std::string log = Log(d);
+  EXPECT_NE(log.find("\n[talker] first line\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("\n[talker] second line\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("\n[broken] going down\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find("\nfirst line"), std::string::npos) << "an unlabelled line\n" << log;
+  bool failure_is_error = false;
+  for (auto& e : Select(d, "run_finished", "broken"))
+    failure_is_error = failure_is_error || (e["result"] == "failed" && e["level"] == "error");
+  EXPECT_TRUE(failure_is_error) << log;
+  for (auto& e : Select(d, "run_started", "talker")) EXPECT_EQ(e["level"], "info");
+}
+
 TEST_F(DaemonE2E, PersistentCatchUpExactlyOnce) {
   WriteConfig(R"(
 [jobs.p]

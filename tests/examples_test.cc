@@ -17,8 +17,8 @@ using testing_util::ShellQuote;
 
 std::vector<std::string> ExampleFiles() {
   std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(SURETY_SOURCE_DIR) +
-                                                           "/examples"))
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(SURETY_SOURCE_DIR) + "/examples"))
     if (e.path().extension() == ".toml") files.push_back(e.path().string());
   return files;
 }

@@ -1,5 +1,6 @@
 #include "base/strings.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -45,6 +46,42 @@ std::string QuoteForMessage(std::string_view s, size_t max_len) {
   }
   if (n < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
   return out;
+}
+
+std::optional<std::string> ClosestMatch(const std::string& word,
+                                        const std::vector<std::string>& candidates) {
+  // Optimal string alignment distance: a swap of two neighbours ("alret")
+  // counts as one edit, like an insertion, deletion or substitution.
+  auto distance = [](const std::string& a, const std::string& b) {
+    const size_t n = b.size() + 1;
+    std::vector<size_t> d((a.size() + 1) * n);
+    auto at = [&](size_t i, size_t j) -> size_t& { return d[i * n + j]; };
+    for (size_t i = 0; i <= a.size(); ++i) at(i, 0) = i;
+    for (size_t j = 0; j <= b.size(); ++j) at(0, j) = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const bool same = AsciiLower(a[i - 1]) == AsciiLower(b[j - 1]);
+        at(i, j) =
+            std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (same ? 0 : 1)});
+        if (i > 1 && j > 1 && AsciiLower(a[i - 1]) == AsciiLower(b[j - 2]) &&
+            AsciiLower(a[i - 2]) == AsciiLower(b[j - 1]))
+          at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
+      }
+    }
+    return at(a.size(), b.size());
+  };
+  std::optional<std::string> best;
+  if (word.size() > 64) return best;  // no key is that long; and the table is quadratic
+  size_t best_d = 0;
+  for (const auto& c : candidates) {
+    size_t d = distance(word, c);
+    size_t limit = std::max<size_t>(1, std::min<size_t>(3, c.size() / 3));
+    if (d <= limit && (!best || d < best_d)) {
+      best = c;
+      best_d = d;
+    }
+  }
+  return best;
 }
 
 }  // namespace surety

@@ -1,6 +1,7 @@
 // Small string helpers shared by every module. ASCII only, locale-free.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,11 @@ bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix);
 // and shortening anything over `max_len` bytes so a 1 MB input never floods a
 // terminal.
 std::string QuoteForMessage(std::string_view s, size_t max_len = 200);
+
+// The closest candidate within a small edit distance (case-insensitive; a
+// swap of two neighbouring letters is one edit), for "did you mean".
+std::optional<std::string> ClosestMatch(const std::string& word,
+                                        const std::vector<std::string>& candidates);
 
 // The C library's text for an errno value: "No such file or directory".
 std::string SystemErrorText(int err);

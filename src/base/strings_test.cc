@@ -31,4 +31,15 @@ TEST(Status, ResultHoldsValueOrError) {
   EXPECT_EQ(bad.status().ErrnoText(), "Numerical result out of range");
 }
 
+TEST(ClosestMatch, FindsNearKeysOnly) {
+  std::vector<std::string> keys = {"schedule", "timeout", "retries"};
+  EXPECT_EQ(ClosestMatch("schedul", keys), "schedule");
+  // A swap of neighbours is one edit, even in a short word.
+  EXPECT_EQ(ClosestMatch("alret", {"alert", "command"}), "alert");
+  EXPECT_EQ(ClosestMatch("fial", {"fail", "db"}), "fail");
+  EXPECT_EQ(ClosestMatch(std::string(100000, 'x'), keys), std::nullopt);
+  EXPECT_EQ(ClosestMatch("Timeout", keys), "timeout");
+  EXPECT_EQ(ClosestMatch("banana", keys), std::nullopt);
+}
+
 }  // namespace surety

@@ -52,7 +52,14 @@ CheckResult CheckReachable(const std::string& url, CheckEnv& env) {
                 "' (expected tcp://host:port)");
   }
   Status st = env.net.Connect(target->host, target->port, kConnectTimeout);
-  if (!st.ok()) return Fail("cannot reach " + target->display + ": " + st.message());
+  if (!st.ok()) {
+    // The connector names the address it tried; when that is the address
+    // as written, once is enough ("cannot reach 127.0.0.1:1: Connection
+    // refused"). A name keeps the address it resolved to.
+    std::string why = st.message();
+    if (why.rfind(target->display + ": ", 0) == 0) why.erase(0, target->display.size() + 2);
+    return Fail("cannot reach " + target->display + ": " + why);
+  }
   return {};
 }
 
@@ -120,23 +127,17 @@ int64_t FloorSeconds(Instant when) {
 }  // namespace
 
 CheckResult RunPreflight(const PreflightSpec& spec, CheckEnv& env) {
-  if (spec.free_space) {
-    CheckResult r = CheckFreeSpace(*spec.free_space, env);
-    if (!r.ok) return r;
-  }
-  for (const std::string& url : spec.reachable) {
-    CheckResult r = CheckReachable(url, env);
-    if (!r.ok) return r;
-  }
-  for (const std::string& path : spec.files) {
-    CheckResult r = CheckFile(path, env);
-    if (!r.ok) return r;
-  }
-  if (!spec.command.empty()) {
-    CheckResult r = CheckCommand(spec.command, env);
-    if (!r.ok) return r;
-  }
-  return {};
+  CheckResult all;
+  auto add = [&](const CheckResult& r) {
+    if (r.ok) return;
+    all.ok = false;
+    all.message += (all.message.empty() ? "" : "; ") + r.message;
+  };
+  if (spec.free_space) add(CheckFreeSpace(*spec.free_space, env));
+  for (const std::string& url : spec.reachable) add(CheckReachable(url, env));
+  for (const std::string& path : spec.files) add(CheckFile(path, env));
+  if (!spec.command.empty()) add(CheckCommand(spec.command, env));
+  return all;
 }
 
 std::string ExpandArtifactPath(const std::string& pattern, Instant when, const Zone& zone) {
@@ -260,13 +261,14 @@ VerifyOutcome RunVerify(const VerifySpec& spec, const std::string& expanded_path
     }
     const uint64_t size = info->size;
     if (spec.min_size && size < *spec.min_size) {
-      out.check = Fail("artifact is " + FormatByteSize(size) + ", expected at least " +
-                       FormatByteSize(*spec.min_size));
+      out.check = Fail("artifact " + expanded_path + " is " + FormatByteSize(size) +
+                       ", expected at least " + FormatByteSize(*spec.min_size));
       return out;
     }
     if (spec.fresh && !(info->mtime > run_started)) {
-      out.check = Fail("artifact was last modified at " + FormatRfc3339(info->mtime) +
-                       ", before the run started at " + FormatRfc3339(run_started));
+      out.check =
+          Fail("artifact " + expanded_path + " was last modified at " + FormatRfc3339(info->mtime) +
+               ", before the run started at " + FormatRfc3339(run_started));
       return out;
     }
     if (spec.max_shrink && previous_size && *previous_size > 0) {
@@ -274,7 +276,7 @@ VerifyOutcome RunVerify(const VerifySpec& spec, const std::string& expanded_path
       const double allowed = *spec.max_shrink;
       if (static_cast<double>(size) < prev * (1.0 - allowed)) {
         const double shrink = (prev - static_cast<double>(size)) / prev;
-        out.check = Fail("artifact shrank by " + Percent(shrink) +
+        out.check = Fail("artifact " + expanded_path + " shrank by " + Percent(shrink) +
                          " against the previous good run (" + Percent(allowed) + " allowed)");
         return out;
       }

@@ -27,8 +27,8 @@ namespace surety {
 
 struct CheckResult {
   bool ok = true;
-  // The first failure, human-readable:
-  // "free space on /backups: 1.2G available, 5G required".
+  // What failed, human-readable: "free space on /backups: 1.2G available,
+  // 5G required" (preflight: every failed check, separated by "; ").
   std::string message;
 };
 
@@ -48,8 +48,9 @@ struct CheckEnv {
 };
 
 // Runs every preflight check once, in the order of the job file (free space,
-// reachable, files, command), stopping at the first failure. Connections get
-// 5 s, the command 5 min (or env.preflight_command_timeout).
+// reachable, files, command), and reports every one that failed, so that a
+// person fixes them all at once. Connections get 5 s, the command 5 min (or
+// env.preflight_command_timeout).
 CheckResult RunPreflight(const PreflightSpec& spec, CheckEnv& env);
 
 // Expands strftime conversions of `pattern` at `when` in `zone`

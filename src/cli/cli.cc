@@ -5,6 +5,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "base/strings.h"
 #include "cli/job_commands.h"
 #include "cli/time_commands.h"
 
@@ -81,10 +82,17 @@ skip/wait) → run with the timeout (which stops the whole process tree) →
 classify the exit (success / warning / already done / failed) → retry →
 verify the artifact → record the result → alert on failure.
 
-The job's output is passed through; structured logs go to stderr.
+The job's output is passed through to stdout; logs go to stderr. On a
+terminal, surety says what it waits for (the lock, a preflight condition)
+and ends with one line saying how the run went; structured log lines show
+only warnings and errors there unless --log-level says otherwise. Elsewhere
+(cron, systemd, the daemon) every event is logged at its level: failures
+and timeouts at error, warnings and retries at warning, the rest at info.
 
 Examples:
   surety run db
+  surety run db --log-level=info             # every event, also on a terminal
+  surety --quiet run db                      # errors only, no summary line
   surety run db --trigger=schedule --log-format=json
 
 Exit status: 0 success, warning or already done; 75 skipped (already
@@ -92,12 +100,13 @@ running); 1 failed; 3 preflight failed; 4 verification failed; 5 timeout;
 6 interrupted; 2 usage or configuration error.)";
 
 constexpr const char* kHistoryHelp = R"(
-Shows the recorded runs of a job, newest first. Runs whose runner died
-(kill -9, power loss) are shown as interrupted, never as running forever.
+Shows the recorded runs of a job, newest first; without a job, the latest
+runs of every job (with a JOB column). Runs whose runner died (kill -9,
+power loss) are shown as interrupted, never as running forever.
 
 The table shows ID, STARTED (local time), DURATION, RESULT, EXIT (exit
-status or SIG...), TRY (attempts) and MESSAGE; a run whose alert could not
-be delivered is marked. --json prints an array of run records: id, job,
+status or SIG...), TRY (attempts), TRIGGER (manual, schedule, catchup,
+boot) and MESSAGE; a run whose alert could not be delivered is marked. --json prints an array of run records: id, job,
 trigger, host, started_at, finished_at (RFC 3339, UTC; null while running),
 duration_ms, attempts, exit_code, signal, result, message, output_tail,
 artifact_path, artifact_size, alert_status (docs/run-records.md).
@@ -107,6 +116,7 @@ an unknown job or a job file that does not load, 1 if the history cannot
 be read.
 
 Examples:
+  surety history                 # the latest 20 runs of all jobs
   surety history db
   surety history db --limit 100
   surety history db --json | jq '.[0].result')";
@@ -137,6 +147,8 @@ void AddRun(CLI::App& app, Parsed& p, Services& sv) {
   r->add_option("JOB", p.run.job, "The job's name ([jobs.NAME])")->required();
   r->add_option("--trigger", p.run.trigger, "Why it runs: manual, schedule, catchup or boot")
       ->check(CLI::IsMember({"manual", "schedule", "catchup", "boot"}));
+  r->add_flag("--tag-output", p.run.tag_output,
+              "Label each line of the job's output with the job (as the daemon's runs do)");
   r->callback([&] { p.action = [&] { return RunRun(p.global, p.run, sv); }; });
 }
 
@@ -182,9 +194,9 @@ Examples:
 }
 
 void AddHistory(CLI::App& app, Parsed& p, Services& sv) {
-  auto* h = app.add_subcommand("history", "Show a job's recorded runs, newest first");
+  auto* h = app.add_subcommand("history", "Show recorded runs, newest first");
   h->footer(kHistoryHelp);
-  h->add_option("JOB", p.hist.job, "The job's name")->required();
+  h->add_option("JOB", p.hist.job, "The job's name (default: the latest runs of every job)");
   h->add_option("--limit", p.hist.limit, "How many runs (default 20)")
       ->check(CLI::Range(1, 1000000));
   h->add_flag("--json", p.hist.json, "Print run records as a JSON array");
@@ -229,7 +241,7 @@ constexpr Command kCommands[] = {
 std::string CommandWord(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--config" || a == "--log-format") {
+    if (a == "--config" || a == "--log-format" || a == "--log-level") {
       ++i;
       continue;
     }
@@ -257,8 +269,14 @@ int RunCli(const std::vector<std::string>& args, Services& sv) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option("--log-format", p.global.log_format, "Structured log format on stderr")
+  app.add_option("--log-format", p.global.log_format,
+                 "Structured log format on stderr (default logfmt)")
       ->check(CLI::IsMember({"logfmt", "json"}));
+  app.add_option("--log-level", p.global.log_level,
+                 "Log events at this level and above: debug, info, warning, error (default "
+                 "info; warning when stderr is a terminal, with a summary line instead)")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
+  app.add_flag("-q,--quiet", p.global.quiet, "Log errors only, and no summary line");
   app.fallthrough();
 
   // Only the command on the line is built (each `surety run` is a process,
@@ -291,6 +309,15 @@ int RunCli(const std::vector<std::string>& args, Services& sv) {
       }
       sv.out << app.help();
       return 0;
+    }
+    // A mistyped command: say which one was meant.
+    if (!known && !word.empty()) {
+      std::vector<std::string> names;
+      for (const Command& c : kCommands) names.emplace_back(c.name);
+      sv.err << "surety: unknown command '" << word << "'";
+      if (auto m = ClosestMatch(word, names)) sv.err << "; did you mean '" << *m << "'?";
+      sv.err << "\nRun 'surety --help' for the list of commands.\n";
+      return 2;
     }
     // Point at the help of the command the error is about.
     const std::string help = known ? "surety " + word + " --help" : "surety --help";

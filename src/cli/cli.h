@@ -37,6 +37,9 @@ struct Services {
   Locker* locker = nullptr;
   Connector* net = nullptr;
   HttpPoster* http = nullptr;
+  // Whether stderr is a terminal: a person is watching, so `surety run`
+  // says in words what it waits for and how the run ended.
+  bool err_is_terminal = false;
 };
 
 // Runs `surety ARGS...` (args excludes the program name).

@@ -23,7 +23,11 @@
 #include <string>
 #include <vector>
 
+#include "alert/alert.h"
 #include "os/file_system.h"
+#include "os/lock.h"
+#include "os/net.h"
+#include "os/process.h"
 #include "test_util.h"
 
 namespace surety {
@@ -367,7 +371,20 @@ TEST(Cli, OnlyTheNamedCommandIsBuiltAndHelpStillListsThemAll) {
 
   auto typo = RunSurety({"--log-format", "json", "histroy", "db"}, MapEnv(kCLocale));
   EXPECT_EQ(typo.rc, 2);
-  EXPECT_NE(typo.err.find("histroy"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("unknown command 'histroy'; did you mean 'history'?"), std::string::npos)
+      << typo.err;
+  // Before, `surety rn db` said only "The following arguments were not
+  // expected: db rn".
+  auto rn = RunSurety({"rn", "db"}, MapEnv(kCLocale));
+  EXPECT_EQ(rn.rc, 2);
+  EXPECT_NE(rn.err.find("unknown command 'rn'; did you mean 'run'?"), std::string::npos) << rn.err;
+  auto far = RunSurety({"backup", "db"}, MapEnv(kCLocale));
+  EXPECT_EQ(far.rc, 2);
+  EXPECT_NE(far.err.find("unknown command 'backup'\n"), std::string::npos) << far.err;
+
+  auto level = RunSurety({"--log-level", "loud", "run", "db"}, MapEnv(kCLocale));
+  EXPECT_EQ(level.rc, 2);
+  EXPECT_NE(level.err.find("--log-level"), std::string::npos) << level.err;
 
   auto bad_value = RunSurety({"history", "db", "--limit", "abc"}, MapEnv(kCLocale));
   EXPECT_EQ(bad_value.rc, 2);
@@ -392,6 +409,7 @@ class CliHistory : public testing::Test {
                            << "/state\"\n[jobs.backup]\ncommand = [\"true\"]\n";
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+  RealClock clock_;
   testing_util::CliResult Run(const std::vector<std::string>& args) {
     FakeClock clock(Instant{Micros{1763780400000000}});
     MapEnv env(kCLocale);
@@ -421,9 +439,96 @@ TEST_F(CliHistory, ConfigTakesExactlyOneValueSoTheJobNameIsKept) {
     EXPECT_EQ(r.rc, 0) << args[1] << "\n" << r.err;
     EXPECT_EQ(r.out, "no runs of backup recorded yet (surety run backup)\n") << r.err;
   }
+  // Without a job: every job's runs (the job file's path is not a job).
   auto none = Run({"history", "--config", config_});
-  EXPECT_EQ(none.rc, 2);
-  EXPECT_NE(none.err.find("JOB is required"), std::string::npos) << none.err;
+  EXPECT_EQ(none.rc, 0) << none.err;
+  EXPECT_EQ(none.out.rfind("no runs recorded yet in ", 0), 0u) << none.out;
+}
+
+// Without --config and without a job file where surety looks by default, a
+// new user is told where it looked and given a job file to start from.
+TEST_F(CliHistory, AMissingDefaultJobFileSaysWhereItLookedAndHowToStart) {
+  FakeClock clock(Instant{Micros{1763780400000000}});
+  MapEnv env({{"SURETY_CONFIG", dir_ + "/none.toml"}, {"LC_ALL", "C"}});
+  std::ostringstream out, err;
+  RealFileSystem fs;
+  Services sv{clock, env, out, err, &fs};
+  EXPECT_EQ(RunCli({"validate"}, sv), 2);
+  const std::string e = err.str();
+  EXPECT_NE(e.find("error: " + dir_ + "/none.toml: there is no job file here"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("[jobs.etc]"), std::string::npos) << e;
+  EXPECT_NE(e.find("surety validate && surety run etc"), std::string::npos) << e;
+}
+
+// `surety history` without a job: the latest runs of every job, with the
+// job and the trigger, in columns that fit their widest value.
+TEST_F(CliHistory, WithoutAJobItShowsEveryJobsLatestRuns) {
+  std::ofstream(config_, std::ios::app) << "[jobs.a-much-longer-name]\ncommand = [\"false\"]\n";
+  RealCommandRunner commands(clock_);
+  RealLocker locker;
+  RealConnector net;
+  auto http = MakeCurlPoster();
+  auto run = [&](const std::string& job) {
+    MapEnv env(kCLocale);
+    std::ostringstream out, err;
+    RealFileSystem fs;
+    Services sv{clock_, env, out, err, &fs, &commands, &locker, &net, http.get()};
+    return RunCli({"--config", config_, "run", job, "--trigger", "schedule"}, sv);
+  };
+  EXPECT_EQ(run("backup"), 0);
+  EXPECT_EQ(run("a-much-longer-name"), 1);
+  auto r = Run({"--config", config_, "history"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string header, first, second;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_EQ(header.rfind("ID  JOB                 STARTED", 0), 0u) << r.out;
+  EXPECT_NE(header.find(" TRIGGER "), std::string::npos) << r.out;
+  EXPECT_EQ(first.rfind("2   a-much-longer-name  ", 0), 0u) << r.out;
+  EXPECT_NE(first.find(" failed "), std::string::npos) << r.out;
+  EXPECT_NE(first.find(" schedule "), std::string::npos) << r.out;
+  EXPECT_EQ(second.rfind("1   backup              ", 0), 0u) << r.out;
+  // The EXIT column holds a signal name without running into TRY.
+  EXPECT_EQ(header.find("EXIT") + 4 < header.find("TRY"), true);
+}
+
+// At a terminal, `surety run` ends with one line in words, and the
+// structured log shows only problems unless asked; elsewhere (cron, the
+// daemon) every event is logged and there is no summary line.
+TEST_F(CliHistory, ATerminalGetsASummaryLineInsteadOfInfoEvents) {
+  RealCommandRunner commands(clock_);
+  RealLocker locker;
+  RealConnector net;
+  auto http = MakeCurlPoster();
+  auto run = [&](bool terminal, std::vector<std::string> global) {
+    MapEnv env(kCLocale);
+    std::ostringstream out, err;
+    RealFileSystem fs;
+    Services sv{clock_, env, out, err, &fs, &commands, &locker, &net, http.get(), terminal};
+    global.insert(global.begin(), {"--config", config_});
+    global.insert(global.end(), {"run", "backup"});
+    EXPECT_EQ(RunCli(global, sv), 0);
+    return err.str();
+  };
+  std::string at_terminal = run(true, {});
+  EXPECT_NE(at_terminal.find("backup: \033[32msuccess\033[0m in "), std::string::npos)
+      << at_terminal;
+  EXPECT_NE(at_terminal.find(", run 1 — exited with status 0\n"), std::string::npos) << at_terminal;
+  EXPECT_EQ(at_terminal.find("event="), std::string::npos) << at_terminal;
+
+  std::string piped = run(false, {});
+  EXPECT_NE(piped.find("level=info event=run_finished job=backup"), std::string::npos) << piped;
+  EXPECT_EQ(piped.find("success in"), std::string::npos) << piped;
+
+  std::string asked = run(true, {"--log-level", "info"});
+  EXPECT_NE(asked.find("event=run_finished"), std::string::npos) << asked;
+  EXPECT_EQ(asked.find("success in"), std::string::npos) << asked;
+
+  EXPECT_EQ(run(true, {"--quiet"}), "");
+  EXPECT_EQ(run(false, {"-q"}), "");
 }
 
 // Before any run the state directory does not exist: that is "no runs",

@@ -39,15 +39,33 @@ struct LoadFor {
   // Look up the user and group names, to warn about unknown ones: only
   // validate shows that warning, so only it pays for the lookups.
   bool accounts = false;
+  // Check what only matters before a run (validate): schedules that never
+  // elapse again, programs that are not on the job's PATH.
+  bool lint = false;
 };
 
 std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, LoadFor want = {}) {
   auto l = std::make_unique<Loaded>();
   l->local = l->zones.LocalFromTz(sv.env.Get("TZ"));
   std::vector<std::string> paths = g.configs;
-  if (paths.empty()) paths.push_back(DefaultConfigPath(sv.env, RunningAsRoot()));
+  if (paths.empty()) {
+    paths.push_back(DefaultConfigPath(sv.env, RunningAsRoot()));
+    // No job file yet: say where surety looked and how to start, rather
+    // than a bare "No such file or directory".
+    if (auto st = sv.fs->Stat(paths[0]); st.ok() && !st->exists) {
+      l->result.errors.push_back(
+          Diagnostic{paths[0], 0, 0, "there is no job file here (the default path surety reads)"});
+      sv.err << "error: " << l->result.errors.back().ToString() << '\n'
+             << MissingJobFileHelp(paths[0]);
+      return l;
+    }
+  }
   LoadContext ctx{*sv.fs, sv.env, l->zones, *l->local, RunningAsRoot(), HostName()};
   ctx.resolve_secrets = want.secrets;
+  if (want.lint) {
+    ctx.now = sv.clock.Now();
+    ctx.check_programs = true;
+  }
   if (want.accounts) {
     ctx.user_exists = [](const std::string& name) { return LookupUser(name).ok(); };
     ctx.group_exists = [](const std::string& name) { return LookupGroup(name).ok(); };
@@ -110,6 +128,79 @@ std::string CutUtf8(const std::string& text, size_t max) {
   return text.substr(0, end);
 }
 
+LogFormat FormatOf(const GlobalOptions& g) {
+  return g.log_format == "json" ? LogFormat::kJson : LogFormat::kLogfmt;
+}
+
+// Whether a person runs the command at a terminal and asked nothing of the
+// logs: then `surety run` speaks in sentences and logs only problems.
+bool Interactive(const GlobalOptions& g, const Services& sv) {
+  return sv.err_is_terminal && g.log_format.empty() && g.log_level.empty() && !g.quiet;
+}
+
+// The minimum log level: --quiet, --log-level, else info (warning for an
+// interactive `surety run`, which ends with its own summary line).
+LogLevel LevelOf(const GlobalOptions& g, bool interactive) {
+  if (g.quiet) return LogLevel::kError;
+  if (auto l = LogLevelFromName(g.log_level)) return *l;
+  return interactive ? LogLevel::kWarning : LogLevel::kInfo;
+}
+
+// "db: success in 1.2s, run 7 — exited with status 0; artifact verified",
+// coloured by result on a terminal.
+std::string SummaryLine(const RunRecord& r, bool colour) {
+  const char* on = "";
+  if (colour) {
+    switch (r.result) {
+      case RunResult::kSuccess:
+      case RunResult::kAlreadyDone:
+        on = "\033[32m";
+        break;
+      case RunResult::kWarning:
+      case RunResult::kSkipped:
+      case RunResult::kInterrupted:
+        on = "\033[33m";
+        break;
+      default:
+        on = "\033[1;31m";
+    }
+  }
+  std::string line = r.job + ": " + on + std::string(RunResultName(r.result)) +
+                     (colour ? "\033[0m" : "") + " in " +
+                     FormatTimespan(Timespan{static_cast<uint64_t>(r.duration_ms) * 1000}, 1000);
+  if (r.attempts > 1) line += " after " + std::to_string(r.attempts) + " attempts";
+  if (r.id > 0) line += ", run " + std::to_string(r.id);
+  if (!r.message.empty()) line += " — " + r.message;
+  return line + "\n";
+}
+
+// Rows of cells as text columns, each as wide as its widest cell (in UTF-8
+// code points), two spaces apart; the last column is not padded.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
+  auto width = [](const std::string& s) {
+    size_t n = 0;
+    for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+  };
+  std::vector<size_t> widths;
+  for (const auto& row : rows)
+    for (size_t i = 0; i + 1 < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], width(row[i]));
+    }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - width(row[i]) + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + '\n';
+  }
+  return out;
+}
+
 const JobSpec* FindJob(const Config& cfg, const std::string& name, Services& sv) {
   auto it = cfg.jobs.find(name);
   if (it != cfg.jobs.end()) return &it->second;
@@ -132,8 +223,7 @@ std::map<std::string, std::string> ProcessEnvironment(const Env& env, const JobS
        {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"}) {
     if (auto v = env.Get(k)) out[k] = *v;
   }
-  if (!out.count("PATH"))
-    out["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  if (!out.count("PATH")) out["PATH"] = kDefaultJobPath;
   // A job run as another user gets that user's identity, as systemd's
   // User= gives it, not ours: a backup tool run as postgres reads
   // ~postgres/.pgpass, not root's. An unknown user fails the run later
@@ -153,7 +243,7 @@ std::map<std::string, std::string> ProcessEnvironment(const Env& env, const JobS
 }
 
 int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) {
-  auto l = Load(g, sv, LoadFor{.show_warnings = !o.json, .accounts = true});
+  auto l = Load(g, sv, LoadFor{.show_warnings = !o.json, .accounts = true, .lint = true});
   const LoadResult& r = l->result;
   if (o.json) {
     nlohmann::json j;
@@ -197,7 +287,8 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
   const Config& cfg = *l->result.config;
   const JobSpec* job = FindJob(cfg, o.job, sv);
   if (!job) return 2;
-  Logger log(sv.err, sv.clock, g.log_format == "json" ? LogFormat::kJson : LogFormat::kLogfmt);
+  const bool interactive = Interactive(g, sv);
+  Logger log(sv.err, sv.clock, FormatOf(g), LevelOf(g, interactive));
   std::unique_ptr<HistoryStore> history;
   if (auto opened = OpenHistory(cfg, sv, true); opened.ok())
     history = std::move(opened.value());
@@ -235,8 +326,11 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
                   cfg.settings.state_dir,
                   ProcessOwnerAlive,
                   FillOwner,
-                  [](Micros d) { SleepFor(d); }};
-  RunReport report = RunJob(*job, cfg, RunRequest{o.trigger}, deps);
+                  [](Micros d) { SleepFor(d); },
+                  interactive ? &sv.err : nullptr};
+  RunRequest request{o.trigger, o.tag_output ? "[" + job->name + "] " : ""};
+  RunReport report = RunJob(*job, cfg, request, deps);
+  if (interactive) sv.err << SummaryLine(report.record, true) << std::flush;
   return report.exit_status;
 }
 
@@ -244,9 +338,10 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
   auto l = Load(g, sv, LoadFor{.secrets = false});
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
+  const bool all = o.job.empty();
   // A job no longer in the job file still shows the runs it left; a name
   // that is neither is a usage error, in JSON as in text.
-  const bool known = cfg.jobs.count(o.job) > 0;
+  const bool known = all || cfg.jobs.count(o.job) > 0;
   std::vector<RunRecord> runs;
   if (HistoryExists(cfg, sv)) {
     auto history = OpenHistory(cfg, sv, false);
@@ -282,14 +377,19 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
     return 0;
   }
   if (runs.empty()) {
-    sv.out << "no runs of " << o.job << " recorded yet (surety run " << o.job << ")\n";
+    if (all)
+      sv.out << "no runs recorded yet in " << cfg.settings.state_dir
+             << " (surety run JOB, or surety daemon)\n";
+    else
+      sv.out << "no runs of " << o.job << " recorded yet (surety run " << o.job << ")\n";
     return 0;
   }
   const Zone& local = *l->local;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-6s %-28s %-10s %-16s %-5s %-3s %s\n", "ID", "STARTED",
-                "DURATION", "RESULT", "EXIT", "TRY", "MESSAGE");
-  sv.out << line;
+  // Columns as wide as their widest value: an EXIT of SIGTERM or a long job
+  // name never runs into the next column.
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"ID", "STARTED", "DURATION", "RESULT", "EXIT", "TRY", "TRIGGER", "MESSAGE"});
+  if (all) rows.back().insert(rows.back().begin() + 1, "JOB");
   for (const auto& r : runs) {
     std::string exit = r.exit_code ? std::to_string(*r.exit_code)
                        : r.signal  ? "SIG" + *r.signal
@@ -301,12 +401,12 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
     if (msg.size() > 120) msg = CutUtf8(msg, 117) + "...";
     if (r.alert_status.find("failed") != std::string::npos)
       msg += " [an alert failed: see alert_status in --json]";
-    std::snprintf(line, sizeof line, "%-6lld %-28s %-10s %-16s %-5s %-3d %s\n",
-                  static_cast<long long>(r.id), FormatTimestamp(r.started_at, local).c_str(),
-                  dur.c_str(), std::string(RunResultName(r.result)).c_str(), exit.c_str(),
-                  r.attempts, msg.c_str());
-    sv.out << line;
+    rows.push_back({std::to_string(r.id), FormatTimestamp(r.started_at, local), dur,
+                    std::string(RunResultName(r.result)), exit, std::to_string(r.attempts),
+                    r.trigger, msg});
+    if (all) rows.back().insert(rows.back().begin() + 1, r.job);
   }
+  sv.out << FormatTable(rows);
   return 0;
 }
 
@@ -318,9 +418,12 @@ int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services
   }
   DaemonOptions d;
   d.configs = g.configs;
-  d.log_format = g.log_format;
+  d.log_format = g.log_format.empty() ? "logfmt" : g.log_format;
+  // The daemon's log is its output: info by default, on a terminal too.
+  const LogLevel level = LevelOf(g, /*interactive=*/false);
+  d.log_level = std::string(LogLevelName(level));
   d.shutdown_grace = Micros{static_cast<int64_t>(grace->usec)};
-  Logger log(sv.err, sv.clock, g.log_format == "json" ? LogFormat::kJson : LogFormat::kLogfmt);
+  Logger log(sv.err, sv.clock, FormatOf(g), level);
   return RunDaemon(d, sv.clock, sv.env, *sv.fs, log);
 }
 
@@ -354,6 +457,8 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
   CalendarEvalContext eval{l->local.get(), &l->zones, &mk};
   std::array<uint8_t, 16> machine{};
   if (auto id = ParseId128(MachineIdText())) machine = *id;
+  uint64_t phase = 0;  // where this boot's coalesced wake-ups fall, as the daemon's
+  if (auto id = ParseId128(BootIdText())) phase = BootPhase(*id);
   nlohmann::json out = nlohmann::json::array();
   for (const JobSpec* job : jobs) {
     JobHistoryFacts facts = FactsFromHistory(*job, history.get(), now);
@@ -363,9 +468,19 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
     auto due = NextDue(*job, facts, ctx);
     std::vector<Instant> more;
     if (due && o.count > 1) more = NextCalendarElapses(*job, due->nominal, o.count - 1, eval);
+    // Accuracy lets the daemon start a run up to that much past its due
+    // time, at a moment it shares with other wake-ups (systemd's
+    // AccuracySec=): the start lies in [due, due + window].
+    const Micros window = AccuracyWindow(*job);
+    const std::string window_text = FormatTimespan(Timespan{static_cast<uint64_t>(window.count())});
     nlohmann::json e = {{"job", job->name}};
     e["next"] = due ? nlohmann::json(FormatRfc3339(due->when)) : nlohmann::json(nullptr);
+    e["start_by"] =
+        due ? nlohmann::json(FormatRfc3339(due->when + window)) : nlohmann::json(nullptr);
+    e["likely_start"] =
+        due ? nlohmann::json(FormatRfc3339(CoalescedStart(*job, due->when, phase))) : nullptr;
     e["trigger"] = due ? nlohmann::json(due->trigger) : nlohmann::json(nullptr);
+    e["accuracy"] = window_text;
     e["random_delay_max"] = FormatTimespan(job->randomized_delay);
     e["fixed_random_delay"] = job->fixed_random_delay;
     nlohmann::json later = nlohmann::json::array();
@@ -382,6 +497,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
              << job->name << "'\n";
       continue;
     }
+    const std::string indent(job->name.size() + 2, ' ');
     sv.out << FormatTimestamp(due->when, *l->local) << " (" << FormatRelative(due->when, now)
            << ", trigger " << due->trigger << ")";
     if (job->randomized_delay.usec > 0)
@@ -390,11 +506,25 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
                      : ", plus a random delay of up to " + FormatTimespan(job->randomized_delay));
     sv.out << '\n';
     for (Instant t : more)
-      sv.out << std::string(job->name.size() + 2, ' ')
-             << FormatTimestamp(t + Micros{static_cast<int64_t>(fixed)}, *l->local) << '\n';
+      sv.out << indent << FormatTimestamp(t + Micros{static_cast<int64_t>(fixed)}, *l->local)
+             << '\n';
+    if (window >= Micros{std::chrono::seconds(1)})
+      sv.out << indent << "each run starts within " << window_text
+             << " of its time (accuracy), when the daemon wakes; next probably at "
+             << FormatTimestamp(CoalescedStart(*job, due->when, phase), *l->local) << '\n';
+    // A window as long as the time between runs merges runs: say so.
+    if (auto two = NextCalendarElapses(*job, due->nominal, 2, eval); two.size() == 2) {
+      const Micros period = two[1] - two[0];
+      if (window >= period)
+        sv.out << indent << "note: accuracy " << window_text
+               << " is not shorter than the time between runs ("
+               << FormatTimespan(Timespan{static_cast<uint64_t>(period.count())})
+               << "), so runs start late and some times are passed over; set accuracy = \"1s\" "
+                  "(or less) for runs on time\n";
+    }
     if (e.contains("daemon") && e["daemon"].contains("next") && e["daemon"]["next"].is_string())
-      sv.out << std::string(job->name.size() + 2, ' ') << "the running daemon has it at "
-             << e["daemon"]["next"].get<std::string>() << '\n';
+      sv.out << indent << "the running daemon has it at " << e["daemon"]["next"].get<std::string>()
+             << '\n';
   }
   if (history) WarnIfUnfolded(*history, sv);
   if (o.json) sv.out << JsonText(out) << '\n';

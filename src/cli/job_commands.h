@@ -13,7 +13,9 @@ struct JobSpec;
 
 struct GlobalOptions {
   std::vector<std::string> configs;  // --config, in order
-  std::string log_format = "logfmt";
+  std::string log_format;            // --log-format; empty: not given (logfmt)
+  std::string log_level;             // --log-level; empty: not given
+  bool quiet = false;                // --quiet: errors only
 };
 
 struct ValidateOptions {
@@ -24,6 +26,9 @@ int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv);
 struct RunOptions {
   std::string job;
   std::string trigger = "manual";
+  // Each line of the job's output is labelled with the job (the daemon's
+  // runs: their output interleaves on one stream).
+  bool tag_output = false;
 };
 int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv);
 // The environment a job of `surety run` starts from, before its

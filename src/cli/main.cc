@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
   surety::RealLocker locker;
   surety::RealConnector net;
   std::unique_ptr<surety::HttpPoster> http = surety::MakeCurlPoster();
-  surety::Services services{clock,     env,     std::cout, std::cerr, &fs,
-                            &commands, &locker, &net,      http.get()};
+  surety::Services services{clock,     env,     std::cout, std::cerr,  &fs,
+                            &commands, &locker, &net,      http.get(), surety::IsTerminal(2)};
   int rc = surety::RunCli(args, services);
   std::cout.flush();
   return rc;

@@ -41,11 +41,13 @@ class Daemon {
     if (auto id = ParseId128(MachineIdText())) machine_id_ = *id;
     if (auto id = ParseId128(BootIdText())) phase_ = BootPhase(*id);
     BecomeSubreaper();
-    // Every run is `surety [--config F]... --log-format L run JOB --trigger=T`
-    // with a few variables of our environment.
+    // Every run is `surety [--config F]... --log-format L --log-level V run
+    // --tag-output JOB --trigger=T` with a few variables of our environment:
+    // its logs as ours, its output lines labelled with the job.
     run_argv_ = {SelfExecutable()};
     for (const auto& c : opt_.configs) run_argv_.insert(run_argv_.end(), {"--config", c});
-    run_argv_.insert(run_argv_.end(), {"--log-format", opt_.log_format, "run"});
+    run_argv_.insert(run_argv_.end(), {"--log-format", opt_.log_format, "--log-level",
+                                       opt_.log_level, "run", "--tag-output"});
     for (const char* k : {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR",
                           "SURETY_CONFIG", "XDG_CONFIG_HOME", "XDG_STATE_HOME"})
       if (auto v = env_.Get(k)) run_env_[k] = *v;
@@ -94,8 +96,19 @@ class Daemon {
  private:
   bool Load(bool initial) {
     LoadContext ctx{fs_, env_, zones_, *local_, RunningAsRoot(), HostName()};
+    // A schedule that never elapses again is worth a warning here too; a
+    // missing program is not checked: each run records it as failed.
+    ctx.now = clock_.Now();
     std::vector<std::string> paths = opt_.configs;
-    if (paths.empty()) paths.push_back(DefaultConfigPath(env_, RunningAsRoot()));
+    if (paths.empty()) {
+      paths.push_back(DefaultConfigPath(env_, RunningAsRoot()));
+      if (auto st = fs_.Stat(paths[0]); initial && st.ok() && !st->exists) {
+        log_.Error("config_missing",
+                   {{"path", paths[0]},
+                    {"hint", "no job file there; 'surety validate' shows how to start one"}});
+        return false;
+      }
+    }
     LoadResult r = LoadConfig(paths, ctx);
     for (const auto& w : r.warnings) log_.Warn("config_warning", {{"detail", w.ToString()}});
     if (!r.config) {
@@ -173,9 +186,7 @@ class Daemon {
     next_file_dirty_ = true;
     st.due = NextDue(job, st.facts, ctx);
     if (!st.due) return;
-    uint64_t acc = job.accuracy.usec == 0 ? 250'000  // systemd: AccuracySec=0 is 250 ms
-                                          : std::min<uint64_t>(job.accuracy.usec, INT64_MAX / 4);
-    st.window_end = st.due->when + Micros{static_cast<int64_t>(acc)};
+    st.window_end = st.due->when + AccuracyWindow(job);
     order_.insert({st.due->when, name});
     window_ends_.insert(st.window_end);
   }
@@ -288,10 +299,13 @@ class Daemon {
       next_file_dirty_ = true;
       any = true;
       if (config_.jobs.at(name).interval) RecomputeOne(name);
-      log_.Info("run_exited",
-                {{"job", name},
-                 {"pid", std::to_string(r.pid)},
-                 {"exit", r.signal ? "SIG" + SignalName(r.signal) : std::to_string(r.exit_code)}});
+      // The runner logged how the run went; a runner that died of a signal
+      // or could not read the job file (exit 2) could not, so we say it.
+      const bool runner_failed = r.signal != 0 || r.exit_code == 2;
+      log_.Log(runner_failed ? LogLevel::kError : LogLevel::kInfo, "run_exited",
+               {{"job", name},
+                {"pid", std::to_string(r.pid)},
+                {"exit", r.signal ? "SIG" + SignalName(r.signal) : std::to_string(r.exit_code)}});
     }
     if (stopping_ && Running() == 0) {
       loop_.Stop();

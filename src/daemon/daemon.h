@@ -30,6 +30,7 @@ namespace surety {
 struct DaemonOptions {
   std::vector<std::string> configs;  // passed on to every `surety run`
   std::string log_format = "logfmt";
+  std::string log_level = "info";  // passed on to every `surety run`
   Micros shutdown_grace{std::chrono::seconds(10)};
 };
 

@@ -46,49 +46,80 @@ std::string DefaultConfigPath(const Env& env, bool root) {
   return env.Get("HOME").value_or("") + "/.config/surety/surety.toml";
 }
 
+std::string MissingJobFileHelp(const std::string& path) {
+  return "--config FILE or $SURETY_CONFIG name another job file than " + path +
+         ".\n"
+         "A job file is TOML and needs only a job. To start, write this to " +
+         path +
+         ":\n"
+         "\n"
+         "  # Back up /etc every night, and prove the archive is there.\n"
+         "  [jobs.etc]\n"
+         "  command = [\"tar\", \"-czf\", \"/var/backups/etc-%Y-%m-%d.tar.gz\", \"/etc\"]\n"
+         "  schedule = \"*-*-* 02:30\"     # systemd's OnCalendar= syntax\n"
+         "  persistent = true            # run at start-up if the machine was off at 02:30\n"
+         "  timeout = \"30min\"            # then the whole process tree is stopped\n"
+         "\n"
+         "  [jobs.etc.verify]\n"
+         "  path = \"/var/backups/etc-%Y-%m-%d.tar.gz\"\n"
+         "  min_size = \"10K\"\n"
+         "\n"
+         "then run: surety validate && surety run etc && surety history\n"
+         "Every key is described in docs/job-file.md; examples/ has more.\n";
+}
+
 std::string DefaultStateDir(const Env& env, bool root) {
   if (root) return "/var/lib/surety";
   if (auto x = env.Get("XDG_STATE_HOME"); x && !x->empty()) return *x + "/surety";
   return env.Get("HOME").value_or("") + "/.local/state/surety";
 }
 
-std::optional<std::string> ClosestMatch(const std::string& word,
-                                        const std::vector<std::string>& candidates) {
-  // Optimal string alignment distance: a swap of two neighbours ("alret")
-  // counts as one edit, like an insertion, deletion or substitution.
-  auto distance = [](const std::string& a, const std::string& b) {
-    const size_t n = b.size() + 1;
-    std::vector<size_t> d((a.size() + 1) * n);
-    auto at = [&](size_t i, size_t j) -> size_t& { return d[i * n + j]; };
-    for (size_t i = 0; i <= a.size(); ++i) at(i, 0) = i;
-    for (size_t j = 0; j <= b.size(); ++j) at(0, j) = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      for (size_t j = 1; j <= b.size(); ++j) {
-        const bool same = AsciiLower(a[i - 1]) == AsciiLower(b[j - 1]);
-        at(i, j) =
-            std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (same ? 0 : 1)});
-        if (i > 1 && j > 1 && AsciiLower(a[i - 1]) == AsciiLower(b[j - 2]) &&
-            AsciiLower(a[i - 2]) == AsciiLower(b[j - 1]))
-          at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
-      }
-    }
-    return at(a.size(), b.size());
-  };
-  std::optional<std::string> best;
-  if (word.size() > 64) return best;  // no key is that long; and the table is quadratic
-  size_t best_d = 0;
-  for (const auto& c : candidates) {
-    size_t d = distance(word, c);
-    size_t limit = std::max<size_t>(1, std::min<size_t>(3, c.size() / 3));
-    if (d <= limit && (!best || d < best_d)) {
-      best = c;
-      best_d = d;
-    }
+namespace {
+
+// Line `n` (1-based) of `text`, without its newline; empty past the end.
+std::string_view LineOf(std::string_view text, int n) {
+  size_t at = 0;
+  for (int i = 1; i < n; ++i) {
+    at = text.find('\n', at);
+    if (at == std::string_view::npos) return {};
+    ++at;
   }
-  return best;
+  const size_t end = text.find('\n', at);
+  return text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
 }
 
-namespace {
+// "; text is quoted in TOML: timeout = \"1h\"" when `line` assigns a bare
+// word that TOML cannot read as a value (`timeout = 1h`, `overlap = skip`),
+// the usual cause of a syntax error on such a line; empty otherwise.
+std::string UnquotedValueHint(std::string_view line) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r'))
+      v.remove_suffix(1);
+    return v;
+  };
+  const size_t eq = line.find('=');
+  if (eq == std::string_view::npos) return "";
+  const std::string_view key = trim(line.substr(0, eq));
+  std::string_view value = line.substr(eq + 1);
+  if (const size_t hash = value.find('#'); hash != std::string_view::npos)
+    value = value.substr(0, hash);
+  value = trim(value);
+  if (key.empty() || value.empty()) return "";
+  for (char c : key)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return "";
+  const char first = value.front();
+  if (first == '"' || first == '\'' || first == '[' || first == '{') return "";
+  if (value == "true" || value == "false") return "";
+  bool has_letter = false;
+  for (char c : value) has_letter = has_letter || std::isalpha(static_cast<unsigned char>(c));
+  if (!has_letter) return "";
+  std::string quoted(value);
+  for (size_t i = 0; i < quoted.size(); ++i)
+    if (quoted[i] == '"' || quoted[i] == '\\') quoted.insert(i++, 1, '\\');
+  return "; text values are quoted in TOML: " + std::string(key) + " = \"" + quoted + "\"";
+}
 
 constexpr int kMaxIncludeDepth = 8;
 // Far more than a job file needs ([jobs.NAME.preflight.free_space] is 4);
@@ -280,9 +311,10 @@ class Loader {
     try {
       docs_.push_back(std::make_unique<toml::table>(toml::parse(content->data, path)));
     } catch (const toml::parse_error& e) {
-      out_.errors.push_back(Diagnostic{path, static_cast<int>(e.source().begin.line),
-                                       static_cast<int>(e.source().begin.column),
-                                       "TOML syntax error: " + std::string(e.description())});
+      const int line = static_cast<int>(e.source().begin.line);
+      out_.errors.push_back(Diagnostic{path, line, static_cast<int>(e.source().begin.column),
+                                       "TOML syntax error: " + std::string(e.description()) +
+                                           UnquotedValueHint(LineOf(content->data, line))});
       incomplete_ = true;
       return;
     }
@@ -1133,6 +1165,7 @@ class Loader {
         continue;
       }
       j.schedule.push_back(*spec);
+      if (ctx_.now) WarnIfNeverElapses(*n, ctx + ".schedule", text, *spec);
     }
     j.persistent = Bool(&t, "persistent", ctx).value_or(false);
     if (auto v = Span(&t, "randomized_delay", ctx)) j.randomized_delay = *v;
@@ -1275,6 +1308,15 @@ class Loader {
     if (const MNode* v = Child(t, "verify", true, ctx))
       BuildVerify(*v, ctx + ".verify", j, whole_job);
     if (!whole_job) return j;
+    if (ctx_.check_programs) {
+      CheckProgram(Leaf(&t, "command", ctx), ctx + ".command", j.command, j);
+      if (const MNode* p = Child(t, "preflight", true, ctx))
+        CheckProgram(Leaf(p, "command", ctx + ".preflight"), ctx + ".preflight.command",
+                     j.preflight.command, j);
+      if (const MNode* v = Child(t, "verify", true, ctx))
+        CheckProgram(Leaf(v, "command", ctx + ".verify"), ctx + ".verify.command", j.verify.command,
+                     j);
+    }
     const bool scheduled = !j.schedule.empty() || !j.schedule_text.empty();
     if (!scheduled && !j.on_boot && !j.on_startup && !j.interval)
       Warn(&t.where, ctx +
@@ -1302,6 +1344,63 @@ class Loader {
   // An environment file usually holds passwords (PGPASSWORD=…); as root,
   // whoever can write it can make a root job run their code (LD_PRELOAD=…).
   // A file that does not exist yet is the runner's to report.
+  // A schedule whose every elapse lies in the past ("2020-01-01 00:00")
+  // never starts the job again: almost always a mistake (a year typed
+  // wrong), so validate says so.
+  void WarnIfNeverElapses(const toml::node& n, const std::string& what, const std::string& text,
+                          const CalendarSpec& spec) {
+    MktimeState mktime;
+    CalendarEvalContext eval{&ctx_.local, &ctx_.zones, &mktime};
+    auto next = NextElapse(spec, *ctx_.now, eval);
+    if (!next.ok() || next->has_value()) return;
+    Warn(&n.source(), what + ": \"" + QuoteForMessage(text) +
+                          "\" never elapses again (every time it names is in the past), so it "
+                          "will never start the job; check it with: surety calendar '" +
+                          QuoteForMessage(text) + "'");
+  }
+
+  // Whether `path` is a file someone may execute.
+  bool Executable(const std::string& path) const {
+    auto st = ctx_.fs.Stat(path);
+    return st.ok() && st->exists && st->is_regular && (st->mode & 0111) != 0;
+  }
+
+  // The program of a list command must be found where `surety run` will
+  // look for it: a command that cannot start fails every run.
+  void CheckProgram(const toml::node* n, const std::string& what, const Command& c,
+                    const JobSpec& j) {
+    if (!n || c.empty() || c.shell) return;
+    const std::string& program = c.argv[0];
+    std::string path_var = kDefaultJobPath;
+    if (auto it = j.environment.find("PATH"); it != j.environment.end())
+      path_var = it->second;
+    else if (auto ours = ctx_.env.Get("PATH"))
+      path_var = *ours;
+    std::string msg;
+    if (program.find('/') != std::string::npos) {
+      if (Executable(program)) return;
+      msg = what + ": '" + QuoteForMessage(program) +
+            "' is not an executable file; every run would fail to start it";
+    } else {
+      size_t from = 0;
+      while (from <= path_var.size()) {
+        size_t colon = path_var.find(':', from);
+        if (colon == std::string::npos) colon = path_var.size();
+        std::string dir = path_var.substr(from, colon - from);
+        if (dir.empty()) dir = ".";
+        if (Executable(dir + "/" + program)) return;
+        from = colon + 1;
+      }
+      msg = what + ": program '" + QuoteForMessage(program) + "' is not on the job's PATH (" +
+            QuoteForMessage(path_var) +
+            "); install it, give its absolute path, or set PATH in the job's environment";
+    }
+    if (!j.environment_file.empty() && !j.environment.count("PATH"))
+      Warn(&n->source(), msg + " (unless its environment_file sets another PATH)");
+    else
+      Error(&n->source(), msg);
+  }
+
   void CheckEnvironmentFile(const toml::node& n, const std::string& what, const std::string& path) {
     auto info = ctx_.fs.Stat(path);
     if (!info.ok()) {
@@ -1456,6 +1555,19 @@ LoadResult LoadConfig(const std::vector<std::string>& paths, const LoadContext& 
   // Even after a read or syntax error: the files that parsed are still
   // checked, so one broken file does not hide the problems of the others.
   loader.Build();
+  // Problems in the order a person reads the files: file by file (in the
+  // order they were read), then by line and column, not by key.
+  for (auto* list : {&out.errors, &out.warnings}) {
+    std::vector<std::string> order;
+    for (const Diagnostic& d : *list)
+      if (std::find(order.begin(), order.end(), d.file) == order.end()) order.push_back(d.file);
+    auto rank = [&](const Diagnostic& d) {
+      return std::make_tuple(std::find(order.begin(), order.end(), d.file) - order.begin(), d.line,
+                             d.column);
+    };
+    std::stable_sort(list->begin(), list->end(),
+                     [&](const Diagnostic& a, const Diagnostic& b) { return rank(a) < rank(b); });
+  }
   return out;
 }
 

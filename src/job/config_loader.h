@@ -62,21 +62,37 @@ struct LoadContext {
   // Whether a user or group name exists on this host (validate warns about
   // one that does not); unset: not checked.
   std::function<bool(const std::string&)> user_exists{}, group_exists{};
+  // Now, to warn about a schedule that never elapses again (validate, the
+  // daemon); unset: not checked.
+  std::optional<Instant> now{};
+  // Whether to check that each command's program (of a list command: the
+  // job's, preflight's, verify's) is an executable file on the job's PATH,
+  // as `surety run` will look it up (validate). A missing one is
+  // an error; a warning when the job has an environment_file (which may set
+  // another PATH).
+  bool check_programs = false;
 };
+
+// The PATH a job's commands are looked up in when neither the job's
+// environment nor surety's own environment sets one.
+inline constexpr const char* kDefaultJobPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // The files to read when no --config is given: $SURETY_CONFIG, else
 // /etc/surety/surety.toml for root, else $XDG_CONFIG_HOME/surety/surety.toml
 // (~/.config/surety/surety.toml).
 std::string DefaultConfigPath(const Env& env, bool running_as_root);
 
+// What to tell a person whose default job file (`path`, from
+// DefaultConfigPath) does not exist: how to choose another file, and a
+// short annotated job file to start from (the error itself says where
+// surety looked).
+std::string MissingJobFileHelp(const std::string& path);
+
 // The state directory when [settings] does not name one: /var/lib/surety
 // for root, else $XDG_STATE_HOME/surety (~/.local/state/surety).
 std::string DefaultStateDir(const Env& env, bool running_as_root);
 
 LoadResult LoadConfig(const std::vector<std::string>& paths, const LoadContext& ctx);
-
-// The closest candidate within a small edit distance, for "did you mean".
-std::optional<std::string> ClosestMatch(const std::string& word,
-                                        const std::vector<std::string>& candidates);
 
 }  // namespace surety

@@ -149,15 +149,49 @@ bool NeedsQuotes(const std::string& v) {
 
 }  // namespace
 
-void Logger::Log(const std::string& level, const std::string& event,
-                 std::initializer_list<Field> fields) {
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+std::optional<LogLevel> LogLevelFromName(std::string_view name) {
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "info") return LogLevel::kInfo;
+  if (name == "warning" || name == "warn") return LogLevel::kWarning;
+  if (name == "error") return LogLevel::kError;
+  return std::nullopt;
+}
+
+void Logger::Log(LogLevel level, const std::string& event, std::initializer_list<Field> fields) {
+  if (!Enabled(level)) return;
+  sink_ << Format(level, event, fields);
+  sink_.flush();
+}
+
+std::string Logger::Format(LogLevel level_value, const std::string& event,
+                           std::initializer_list<Field> fields) const {
   std::string line;
   const std::string time = Rfc3339Micros(clock_.Now());
+  const std::string level(LogLevelName(level_value));
+  // The line's own keys come first and once: a field that would repeat one
+  // is renamed, so that `jq 'select(.event == ...)'` sees the event.
+  auto key_of = [](const std::string& k) {
+    return k == "time" || k == "level" || k == "event" ? "field_" + k : k;
+  };
   if (format_ == LogFormat::kJson) {
     line = "{\"time\":\"" + time + "\",\"level\":\"" + level + "\",\"event\":\"" +
            Escaped(event, true) + "\"";
     for (const auto& [k, v] : fields) {
-      line += ",\"" + k + "\":";
+      line += ",\"" + key_of(k) + "\":";
       // Counts and ids are numbers, as in the run record.
       if (IsNumericField(k) && IsPlainInteger(v))
         line += v;
@@ -168,13 +202,12 @@ void Logger::Log(const std::string& level, const std::string& event,
   } else {
     line = "time=" + time + " level=" + level + " event=" + Escaped(event, false);
     for (const auto& [k, v] : fields) {
-      line += " " + k + "=";
+      line += " " + key_of(k) + "=";
       line += NeedsQuotes(v) ? "\"" + Escaped(v, false) + "\"" : v;
     }
   }
   line += '\n';
-  sink_ << line;
-  sink_.flush();
+  return line;
 }
 
 }  // namespace surety

@@ -125,3 +125,55 @@ TEST(Logger, LogfmtEscapesBytesThatAreNotUtf8) {
 
 }  // namespace
 }  // namespace surety
+
+namespace surety {
+namespace {
+
+TEST(Logger, EventsBelowTheMinimumLevelAreDropped) {
+  FakeClock clock;
+  std::ostringstream out;
+  Logger log(out, clock, LogFormat::kLogfmt, LogLevel::kWarning);
+  log.Debug("a", {});
+  log.Info("b", {});
+  log.Warn("c", {});
+  log.Error("d", {});
+  const std::string s = out.str();
+  EXPECT_EQ(s.find("event=a"), std::string::npos);
+  EXPECT_EQ(s.find("event=b"), std::string::npos);
+  EXPECT_NE(s.find("level=warning event=c"), std::string::npos) << s;
+  EXPECT_NE(s.find("level=error event=d"), std::string::npos) << s;
+  log.set_min_level(LogLevel::kDebug);
+  log.Debug("e", {});
+  EXPECT_NE(out.str().find("level=debug event=e"), std::string::npos);
+}
+
+TEST(Logger, LevelNamesRoundTrip) {
+  for (LogLevel l : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError})
+    EXPECT_EQ(LogLevelFromName(LogLevelName(l)), l);
+  EXPECT_EQ(LogLevelFromName("warn"), LogLevel::kWarning);
+  EXPECT_EQ(LogLevelFromName("loud"), std::nullopt);
+}
+
+// A field named like one of the line's own keys used to repeat it: an
+// alert_failed line carried "event" twice, and jq saw only the last one, so
+// a monitor selecting event == "alert_failed" missed every failed alert.
+TEST(Logger, EveryJsonLineHasUniqueKeys) {
+  FakeClock clock;
+  std::ostringstream out;
+  Logger log(out, clock, LogFormat::kJson);
+  log.Error("alert_failed", {{"event", "failure"}, {"time", "x"}, {"level", "y"}});
+  std::string line = out.str();
+  auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["event"], "alert_failed");
+  EXPECT_EQ(j["level"], "error");
+  EXPECT_EQ(j["field_event"], "failure");
+  EXPECT_EQ(j["field_time"], "x");
+  size_t count = 0;
+  for (size_t at = line.find("\"event\""); at != std::string::npos;
+       at = line.find("\"event\"", at + 1))
+    ++count;
+  EXPECT_EQ(count, 1u) << line;
+}
+
+}  // namespace
+}  // namespace surety

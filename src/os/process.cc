@@ -575,6 +575,7 @@ class Supervisor {
   std::string watch_carry_;  // the end of the output so far, for watch_for
   std::string pending_;      // output not yet copied to our stdout, from pending_at_
   size_t pending_at_ = 0;
+  bool at_line_start_ = true;  // the next output byte begins a line (line_prefix)
 
   bool main_reaped_ = false;
   int main_status_ = 0;
@@ -723,7 +724,18 @@ void Supervisor::ConsumeOutput(const char* data, size_t n) {
   // slow or stuck (a full pipe, a paused terminal) must not hold up the
   // timeout or a stop request.
   if (spec_.stream_output && stream_ok_) {
-    pending_.append(data, n);
+    if (spec_.line_prefix.empty()) {
+      pending_.append(data, n);
+    } else {
+      for (size_t i = 0; i < n;) {
+        if (at_line_start_) pending_ += spec_.line_prefix;
+        const char* nl = static_cast<const char*>(memchr(data + i, '\n', n - i));
+        const size_t end = nl ? static_cast<size_t>(nl - data) + 1 : n;
+        pending_.append(data + i, end - i);
+        at_line_start_ = nl != nullptr;
+        i = end;
+      }
+    }
     FlushOutput();
   }
   size_t keep = spec_.tail_bytes;

@@ -63,6 +63,10 @@ struct CommandSpec {
   int inherit_fd = -1;
   size_t tail_bytes = 64 * 1024;
   bool stream_output = true;  // copy the child's output to our stdout/stderr
+  // Written before each line of the output copied to our stdout ("[db] "),
+  // so that the output of jobs run side by side can be told apart; the
+  // output tail is kept as the job wrote it. Empty: none.
+  std::string line_prefix;
   // Not started at all when a stop request (SIGTERM/SIGINT, seen or still
   // pending) came first: the outcome is kInterrupted with pid 0.
   bool not_if_stopped = false;

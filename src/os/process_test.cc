@@ -284,6 +284,22 @@ TEST_F(RealCommandRunnerTest, StreamsOutputToOurStdout) {
   EXPECT_EQ(o.output_tail, "streamed\nerr\n");
 }
 
+// The daemon's runs share one stdout: each line is labelled with its job,
+// also a line the job wrote in pieces, and one without a final newline.
+TEST_F(RealCommandRunnerTest, EachCopiedLineGetsTheLinePrefix) {
+  std::string file = dir_.File("stdout");
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  StdoutAs redirect(fd);
+  CommandSpec spec = Sh("echo one; printf 'tw'; sleep 0.1; printf 'o\\nthree'");
+  spec.stream_output = true;
+  spec.line_prefix = "[db] ";
+  CommandOutcome o = runner_.Run(spec);
+  redirect.Restore();
+  EXPECT_EQ(ReadAll(file), "[db] one\n[db] two\n[db] three");
+  EXPECT_EQ(o.output_tail, "one\ntwo\nthree") << "the record keeps the job's own output";
+}
+
 // Our stdout is a pipe nobody reads for 3 s: the timeout still fires on
 // time (before, the copy to stdout blocked and the job ran until the reader
 // woke), and the output still arrives once it reads.

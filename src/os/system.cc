@@ -152,4 +152,6 @@ bool EnsureStandardDescriptors() {
   return true;
 }
 
+bool IsTerminal(int fd) { return ::isatty(fd) == 1; }
+
 }  // namespace surety

@@ -57,5 +57,7 @@ timespec ToTimespec(Micros d);
 // stdin, stdout or stderr and receives output meant for them. Call first
 // in main(). False if one could not be opened.
 bool EnsureStandardDescriptors();
+// Whether descriptor `fd` is a terminal (a person is watching it).
+bool IsTerminal(int fd);
 
 }  // namespace surety

@@ -15,6 +15,8 @@ constexpr Micros kMinPreflightCommandTimeout{std::chrono::seconds(30)};
 // How often a run with overlap = "wait" tries the job lock again.
 constexpr Micros kLockRetry{std::chrono::milliseconds(100)};
 constexpr Micros kForever = Micros::max();
+// A wait a person at a terminal is told about: one longer than a moment.
+constexpr Micros kTellWaitAfter{std::chrono::seconds(1)};
 
 Micros Finite(const Timespan& s) {
   return Micros{static_cast<int64_t>(std::min<uint64_t>(s.usec, INT64_MAX))};
@@ -84,6 +86,35 @@ int64_t ElapsedMs(Instant from, Instant to) {
 }
 
 }  // namespace
+
+std::string AlreadyDoneReason(const JobSpec& job, const CommandOutcome& o) {
+  if (o.kind == CommandOutcome::Kind::kExited) {
+    if (!job.already_done_output.empty() &&
+        (o.saw_watched || o.output_tail.find(job.already_done_output) != std::string::npos))
+      return "the output contained \"" + job.already_done_output + "\" (already_done_output)";
+    if (job.already_done_exit_status.HasCode(o.exit_code))
+      return "exit status " + std::to_string(o.exit_code) + " is in already_done_exit_status";
+  }
+  if (o.kind == CommandOutcome::Kind::kSignaled && !o.core_dumped &&
+      job.already_done_exit_status.HasSignal(o.signal))
+    return "signal SIG" + SignalName(o.signal) + " is in already_done_exit_status";
+  return "";
+}
+
+LogLevel RunResultLogLevel(RunResult result) {
+  switch (result) {
+    case RunResult::kFailed:
+    case RunResult::kPreflightFailed:
+    case RunResult::kVerifyFailed:
+    case RunResult::kTimeout:
+      return LogLevel::kError;
+    case RunResult::kWarning:
+    case RunResult::kInterrupted:
+      return LogLevel::kWarning;
+    default:
+      return LogLevel::kInfo;
+  }
+}
 
 RunResult ClassifyOutcome(const JobSpec& job, const CommandOutcome& o) {
   switch (o.kind) {
@@ -188,12 +219,12 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
       status += (status.empty() ? "" : "; ") + it->second.Describe() + ": " + one;
       if (s.ok())
         d.log.Info("alert_sent",
-                   {{"job", job.name}, {"run_id", id}, {"alert", name}, {"event", event}});
+                   {{"job", job.name}, {"run_id", id}, {"alert", name}, {"alert_event", event}});
       else
         d.log.Error("alert_failed", {{"job", job.name},
                                      {"run_id", id},
                                      {"alert", name},
-                                     {"event", event},
+                                     {"alert_event", event},
                                      {"error", s.message()}});
     }
     return status;
@@ -280,12 +311,13 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
             "history_write_failed",
             {{"job", job.name}, {"run_id", std::to_string(rec.id)}, {"error", s.message()}});
     }
-    d.log.Info("run_finished", {{"job", job.name},
-                                {"run_id", std::to_string(rec.id)},
-                                {"attempt", std::to_string(rec.attempts)},
-                                {"result", std::string(RunResultName(result))},
-                                {"duration_ms", std::to_string(rec.duration_ms)},
-                                {"message", rec.message}});
+    d.log.Log(RunResultLogLevel(result), "run_finished",
+              {{"job", job.name},
+               {"run_id", std::to_string(rec.id)},
+               {"attempt", std::to_string(rec.attempts)},
+               {"result", std::string(RunResultName(result))},
+               {"duration_ms", std::to_string(rec.duration_ms)},
+               {"message", rec.message}});
     // 9. Alert. A failed delivery is logged and recorded, never changes the result.
     tell_dead_run();
     std::string event = AlertEventFor(result, previous);
@@ -323,6 +355,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   }
 
   // 2. Preflight, re-checked until preflight.wait runs out.
+  bool told_preflight_wait = false;
   if (!job.preflight.empty()) {
     CheckEnv cenv{d.fs, d.net, d.commands, env, job.working_directory, uid, gid};
     const Micros wait = WaitMicros(job.preflight.wait);
@@ -337,8 +370,18 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
       if (c.ok) break;
       Micros left = wait == kForever ? kForever : wait - (d.clock.Now() - started);
       if (left.count() <= 0) return finish(RunResult::kPreflightFailed, c.message);
-      d.log.Info("preflight_waiting",
+      d.log.Warn("preflight_waiting",
                  {{"job", job.name}, {"run_id", run_id}, {"reason", c.message}});
+      if (d.terminal && !told_preflight_wait) {
+        *d.terminal << job.name << ": waiting for the preflight: " << c.message
+                    << " (checking again every "
+                    << FormatTimespan(Timespan{static_cast<uint64_t>(kPreflightRecheck.count())})
+                    << (wait == kForever ? ", for as long as it takes"
+                                         : ", for up to " + FormatTimespan(job.preflight.wait))
+                    << ")\n";
+        d.terminal->flush();
+        told_preflight_wait = true;
+      }
       if (!d.sleep(std::min(left, kPreflightRecheck)))
         return finish(RunResult::kInterrupted, "stopped while waiting for preflight: " + c.message);
     }
@@ -355,9 +398,18 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   const Micros lock_wait = job.overlap == Overlap::kWait ? WaitMicros(job.lock_wait) : Micros{0};
   const Instant lock_from = d.clock.Now();
   Result<JobLock> lock = d.locker.TryLock(lock_path);
+  bool told_lock_wait = false;
   while (!lock.ok() && lock.status().code() == StatusCode::kBusy) {
     const Micros waited = d.clock.Now() - lock_from;
     if (lock_wait != kForever && waited >= lock_wait) break;
+    if (d.terminal && !told_lock_wait && waited >= kTellWaitAfter) {
+      *d.terminal << job.name << ": waiting for the previous run to finish (overlap = \"wait\""
+                  << (lock_wait == kForever ? ", for as long as it takes"
+                                            : ", for up to " + FormatTimespan(job.lock_wait))
+                  << ")\n";
+      d.terminal->flush();
+      told_lock_wait = true;
+    }
     const Micros pause =
         lock_wait == kForever ? kLockRetry : std::min(kLockRetry, lock_wait - waited);
     if (!d.sleep(pause))
@@ -407,12 +459,13 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
   // command) is honoured before the job starts, not by killing it after.
   spec.not_if_stopped = true;
   spec.watch_for = job.already_done_output;
+  spec.line_prefix = request.output_prefix;
   RunResult result = RunResult::kFailed;
   std::string message;
   for (int attempt = 1;; ++attempt) {
     rec.attempts = attempt;
-    d.log.Info("attempt_started",
-               {{"job", job.name}, {"run_id", run_id}, {"attempt", std::to_string(attempt)}});
+    d.log.Debug("attempt_started",
+                {{"job", job.name}, {"run_id", run_id}, {"attempt", std::to_string(attempt)}});
     CommandOutcome o = d.commands.Run(spec);
     if (o.kind == CommandOutcome::Kind::kInterrupted && !o.started && attempt > 1) {
       // A retry that a stop request kept from starting: the record keeps
@@ -444,7 +497,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
                   StoppedWith(o);
         break;
       case CommandOutcome::Kind::kInterrupted:
-        message = o.started ? "interrupted: surety was told to stop, the job was " + StoppedWith(o)
+        message = o.started ? "surety was told to stop, so the job was " + StoppedWith(o)
                             : "stopped before the command started";
         if (!o.started) rec.attempts = attempt - 1;  // this attempt never began
         break;
@@ -454,11 +507,15 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
     }
     if (result == RunResult::kFailed && !o.output_tail.empty())
       message += ": " + LastOutputLine(o.output_tail);
-    d.log.Info("attempt_finished", {{"job", job.name},
-                                    {"run_id", run_id},
-                                    {"attempt", std::to_string(attempt)},
-                                    {"result", std::string(RunResultName(result))},
-                                    {"detail", message}});
+    if (result == RunResult::kAlreadyDone)
+      message += "; already done: " + AlreadyDoneReason(job, o);
+    // A failed attempt is a warning: the run's own end says whether it failed.
+    d.log.Log(std::min(RunResultLogLevel(result), LogLevel::kWarning), "attempt_finished",
+              {{"job", job.name},
+               {"run_id", run_id},
+               {"attempt", std::to_string(attempt)},
+               {"result", std::string(RunResultName(result))},
+               {"detail", message}});
     bool retryable = result == RunResult::kFailed || result == RunResult::kTimeout;
     if (!retryable || attempt > job.retries) break;
     if (d.stop_requested && d.stop_requested()) {
@@ -467,7 +524,7 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
       break;
     }
     Micros delay = RetryDelay(job, attempt);
-    d.log.Info("retry_scheduled",
+    d.log.Warn("retry_scheduled",
                {{"job", job.name},
                 {"run_id", run_id},
                 {"attempt", std::to_string(attempt + 1)},

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,10 +59,16 @@ struct RunnerDeps {
   // (sleep would return at once then, and every retry would follow the
   // failure without a pause). Unset: sleep.
   std::function<void(Micros)> pause;
+  // A person's terminal (stderr when it is one), told in words what a run
+  // waits for when a wait takes more than a moment; null: nobody watches.
+  std::ostream* terminal = nullptr;
 };
 
 struct RunRequest {
   std::string trigger = "manual";  // manual | schedule | catchup | boot
+  // Written before each line of the job's output on our stdout (the
+  // daemon's runs: "[db] "); empty: the output as the job wrote it.
+  std::string output_prefix;
 };
 
 struct RunReport {
@@ -75,6 +82,15 @@ RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& req
 // Classifies one finished attempt (systemd's rules for Type=oneshot: any
 // signal not listed is a failure).
 RunResult ClassifyOutcome(const JobSpec& job, const CommandOutcome& outcome);
+
+// Why an attempt classified already_done was: which exit status or output
+// matched ("exit status 3 is in already_done_exit_status"); empty when
+// neither did.
+std::string AlreadyDoneReason(const JobSpec& job, const CommandOutcome& outcome);
+
+// The level a run's end is logged at: error for failures and timeouts,
+// warning for warnings and interruptions, info for the rest.
+LogLevel RunResultLogLevel(RunResult result);
 
 // The delay before retry n (1-based): retry_delay × backoff^(n-1), capped.
 Micros RetryDelay(const JobSpec& job, int retry);

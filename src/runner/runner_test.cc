@@ -164,8 +164,9 @@ class RunnerTest : public testing::Test {
         [this](Micros d) {
           pauses_.push_back(d);
           clock_.Advance(d);
-        }};
-    return RunJob(job_, config_, RunRequest{"schedule"}, deps);
+        },
+        terminal_};
+    return RunJob(job_, config_, request_, deps);
   }
   // The job alerts the webhook alert "ops" at `url`.
   void AlertByWebhook(const std::string& url) {
@@ -194,6 +195,8 @@ class RunnerTest : public testing::Test {
   std::vector<Micros> sleeps_;
   std::vector<Micros> pauses_;  // between alert attempts
   bool stop_during_sleep_ = false;
+  std::ostream* terminal_ = nullptr;  // RunnerDeps::terminal
+  RunRequest request_{"schedule", ""};
   // What RunnerDeps::stop_requested answers (a SIGTERM a command saw).
   std::function<bool()> stop_ = [] { return false; };
 };
@@ -250,6 +253,84 @@ TEST_F(RunnerTest, AlreadyDoneOutputMatches) {
   EXPECT_EQ(ClassifyOutcome(job_, Exited(1, "backup for today already exists\n")),
             RunResult::kAlreadyDone);
   EXPECT_EQ(ClassifyOutcome(job_, Exited(1, "boom\n")), RunResult::kFailed);
+}
+
+// The record says which rule made a run already_done, so that a person can
+// tell "the backup exists" from a misread exit status.
+TEST_F(RunnerTest, AlreadyDoneSaysWhichStatusOrOutputMatched) {
+  job_.already_done_exit_status.codes = {3};
+  job_.already_done_output = "already exists";
+  EXPECT_EQ(AlreadyDoneReason(job_, Exited(3)), "exit status 3 is in already_done_exit_status");
+  EXPECT_EQ(AlreadyDoneReason(job_, Exited(1, "dump for today already exists\n")),
+            "the output contained \"already exists\" (already_done_output)");
+  EXPECT_EQ(AlreadyDoneReason(job_, Exited(1, "boom\n")), "");
+  commands_.outcomes = {Exited(3)};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kAlreadyDone);
+  EXPECT_EQ(r.record.message,
+            "exited with status 3; already done: exit status 3 is in already_done_exit_status");
+}
+
+// Failures and timeouts are errors, retries and warnings warnings: a log
+// filter on level=error sees every failed run and nothing else.
+TEST_F(RunnerTest, EventsAreLoggedAtTheirLevel) {
+  job_.retries = 1;
+  commands_.outcomes = {Exited(1, "boom\n"), Exited(1, "boom\n")};
+  Run();
+  const std::string logs = logs_.str();
+  EXPECT_NE(logs.find("level=warning event=attempt_finished"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("level=warning event=retry_scheduled"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("level=error event=run_finished"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("level=info event=run_started"), std::string::npos) << logs;
+  EXPECT_EQ(RunResultLogLevel(RunResult::kTimeout), LogLevel::kError);
+  EXPECT_EQ(RunResultLogLevel(RunResult::kWarning), LogLevel::kWarning);
+  EXPECT_EQ(RunResultLogLevel(RunResult::kSuccess), LogLevel::kInfo);
+  EXPECT_EQ(RunResultLogLevel(RunResult::kSkipped), LogLevel::kInfo);
+}
+
+// The result already says "interrupted"; the message says why, without
+// repeating it (alerts and the summary line showed "interrupted:
+// interrupted: ...").
+TEST_F(RunnerTest, AnInterruptedRunsMessageDoesNotRepeatTheResult) {
+  commands_.outcomes = {Of(CommandOutcome::Kind::kInterrupted, 15)};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kInterrupted);
+  EXPECT_EQ(r.record.message, "surety was told to stop, so the job was stopped with SIGTERM");
+}
+
+TEST_F(RunnerTest, TheOutputPrefixReachesTheCommand) {
+  request_.output_prefix = "[db] ";
+  commands_.outcomes = {Exited(0)};
+  Run();
+  ASSERT_EQ(commands_.specs.size(), 1u);
+  EXPECT_EQ(commands_.specs[0].line_prefix, "[db] ");
+}
+
+// A person at a terminal is told what a long wait is for, once; a wait
+// shorter than a moment is not worth a line.
+TEST_F(RunnerTest, ATerminalIsToldWhatTheRunWaitsFor) {
+  std::ostringstream terminal;
+  terminal_ = &terminal;
+  job_.overlap = Overlap::kWait;
+  job_.lock_wait = Timespan{30'000'000};
+  locker_.busy_tries = 5;  // half a second
+  commands_.outcomes = {Exited(0), Exited(0)};
+  Run();
+  EXPECT_EQ(terminal.str(), "");
+  locker_.busy_tries = 50;  // five seconds
+  Run();
+  EXPECT_EQ(terminal.str(),
+            "db: waiting for the previous run to finish (overlap = \"wait\", for up to 30s)\n");
+
+  terminal.str("");
+  job_.overlap = Overlap::kSkip;
+  job_.preflight.reachable = {"tcp://nas.local:22"};
+  job_.preflight.wait = Timespan{25'000'000};
+  net_.reachable = false;
+  Run();
+  EXPECT_EQ(terminal.str(),
+            "db: waiting for the preflight: cannot reach nas.local:22: refused (checking again "
+            "every 10s, for up to 25s)\n");
 }
 
 TEST_F(RunnerTest, RetriesWithBackoffAndCountsAttempts) {
@@ -674,7 +755,7 @@ TEST_F(RunnerTest, ADeadRunBehindANewerRunIsStillTold) {
   failed_preflight.alert_status = "webhook ops: sent";
   history_.runs.push_back(failed_preflight);
   RunRecord stopped = Past(3, RunResult::kInterrupted);
-  stopped.message = "interrupted: surety was told to stop";
+  stopped.message = "surety was told to stop, so the job was stopped with SIGTERM";
   history_.runs.push_back(stopped);
   commands_.outcomes = {Exited(0)};
   Run();

@@ -1,5 +1,7 @@
 #include "sched/random_delay.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "os/system.h"
@@ -111,6 +113,19 @@ int64_t CoalescedWakeup(int64_t a, int64_t b, uint64_t phase) {
     if (c >= a) return c;
   }
   return b;
+}
+
+Micros AccuracyWindow(const JobSpec& job) {
+  const uint64_t acc = job.accuracy.usec == 0
+                           ? 250'000  // systemd: AccuracySec=0 is 250 ms
+                           : std::min<uint64_t>(job.accuracy.usec, INT64_MAX / 4);
+  return Micros{static_cast<int64_t>(acc)};
+}
+
+Instant CoalescedStart(const JobSpec& job, Instant due, uint64_t phase) {
+  const int64_t a = due.time_since_epoch().count();
+  const int64_t b = (due + AccuracyWindow(job)).time_since_epoch().count();
+  return Instant{Micros{CoalescedWakeup(a, b, phase)}};
 }
 
 uint64_t JobFixedRandomDelay(const std::array<uint8_t, 16>& machine_id, const JobSpec& job) {

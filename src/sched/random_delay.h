@@ -43,4 +43,14 @@ uint64_t BootPhase(const std::array<uint8_t, 16>& boot_id);
 // a point on the minute, 10 s, 1 s and 250 ms grids shifted by `phase`.
 int64_t CoalescedWakeup(int64_t a, int64_t b, uint64_t phase);
 
+// How far past its due time a job's start may move to share a wake-up: its
+// accuracy (AccuracySec=; 1 min unless set), 250 ms for 0 as in systemd.
+Micros AccuracyWindow(const JobSpec& job);
+
+// When the daemon starts a run of `job` due at `due` if no other job shares
+// the wake-up: CoalescedWakeup() over [due, due + AccuracyWindow(job)].
+// (A wake-up shared with a job of a tighter window can only be earlier,
+// never before `due`.)
+Instant CoalescedStart(const JobSpec& job, Instant due, uint64_t phase);
+
 }  // namespace surety

@@ -55,7 +55,7 @@ class HistoryStore {
   // with the journal, the fold applies it in its transaction).
   virtual Status FinishRun(const RunRecord& record, int keep_runs) = 0;
   Status FinishRun(const RunRecord& record) { return FinishRun(record, 0); }
-  // Newest first. limit <= 0: all.
+  // Newest first. limit <= 0: all. An empty `job`: every job's runs.
   virtual Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) = 0;
   // Newest first, like Recent(), but only id, job, trigger, started_at and
   // finished_at are filled: what the scheduler needs, without output tails.

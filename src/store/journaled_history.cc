@@ -531,7 +531,7 @@ class JournaledHistory final : public HistoryStore {
     for (size_t i = 0; i < from_db.size(); ++i) index.Add(i, from_db[i]);
     std::vector<RunRecord> newer;
     for (const RunRecord& e : pending_) {
-      if (e.job != job) continue;
+      if (!job.empty() && e.job != job) continue;
       RunRecord* same = index.Find(from_db, e);
       if (same == nullptr) {
         newer.push_back(e);

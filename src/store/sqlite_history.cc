@@ -98,6 +98,7 @@ enum Stmt : size_t {
   kInsert,
   kUpdate,
   kRecent,
+  kRecentAll,
   kRecentStarts,
   kLastResult,
   kLastGood,
@@ -133,6 +134,8 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "output_tail = ?12, artifact_size = ?13, artifact_path = ?14, alert_status = ?15, "
     "owner_pid = ?16, owner_boot_id = ?17, owner_start_time = ?18 WHERE id = ?19",
     "SELECT " SURETY_RUN_COLUMNS " FROM runs WHERE job = ?1 ORDER BY seq DESC LIMIT ?2",
+    // Every job's: newest first by id (the order runs were handed their ids).
+    "SELECT " SURETY_RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?2",
     "SELECT id, trigger_kind, started_at, finished_at FROM runs WHERE job = ?1"
     " ORDER BY seq DESC LIMIT ?2",
     // The previous meaningful result: running and skipped records say
@@ -589,13 +592,16 @@ Status SqliteHistory::FinishRun(const RunRecord& record, int keep_runs) {
 }
 
 Result<std::vector<RunRecord>> SqliteHistory::Recent(const std::string& job, int limit) {
-  auto recent = Prepare(kRecent);
+  auto recent = Prepare(job.empty() ? kRecentAll : kRecent);
   if (!recent.ok()) return recent.status();
   StmtUse use(*recent);
   BindText(use.get(), 1, job);
   sqlite3_bind_int(use.get(), 2, limit <= 0 ? -1 : limit);  // LIMIT -1: no limit
   std::vector<RunRecord> out;
-  if (Status s = ReadRecords(use.get(), "reading the history of " + job, out); !s.ok()) return s;
+  if (Status s =
+          ReadRecords(use.get(), "reading the history of " + (job.empty() ? "all jobs" : job), out);
+      !s.ok())
+    return s;
   return out;
 }
 
