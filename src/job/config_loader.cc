@@ -1341,9 +1341,6 @@ class Loader {
     });
   }
 
-  // An environment file usually holds passwords (PGPASSWORD=…); as root,
-  // whoever can write it can make a root job run their code (LD_PRELOAD=…).
-  // A file that does not exist yet is the runner's to report.
   // A schedule whose every elapse lies in the past ("2020-01-01 00:00")
   // never starts the job again: almost always a mistake (a year typed
   // wrong), so validate says so.
@@ -1401,6 +1398,9 @@ class Loader {
       Error(&n->source(), msg);
   }
 
+  // An environment file usually holds passwords (PGPASSWORD=…); as root,
+  // whoever can write it can make a root job run their code (LD_PRELOAD=…).
+  // A file that does not exist yet is the runner's to report.
   void CheckEnvironmentFile(const toml::node& n, const std::string& what, const std::string& path) {
     auto info = ctx_.fs.Stat(path);
     if (!info.ok()) {
