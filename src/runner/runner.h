@@ -2,11 +2,12 @@
 //
 // For: `surety run JOB` — and so for every scheduled, caught-up and manual
 // run, since the daemon and exported timers start `surety run`. The pipeline
-// (docs/runner.md):
-//   record running → preflight (re-checked until preflight.wait) → lock
-//   (overlap skip/wait) → execute (timeout kills the whole tree) → classify
-//   the exit → retry failed/timed-out attempts with backoff → verify the
-//   artifact → finish the record → alert.
+// (docs/runner.md), one stage each, every stage either ending the run or
+// handing on to the next (runner.cc):
+//   record running → environment → preflight (re-checked until
+//   preflight.wait) → lock (overlap skip/wait) → execute (timeout kills the
+//   whole tree) → classify the exit (classify.h) → retry failed/timed-out
+//   attempts with backoff → verify the artifact → finish the record → alert.
 // Every OS effect goes through RunnerDeps, so each stage is tested with fakes.
 //
 // Thread-compatible: one run at a time per RunnerDeps.
@@ -19,6 +20,7 @@
 #include <string>
 
 #include "alert/alert.h"
+#include "runner/classify.h"
 #include "job/job_spec.h"
 #include "os/clock.h"
 #include "os/file_system.h"
@@ -78,24 +80,5 @@ struct RunReport {
 
 RunReport RunJob(const JobSpec& job, const Config& config, const RunRequest& request,
                  RunnerDeps& deps);
-
-// Classifies one finished attempt (systemd's rules for Type=oneshot: any
-// signal not listed is a failure).
-RunResult ClassifyOutcome(const JobSpec& job, const CommandOutcome& outcome);
-
-// Why an attempt classified already_done was: which exit status or output
-// matched ("exit status 3 is in already_done_exit_status"); empty when
-// neither did.
-std::string AlreadyDoneReason(const JobSpec& job, const CommandOutcome& outcome);
-
-// The level a run's end is logged at: error for failures and timeouts,
-// warning for warnings and interruptions, info for the rest.
-LogLevel RunResultLogLevel(RunResult result);
-
-// The delay before retry n (1-based): retry_delay × backoff^(n-1), capped.
-Micros RetryDelay(const JobSpec& job, int retry);
-
-// Parses KEY=VALUE lines (comments, blank lines, optional quotes, "export").
-std::map<std::string, std::string> ParseEnvironmentFile(const std::string& text);
 
 }  // namespace surety
