@@ -401,6 +401,9 @@ TEST(Cli, OnlyTheNamedCommandIsBuiltAndHelpStillListsThemAll) {
 class CliHistory : public testing::Test {
  protected:
   void SetUp() override {
+    // A stop request another test of this process provoked must not stop
+    // the runs this one starts in-process.
+    ClearStopRequestForTesting();
     char pattern[] = "/tmp/surety-cli-XXXXXX";
     ASSERT_NE(mkdtemp(pattern), nullptr);
     dir_ = pattern;

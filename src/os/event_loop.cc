@@ -20,6 +20,7 @@
 #include <string>
 
 #include "base/strings.h"
+#include "os/spawn.h"
 
 extern char** environ;  // NOLINT
 
@@ -142,27 +143,15 @@ Status EventLoop::Run(Micros max_wait, const std::function<void()>& on_idle_tick
 Result<int> SpawnProcess(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env) {
   if (argv.empty()) return Status::Invalid("empty command");
-  std::vector<std::string> env_strings;
-  env_strings.reserve(env.size());
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (auto& e : env_strings) cenv.push_back(e.data());
-  cenv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid < 0) return Errno("fork");
-  if (pid == 0) {
-    setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE}) signal(s, SIG_DFL);
-    execve(cargv[0], cargv.data(), cenv.data());
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  return static_cast<int>(pid);
+  SpawnRequest request;
+  request.argv = argv;
+  request.env = env;
+  // A run outlives a daemon that is restarted (an upgrade): its own lock
+  // keeps the next daemon from starting it twice.
+  request.die_with_parent = false;
+  Spawned spawned = Spawn(request);
+  if (!spawned.ok()) return Status::Error(StatusCode::kIoError, spawned.error);
+  return static_cast<int>(spawned.pid);
 }
 
 std::vector<Reaped> ReapChildren() {

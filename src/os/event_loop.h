@@ -56,7 +56,9 @@ class EventLoop {
 };
 
 // Starts argv with the given environment in its own process group, without
-// waiting for it; stdout and stderr are inherited. Returns the pid.
+// waiting for it, through os/spawn.h (as every process surety starts);
+// stdin, stdout and stderr are inherited, and the child does not die with
+// us. Returns the pid.
 Result<int> SpawnProcess(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env);
 

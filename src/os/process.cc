@@ -1,27 +1,17 @@
-// RealCommandRunner: fork/exec, one poll loop, the kill sequence.
+// RealCommandRunner: spawn, one poll loop, the kill sequence; the
+// supervisor of one running command (its process tree and its output).
 //
 // Life of one Run():
-//   1. Everything the child needs (argv, envp, PATH candidates, groups) is
-//      built before the child is started. The child is started the way
-//      posix_spawn() does it: clone(CLONE_VM | CLONE_VFORK) on a stack of its
-//      own, with every signal blocked, so no page table is copied (fork()
-//      was ~0.1 ms of every run) and the parent sleeps until the exec. The
-//      child shares our memory: it only makes raw system calls, writes
-//      nothing but its own stack (and errno), and never returns.
-//   2. The child resets signal dispositions, moves into its own process
-//      group, wires stdin/stdout/stderr, marks every other fd close-on-exec,
-//      switches ids, changes directory, unblocks all signals and execs. A
-//      failure at any step is stored as {stage, errno} in the parent's
-//      memory (shared until exec) before the child exits; the parent resumes
-//      only after the exec or the exit, so an empty record means the exec
-//      worked (posix_spawn() does the same; a pipe read until EOF cost a
-//      wake-up, ~0.05 ms).
-//   3. The parent polls the output pipe, the stdin pipe, a signalfd and a
-//      pidfd for the main child, with a timeout taken from the injected
-//      Clock. Descendants are found by scanning /proc/*/stat for ppid links
-//      from this process (we are a child subreaper, so processes that escape
-//      with setsid() or a double fork are re-parented to us).
-//   4. Stop (timeout, SIGTERM/SIGINT, or leftovers after the main child
+//   1. The child is started through os/spawn.h (clone(CLONE_VFORK), its own
+//      process group, stdin from the spec or /dev/null, stdout and stderr
+//      into one pipe, the lock descriptor kept, PR_SET_PDEATHSIG).
+//   2. The parent polls the output pipe, the stdin pipe, a signalfd
+//      (os/stop_signal.h) and a pidfd for the main child, with a timeout
+//      taken from the injected Clock. Descendants are found by scanning
+//      /proc/*/stat for ppid links from this process (os/proc.h; we are a
+//      child subreaper, so processes that escape with setsid() or a double
+//      fork are re-parented to us).
+//   3. Stop (timeout, SIGTERM/SIGINT, or leftovers after the main child
 //      exited): SIGTERM+SIGCONT to the process group and to every other
 //      descendant, SIGKILL to all of them after kill_grace, then wait until
 //      none is left and every zombie we inherited is reaped.
@@ -29,14 +19,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -46,7 +31,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -56,18 +40,15 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "os/fd.h"
 #include "os/proc.h"
+#include "os/spawn.h"
+#include "os/stop_signal.h"
 #include "os/system.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 namespace surety {
 
 namespace {
-
-std::atomic<bool> g_stop_requested{false};
 
 constexpr Micros kRescanInterval = std::chrono::milliseconds(100);
 // After SIGKILL we wait at least this long (or kill_grace if longer) before
@@ -78,157 +59,9 @@ constexpr size_t kReadChunk = 64 * 1024;
 // job's pipe is not read until our reader catches up (the job then waits
 // on its writes, as it would writing to that reader itself).
 constexpr size_t kMaxPendingOutput = 1024 * 1024;
-// After the job is gone, how long a reader of our stdout may take no output
-// at all before the rest is dropped (it is still in the tail of the record),
-// how long it may take in all, and how long once we are told to stop.
-constexpr Micros kOutputStallLimit = std::chrono::seconds(30);
-constexpr Micros kOutputDrainLimit = std::chrono::minutes(5);
+// After the job is gone and we are told to stop, how long a reader of our
+// stdout may still take the rest (CommandSpec has the other drain limits).
 constexpr Micros kOutputDrainAfterStop = std::chrono::seconds(1);
-constexpr const char* kDefaultPath = "/bin:/usr/bin";  // execvp's default
-
-// Exit codes for a child that could not start (shell and systemd style).
-constexpr int kExitNotFound = 127;
-constexpr int kExitCannotExec = 126;
-constexpr int kExitChdir = 200;  // systemd CHDIR
-constexpr int kExitGroup = 216;  // systemd GROUP
-constexpr int kExitUser = 217;   // systemd USER
-constexpr int kExitSetup = 203;  // systemd EXEC
-
-// Owns one file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-// Moves fd above 2 so that dup2() onto 0..2 in the child always clears
-// close-on-exec (dup2(fd, fd) would not).
-int AboveStdio(int fd) {
-  if (fd < 0 || fd > 2) return fd;
-  int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  ::close(fd);
-  return moved;
-}
-
-bool MakePipe(Fd* read_end, Fd* write_end) {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return false;
-  *read_end = Fd(AboveStdio(p[0]));
-  *write_end = Fd(AboveStdio(p[1]));
-  return read_end->valid() && write_end->valid();
-}
-
-void SetNonBlocking(int fd) {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-sigset_t HandledSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
-  return set;
-}
-
-// Blocks the signals Run() reads through its signalfd (and SIGPIPE, so a
-// write to a closed pipe fails with EPIPE instead of killing us) in the
-// calling thread for the duration of Run(); restores the old mask after.
-class SignalScope {
- public:
-  SignalScope() {
-    sigset_t set = HandledSignals();
-    sigaddset(&set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &set, &old_mask_);
-    sigpending(&pending_before_);
-  }
-  ~SignalScope() {
-    sigset_t pending;
-    sigpending(&pending);
-    if (sigismember(&pending, SIGPIPE) == 1 && sigismember(&pending_before_, SIGPIPE) == 0) {
-      // Raised by our own write to a closed stdin/stdout pipe: consume it.
-      sigset_t pipe_only;
-      sigemptyset(&pipe_only);
-      sigaddset(&pipe_only, SIGPIPE);
-      timespec zero{};
-      sigtimedwait(&pipe_only, nullptr, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-  }
-  SignalScope(const SignalScope&) = delete;
-  SignalScope& operator=(const SignalScope&) = delete;
-
- private:
-  sigset_t old_mask_;
-  sigset_t pending_before_;
-};
-
-}  // namespace
-
-// ---------------------------------------------------------------------------
-// /proc scanning (os/proc.h)
-
-std::optional<ProcInfo> ReadProcStat(pid_t pid) {
-  char path[48];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  char buf[1024];
-  ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  if (n <= 0) return std::nullopt;
-  buf[n] = '\0';
-  // "pid (comm) S ppid pgid ..."; comm may contain ')' and blanks.
-  const char* close_paren = std::strrchr(buf, ')');
-  if (close_paren == nullptr) return std::nullopt;
-  ProcInfo info;
-  info.pid = pid;
-  int ppid = 0, pgid = 0;
-  if (std::sscanf(close_paren + 1, " %c %d %d", &info.state, &ppid, &pgid) != 3) {
-    return std::nullopt;
-  }
-  info.ppid = ppid;
-  info.pgid = pgid;
-  return info;
-}
-
-std::vector<ProcInfo> ScanProcesses() {
-  std::vector<ProcInfo> procs;
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) return procs;
-  while (dirent* e = readdir(dir)) {
-    const char* name = e->d_name;
-    if (*name < '1' || *name > '9') continue;
-    char* end = nullptr;
-    long pid = std::strtol(name, &end, 10);
-    if (*end != '\0' || pid <= 0 || pid > INT_MAX) continue;
-    if (auto info = ReadProcStat(static_cast<pid_t>(pid))) procs.push_back(*info);
-  }
-  closedir(dir);
-  return procs;
-}
-
-namespace {
 
 // True if this process has any child, running or exited (not reaping it).
 bool HasAnyChild() {
@@ -246,254 +79,6 @@ std::set<pid_t> ChildrenOf(const std::vector<ProcInfo>& procs, pid_t parent) {
     if (p.ppid == parent) out.insert(p.pid);
   }
   return out;
-}
-
-// Signals the process we scanned, not a process that reused its pid since:
-// the pidfd pins the process, then its parent is checked again.
-void SendSignal(const ProcInfo& p, int sig, pid_t self) {
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, p.pid, 0));
-  if (pidfd < 0) {
-    if (errno == ENOSYS) ::kill(p.pid, sig);
-    return;
-  }
-  auto now = ReadProcStat(p.pid);
-  if (now && (now->ppid == p.ppid || now->ppid == self)) {
-    syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0U);
-  }
-  ::close(pidfd);
-}
-
-// ---------------------------------------------------------------------------
-// Spawning
-
-enum ChildStage : int { kStageSetup = 1, kStageGroups, kStageUid, kStageChdir, kStageExec };
-struct ChildError {
-  int stage;
-  int err;
-};
-
-// Everything the child needs, built before fork().
-struct SpawnPlan {
-  std::vector<std::string> candidates;  // paths to try with execve, in order
-  std::vector<std::string> env_strings;
-  std::vector<char*> argv;
-  std::vector<char*> envp;
-  std::vector<const char*> candidate_ptrs;
-  bool set_groups = false;
-  bool set_uid = false;
-  pid_t parent = 0;  // the runner, for the parent-death signal
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;
-};
-
-std::optional<std::string> LookUpUserName(uid_t uid, gid_t* primary_gid) {
-  long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buf(hint > 0 ? static_cast<size_t>(hint) : 16384);
-  for (;;) {
-    passwd pw{};
-    passwd* result = nullptr;
-    int rc = getpwuid_r(uid, &pw, buf.data(), buf.size(), &result);
-    if (rc == ERANGE && buf.size() < (1U << 20)) {
-      buf.resize(buf.size() * 2);
-      continue;
-    }
-    if (rc != 0 || result == nullptr) return std::nullopt;
-    *primary_gid = pw.pw_gid;
-    return std::string(pw.pw_name);
-  }
-}
-
-// Fills plan; on failure returns the message and sets *exit_code.
-std::optional<std::string> MakePlan(const CommandSpec& spec, SpawnPlan* plan, int* exit_code) {
-  plan->parent = getpid();
-  if (spec.argv.empty()) {
-    *exit_code = kExitNotFound;
-    return "cannot execute an empty command";
-  }
-  const std::string& file = spec.argv[0];
-  if (file.find('/') != std::string::npos) {
-    plan->candidates.push_back(file);
-  } else if (!file.empty()) {
-    auto path_it = spec.env.find("PATH");
-    std::string path = path_it != spec.env.end() ? path_it->second : kDefaultPath;
-    size_t begin = 0;
-    for (;;) {
-      size_t colon = path.find(':', begin);
-      std::string dir =
-          path.substr(begin, colon == std::string::npos ? std::string::npos : colon - begin);
-      if (dir.empty()) dir = ".";
-      dir += '/';
-      dir += file;
-      plan->candidates.push_back(std::move(dir));
-      if (colon == std::string::npos) break;
-      begin = colon + 1;
-    }
-  }
-  for (const std::string& c : plan->candidates) plan->candidate_ptrs.push_back(c.c_str());
-
-  for (const auto& [key, value] : spec.env) {
-    std::string entry = key;
-    entry += '=';
-    entry += value;
-    plan->env_strings.push_back(std::move(entry));
-  }
-  for (const std::string& a : spec.argv) plan->argv.push_back(const_cast<char*>(a.c_str()));
-  plan->argv.push_back(nullptr);
-  for (std::string& e : plan->env_strings) plan->envp.push_back(e.data());
-  plan->envp.push_back(nullptr);
-
-  if (!spec.uid && !spec.gid) return std::nullopt;
-  if (geteuid() != 0) {
-    bool already = (!spec.uid || *spec.uid == geteuid()) && (!spec.gid || *spec.gid == getegid());
-    if (already) return std::nullopt;
-    *exit_code = spec.uid ? kExitUser : kExitGroup;
-    return spec.uid ? "cannot run as uid " + std::to_string(*spec.uid) + ": not running as root"
-                    : "cannot run as gid " + std::to_string(*spec.gid) + ": not running as root";
-  }
-  plan->set_groups = true;
-  std::optional<std::string> user;
-  gid_t primary = 0;
-  if (spec.uid) {
-    plan->set_uid = true;
-    plan->uid = *spec.uid;
-    user = LookUpUserName(*spec.uid, &primary);
-  }
-  if (spec.gid) {
-    plan->gid = *spec.gid;
-  } else if (user) {
-    plan->gid = primary;
-  } else {
-    *exit_code = kExitGroup;
-    return "cannot run as uid " + std::to_string(*spec.uid) +
-           ": no such user in the user database, and no group given";
-  }
-  if (user) {
-    int n = 32;
-    std::vector<gid_t> groups(static_cast<size_t>(n));
-    while (getgrouplist(user->c_str(), plan->gid, groups.data(), &n) < 0) {
-      groups.resize(static_cast<size_t>(n) + 1);
-      n = static_cast<int>(groups.size());
-    }
-    groups.resize(static_cast<size_t>(n));
-    plan->groups = std::move(groups);
-  } else {
-    plan->groups = {plan->gid};
-  }
-  return std::nullopt;
-}
-
-// Stores the failure where the parent reads it (our memory is the
-// parent's until exec), then exits.
-[[noreturn]] void ChildFail(volatile ChildError* out, int stage, int err, int exit_code) {
-  out->stage = stage;
-  out->err = err;
-  _exit(exit_code);
-}
-
-// Runs in the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void ExecChild(const SpawnPlan& plan, const CommandSpec& spec, int stdin_fd,
-                            int output_fd, volatile ChildError* error) {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  for (int s = 1; s < NSIG; ++s) {
-    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, nullptr);
-  }
-  if (setpgid(0, 0) != 0) ChildFail(error, kStageSetup, errno, kExitSetup);
-  if (dup2(stdin_fd, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) {
-    ChildFail(error, kStageSetup, errno, kExitSetup);
-  }
-  // Descriptors leaked by libraries of this process must not reach the job.
-  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  if (spec.inherit_fd > 2) fcntl(spec.inherit_fd, F_SETFD, 0);
-
-  if (plan.set_groups) {
-    if (syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) != 0 ||
-        syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) {
-      ChildFail(error, kStageGroups, errno, kExitGroup);
-    }
-  }
-  if (plan.set_uid && syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) {
-    ChildFail(error, kStageUid, errno, kExitUser);
-  }
-  // After the id switch, which clears it. If the runner died before this
-  // line, the signal would never come: then stop here.
-  prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-  if (getppid() != plan.parent) ChildFail(error, kStageSetup, ESRCH, kExitSetup);
-  // After the id switch, so the directory is checked with the job's rights.
-  if (!spec.working_directory.empty() && chdir(spec.working_directory.c_str()) != 0) {
-    ChildFail(error, kStageChdir, errno, kExitChdir);
-  }
-
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-
-  // execvp's search, with our own environment.
-  int err = 0;
-  bool saw_eacces = false;
-  for (size_t i = 0; i < plan.candidate_ptrs.size(); ++i) {
-    execve(plan.candidate_ptrs[i], plan.argv.data(), plan.envp.data());
-    int e = errno;
-    if (e == EACCES) {
-      saw_eacces = true;
-    } else if (e != ENOENT && e != ENOTDIR && e != ESTALE && e != ENODEV && e != ETIMEDOUT) {
-      err = e;
-      break;
-    }
-  }
-  if (err == 0) err = saw_eacces ? EACCES : ENOENT;
-  ChildFail(error, kStageExec, err, err == ENOENT ? kExitNotFound : kExitCannotExec);
-}
-
-struct ChildArgs {
-  const SpawnPlan* plan;
-  const CommandSpec* spec;
-  int stdin_fd, output_fd;
-  volatile ChildError* error;  // set by the child if it fails before exec
-};
-
-int ChildMain(void* arg) {
-  const auto* a = static_cast<const ChildArgs*>(arg);
-  ExecChild(*a->plan, *a->spec, a->stdin_fd, a->output_fd, a->error);
-}
-
-// Starts ExecChild in a child that shares our memory until it execs (or
-// exits), as posix_spawn() does. Returns the pid, or -1 with errno set.
-pid_t SpawnChild(const ChildArgs& args) {
-  constexpr size_t kStackSize = 256 * 1024;
-  void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) return -1;
-  // No signal handler of ours may run in the child on our memory: block
-  // everything; the child resets dispositions before it unblocks.
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = clone(ChildMain, static_cast<char*>(stack) + kStackSize,
-                    CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ChildArgs*>(&args));
-  const int err = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  munmap(stack, kStackSize);
-  errno = err;
-  return pid;
-}
-
-std::string DescribeChildError(const ChildError& e, const CommandSpec& spec) {
-  std::string what = SystemErrorText(e.err);
-  switch (e.stage) {
-    case kStageExec:
-      return "cannot execute '" + spec.argv[0] + "': " + what;
-    case kStageChdir:
-      return "cannot change to working directory '" + spec.working_directory + "': " + what;
-    case kStageGroups:
-      return "cannot switch to group " + std::to_string(spec.gid.value_or(0)) + ": " + what;
-    case kStageUid:
-      return "cannot switch to user " + std::to_string(spec.uid.value_or(0)) + ": " + what;
-    default:
-      return "cannot set up the child process: " + what;
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -546,8 +131,9 @@ class Supervisor {
   // Copies pending output to our stdout as far as it can without waiting.
   void FlushOutput();
   // After the job: copies the rest, waiting for a slow reader, but giving up
-  // once it has taken nothing for kOutputStallLimit, after
-  // kOutputDrainLimit in all, or kOutputDrainAfterStop after a stop request.
+  // once it has taken nothing for spec_.output_stall_limit, after
+  // spec_.output_drain_limit in all, or kOutputDrainAfterStop after a stop
+  // request.
   void DrainOutput();
 
   const Clock& clock_;
@@ -678,10 +264,10 @@ void Supervisor::SignalTree(int sig, const std::vector<ProcInfo>& tree) {
     }
     if (sig == SIGTERM) {
       if (!term_sent_.insert(p.pid).second) continue;
-      SendSignal(p, SIGTERM, self_);
-      SendSignal(p, SIGCONT, self_);
+      SignalIfUnchanged(p, SIGTERM, self_);
+      SignalIfUnchanged(p, SIGCONT, self_);
     } else {
-      SendSignal(p, sig, self_);
+      SignalIfUnchanged(p, sig, self_);
     }
   }
 }
@@ -839,7 +425,8 @@ void Supervisor::DrainOutput() {
     if (PendingOutput() < before) last_progress = now;
     if (PendingOutput() == 0 && pipe_done) return;
     if (PendingOutput() == 0) continue;  // read more
-    Micros limit = std::min(last_progress + kOutputStallLimit, begin + kOutputDrainLimit);
+    Micros limit =
+        std::min(last_progress + spec_.output_stall_limit, begin + spec_.output_drain_limit);
     if (stop_at != Micros::max()) limit = std::min(limit, stop_at + kOutputDrainAfterStop);
     if (now >= limit) {
       stream_ok_ = false;  // the reader is stuck: drop the rest (the tail keeps it)
@@ -886,7 +473,7 @@ void Supervisor::HandleSignals(bool loop_running) {
     if (sig == SIGCHLD) {
       need_scan_ = true;
     } else if (sig == SIGTERM || sig == SIGINT) {
-      g_stop_requested = true;
+      NoteStopRequest();
       if (!loop_running) continue;
       Micros now = clock_.Monotonic();
       if (phase_ == Phase::kRunning && !main_reaped_) {
@@ -1017,76 +604,7 @@ CommandOutcome Supervisor::Supervise() {
   return outcome;
 }
 
-// ---------------------------------------------------------------------------
-// Signal names (systemd's table and spelling)
-
-struct SignalEntry {
-  int sig;
-  const char* name;
-};
-constexpr SignalEntry kSignals[] = {
-    {SIGHUP, "HUP"},   {SIGINT, "INT"},       {SIGQUIT, "QUIT"}, {SIGILL, "ILL"},
-    {SIGTRAP, "TRAP"}, {SIGABRT, "ABRT"},     {SIGBUS, "BUS"},   {SIGFPE, "FPE"},
-    {SIGKILL, "KILL"}, {SIGUSR1, "USR1"},     {SIGSEGV, "SEGV"}, {SIGUSR2, "USR2"},
-    {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"},     {SIGTERM, "TERM"}, {SIGSTKFLT, "STKFLT"},
-    {SIGCHLD, "CHLD"}, {SIGCONT, "CONT"},     {SIGSTOP, "STOP"}, {SIGTSTP, "TSTP"},
-    {SIGTTIN, "TTIN"}, {SIGTTOU, "TTOU"},     {SIGURG, "URG"},   {SIGXCPU, "XCPU"},
-    {SIGXFSZ, "XFSZ"}, {SIGVTALRM, "VTALRM"}, {SIGPROF, "PROF"}, {SIGWINCH, "WINCH"},
-    {SIGIO, "IO"},     {SIGPWR, "PWR"},       {SIGSYS, "SYS"},
-};
-
-// Parses 1+ decimal digits and nothing else; -1 if not that or too large.
-int ParseSmallDecimal(const std::string& s) {
-  if (s.empty() || s.size() > 4) return -1;
-  int v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return -1;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
 }  // namespace
-
-Status PrepareProcessForRunning() {
-  sigset_t set = HandledSignals();
-  if (int rc = pthread_sigmask(SIG_BLOCK, &set, nullptr); rc != 0) {
-    return Status::Error(StatusCode::kInternal, "cannot block signals: " + SystemErrorText(rc));
-  }
-  // A write to a closed pipe (our stdout, a child's stdin) must fail with
-  // EPIPE, not kill us. Children get the default disposition back.
-  signal(SIGPIPE, SIG_IGN);
-  if (!BecomeSubreaper()) {
-    return Status::Error(StatusCode::kInternal,
-                         "cannot become a child subreaper: " + SystemErrorText(errno));
-  }
-  return Status::Ok();
-}
-
-bool TakeStopSignal(Micros wait) {
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  const timespec ts = ToTimespec(std::max(wait, Micros{0}));
-  for (;;) {
-    int sig = sigtimedwait(&stop, nullptr, &ts);
-    if (sig == SIGTERM || sig == SIGINT) {
-      g_stop_requested = true;
-      return true;
-    }
-    if (sig < 0 && errno == EINTR) continue;  // the remaining time is not tracked precisely
-    return false;                             // EAGAIN: none came
-  }
-}
-
-bool StopRequested() {
-  // A SIGTERM/SIGINT that arrived while no command ran (a slow read, an
-  // alert being delivered) waits, blocked, in the queue: take it now, so the
-  // stage about to start sees it instead of a job that is then killed.
-  return g_stop_requested.load() || TakeStopSignal(Micros{0});
-}
-void ClearStopRequestForTesting() { g_stop_requested = false; }
 
 CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
   const Micros start = clock_.Monotonic();
@@ -1101,9 +619,7 @@ CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
     return outcome;
   };
 
-  SpawnPlan plan;
-  int plan_exit = 0;
-  if (auto error = MakePlan(spec, &plan, &plan_exit)) return spawn_failed(*error, plan_exit);
+  if (spec.argv.empty()) return spawn_failed("cannot execute an empty command", 127);
 
   SignalScope signal_scope;
   BecomeSubreaper();  // setting it again is harmless
@@ -1136,55 +652,27 @@ CommandOutcome RealCommandRunner::Run(const CommandSpec& spec) {
   }
   std::set<pid_t> preexisting;
   if (HasAnyChild()) preexisting = ChildrenOf(ScanProcesses(), getpid());
-  volatile ChildError child_error{};
-  const ChildArgs child_args{&plan, &spec, in_r.get(), out_w.get(), &child_error};
-  pid_t pid = SpawnChild(child_args);
-  if (pid < 0) return spawn_failed("cannot start a process: " + SystemErrorText(errno), 126);
-
+  SpawnRequest request;
+  request.argv = spec.argv;
+  request.env = spec.env;
+  request.working_directory = spec.working_directory;
+  request.uid = spec.uid;
+  request.gid = spec.gid;
+  request.stdin_fd = in_r.get();
+  request.stdout_fd = out_w.get();
+  request.stderr_fd = out_w.get();
+  request.inherit_fd = spec.inherit_fd;
+  const Spawned spawned = Spawn(request);
   out_w.Reset();
   in_r.Reset();
-  if (child_error.stage != 0) {
-    const ChildError failure{child_error.stage, child_error.err};
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : kExitCannotExec;
-    return spawn_failed(DescribeChildError(failure, spec), code, static_cast<int>(pid));
-  }
+  if (!spawned.ok())
+    return spawn_failed(spawned.error, spawned.exit_code, static_cast<int>(spawned.pid));
+  const pid_t pid = spawned.pid;
 
   Fd pidfd(AboveStdio(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))));
   Supervisor supervisor(clock_, spec, pid, std::move(preexisting), start);
   supervisor.SetFds(std::move(out_r), std::move(in_w), std::move(sigfd), std::move(pidfd));
   return supervisor.Supervise();
-}
-
-std::string SignalName(int sig) {
-  for (const SignalEntry& e : kSignals) {
-    if (e.sig == sig) return e.name;
-  }
-  if (sig >= SIGRTMIN && sig <= SIGRTMAX) return "RTMIN+" + std::to_string(sig - SIGRTMIN);
-  return std::to_string(sig);
-}
-
-int SignalFromName(const std::string& name) {
-  std::string s = name.rfind("SIG", 0) == 0 ? name.substr(3) : name;
-  for (const SignalEntry& e : kSignals) {
-    if (s == e.name) return e.sig;
-  }
-  const int span = SIGRTMAX - SIGRTMIN;
-  if (s.rfind("RTMIN", 0) == 0) {
-    if (s.size() == 5) return SIGRTMIN;
-    if (s[5] != '+') return 0;
-    int n = ParseSmallDecimal(s.substr(6));
-    return n >= 0 && n <= span ? SIGRTMIN + n : 0;
-  }
-  if (s.rfind("RTMAX", 0) == 0) {
-    if (s.size() == 5) return SIGRTMAX;
-    if (s[5] != '-') return 0;
-    int n = ParseSmallDecimal(s.substr(6));
-    return n >= 0 && n <= span ? SIGRTMAX - n : 0;
-  }
-  return 0;
 }
 
 // The last non-empty line of a command's output, made safe to print.

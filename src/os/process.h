@@ -45,8 +45,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/signal_names.h"
 #include "base/status.h"
 #include "os/clock.h"
+#include "os/stop_signal.h"
 
 namespace surety {
 
@@ -73,6 +75,10 @@ struct CommandSpec {
   // Text to look for in the whole output, not only its tail
   // (CommandOutcome::saw_watched); empty: none.
   std::string watch_for;
+  // Once the command is gone, how long the rest of its output is copied to
+  // a reader of our stdout that takes none of it, and at most in all.
+  Micros output_stall_limit{std::chrono::seconds(30)};
+  Micros output_drain_limit{std::chrono::minutes(5)};
 };
 
 struct CommandOutcome {
@@ -115,25 +121,6 @@ class RealCommandRunner final : public CommandRunner {
   const Clock& clock_;
 };
 
-// Installs the process-wide handling RealCommandRunner relies on: blocks
-// SIGTERM, SIGINT, SIGHUP and SIGCHLD (they are read through a signalfd) and
-// sets PR_SET_CHILD_SUBREAPER, and ignores SIGPIPE (a closed stdout becomes
-// EPIPE). Call once, early in main(), before threads. Without it, Run()
-// blocks these signals in its own thread only, for its duration.
-Status PrepareProcessForRunning();
-
-// True once SIGTERM or SIGINT has been received: by RealCommandRunner while
-// a command ran, or here, from the blocked signals still pending (they are
-// taken off the queue). The runner then records the run as interrupted.
-bool StopRequested();
-// Takes a SIGTERM or SIGINT off the queue (they are blocked, see
-// PrepareProcessForRunning), waiting up to `wait` for one; true, and
-// StopRequested() from then on, if one came.
-bool TakeStopSignal(Micros wait);
-// Forgets a stop request, so that one test's SIGTERM does not leak into the
-// next. Tests only.
-void ClearStopRequestForTesting();
-
 // The last non-empty line of a command's output, made safe to print
 // (control bytes escaped, at most 200 bytes).
 std::string LastOutputLine(std::string_view output);
@@ -143,10 +130,5 @@ std::string LastOutputLine(std::string_view output);
 // and was killed with KILL", "was interrupted", "could not be started: …";
 // empty when it exited 0.
 std::string DescribeFailure(const CommandOutcome& outcome);
-
-// The name of a signal without "SIG" ("TERM"), or its number as text.
-std::string SignalName(int sig);
-// Parses "SIGTERM", "TERM", "SIGRTMIN+2" (case-sensitive, as systemd). 0 if not a signal.
-int SignalFromName(const std::string& name);
 
 }  // namespace surety

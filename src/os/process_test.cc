@@ -399,6 +399,88 @@ TEST_F(RealCommandRunnerTest, StreamingToASlowReaderUsesBoundedMemory) {
   EXPECT_LT(after - before, 16 * 1024) << "peak RSS grew by " << (after - before) << " KiB";
 }
 
+// A reader of our stdout that takes nothing holds the runner, once the job
+// is gone, for the stall limit and no longer; the rest of the output is
+// dropped from the copy, and the tail still has the end.
+TEST_F(RealCommandRunnerTest, AStuckReaderIsGivenUpAfterTheStallLimit) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  StdoutAs redirect(p[1]);
+  CommandSpec spec = Sh("head -c 300000 /dev/zero; echo the-end");
+  spec.stream_output = true;
+  spec.output_stall_limit = milliseconds(300);
+  auto begin = std::chrono::steady_clock::now();
+  CommandOutcome o = runner_.Run(spec);
+  auto took = std::chrono::steady_clock::now() - begin;
+  redirect.Restore();
+  close(p[0]);
+  EXPECT_EQ(o.kind, Kind::kExited);
+  EXPECT_LT(took, std::chrono::seconds(20)) << "held for the default 30 s stall limit";
+  EXPECT_NE(o.output_tail.find("the-end"), std::string::npos);
+}
+
+// A reader that keeps taking a little is given the rest for the drain limit
+// in all, not for ever.
+TEST_F(RealCommandRunnerTest, ASlowReaderIsGivenUpAfterTheDrainLimit) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    char buf[512];
+    while (!done) {
+      if (read(p[0], buf, sizeof buf) <= 0) break;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  });
+  StdoutAs redirect(p[1]);
+  CommandSpec spec = Sh("head -c 900000 /dev/zero");  // less than waits for a reader: exits at once
+  spec.stream_output = true;
+  spec.output_drain_limit = milliseconds(500);
+  auto begin = std::chrono::steady_clock::now();
+  CommandOutcome o = runner_.Run(spec);
+  auto took = std::chrono::steady_clock::now() - begin;
+  redirect.Restore();
+  done = true;
+  close(p[0]);
+  reader.join();
+  EXPECT_EQ(o.kind, Kind::kExited);
+  EXPECT_LT(took, std::chrono::seconds(20)) << "held for the default 5 min drain limit";
+}
+
+// The job sees its standard descriptors and the lock, nothing else of ours:
+// no history journal, no signalfd, no pipe end of another run.
+TEST_F(RealCommandRunnerTest, AJobGetsNoDescriptorBeyondStdioAndTheLock) {
+  int lock = open(dir_.File("job.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(lock, 0);
+  int leaked = open("/dev/null", O_RDONLY);  // not close-on-exec: a library's leak
+  ASSERT_GE(leaked, 0);
+  CommandSpec spec = Sh("ls /proc/$$/fd");
+  spec.inherit_fd = lock;
+  CommandOutcome o = runner_.Run(spec);
+  close(leaked);
+  close(lock);
+  ASSERT_EQ(o.kind, Kind::kExited) << o.output_tail;
+  std::set<std::string> fds;
+  std::istringstream in(o.output_tail);
+  for (std::string fd; in >> fd;) fds.insert(fd);
+  EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2", std::to_string(lock)})) << o.output_tail;
+}
+
+// A job stopped with SIGSTOP cannot act on SIGTERM: the timeout sends
+// SIGCONT with it, so the job ends at SIGTERM instead of waiting for the
+// SIGKILL at the end of kill_grace.
+TEST_F(RealCommandRunnerTest, TheTimeoutWakesAStoppedJobSoItCanActOnSigterm) {
+  CommandSpec spec = Sh("kill -STOP $$; sleep 30");
+  spec.timeout = milliseconds(300);
+  spec.kill_grace = std::chrono::seconds(30);
+  auto begin = std::chrono::steady_clock::now();
+  CommandOutcome o = runner_.Run(spec);
+  auto took = std::chrono::steady_clock::now() - begin;
+  EXPECT_EQ(o.kind, Kind::kTimedOut);
+  EXPECT_EQ(o.signal, SIGTERM) << "needed SIGKILL: the stopped job never saw SIGTERM";
+  EXPECT_LT(took, std::chrono::seconds(20));
+}
+
 // After the job is gone, a reader that does not read holds the runner at
 // most a second once it is told to stop (before: the stop was not seen).
 // It leaves StopRequested() clear.

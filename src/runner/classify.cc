@@ -72,7 +72,8 @@ std::string AttemptMessage(const JobSpec& job, const CommandOutcome& o, RunResul
       message = "exited with status " + std::to_string(o.exit_code);
       break;
     case CommandOutcome::Kind::kSignaled:
-      message = "killed by signal " + SignalName(o.signal) + (o.core_dumped ? " (core dumped)" : "");
+      message =
+          "killed by signal " + SignalName(o.signal) + (o.core_dumped ? " (core dumped)" : "");
       break;
     case CommandOutcome::Kind::kTimedOut:
       message = "timed out after " + FormatTimespan(job.timeout) + "; the process tree was " +

@@ -12,8 +12,8 @@
 
 #include <string>
 
-#include "os/clock.h"
 #include "job/job_spec.h"
+#include "os/clock.h"
 #include "os/log.h"
 #include "os/process.h"
 #include "store/run_record.h"

@@ -52,8 +52,8 @@ class JobRun {
 
   RunReport Execute() {
     BeginRecord();
-    for (StageResult (JobRun::*stage)() : {&JobRun::Environment, &JobRun::Preflight,
-                                           &JobRun::Lock, &JobRun::RunCommand, &JobRun::Verify})
+    for (StageResult (JobRun::*stage)() : {&JobRun::Environment, &JobRun::Preflight, &JobRun::Lock,
+                                           &JobRun::RunCommand, &JobRun::Verify})
       if (StageResult end = (this->*stage)()) return Finish(std::move(*end));
     return Finish(Ending{result_, message_});
   }
@@ -141,8 +141,7 @@ class JobRun {
         told = true;
       }
       if (!d_.sleep(std::min(left, kPreflightRecheck)))
-        return Ending{RunResult::kInterrupted,
-                      "stopped while waiting for preflight: " + c.message};
+        return Ending{RunResult::kInterrupted, "stopped while waiting for preflight: " + c.message};
     }
   }
 
@@ -152,9 +151,9 @@ class JobRun {
     const std::string lock_dir = JoinPath(d_.state_dir, "locks");
     const std::string lock_path = JoinPath(lock_dir, job_.name + ".lock");
     if (Status s = d_.fs.MakeDirs(lock_dir, 0700); !s.ok())
-      return Ending{RunResult::kPreflightFailed, "cannot create the lock directory: " +
-                                                     s.message() +
-                                                     " (is state_dir writable by this user?)"};
+      return Ending{RunResult::kPreflightFailed,
+                    "cannot create the lock directory: " + s.message() +
+                        " (is state_dir writable by this user?)"};
     // overlap = "wait": try again every 100 ms until lock_wait has passed,
     // through the injected sleep, so a stop request ends the wait.
     const Micros lock_wait =
@@ -208,9 +207,8 @@ class JobRun {
     const CommandSpec spec = JobCommand();
     for (int attempt = 1;; ++attempt) {
       rec_.attempts = attempt;
-      d_.log.Debug("attempt_started", {{"job", job_.name},
-                                       {"run_id", run_id_},
-                                       {"attempt", std::to_string(attempt)}});
+      d_.log.Debug("attempt_started",
+                   {{"job", job_.name}, {"run_id", run_id_}, {"attempt", std::to_string(attempt)}});
       CommandOutcome o = d_.commands.Run(spec);
       if (o.kind == CommandOutcome::Kind::kInterrupted && !o.started && attempt > 1) {
         // A retry that a stop request kept from starting: the record keeps
@@ -370,9 +368,9 @@ class JobRun {
 
   void SaveRecord(const RunRecord& record) {
     if (Status s = d_.history->FinishRun(record, job_.keep_runs); !s.ok())
-      d_.log.Error("history_write_failed", {{"job", job_.name},
-                                            {"run_id", std::to_string(record.id)},
-                                            {"error", s.message()}});
+      d_.log.Error(
+          "history_write_failed",
+          {{"job", job_.name}, {"run_id", std::to_string(record.id)}, {"error", s.message()}});
   }
 
   // Sends `event` about `record` to every alert of the job; returns what
@@ -444,12 +442,12 @@ class JobRun {
   RunnerDeps& d_;
   const Instant started_;
   RunRecord rec_;
-  std::string run_id_;                  // rec_.id as text (0 until recorded)
-  std::optional<RunResult> previous_;   // the job's result before this run
+  std::string run_id_;                 // rec_.id as text (0 until recorded)
+  std::optional<RunResult> previous_;  // the job's result before this run
   std::map<std::string, std::string> env_;
   std::optional<uint32_t> uid_, gid_;
-  std::optional<JobLock> lock_;         // held from the lock stage on
-  std::string artifact_;                // verify.path, expanded at run start
+  std::optional<JobLock> lock_;            // held from the lock stage on
+  std::string artifact_;                   // verify.path, expanded at run start
   RunResult result_ = RunResult::kFailed;  // of the last attempt
   std::string message_;                    // of the last attempt (and verify)
 };

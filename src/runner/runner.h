@@ -20,7 +20,6 @@
 #include <string>
 
 #include "alert/alert.h"
-#include "runner/classify.h"
 #include "job/job_spec.h"
 #include "os/clock.h"
 #include "os/file_system.h"
@@ -28,6 +27,7 @@
 #include "os/log.h"
 #include "os/net.h"
 #include "os/process.h"
+#include "runner/classify.h"
 #include "store/history_store.h"
 #include "store/run_record.h"
 #include "time/zone.h"

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "os/data_file.h"
 #include "store/run_record.h"
 
 namespace surety {
@@ -126,6 +127,10 @@ struct SqliteHistoryOptions {
   // PRAGMA max_page_count after opening (0: SQLite's default). Lets tests
   // make the "disk" fill up.
   int64_t max_page_count = 0;
+  // How the run journal's file is opened, written and flushed (null: the
+  // kernel's, DefaultDataFiles()). Lets tests make a write or an fdatasync
+  // fail.
+  DataFiles* files = nullptr;
 };
 
 // Opens (creating and migrating as needed) the SQLite database at `path`.
@@ -144,11 +149,10 @@ Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path)
 std::unique_ptr<HistoryStore> OpenStateHistory(const std::string& state_dir,
                                                const SqliteHistoryOptions& options);
 
-// The real OwnerAlive: /proc/PID/stat start time and the boot id.
+// The real OwnerAlive: the owner's pid, start time and boot id still name a
+// running process (os/proc.h StillRunning).
 bool ProcessOwnerAlive(const RunRecord& record);
 // This process's owner identity (pid, boot id, start time).
 void FillOwner(RunRecord& record);
-// The id of the running boot (/proc/sys/kernel/random/boot_id), read once.
-const std::string& CurrentBootId();
 
 }  // namespace surety

@@ -13,16 +13,9 @@
 // A read whose fold fails (a full disk, the lock held too long) still
 // answers: history.db as it is, with the journal's entries merged in memory
 // (FoldStatus() says why), and writes nothing.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +24,9 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "os/data_file.h"
+#include "os/proc.h"
+#include "os/system.h"
 #include "store/history_store.h"
 #include "store/run_journal.h"
 
@@ -40,49 +36,31 @@ namespace {
 
 // Past this size a runner folds the journal itself after recording its run,
 // so that it stays small when nothing reads the history for weeks.
-constexpr off_t kFoldThreshold = 256 * 1024;
-constexpr off_t kHeaderSize = static_cast<off_t>(kJournalHeaderSize);
+constexpr uint64_t kFoldThreshold = 256 * 1024;
+constexpr uint64_t kHeaderSize = kJournalHeaderSize;
 
-// A new journal gen: random, so a journal recreated or restored never
-// reuses one that history.db remembers.
-uint64_t NewGen() {
-  uint64_t gen = 0;
-  while (::getrandom(&gen, sizeof gen, 0) != static_cast<ssize_t>(sizeof gen)) {
-  }
-  return gen;
-}
-
-Status IoError(const std::string& doing, const std::string& path, int err) {
-  std::string message = doing + " " + path + ": " + SystemErrorText(err);
-  if (err == ENOSPC || err == EDQUOT) message += "; free some space";
-  return Status::Error(StatusCode::kIoError, std::move(message));
-}
-
-Status WriteAll(int fd, std::string_view bytes, off_t offset, const std::string& path) {
-  while (!bytes.empty()) {
-    ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("cannot write", path, errno);
-    if (n == 0) return IoError("cannot write", path, EIO);
-    bytes.remove_prefix(static_cast<size_t>(n));
-    offset += n;
-  }
-  return Status::Ok();
-}
-
-Result<std::string> ReadAll(int fd, off_t limit, const std::string& path) {
+// Every byte of `file` before `limit`.
+Result<std::string> ReadAll(DataFile& file, uint64_t limit) {
   std::string text;
   char buf[16384];
-  for (off_t off = 0; off < limit;) {
-    const size_t want = static_cast<size_t>(std::min<off_t>(limit - off, sizeof buf));
-    ssize_t n = ::pread(fd, buf, want, off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("cannot read", path, errno);
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    off += n;
+  for (uint64_t off = 0; off < limit;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(limit - off, sizeof buf));
+    auto n = file.ReadAt(off, buf, want);
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    text.append(buf, *n);
+    off += *n;
   }
   return text;
+}
+
+// The first bytes of `file` (its header), as many as there are.
+Result<std::string> ReadHead(DataFile& file, size_t n) {
+  std::string head(n, '\0');
+  auto got = file.ReadAt(0, head.data(), n);
+  if (!got.ok()) return got.status();
+  head.resize(*got);
+  return head;
 }
 
 // Holds the journal's lock for a scope.
@@ -98,40 +76,40 @@ class JournalLock {
   // thousand runners started in the same second must not take the processor
   // from the one holding it by polling every millisecond. (flock has no
   // timed wait; a blocking one would wait forever on a stopped holder.)
-  Status Take(int fd, std::chrono::milliseconds timeout, const std::string& path) {
+  Status Take(DataFile& file, std::chrono::milliseconds timeout) {
     Release();
     // The time slept is summed rather than read from a clock: the store
     // reads no clock of its own, and the attempts themselves take
     // microseconds.
-    const int64_t budget_ns = static_cast<int64_t>(timeout.count()) * 1000000;
-    int64_t slept_ns = 0;
-    long pause_ns = 50000;
+    const int64_t budget_us = static_cast<int64_t>(timeout.count()) * 1000;
+    int64_t slept_us = 0;
+    int64_t pause_us = 50;
     for (;;) {
-      if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        fd_ = fd;
+      auto taken = file.TryLock();
+      if (!taken.ok()) return taken.status();
+      if (*taken) {
+        file_ = &file;
         return Status::Ok();
       }
-      if (errno == EINTR) continue;
-      if (errno != EWOULDBLOCK) return IoError("cannot lock", path, errno);
-      if (slept_ns >= budget_ns) {
+      if (slept_us >= budget_us) {
         return Status::Error(StatusCode::kBusy,
-                             path + ": another surety process held the run journal's lock for " +
+                             file.path() +
+                                 ": another surety process held the run journal's lock for " +
                                  std::to_string(timeout.count()) + " ms");
       }
-      pause_ns = static_cast<long>(std::min<int64_t>(pause_ns, budget_ns - slept_ns + 1));
-      timespec pause{0, pause_ns};
-      ::nanosleep(&pause, nullptr);
-      slept_ns += pause_ns;
-      pause_ns = std::min(pause_ns * 2, 20000000L);
+      pause_us = std::min(pause_us, budget_us - slept_us + 1);
+      SleepFor(Micros{pause_us});
+      slept_us += pause_us;
+      pause_us = std::min<int64_t>(pause_us * 2, 20000);
     }
   }
   void Release() {
-    if (fd_ >= 0) ::flock(fd_, LOCK_UN);
-    fd_ = -1;
+    if (file_) file_->Unlock();
+    file_ = nullptr;
   }
 
  private:
-  int fd_ = -1;
+  DataFile* file_ = nullptr;
 };
 
 class JournaledHistory final : public HistoryStore {
@@ -140,7 +118,8 @@ class JournaledHistory final : public HistoryStore {
       : db_path_(HistoryPath(state_dir)),
         journal_path_(JournalPath(state_dir)),
         state_dir_(state_dir),
-        options_(options) {}
+        options_(options),
+        files_(options.files ? *options.files : DefaultDataFiles()) {}
   ~JournaledHistory() override { CloseJournal(); }
   JournaledHistory(const JournaledHistory&) = delete;
   JournaledHistory& operator=(const JournaledHistory&) = delete;
@@ -149,18 +128,15 @@ class JournaledHistory final : public HistoryStore {
     JournalLock lock;
     const auto wait = options_.begin_wait.count() > 0 ? options_.begin_wait : AppendWait();
     if (Status s = LockCurrentJournal(lock, wait); !s.ok()) return s;
-    char raw[kJournalHeaderSize];
-    ssize_t n;
-    do n = ::pread(fd_, raw, sizeof raw, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) return IoError("cannot read", journal_path_, errno);
-    const std::string_view head(raw, static_cast<size_t>(n));
+    auto read_head = ReadHead(*file_, kJournalHeaderSize);
+    if (!read_head.ok()) return read_head.status();
+    const std::string_view head = *read_head;
     if (auto version = JournalVersion(head); version && *version > kJournalVersion)
       return Newer(*version);
     std::optional<JournalHeader> header = ParseJournalHeader(head);
     const std::string& boot = CurrentBootId();
     int64_t id = 0;
-    uint64_t gen = header ? header->gen : NewGen();
+    uint64_t gen = header ? header->gen : files_.Random();
     if (header && !boot.empty() && header->boot_id == boot) {
       id = header->next_id;
     } else {
@@ -174,10 +150,8 @@ class JournaledHistory final : public HistoryStore {
       if (!max.ok()) return max.status();
       id = std::max(*max + 1, header ? header->next_id : 1);
       // The fold may have given the journal a new gen.
-      do n = ::pread(fd_, raw, sizeof raw, 0);
-      while (n < 0 && errno == EINTR);
-      if (auto now = ParseJournalHeader(std::string_view(raw, n > 0 ? static_cast<size_t>(n) : 0)))
-        gen = now->gen;
+      if (auto again = ReadHead(*file_, kJournalHeaderSize); again.ok())
+        if (auto now = ParseJournalHeader(*again)) gen = now->gen;
     }
     if (id >= kMaxJournalId) {
       return Status::Error(StatusCode::kIoError,
@@ -185,7 +159,7 @@ class JournaledHistory final : public HistoryStore {
                                std::to_string(id) + "); move history.db and the journal aside");
     }
     JournalHeader next{kJournalVersion, boot, id + 1, gen};
-    if (Status s = WriteAll(fd_, EncodeJournalHeader(next), 0, journal_path_); !s.ok()) return s;
+    if (Status s = file_->WriteAt(0, EncodeJournalHeader(next)); !s.ok()) return s;
     JournalEntry entry{record, 0};
     entry.record.id = id;
     if (auto appended = AppendLocked(entry); !appended.ok()) return appended.status();
@@ -193,7 +167,7 @@ class JournaledHistory final : public HistoryStore {
   }
 
   Status FinishRun(const RunRecord& record, int keep_runs) override {
-    off_t size = 0;
+    uint64_t size = 0;
     {
       JournalLock lock;
       if (Status s = LockCurrentJournal(lock, AppendWait()); !s.ok()) return s;
@@ -213,11 +187,9 @@ class JournaledHistory final : public HistoryStore {
       if (!appended.ok()) return appended.status();
       size = *appended;
     }
-    // Other runners may append meanwhile; their lines are flushed too.
-    int rc;
-    do rc = ::fdatasync(fd_);
-    while (rc != 0 && errno == EINTR);
-    if (rc != 0) return IoError("cannot flush", journal_path_, errno);
+    // Other runners may append meanwhile; their lines are flushed too. A
+    // failed flush is reported: the record is written, but not durable.
+    if (Status s = file_->Sync(); !s.ok()) return s;
     // The record is safe; folding is housekeeping, and a failure here is
     // retried by the next reader.
     if (size > kFoldThreshold) (void)Fold();
@@ -282,7 +254,7 @@ class JournaledHistory final : public HistoryStore {
     // interrupted (until the next fold repaired it).
     JournalLock lock;
     fold_status_ = OpenJournal(false);
-    if (fold_status_.ok() && fd_ >= 0) {
+    if (fold_status_.ok() && file_) {
       fold_status_ = LockCurrentJournal(lock, options_.busy_timeout);
       if (fold_status_.ok()) fold_status_ = FoldLocked();
     }
@@ -326,54 +298,48 @@ class JournaledHistory final : public HistoryStore {
     return 2 * options_.busy_timeout + std::chrono::seconds(1);
   }
 
-  void CloseJournal() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+  void CloseJournal() { file_.reset(); }
 
   // Opens the journal; `create`: create it if missing (and make its
   // directory entry durable). Without `create`, a missing journal leaves
-  // fd_ at -1.
+  // file_ null.
   Status OpenJournal(bool create) {
-    if (fd_ >= 0) return Status::Ok();
-    fd_ = ::open(journal_path_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    if (fd_ >= 0) return Status::Ok();
-    if (errno != ENOENT) return IoError("cannot open", journal_path_, errno);
-    if (!create) return Status::Ok();
-    fd_ = ::open(journal_path_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_CREAT | O_EXCL, 0600);
-    if (fd_ < 0 && errno == EEXIST) return OpenJournal(false);
-    if (fd_ < 0) return IoError("cannot create", journal_path_, errno);
+    if (file_) return Status::Ok();
+    auto opened = files_.Open(journal_path_);
+    if (!opened.ok()) return opened.status();
+    file_ = std::move(*opened);
+    if (file_ || !create) return Status::Ok();
+    auto created = files_.Create(journal_path_);
+    if (!created.ok()) {
+      // Another runner created it first.
+      if (auto again = files_.Open(journal_path_); again.ok() && *again) {
+        file_ = std::move(*again);
+        return Status::Ok();
+      }
+      return created.status();
+    }
+    file_ = std::move(*created);
     // The finish entry's fdatasync covers the file, not its name.
-    int dir = ::open(state_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = dir < 0 ? -1 : ::fsync(dir);
-    const int err = errno;
-    if (dir >= 0) ::close(dir);
-    if (rc != 0) {
+    if (Status s = files_.SyncDirectory(state_dir_); !s.ok()) {
       // Remove it (it is empty): the next attempt creates it again and syncs
       // the directory then, instead of using a name that may not be durable.
       CloseJournal();
-      (void)::unlink(journal_path_.c_str());
-      return IoError("cannot flush the directory", state_dir_, err);
+      (void)files_.Remove(journal_path_);
+      return s;
     }
     return Status::Ok();
   }
 
-  // True when fd_ is still the file named journal_path_ (it may have been
+  // True when file_ is still the file named journal_path_ (it may have been
   // deleted or replaced since it was opened, e.g. under the daemon).
-  bool IsCurrent() const {
-    struct stat mine {
-    }, named{};
-    return ::fstat(fd_, &mine) == 0 && mine.st_nlink > 0 &&
-           ::stat(journal_path_.c_str(), &named) == 0 && mine.st_ino == named.st_ino &&
-           mine.st_dev == named.st_dev;
-  }
+  bool IsCurrent() const { return file_ && file_->IsCurrent(); }
 
   // Opens (creating) the journal and takes its lock, on the file that has
   // the journal's name while the lock is held.
   Status LockCurrentJournal(JournalLock& lock, std::chrono::milliseconds wait) {
     for (int attempt = 0; attempt < 4; ++attempt) {
       if (Status s = OpenJournal(true); !s.ok()) return s;
-      if (Status s = lock.Take(fd_, wait, journal_path_); !s.ok()) return s;
+      if (Status s = lock.Take(*file_, wait); !s.ok()) return s;
       if (IsCurrent()) return Status::Ok();
       lock.Release();
       CloseJournal();
@@ -384,39 +350,39 @@ class JournaledHistory final : public HistoryStore {
 
   // Appends one entry at the end (after the header); returns the new size.
   // With the lock held.
-  Result<off_t> AppendLocked(const JournalEntry& entry) {
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
-    if (st.st_size > 0) {
-      char head[32];
-      const ssize_t n = ::pread(fd_, head, sizeof head, 0);
-      if (auto version = JournalVersion(std::string_view(head, n > 0 ? static_cast<size_t>(n) : 0));
-          version && *version > kJournalVersion)
+  Result<uint64_t> AppendLocked(const JournalEntry& entry) {
+    auto size = file_->Size();
+    if (!size.ok()) return size.status();
+    if (*size > 0) {
+      auto head = ReadHead(*file_, 32);
+      if (!head.ok()) return head.status();
+      if (auto version = JournalVersion(*head); version && *version > kJournalVersion)
         return Newer(*version);
     }
-    if (st.st_size < kHeaderSize) {
+    uint64_t end = *size;
+    if (end < kHeaderSize) {
       // A journal created (or emptied) since this store last wrote a
       // header: give it one, from no boot, so the next BeginRun checks the
       // ids against history.db.
       JournalHeader fresh{kJournalVersion, "", std::min(entry.record.id + 1, kMaxJournalId),
-                          NewGen()};
-      if (Status s = WriteAll(fd_, EncodeJournalHeader(fresh), 0, journal_path_); !s.ok()) return s;
-      st.st_size = kHeaderSize;
+                          files_.Random()};
+      if (Status s = file_->WriteAt(0, EncodeJournalHeader(fresh)); !s.ok()) return s;
+      end = kHeaderSize;
     }
-    const off_t end = st.st_size;
     std::string line;
     if (end > kHeaderSize) {
       // An append torn by a crash would swallow this line: end it first.
       char last = '\n';
-      if (::pread(fd_, &last, 1, end - 1) == 1 && last != '\n') line += '\n';
+      if (auto n = file_->ReadAt(end - 1, &last, 1); n.ok() && *n == 1 && last != '\n')
+        line += '\n';
     }
     line += EncodeJournalEntry(entry);
-    if (Status s = WriteAll(fd_, line, end, journal_path_); !s.ok()) {
+    if (Status s = file_->WriteAt(end, line); !s.ok()) {
       // Leave no partial line behind.
-      (void)::ftruncate(fd_, end);
+      (void)file_->Truncate(end);
       return s;
     }
-    return end + static_cast<off_t>(line.size());
+    return end + line.size();
   }
 
   Result<SqliteHistoryStore*> Db() {
@@ -456,10 +422,10 @@ class JournaledHistory final : public HistoryStore {
   // `newer`: the journal is a newer surety's (the error says so).
   Status LoadPending(bool& newer) {
     pending_.clear();
-    if (fd_ < 0) return Status::Ok();
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
-    auto text = ReadAll(fd_, st.st_size, journal_path_);
+    if (!file_) return Status::Ok();
+    auto size = file_->Size();
+    if (!size.ok()) return size.status();
+    auto text = ReadAll(*file_, *size);
     if (!text.ok()) return text.status();
     ParsedJournal parsed = ParseJournal(*text);
     if (parsed.version && *parsed.version > kJournalVersion) {
@@ -575,14 +541,14 @@ class JournaledHistory final : public HistoryStore {
   }
 
   Status Fold() {
-    if (fd_ >= 0 && !IsCurrent()) CloseJournal();
+    if (file_ && !IsCurrent()) CloseJournal();
     if (Status s = OpenJournal(false); !s.ok()) return s;
-    if (fd_ < 0) return Status::Ok();
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
-    if (st.st_size <= kHeaderSize) {
+    if (!file_) return Status::Ok();
+    auto size = file_->Size();
+    if (!size.ok()) return size.status();
+    if (*size <= kHeaderSize) {
       // Nothing to fold, unless it is a newer surety's journal.
-      auto head = ReadAll(fd_, st.st_size, journal_path_);
+      auto head = ReadAll(*file_, *size);
       if (!head.ok()) return head.status();
       if (auto version = JournalVersion(*head); version && *version > kJournalVersion)
         return Newer(*version);
@@ -602,14 +568,14 @@ class JournaledHistory final : public HistoryStore {
   // old entries, which would make them look unfolded. With the lock held and
   // db_ open.
   Status FoldLocked() {
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0) return IoError("cannot stat", journal_path_, errno);
-    auto text = ReadAll(fd_, st.st_size, journal_path_);
+    auto size = file_->Size();
+    if (!size.ok()) return size.status();
+    auto text = ReadAll(*file_, *size);
     if (!text.ok()) return text.status();
     ParsedJournal parsed = ParseJournal(*text);
     if (parsed.version && *parsed.version > kJournalVersion) return Newer(*parsed.version);
-    const off_t keep = parsed.header ? kHeaderSize : 0;
-    if (static_cast<off_t>(text->size()) <= keep) return Status::Ok();
+    const uint64_t keep = parsed.header ? kHeaderSize : 0;
+    if (text->size() <= keep) return Status::Ok();
     JournalBatch batch;
     if (parsed.header) batch.gen = JournalGenText(parsed.header->gen);
     batch.entries = std::move(parsed.entries);
@@ -619,25 +585,23 @@ class JournaledHistory final : public HistoryStore {
     if (!max.ok()) return max.status();
     // Damaged lines were torn by a crash before they were flushed (nothing
     // was promised for them) or damaged on disk: either way unreadable.
-    if (::ftruncate(fd_, 0) != 0) return IoError("cannot truncate", journal_path_, errno);
-    int rc;
-    do rc = ::fdatasync(fd_);
-    while (rc != 0 && errno == EINTR);
-    if (rc != 0) return IoError("cannot flush", journal_path_, errno);
+    if (Status s = file_->Truncate(0); !s.ok()) return s;
+    if (Status s = file_->Sync(); !s.ok()) return s;
     JournalHeader fresh{
         kJournalVersion, parsed.header ? parsed.header->boot_id : "",
         std::min(std::max(parsed.header ? parsed.header->next_id : 1, *max + 1), kMaxJournalId),
-        NewGen()};
+        files_.Random()};
     // Lost to a power cut, it leaves an empty journal: the next run checks
     // its id against history.db.
-    return WriteAll(fd_, EncodeJournalHeader(fresh), 0, journal_path_);
+    return file_->WriteAt(0, EncodeJournalHeader(fresh));
   }
 
   std::string db_path_;
   std::string journal_path_;
   std::string state_dir_;
   SqliteHistoryOptions options_;
-  int fd_ = -1;
+  DataFiles& files_;
+  std::unique_ptr<DataFile> file_;  // the journal, once opened
   std::unique_ptr<SqliteHistoryStore> db_;
   // Why the last read could not fold (FoldStatus()), and what it merged.
   Status fold_status_;

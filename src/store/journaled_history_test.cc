@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "os/proc.h"
 #include "store/history_store.h"
 #include "store/run_journal.h"
 
@@ -710,6 +711,132 @@ TEST_F(JournaledHistory, ConcurrentRunnersAndReadersLoseAndDuplicateNothing) {
   EXPECT_EQ(starts.size(), runs.size());
   EXPECT_EQ(*ids.begin(), 1);
   EXPECT_EQ(*ids.rbegin(), kRunners * kRuns);
+}
+
+}  // namespace
+}  // namespace surety
+
+namespace surety {
+namespace {
+
+// Real files whose flushes, and writes past a budget of bytes, fail as a
+// failing device or a full disk makes them fail.
+class FaultyDataFiles final : public DataFiles {
+ public:
+  bool fail_sync = false;
+  int64_t write_budget = -1;  // bytes that may still be written; -1: no limit
+  int syncs = 0;
+
+  Result<std::unique_ptr<DataFile>> Open(const std::string& path) override {
+    return Wrap(real_.Open(path));
+  }
+  Result<std::unique_ptr<DataFile>> Create(const std::string& path) override {
+    return Wrap(real_.Create(path));
+  }
+  Status SyncDirectory(const std::string& dir) override { return real_.SyncDirectory(dir); }
+  Status Remove(const std::string& path) override { return real_.Remove(path); }
+  uint64_t Random() override { return real_.Random(); }
+
+ private:
+  class File final : public DataFile {
+   public:
+    File(FaultyDataFiles& owner, std::unique_ptr<DataFile> real)
+        : DataFile(real->path()), owner_(owner), real_(std::move(real)) {}
+    Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+      return real_->ReadAt(offset, buf, n);
+    }
+    Status WriteAt(uint64_t offset, std::string_view data) override {
+      if (owner_.write_budget >= 0) {
+        if (static_cast<int64_t>(data.size()) > owner_.write_budget)
+          return IoError("cannot write", path(), ENOSPC);
+        owner_.write_budget -= static_cast<int64_t>(data.size());
+      }
+      return real_->WriteAt(offset, data);
+    }
+    Status Truncate(uint64_t size) override { return real_->Truncate(size); }
+    Status Sync() override {
+      ++owner_.syncs;
+      if (owner_.fail_sync) return IoError("cannot flush", path(), EIO);
+      return real_->Sync();
+    }
+    Result<uint64_t> Size() override { return real_->Size(); }
+    bool IsCurrent() override { return real_->IsCurrent(); }
+    Result<bool> TryLock() override { return real_->TryLock(); }
+    void Unlock() override { real_->Unlock(); }
+
+   private:
+    FaultyDataFiles& owner_;
+    std::unique_ptr<DataFile> real_;
+  };
+
+  Result<std::unique_ptr<DataFile>> Wrap(Result<std::unique_ptr<DataFile>> r) {
+    if (!r.ok() || !*r) return r;
+    return std::unique_ptr<DataFile>(std::make_unique<File>(*this, std::move(*r)));
+  }
+  RealDataFiles real_;
+};
+
+class JournalFaults : public JournaledHistory {
+ protected:
+  std::unique_ptr<HistoryStore> OpenFaulty() {
+    SqliteHistoryOptions options;
+    options.files = &faults_;
+    return OpenStateHistory(dir_, options);
+  }
+  FaultyDataFiles faults_;
+};
+
+// An fdatasync that fails (a failing device, an NFS server gone) must not
+// let FinishRun say the record is durable; the record is still not lost:
+// the next reader finds the finished run.
+TEST_F(JournalFaults, AFailedFlushIsReportedAndTheRecordIsNotLost) {
+  auto h = OpenFaulty();
+  RunRecord r = Running("db", At(100));
+  auto id = h->BeginRun(r);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  r.id = *id;
+  faults_.fail_sync = true;
+  Status s = h->FinishRun(Finished(r, RunResult::kSuccess), 0);
+  EXPECT_FALSE(s.ok()) << "a failed fdatasync was reported as durable";
+  EXPECT_THAT(s.message(), HasSubstr("cannot flush"));
+  EXPECT_THAT(s.message(), HasSubstr("Input/output error"));
+  EXPECT_GE(faults_.syncs, 1);
+
+  auto reader = Open();
+  auto runs = reader->Recent("db", 0);
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].id, *id);
+  EXPECT_EQ((*runs)[0].result, RunResult::kSuccess) << "the finish was lost";
+}
+
+// A full disk in the middle of the finish entry: the entry is refused
+// whole (no torn line for the next reader), and the entry without its
+// output tail still fits, so the run keeps its own result.
+TEST_F(JournalFaults, AFullDiskKeepsTheResultWithoutTheOutputTail) {
+  auto h = OpenFaulty();
+  RunRecord r = Running("db", At(100));
+  auto id = h->BeginRun(r);
+  ASSERT_TRUE(id.ok());
+  r.id = *id;
+  RunRecord done = Finished(r, RunResult::kFailed);
+  done.output_tail = std::string(64 * 1024, 'x');
+  faults_.write_budget = 4096;
+  EXPECT_TRUE(h->FinishRun(done, 0).ok());
+  auto runs = Open()->Recent("db", 0);
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].result, RunResult::kFailed);
+  EXPECT_THAT((*runs)[0].message, HasSubstr("[output tail not recorded: cannot write"));
+  EXPECT_THAT((*runs)[0].message, HasSubstr("No space left on device; free some space"));
+
+  // Nothing fits any more: the finish fails loudly, and the start stays.
+  RunRecord next = Running("db", At(200));
+  auto id2 = h->BeginRun(next);
+  ASSERT_TRUE(id2.ok());
+  next.id = *id2;
+  faults_.write_budget = 0;
+  EXPECT_FALSE(h->FinishRun(Finished(next, RunResult::kSuccess), 0).ok());
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Owner identity tests: /proc/PID/stat parsing as a table, then the real
-// check against this process, a pid that does not exist, a zombie, and this
+// Owner identity tests (the /proc/PID/stat parsing is os/proc_test.cc): the
+// real check against this process, a pid that does not exist, a zombie, and this
 // pid with another start time or boot id (a reused pid, a reboot).
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
@@ -14,15 +14,11 @@
 #include <string>
 #include <thread>
 
+#include "os/proc.h"
 #include "store/history_store.h"
-#include "store/proc_stat.h"
 
 namespace surety {
 namespace {
-
-// Fields 4..21 of a real stat line, then starttime (22) and more.
-constexpr const char kMiddle[] = " 1 1234 1234 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 ";
-constexpr const char kTail[] = " 12345678 456 18446744073709551615 1 1 0 0 0 0 0 0 0 0 17 1 0 0\n";
 
 std::string ReadFile(const std::string& path) {
   std::string text;
@@ -33,51 +29,6 @@ std::string ReadFile(const std::string& path) {
     fclose(f);
   }
   return text;
-}
-
-std::string StatLine(const std::string& comm, char state, const std::string& start) {
-  return "4242 (" + comm + ") " + std::string(1, state) + kMiddle + start + kTail;
-}
-
-TEST(ProcStat, ParsesStateAndStartTime) {
-  struct Row {
-    std::string comm;
-    char state;
-    const char* start;
-    uint64_t expected;
-  };
-  const Row rows[] = {
-      {"surety", 'S', "98765", 98765},
-      {"surety run db", 'R', "1", 1},                    // spaces shift naive field counts
-      {"a) (b) c", 'S', "424242", 424242},               // ')' inside comm: last ')' counts
-      {")))", 'D', "18446744073709551615", UINT64_MAX},  // comm of only parentheses
-      {"", 'Z', "7", 7},
-  };
-  for (const Row& row : rows) {
-    std::optional<ProcStat> stat = ParseProcStat(StatLine(row.comm, row.state, row.start));
-    ASSERT_TRUE(stat.has_value()) << row.comm;
-    EXPECT_EQ(stat->state, row.state) << row.comm;
-    EXPECT_EQ(stat->start_time, row.expected) << row.comm;
-  }
-  // starttime as the very last field, with and without a newline.
-  std::string last = "1 (x) S" + std::string(kMiddle) + "55";
-  ASSERT_TRUE(ParseProcStat(last).has_value());
-  EXPECT_EQ(ParseProcStat(last)->start_time, 55u);
-  EXPECT_EQ(ParseProcStat(last + "\n")->start_time, 55u);
-}
-
-TEST(ProcStat, RejectsMalformedText) {
-  const std::string bad[] = {
-      "",
-      "4242 surety S 1 2 3",                               // no parentheses
-      "4242 (surety S 1 2 3",                              // unclosed
-      "4242 (surety) S 1 2 3",                             // too few fields
-      StatLine("x", 'S', "12x"),                           // not a number
-      StatLine("x", 'S', "-5"),                            // negative
-      StatLine("x", 'S', "99999999999999999999999"),       // overflow
-      "4242 (x) SS" + std::string(kMiddle) + "1" + kTail,  // state is one letter
-  };
-  for (const std::string& text : bad) EXPECT_FALSE(ParseProcStat(text).has_value()) << text;
 }
 
 TEST(ProcessOwnerAlive, ThisProcessIsAlive) {
@@ -159,7 +110,7 @@ TEST(ProcessOwnerAlive, AChildIsAliveThenDeadAsZombieAndAfterReaping) {
   const std::string stat_path = "/proc/" + std::to_string(pid) + "/stat";
   bool zombie = false;
   for (int i = 0; i < 500 && !zombie; ++i) {
-    std::optional<ProcStat> stat = ParseProcStat(ReadFile(stat_path));
+    std::optional<ProcInfo> stat = ParseProcStat(ReadFile(stat_path));
     zombie = stat && stat->state == 'Z';
     if (!zombie) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -1,0 +1,138 @@
+#include "os/data_file.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/strings.h"
+
+namespace surety {
+
+namespace {
+
+class RealDataFile final : public DataFile {
+ public:
+  RealDataFile(std::string path, int fd) : DataFile(std::move(path)), fd_(fd) {}
+  ~RealDataFile() override { ::close(fd_); }
+  RealDataFile(const RealDataFile&) = delete;
+  RealDataFile& operator=(const RealDataFile&) = delete;
+
+  Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+    for (;;) {
+      ssize_t r = ::pread(fd_, buf, n, static_cast<off_t>(offset));
+      if (r >= 0) return static_cast<size_t>(r);
+      if (errno != EINTR) return IoError("cannot read", path(), errno);
+    }
+  }
+
+  Status WriteAt(uint64_t offset, std::string_view data) override {
+    while (!data.empty()) {
+      ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return IoError("cannot write", path(), errno);
+      if (n == 0) return IoError("cannot write", path(), EIO);
+      data.remove_prefix(static_cast<size_t>(n));
+      offset += static_cast<uint64_t>(n);
+    }
+    return Status::Ok();
+  }
+
+  Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
+      return IoError("cannot truncate", path(), errno);
+    return Status::Ok();
+  }
+
+  Status Sync() override {
+    int rc;
+    do rc = ::fdatasync(fd_);
+    while (rc != 0 && errno == EINTR);
+    if (rc != 0) return IoError("cannot flush", path(), errno);
+    return Status::Ok();
+  }
+
+  Result<uint64_t> Size() override {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return IoError("cannot stat", path(), errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  bool IsCurrent() override {
+    struct stat mine {
+    }, named{};
+    return ::fstat(fd_, &mine) == 0 && mine.st_nlink > 0 && ::stat(path().c_str(), &named) == 0 &&
+           mine.st_ino == named.st_ino && mine.st_dev == named.st_dev;
+  }
+
+  Result<bool> TryLock() override {
+    for (;;) {
+      if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return true;
+      if (errno == EINTR) continue;
+      if (errno == EWOULDBLOCK) return false;
+      return IoError("cannot lock", path(), errno);
+    }
+  }
+
+  void Unlock() override { ::flock(fd_, LOCK_UN); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Status IoError(const std::string& doing, const std::string& path, int err) {
+  std::string message = doing + " " + path + ": " + SystemErrorText(err);
+  if (err == ENOSPC || err == EDQUOT) message += "; free some space";
+  return Status::Error(StatusCode::kIoError, std::move(message));
+}
+
+Result<std::unique_ptr<DataFile>> RealDataFiles::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::unique_ptr<DataFile>();
+    return IoError("cannot open", path, errno);
+  }
+  return std::unique_ptr<DataFile>(std::make_unique<RealDataFile>(path, fd));
+}
+
+Result<std::unique_ptr<DataFile>> RealDataFiles::Create(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return IoError("cannot create", path, errno);
+  return std::unique_ptr<DataFile>(std::make_unique<RealDataFile>(path, fd));
+}
+
+Status RealDataFiles::SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError("cannot flush the directory", dir, errno);
+  int rc;
+  do rc = ::fsync(fd);
+  while (rc != 0 && errno == EINTR);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return IoError("cannot flush the directory", dir, err);
+  return Status::Ok();
+}
+
+Status RealDataFiles::Remove(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return IoError("cannot remove", path, errno);
+  return Status::Ok();
+}
+
+uint64_t RealDataFiles::Random() {
+  uint64_t v = 0;
+  while (::getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) {
+  }
+  return v;
+}
+
+DataFiles& DefaultDataFiles() {
+  static RealDataFiles files;
+  return files;
+}
+
+}  // namespace surety
