@@ -463,7 +463,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
   for (const JobSpec* job : jobs) {
     JobHistoryFacts facts = FactsFromHistory(*job, history.get(), now);
     ScheduleContext ctx{now, now, BootInstant(), eval, nullptr};
-    const uint64_t fixed = JobFixedRandomDelay(machine, *job);
+    const uint64_t fixed = JobFixedRandomDelay(machine, RunningAsRoot(), CurrentUid(), *job);
     ctx.random_delay_usec = [&](const JobSpec&) { return fixed; };
     auto due = NextDue(*job, facts, ctx);
     std::vector<Instant> more;

@@ -3,408 +3,378 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <random>
-#include <set>
-#include <unordered_map>
 
-#include "job/config_loader.h"
+#include "base/signal_names.h"
 #include "os/event_loop.h"
-#include "os/process.h"
-#include "os/system.h"
 #include "sched/random_delay.h"
-#include "sched/schedule.h"
-#include "store/history_store.h"
 #include "time/timestamp.h"
 
 namespace surety {
 
-namespace {
+Daemon::Daemon(const DaemonOptions& o, const Clock& clock, const Env& env, FileSystem& fs,
+               Logger& log, DaemonSystem& system)
+    : opt_(o),
+      clock_(clock),
+      env_(env),
+      fs_(fs),
+      log_(log),
+      sys_(system),
+      rng_(std::random_device{}()) {}
 
-struct JobState {
-  JobHistoryFacts facts;
-  std::optional<Due> due;
-  std::vector<int> runners;  // pids of `surety run` children
-  Instant window_end;        // due->when + accuracy
-};
+bool Daemon::Start() {
+  local_ = zones_.LocalFromTz(env_.Get("TZ"));
+  start_ = clock_.Now();
+  boot_ = sys_.BootInstant();
+  as_root_ = sys_.RunningAsRoot();
+  uid_ = sys_.Uid();
+  if (auto id = ParseId128(sys_.MachineId())) machine_id_ = *id;
+  if (auto id = ParseId128(sys_.BootId())) phase_ = BootPhase(*id);
+  sys_.BecomeSubreaper();
+  // Every run is `surety [--config F]... --log-format L --log-level V run
+  // --tag-output JOB --trigger=T` with a few variables of our environment:
+  // its logs as ours, its output lines labelled with the job.
+  run_argv_ = {sys_.SelfExecutable()};
+  for (const auto& c : opt_.configs) run_argv_.insert(run_argv_.end(), {"--config", c});
+  run_argv_.insert(run_argv_.end(), {"--log-format", opt_.log_format, "--log-level", opt_.log_level,
+                                     "run", "--tag-output"});
+  for (const char* k : {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR",
+                        "SURETY_CONFIG", "XDG_CONFIG_HOME", "XDG_STATE_HOME"})
+    if (auto v = env_.Get(k)) run_env_[k] = *v;
+  if (!Load(true)) return false;
+  // Runs started in the same second would otherwise delay the next starts:
+  // a child runs first after fork, and every `surety run` competes with
+  // us for the CPU. The children are reset to normal priority.
+  const bool realtime = sys_.RaiseSchedulingPriority();
+  // The first next.json (≈1 MB for 10,000 jobs) is written a second after
+  // start-up rather than before the daemon is ready.
+  last_next_write_ = clock_.Now();
+  Reschedule();
+  sys_.Notify("READY=1\nSTATUS=scheduling " + std::to_string(jobs_.size()) + " jobs");
+  log_.Info("daemon_ready", {{"jobs", std::to_string(jobs_.size())},
+                             {"priority", realtime ? "realtime" : "normal"},
+                             {"config", config_.files.empty() ? "" : config_.files.front()}});
+  if (auto watchdog = sys_.WatchdogInterval()) tick_ = *watchdog / 2;
+  return true;
+}
 
-class Daemon {
- public:
-  Daemon(const DaemonOptions& o, const Clock& clock, const Env& env, FileSystem& fs, Logger& log)
-      : opt_(o), clock_(clock), env_(env), fs_(fs), log_(log), rng_(std::random_device{}()) {}
+void Daemon::OnClockChange() {
+  log_.Info("clock_changed", {});
+  Reschedule();
+}
 
-  int Main() {
-    local_ = zones_.LocalFromTz(env_.Get("TZ"));
-    start_ = clock_.Now();
-    boot_ = BootInstant();
-    if (auto id = ParseId128(MachineIdText())) machine_id_ = *id;
-    if (auto id = ParseId128(BootIdText())) phase_ = BootPhase(*id);
-    BecomeSubreaper();
-    // Every run is `surety [--config F]... --log-format L --log-level V run
-    // --tag-output JOB --trigger=T` with a few variables of our environment:
-    // its logs as ours, its output lines labelled with the job.
-    run_argv_ = {SelfExecutable()};
-    for (const auto& c : opt_.configs) run_argv_.insert(run_argv_.end(), {"--config", c});
-    run_argv_.insert(run_argv_.end(), {"--log-format", opt_.log_format, "--log-level",
-                                       opt_.log_level, "run", "--tag-output"});
-    for (const char* k : {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR",
-                          "SURETY_CONFIG", "XDG_CONFIG_HOME", "XDG_STATE_HOME"})
-      if (auto v = env_.Get(k)) run_env_[k] = *v;
-    if (!Load(true)) return 2;
-    // Runs started in the same second would otherwise delay the next starts:
-    // a child runs first after fork, and every `surety run` competes with
-    // us for the CPU. The children are reset to normal priority.
-    const bool realtime = RaiseSchedulingPriority();
-    EventLoop::Handlers h;
-    h.on_timer = [this] { OnTimer(); };
-    h.on_clock_change = [this] {
-      log_.Info("clock_changed", {});
-      Reschedule();
-    };
-    h.on_zone_change = [this] {
-      zones_ = ZoneDb();
-      local_ = zones_.LocalFromTz(env_.Get("TZ"));
-      log_.Info("timezone_changed", {{"zone", local_->name()}});
-      if (Load(false)) Reschedule();
-    };
-    h.on_signal = [this](int sig) { OnSignal(sig); };
-    if (Status s = loop_.Open(h); !s.ok()) {
-      log_.Error("daemon_failed", {{"error", s.message()}});
-      return 1;
-    }
-    // The first next.json (≈1 MB for 10,000 jobs) is written a second after
-    // start-up rather than before the daemon is ready.
-    last_next_write_ = clock_.Now();
-    Reschedule();
-    NotifySystemd("READY=1\nSTATUS=scheduling " + std::to_string(jobs_.size()) + " jobs");
-    log_.Info("daemon_ready", {{"jobs", std::to_string(jobs_.size())},
-                               {"priority", realtime ? "realtime" : "normal"},
-                               {"config", config_.files.empty() ? "" : config_.files.front()}});
-    auto watchdog = WatchdogInterval();
-    Micros tick = watchdog ? *watchdog / 2 : Micros{0};
-    Status s = loop_.Run(tick, [] { NotifySystemd("WATCHDOG=1"); });
-    if (!s.ok()) {
-      log_.Error("daemon_failed", {{"error", s.message()}});
-      return 1;
-    }
-    RemoveFile(config_.settings.state_dir + "/next.json");
-    log_.Info("daemon_stopped", {});
-    return 0;
-  }
+void Daemon::OnZoneChange() {
+  zones_ = ZoneDb();
+  local_ = zones_.LocalFromTz(env_.Get("TZ"));
+  log_.Info("timezone_changed", {{"zone", local_->name()}});
+  if (Load(false)) Reschedule();
+}
 
- private:
-  bool Load(bool initial) {
-    LoadContext ctx{fs_, env_, zones_, *local_, RunningAsRoot(), HostName()};
-    // A schedule that never elapses again is worth a warning here too; a
-    // missing program is not checked: each run records it as failed.
-    ctx.now = clock_.Now();
-    std::vector<std::string> paths = opt_.configs;
-    if (paths.empty()) {
-      paths.push_back(DefaultConfigPath(env_, RunningAsRoot()));
-      if (auto st = fs_.Stat(paths[0]); initial && st.ok() && !st->exists) {
-        log_.Error("config_missing",
-                   {{"path", paths[0]},
-                    {"hint", "no job file there; 'surety validate' shows how to start one"}});
-        return false;
-      }
-    }
-    LoadResult r = LoadConfig(paths, ctx);
-    for (const auto& w : r.warnings) log_.Warn("config_warning", {{"detail", w.ToString()}});
-    if (!r.config) {
-      for (const auto& e : r.errors) log_.Error("config_error", {{"detail", e.ToString()}});
-      log_.Error(initial ? "config_invalid" : "reload_failed",
-                 {{"errors", std::to_string(r.errors.size())},
-                  {"action", initial ? "not starting" : "keeping the running job set"}});
+void Daemon::OnTick() { sys_.Notify("WATCHDOG=1"); }
+
+void Daemon::Finish() {
+  sys_.RemoveFile(config_.settings.state_dir + "/next.json");
+  log_.Info("daemon_stopped", {});
+}
+
+std::optional<Instant> Daemon::DueOf(const std::string& job) const {
+  auto it = jobs_.find(job);
+  if (it == jobs_.end() || !it->second.due) return std::nullopt;
+  return it->second.due->when;
+}
+
+std::vector<int> Daemon::RunnersOf(const std::string& job) const {
+  auto it = jobs_.find(job);
+  return it == jobs_.end() ? std::vector<int>{} : it->second.runners;
+}
+
+bool Daemon::Load(bool initial) {
+  LoadContext ctx{fs_, env_, zones_, *local_, as_root_, sys_.HostName()};
+  // A schedule that never elapses again is worth a warning here too; a
+  // missing program is not checked: each run records it as failed.
+  ctx.now = clock_.Now();
+  std::vector<std::string> paths = opt_.configs;
+  if (paths.empty()) {
+    paths.push_back(DefaultConfigPath(env_, as_root_));
+    if (auto st = fs_.Stat(paths[0]); initial && st.ok() && !st->exists) {
+      log_.Error("config_missing",
+                 {{"path", paths[0]},
+                  {"hint", "no job file there; 'surety validate' shows how to start one"}});
       return false;
     }
-    Config next = std::move(*r.config);
-    (void)fs_.MakeDirs(next.settings.state_dir, 0700);
-    if (!history_ || next.settings.state_dir != config_.settings.state_dir) {
-      history_ = OpenStateHistory(next.settings.state_dir, SqliteHistoryOptions{});
-    }
-    if (auto reaped = history_->ReapDead(ProcessOwnerAlive, clock_.Now()); !reaped.ok())
-      log_.Error("history_unavailable", {{"error", reaped.status().message()}});
-    ReloadDiff diff = DiffJobs(config_.jobs, next.jobs);
-    std::map<std::string, JobState> states;
-    for (const auto& [name, job] : next.jobs) {
-      auto old = jobs_.find(name);
-      if (old != jobs_.end())
-        states[name] = std::move(old->second);
-      else
-        states[name] = JobState{Facts(job), std::nullopt, {}, Instant{}};
-    }
-    // A removed job's running run is left alone and still reaped.
-    for (const auto& name : diff.removed)
-      for (int pid : jobs_[name].runners) orphans_[pid] = name;
-    jobs_ = std::move(states);
-    config_ = std::move(next);
-    if (!initial)
-      log_.Info("reloaded", {{"jobs", std::to_string(jobs_.size())},
-                             {"added", std::to_string(diff.added.size())},
-                             {"changed", std::to_string(diff.changed.size())},
-                             {"removed", std::to_string(diff.removed.size())}});
-    return true;
   }
-
-  JobHistoryFacts Facts(const JobSpec& job) {
-    return FactsFromHistory(job, history_.get(), clock_.Now());
+  LoadResult r = LoadConfig(paths, ctx);
+  for (const auto& w : r.warnings) log_.Warn("config_warning", {{"detail", w.ToString()}});
+  if (!r.config) {
+    for (const auto& e : r.errors) log_.Error("config_error", {{"detail", e.ToString()}});
+    log_.Error(initial ? "config_invalid" : "reload_failed",
+               {{"errors", std::to_string(r.errors.size())},
+                {"action", initial ? "not starting" : "keeping the running job set"}});
+    return false;
   }
-
-  ScheduleContext Context() {
-    ScheduleContext ctx{clock_.Now(), start_, boot_,
-                        CalendarEvalContext{local_.get(), &zones_, &mktime_}, nullptr};
-    ctx.random_delay_usec = [this](const JobSpec& job) -> uint64_t {
-      uint64_t span = job.randomized_delay.usec;
-      if (span == 0) return 0;
-      if (job.fixed_random_delay) return JobFixedRandomDelay(machine_id_, job);
-      return std::uniform_int_distribution<uint64_t>(0, span - 1)(rng_);
-    };
-    return ctx;
+  Config next = std::move(*r.config);
+  (void)fs_.MakeDirs(next.settings.state_dir, 0700);
+  if (!history_ || next.settings.state_dir != config_.settings.state_dir) {
+    history_ = sys_.OpenHistory(next.settings.state_dir);
   }
-
-  // Recomputes every job (start, reload, clock or zone change).
-  void Reschedule() {
-    if (stopping_) return;
-    ScheduleContext ctx = Context();
-    order_.clear();
-    window_ends_.clear();
-    for (auto& [name, st] : jobs_) {
-      st.due.reset();
-      Recompute(name, st, ctx);
-    }
-    Arm();
+  if (auto reaped = history_->ReapDead(
+          [this](const RunRecord& rec) { return sys_.OwnerAlive(rec); }, clock_.Now());
+      !reaped.ok())
+    log_.Error("history_unavailable", {{"error", reaped.status().message()}});
+  ReloadDiff diff = DiffJobs(config_.jobs, next.jobs);
+  std::map<std::string, JobState> states;
+  for (const auto& [name, job] : next.jobs) {
+    auto old = jobs_.find(name);
+    if (old != jobs_.end())
+      states[name] = std::move(old->second);
+    else
+      states[name] = JobState{Facts(job), std::nullopt, {}, Instant{}};
   }
+  // A removed job's running run is left alone and still reaped.
+  for (const auto& name : diff.removed)
+    for (int pid : jobs_[name].runners) orphans_[pid] = name;
+  jobs_ = std::move(states);
+  config_ = std::move(next);
+  if (!initial)
+    log_.Info("reloaded", {{"jobs", std::to_string(jobs_.size())},
+                           {"added", std::to_string(diff.added.size())},
+                           {"changed", std::to_string(diff.changed.size())},
+                           {"removed", std::to_string(diff.removed.size())}});
+  return true;
+}
 
-  // Recomputes one job and updates the ordered due sets.
-  void Recompute(const std::string& name, JobState& st, const ScheduleContext& ctx) {
-    if (st.due) {
-      order_.erase({st.due->when, name});
-      if (auto w = window_ends_.find(st.window_end); w != window_ends_.end()) window_ends_.erase(w);
-    }
-    const JobSpec& job = config_.jobs.at(name);
+JobHistoryFacts Daemon::Facts(const JobSpec& job) {
+  return FactsFromHistory(job, history_.get(), clock_.Now());
+}
+
+ScheduleContext Daemon::Context() {
+  ScheduleContext ctx{clock_.Now(), start_, boot_,
+                      CalendarEvalContext{local_.get(), &zones_, &mktime_}, nullptr};
+  ctx.random_delay_usec = [this](const JobSpec& job) -> uint64_t {
+    uint64_t span = job.randomized_delay.usec;
+    if (span == 0) return 0;
+    if (job.fixed_random_delay) return JobFixedRandomDelay(machine_id_, as_root_, uid_, job);
+    return std::uniform_int_distribution<uint64_t>(0, span - 1)(rng_);
+  };
+  return ctx;
+}
+
+// Recomputes every job (start, reload, clock or zone change).
+void Daemon::Reschedule() {
+  if (stopping_) return;
+  ScheduleContext ctx = Context();
+  order_.clear();
+  window_ends_.clear();
+  for (auto& [name, st] : jobs_) {
+    st.due.reset();
+    Recompute(name, st, ctx);
+  }
+  Arm();
+}
+
+// Recomputes one job and updates the ordered due sets.
+void Daemon::Recompute(const std::string& name, JobState& st, const ScheduleContext& ctx) {
+  if (st.due) {
+    order_.erase({st.due->when, name});
+    if (auto w = window_ends_.find(st.window_end); w != window_ends_.end()) window_ends_.erase(w);
+  }
+  const JobSpec& job = config_.jobs.at(name);
+  next_file_dirty_ = true;
+  st.due = NextDue(job, st.facts, ctx);
+  if (!st.due) return;
+  st.window_end = st.due->when + AccuracyWindow(job);
+  order_.insert({st.due->when, name});
+  window_ends_.insert(st.window_end);
+}
+
+void Daemon::RecomputeOne(const std::string& name) {
+  auto it = jobs_.find(name);
+  if (it == jobs_.end() || stopping_) return;
+  ScheduleContext ctx = Context();
+  Recompute(name, it->second, ctx);
+}
+
+// One wake-up for everything: the earliest due time, coalesced within the
+// tightest accuracy window (sd-event's rule).
+void Daemon::Arm() {
+  // Stopping: the one wake-up left is the end of the shutdown grace, which
+  // a run that ends meanwhile must not move.
+  if (stopping_) return;
+  std::optional<Instant> wake;
+  if (!order_.empty()) {
+    int64_t a = order_.begin()->first.time_since_epoch().count();
+    int64_t b = std::max(a, window_ends_.begin()->time_since_epoch().count());
+    wake = Instant{Micros{CoalescedWakeup(a, b, phase_)}};
+  }
+  MaybeWriteNextFile();
+  // A write held back by the once-a-second limit is done a second later.
+  if (next_file_dirty_) {
+    Instant deferred = last_next_write_ + Micros{1'000'000};
+    if (!wake || deferred < *wake) wake = deferred;
+  }
+  wake_ = wake;
+}
+
+void Daemon::OnTimer() {
+  if (stopping_) {
+    FinishShutdown();
+    return;
+  }
+  Instant now = clock_.Now();
+  std::vector<std::string> due;
+  for (auto it = order_.begin(); it != order_.end() && it->first <= now; ++it)
+    due.push_back(it->second);
+  ScheduleContext ctx = Context();
+  for (const auto& name : due) {
+    JobState& st = jobs_.at(name);
+    Fire(name, st, st.due->trigger, now);
+    Recompute(name, st, ctx);
+  }
+  Arm();
+}
+
+void Daemon::Fire(const std::string& name, JobState& st, const std::string& trigger, Instant now) {
+  const JobSpec& job = config_.jobs.at(name);
+  st.facts.last_trigger = now;
+  st.facts.last_start = now;
+  if (trigger == "boot") {
+    if (job.on_boot) st.facts.boot_done = true;
+    if (job.on_startup) st.facts.startup_done = true;
+  }
+  // overlap = wait: at most one runner waits behind the running one.
+  if (job.overlap == Overlap::kWait && st.runners.size() >= 2) {
+    log_.Warn("run_not_started", {{"job", name}, {"reason", "a run is already waiting"}});
+    return;
+  }
+  std::vector<std::string> argv = run_argv_;
+  argv.insert(argv.end(), {name, "--trigger=" + trigger});
+  auto pid = sys_.StartRun(argv, run_env_);
+  if (!pid.ok()) {
+    log_.Error("run_not_started", {{"job", name}, {"error", pid.status().message()}});
+    return;
+  }
+  st.runners.push_back(*pid);
+  runner_job_[*pid] = name;
+  log_.Info("run_started", {{"job", name},
+                            {"trigger", trigger},
+                            {"pid", std::to_string(*pid)},
+                            {"due", FormatRfc3339(st.due ? st.due->when : now)}});
+}
+
+void Daemon::OnSignal(int sig) {
+  switch (sig) {
+    case SIGCHLD:
+      Reap();
+      break;
+    case SIGHUP:
+      log_.Info("reloading", {});
+      if (Load(false)) Reschedule();
+      break;
+    case SIGTERM:
+    case SIGINT:
+      BeginShutdown(sig);
+      break;
+    default:
+      break;
+  }
+}
+
+void Daemon::Reap() {
+  Instant now = clock_.Now();
+  bool any = false;
+  for (const Reaped& r : sys_.ReapChildren()) {
+    orphans_.erase(r.pid);
+    auto owner = runner_job_.find(r.pid);
+    if (owner == runner_job_.end()) continue;
+    const std::string name = owner->second;
+    runner_job_.erase(owner);
+    auto job = jobs_.find(name);  // gone when the job was removed by a reload
+    if (job == jobs_.end()) continue;
+    JobState& st = job->second;
+    auto it = std::find(st.runners.begin(), st.runners.end(), r.pid);
+    if (it == st.runners.end()) continue;
+    st.runners.erase(it);
+    st.facts.last_finish = now;
     next_file_dirty_ = true;
-    st.due = NextDue(job, st.facts, ctx);
-    if (!st.due) return;
-    st.window_end = st.due->when + AccuracyWindow(job);
-    order_.insert({st.due->when, name});
-    window_ends_.insert(st.window_end);
+    any = true;
+    if (config_.jobs.at(name).interval) RecomputeOne(name);
+    // The runner logged how the run went; a runner that died of a signal
+    // or could not read the job file (exit 2) could not, so we say it.
+    const bool runner_failed = r.signal != 0 || r.exit_code == 2;
+    log_.Log(runner_failed ? LogLevel::kError : LogLevel::kInfo, "run_exited",
+             {{"job", name},
+              {"pid", std::to_string(r.pid)},
+              {"exit", r.signal ? "SIG" + SignalName(r.signal) : std::to_string(r.exit_code)}});
   }
-
-  void RecomputeOne(const std::string& name) {
-    auto it = jobs_.find(name);
-    if (it == jobs_.end() || stopping_) return;
-    ScheduleContext ctx = Context();
-    Recompute(name, it->second, ctx);
+  if (stopping_ && Running() == 0) {
+    stopped_ = true;
+    return;
   }
+  if (any) Arm();
+}
 
-  // One wake-up for everything: the earliest due time, coalesced within the
-  // tightest accuracy window (sd-event's rule).
-  void Arm() {
-    std::optional<Instant> wake;
-    if (!order_.empty()) {
-      int64_t a = order_.begin()->first.time_since_epoch().count();
-      int64_t b = std::max(a, window_ends_.begin()->time_since_epoch().count());
-      wake = Instant{Micros{CoalescedWakeup(a, b, phase_)}};
-    }
-    MaybeWriteNextFile();
-    // A write held back by the once-a-second limit is done a second later.
-    if (next_file_dirty_) {
-      Instant deferred = last_next_write_ + Micros{1'000'000};
-      if (!wake || deferred < *wake) wake = deferred;
-    }
-    if (Status s = loop_.ArmAt(wake); !s.ok()) log_.Error("timer_failed", {{"error", s.message()}});
+size_t Daemon::Running() const {
+  size_t n = orphans_.size();
+  for (const auto& [name, st] : jobs_) n += st.runners.size();
+  return n;
+}
+
+void Daemon::BeginShutdown(int sig) {
+  if (stopping_) return;
+  stopping_ = true;
+  size_t running = Running();
+  log_.Info("stopping", {{"signal", SignalName(sig)},
+                         {"running", std::to_string(running)},
+                         {"grace", std::to_string(opt_.shutdown_grace.count() / 1000) + "ms"}});
+  sys_.Notify("STOPPING=1");
+  if (running == 0) {
+    stopped_ = true;
+    return;
   }
+  // Each runner forwards SIGTERM to its job's process tree and records
+  // the run as interrupted.
+  for (auto& [name, st] : jobs_)
+    for (int pid : st.runners) sys_.SignalRun(pid, SIGTERM);
+  for (auto& [pid, name] : orphans_) sys_.SignalRun(pid, SIGTERM);
+  wake_ = clock_.Now() + opt_.shutdown_grace;
+}
 
-  void OnTimer() {
-    if (stopping_) {
-      FinishShutdown();
-      return;
+void Daemon::FinishShutdown() {
+  wake_.reset();  // the grace is over: only the killed runs' exits are awaited
+  int killed = sys_.KillAllDescendants();
+  log_.Warn("shutdown_grace_expired", {{"killed", std::to_string(killed)}});
+  // SIGCHLD for the killed processes ends the loop once all are reaped.
+  Reap();
+  if (Running() == 0) stopped_ = true;
+}
+
+// next.json is for `surety next` and status: written at most once a
+// second (10,000 jobs make ~1 MB), not fsynced (it is recomputed anyway).
+void Daemon::MaybeWriteNextFile() {
+  Instant now = clock_.Now();
+  if (!next_file_dirty_ || now - last_next_write_ < Micros{1'000'000}) return;
+  WriteNextFile();
+  last_next_write_ = now;
+  next_file_dirty_ = false;
+}
+
+void Daemon::WriteNextFile() {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, st] : jobs_) {
+    nlohmann::json e = {{"running", !st.runners.empty()}};
+    if (st.due) {
+      e["next"] = FormatRfc3339(st.due->when);
+      e["nominal"] = FormatRfc3339(st.due->nominal);
+      e["trigger"] = st.due->trigger;
+    } else {
+      e["next"] = nullptr;
     }
-    Instant now = clock_.Now();
-    std::vector<std::string> due;
-    for (auto it = order_.begin(); it != order_.end() && it->first <= now; ++it)
-      due.push_back(it->second);
-    ScheduleContext ctx = Context();
-    for (const auto& name : due) {
-      JobState& st = jobs_.at(name);
-      Fire(name, st, st.due->trigger, now);
-      Recompute(name, st, ctx);
-    }
-    Arm();
+    j[name] = e;
   }
-
-  void Fire(const std::string& name, JobState& st, const std::string& trigger, Instant now) {
-    const JobSpec& job = config_.jobs.at(name);
-    st.facts.last_trigger = now;
-    st.facts.last_start = now;
-    if (trigger == "boot") {
-      if (job.on_boot) st.facts.boot_done = true;
-      if (job.on_startup) st.facts.startup_done = true;
-    }
-    // overlap = wait: at most one runner waits behind the running one.
-    if (job.overlap == Overlap::kWait && st.runners.size() >= 2) {
-      log_.Warn("run_not_started", {{"job", name}, {"reason", "a run is already waiting"}});
-      return;
-    }
-    std::vector<std::string> argv = run_argv_;
-    argv.insert(argv.end(), {name, "--trigger=" + trigger});
-    auto pid = SpawnProcess(argv, run_env_);
-    if (!pid.ok()) {
-      log_.Error("run_not_started", {{"job", name}, {"error", pid.status().message()}});
-      return;
-    }
-    st.runners.push_back(*pid);
-    runner_job_[*pid] = name;
-    log_.Info("run_started", {{"job", name},
-                              {"trigger", trigger},
-                              {"pid", std::to_string(*pid)},
-                              {"due", FormatRfc3339(st.due ? st.due->when : now)}});
-  }
-
-  void OnSignal(int sig) {
-    switch (sig) {
-      case SIGCHLD:
-        Reap();
-        break;
-      case SIGHUP:
-        log_.Info("reloading", {});
-        if (Load(false)) Reschedule();
-        break;
-      case SIGTERM:
-      case SIGINT:
-        BeginShutdown(sig);
-        break;
-      default:
-        break;
-    }
-  }
-
-  void Reap() {
-    Instant now = clock_.Now();
-    bool any = false;
-    for (const Reaped& r : ReapChildren()) {
-      orphans_.erase(r.pid);
-      auto owner = runner_job_.find(r.pid);
-      if (owner == runner_job_.end()) continue;
-      const std::string name = owner->second;
-      runner_job_.erase(owner);
-      auto job = jobs_.find(name);  // gone when the job was removed by a reload
-      if (job == jobs_.end()) continue;
-      JobState& st = job->second;
-      auto it = std::find(st.runners.begin(), st.runners.end(), r.pid);
-      if (it == st.runners.end()) continue;
-      st.runners.erase(it);
-      st.facts.last_finish = now;
-      next_file_dirty_ = true;
-      any = true;
-      if (config_.jobs.at(name).interval) RecomputeOne(name);
-      // The runner logged how the run went; a runner that died of a signal
-      // or could not read the job file (exit 2) could not, so we say it.
-      const bool runner_failed = r.signal != 0 || r.exit_code == 2;
-      log_.Log(runner_failed ? LogLevel::kError : LogLevel::kInfo, "run_exited",
-               {{"job", name},
-                {"pid", std::to_string(r.pid)},
-                {"exit", r.signal ? "SIG" + SignalName(r.signal) : std::to_string(r.exit_code)}});
-    }
-    if (stopping_ && Running() == 0) {
-      loop_.Stop();
-      return;
-    }
-    if (any) Arm();
-  }
-
-  size_t Running() const {
-    size_t n = orphans_.size();
-    for (const auto& [name, st] : jobs_) n += st.runners.size();
-    return n;
-  }
-
-  void BeginShutdown(int sig) {
-    if (stopping_) return;
-    stopping_ = true;
-    size_t running = Running();
-    log_.Info("stopping", {{"signal", SignalName(sig)},
-                           {"running", std::to_string(running)},
-                           {"grace", std::to_string(opt_.shutdown_grace.count() / 1000) + "ms"}});
-    NotifySystemd("STOPPING=1");
-    if (running == 0) {
-      loop_.Stop();
-      return;
-    }
-    // Each runner forwards SIGTERM to its job's process tree and records
-    // the run as interrupted.
-    for (auto& [name, st] : jobs_)
-      for (int pid : st.runners) SignalProcessGroup(pid, SIGTERM);
-    for (auto& [pid, name] : orphans_) SignalProcessGroup(pid, SIGTERM);
-    (void)loop_.ArmAt(clock_.Now() + opt_.shutdown_grace);
-  }
-
-  void FinishShutdown() {
-    int killed = SignalAllDescendants(SIGKILL);
-    log_.Warn("shutdown_grace_expired", {{"killed", std::to_string(killed)}});
-    // SIGCHLD for the killed processes ends the loop once all are reaped.
-    Reap();
-    if (Running() == 0) loop_.Stop();
-  }
-
-  // next.json is for `surety next` and status: written at most once a
-  // second (10,000 jobs make ~1 MB), not fsynced (it is recomputed anyway).
-  void MaybeWriteNextFile() {
-    Instant now = clock_.Now();
-    if (!next_file_dirty_ || now - last_next_write_ < Micros{1'000'000}) return;
-    WriteNextFile();
-    last_next_write_ = now;
-    next_file_dirty_ = false;
-  }
-
-  void WriteNextFile() {
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& [name, st] : jobs_) {
-      nlohmann::json e = {{"running", !st.runners.empty()}};
-      if (st.due) {
-        e["next"] = FormatRfc3339(st.due->when);
-        e["nominal"] = FormatRfc3339(st.due->nominal);
-        e["trigger"] = st.due->trigger;
-      } else {
-        e["next"] = nullptr;
-      }
-      j[name] = e;
-    }
-    nlohmann::json doc = {
-        {"written_at", FormatRfc3339(clock_.Now())}, {"pid", CurrentPid()}, {"jobs", j}};
-    (void)WriteFileAtomic(config_.settings.state_dir + "/next.json", doc.dump(1) + "\n", 0644,
-                          /*durable=*/false);
-  }
-
-  const DaemonOptions& opt_;
-  std::vector<std::string> run_argv_;  // up to and including "run"
-  std::map<std::string, std::string> run_env_;
-  const Clock& clock_;
-  const Env& env_;
-  FileSystem& fs_;
-  Logger& log_;
-  std::mt19937_64 rng_;
-  ZoneDb zones_;
-  std::shared_ptr<const Zone> local_;
-  MktimeState mktime_;
-  Config config_;
-  std::unique_ptr<HistoryStore> history_;
-  std::map<std::string, JobState> jobs_;
-  std::map<int, std::string> orphans_;               // runners of removed jobs
-  std::unordered_map<int, std::string> runner_job_;  // every runner's job, by pid
-  std::set<std::pair<Instant, std::string>> order_;  // due time → job
-  std::multiset<Instant> window_ends_;               // due + accuracy
-  bool next_file_dirty_ = false;
-  Instant last_next_write_;
-  EventLoop loop_;
-  Instant start_, boot_;
-  std::array<uint8_t, 16> machine_id_{};
-  uint64_t phase_ = 0;
-  bool stopping_ = false;
-};
-
-}  // namespace
+  nlohmann::json doc = {
+      {"written_at", FormatRfc3339(clock_.Now())}, {"pid", sys_.Pid()}, {"jobs", j}};
+  (void)sys_.WriteFile(config_.settings.state_dir + "/next.json", doc.dump(1) + "\n");
+}
 
 JobHistoryFacts FactsFromHistory(const JobSpec& job, HistoryStore* history, Instant now) {
   JobHistoryFacts f;
@@ -429,8 +399,49 @@ JobHistoryFacts FactsFromHistory(const JobSpec& job, HistoryStore* history, Inst
 
 int RunDaemon(const DaemonOptions& options, const Clock& clock, const Env& env, FileSystem& fs,
               Logger& log) {
-  Daemon d(options, clock, env, fs, log);
-  return d.Main();
+  RealDaemonSystem system;
+  Daemon daemon(options, clock, env, fs, log, system);
+  if (!daemon.Start()) return 2;
+  EventLoop loop;
+  // After every event: the timer where the daemon wants it (armed anew:
+  // a timer that fired is disarmed), or the end.
+  auto sync = [&] {
+    if (daemon.stopped()) {
+      loop.Stop();
+      return;
+    }
+    if (Status s = loop.ArmAt(daemon.wake()); !s.ok())
+      log.Error("timer_failed", {{"error", s.message()}});
+  };
+  EventLoop::Handlers h;
+  h.on_timer = [&] {
+    daemon.OnTimer();
+    sync();
+  };
+  h.on_clock_change = [&] {
+    daemon.OnClockChange();
+    sync();
+  };
+  h.on_zone_change = [&] {
+    daemon.OnZoneChange();
+    sync();
+  };
+  h.on_signal = [&](int sig) {
+    daemon.OnSignal(sig);
+    sync();
+  };
+  if (Status s = loop.Open(h); !s.ok()) {
+    log.Error("daemon_failed", {{"error", s.message()}});
+    return 1;
+  }
+  sync();
+  Status s = loop.Run(daemon.tick().value_or(Micros{0}), [&] { daemon.OnTick(); });
+  if (!s.ok()) {
+    log.Error("daemon_failed", {{"error", s.message()}});
+    return 1;
+  }
+  daemon.Finish();
+  return 0;
 }
 
 }  // namespace surety

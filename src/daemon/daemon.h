@@ -12,12 +12,26 @@
 // PID 1 in a container. docs/daemon.md describes the semantics and where they
 // deliberately differ from systemd.
 //
+// Daemon holds the decisions and is driven from outside: RunDaemon() wires
+// it to the real event loop and system; tests drive it with a fake clock and
+// a fake DaemonSystem (daemon_system.h), calling the same On…() methods the
+// loop calls.
+//
 // Thread-compatible: run by one thread.
 #pragma once
 
+#include <array>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "daemon/daemon_system.h"
+#include "job/config_loader.h"
 #include "os/clock.h"
 #include "os/env.h"
 #include "os/file_system.h"
@@ -38,6 +52,92 @@ struct DaemonOptions {
 // last start/finish, and — for persistent jobs only, like systemd's stamp
 // file — the last scheduled trigger (now, when it never ran).
 JobHistoryFacts FactsFromHistory(const JobSpec& job, HistoryStore* history, Instant now);
+
+class Daemon {
+ public:
+  Daemon(const DaemonOptions& options, const Clock& clock, const Env& env, FileSystem& fs,
+         Logger& log, DaemonSystem& system);
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Loads the job file and plans every job; false (logged) when it cannot
+  // be loaded. Then says READY=1.
+  bool Start();
+
+  // What the loop calls, one event at a time.
+  void OnTimer();          // the instant wake() named has come
+  void OnSignal(int sig);  // SIGHUP, SIGTERM, SIGINT, SIGCHLD
+  void OnClockChange();    // the wall clock jumped
+  void OnZoneChange();     // /etc/localtime was replaced
+  void OnTick();           // the watchdog's tick
+
+  // When the loop should call OnTimer() next; nullopt: only for a signal.
+  std::optional<Instant> wake() const { return wake_; }
+  // How often OnTick() is wanted (the watchdog); nullopt: never.
+  std::optional<Micros> tick() const { return tick_; }
+  // True once the daemon has stopped: the loop ends.
+  bool stopped() const { return stopped_; }
+  // Cleans up after the loop ended (next.json).
+  void Finish();
+
+  // For tests: when a job is next due (nullopt: never), and its runs.
+  std::optional<Instant> DueOf(const std::string& job) const;
+  std::vector<int> RunnersOf(const std::string& job) const;
+
+ private:
+  struct JobState {
+    JobHistoryFacts facts;
+    std::optional<Due> due;
+    std::vector<int> runners;  // pids of `surety run` children
+    Instant window_end;        // due->when + accuracy
+  };
+
+  bool Load(bool initial);
+  JobHistoryFacts Facts(const JobSpec& job);
+  ScheduleContext Context();
+  void Reschedule();
+  void Recompute(const std::string& name, JobState& st, const ScheduleContext& ctx);
+  void RecomputeOne(const std::string& name);
+  void Arm();
+  void Fire(const std::string& name, JobState& st, const std::string& trigger, Instant now);
+  void Reap();
+  size_t Running() const;
+  void BeginShutdown(int sig);
+  void FinishShutdown();
+  void MaybeWriteNextFile();
+  void WriteNextFile();
+
+  const DaemonOptions& opt_;
+  const Clock& clock_;
+  const Env& env_;
+  FileSystem& fs_;
+  Logger& log_;
+  DaemonSystem& sys_;
+  std::vector<std::string> run_argv_;  // up to and including "run --tag-output"
+  std::map<std::string, std::string> run_env_;
+  std::mt19937_64 rng_;
+  ZoneDb zones_;
+  std::shared_ptr<const Zone> local_;
+  MktimeState mktime_;
+  Config config_;
+  std::unique_ptr<HistoryStore> history_;
+  std::map<std::string, JobState> jobs_;
+  std::map<int, std::string> orphans_;               // runners of removed jobs
+  std::unordered_map<int, std::string> runner_job_;  // every runner's job, by pid
+  std::set<std::pair<Instant, std::string>> order_;  // due time → job
+  std::multiset<Instant> window_ends_;               // due + accuracy
+  bool next_file_dirty_ = false;
+  Instant last_next_write_;
+  Instant start_, boot_;
+  std::array<uint8_t, 16> machine_id_{};
+  uint64_t phase_ = 0;
+  bool as_root_ = false;
+  uint32_t uid_ = 0;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  std::optional<Instant> wake_;
+  std::optional<Micros> tick_;
+};
 
 // Runs until SIGTERM/SIGINT. Returns the process exit status (0 after a
 // clean shutdown, 2 when the job file cannot be loaded at start).

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "os/fake_process.h"
+#include "store/memory_history.h"
 
 namespace surety {
 namespace {
@@ -63,62 +64,6 @@ class FakeHttp : public HttpPoster {
   int code = 200;
   std::vector<std::string> urls, bodies;
   std::function<void()> on_post;  // called at each post (to see what had happened by then)
-};
-
-// In-memory history with fault injection (a full disk, a failed fsync).
-class MemoryHistory : public HistoryStore {
- public:
-  Result<int64_t> BeginRun(const RunRecord& r) override {
-    if (fail_begins > 0) {
-      --fail_begins;
-      return Status::Error(StatusCode::kBusy, "the journal's lock is held");
-    }
-    if (fail_writes || fail_begin) return Status::Error(StatusCode::kIoError, "disk full");
-    runs.push_back(r);
-    runs.back().id = static_cast<int64_t>(runs.size());
-    return runs.back().id;
-  }
-  Status FinishRun(const RunRecord& r, int keep_runs) override {
-    if (fail_writes) return Status::Error(StatusCode::kIoError, "fsync failed");
-    runs.at(static_cast<size_t>(r.id - 1)) = r;
-    if (keep_runs > 0) kept = keep_runs;
-    return Status::Ok();
-  }
-  Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override {
-    std::vector<RunRecord> out;
-    for (auto it = runs.rbegin(); it != runs.rend(); ++it)
-      if (it->job == job && (limit <= 0 || static_cast<int>(out.size()) < limit))
-        out.push_back(*it);
-    return out;
-  }
-  Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) override {
-    return Recent(job, limit);
-  }
-  Result<std::optional<RunResult>> LastResult(const std::string& job) override {
-    for (auto it = runs.rbegin(); it != runs.rend(); ++it)
-      if (it->job == job && it->result != RunResult::kSkipped && it->result != RunResult::kRunning)
-        return std::optional<RunResult>(it->result);
-    return std::optional<RunResult>();
-  }
-  Result<std::optional<RunRecord>> LastGood(const std::string& job) override {
-    for (auto it = runs.rbegin(); it != runs.rend(); ++it)
-      if (it->job == job && IsGoodResult(it->result)) return std::optional<RunRecord>(*it);
-    return std::optional<RunRecord>();
-  }
-  Result<int> ReapDead(const OwnerAlive&, Instant) override { return 0; }
-  Status ApplyRetention(const std::string&, int keep) override {
-    kept = keep;
-    return Status::Ok();
-  }
-  Result<std::vector<std::string>> Jobs() override { return std::vector<std::string>{}; }
-  Status FoldStatus() const override { return fold_status; }
-
-  std::vector<RunRecord> runs;
-  bool fail_writes = false;
-  bool fail_begin = false;            // only BeginRun fails
-  int fail_begins = 0;                // BeginRun fails this many times, then works
-  Status fold_status = Status::Ok();  // as a read that could not fold says
-  int kept = 0;
 };
 
 CommandOutcome Of(CommandOutcome::Kind kind, int signal = 0) {

@@ -4,8 +4,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include "os/system.h"
-
 namespace surety {
 
 namespace {
@@ -128,10 +126,11 @@ Instant CoalescedStart(const JobSpec& job, Instant due, uint64_t phase) {
   return Instant{Micros{CoalescedWakeup(a, b, phase)}};
 }
 
-uint64_t JobFixedRandomDelay(const std::array<uint8_t, 16>& machine_id, const JobSpec& job) {
+uint64_t JobFixedRandomDelay(const std::array<uint8_t, 16>& machine_id, bool as_root, uint32_t uid,
+                             const JobSpec& job) {
   if (!job.fixed_random_delay || job.randomized_delay.usec == 0) return 0;
-  return FixedRandomDelay(machine_id, RunningAsRoot(), CurrentUid(),
-                          "surety-" + job.name + ".timer", job.randomized_delay.usec);
+  return FixedRandomDelay(machine_id, as_root, uid, "surety-" + job.name + ".timer",
+                          job.randomized_delay.usec);
 }
 
 }  // namespace surety

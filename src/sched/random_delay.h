@@ -31,9 +31,11 @@ uint64_t FixedRandomDelay(const std::array<uint8_t, 16>& machine_id, bool system
                           uint32_t uid, const std::string& unit_name, uint64_t span_usec);
 
 // A job's fixed_random_delay offset as systemd gives the timer unit that
-// `surety export` would write for it (surety-NAME.timer, this process's
-// manager and uid); 0 when the job has none.
-uint64_t JobFixedRandomDelay(const std::array<uint8_t, 16>& machine_id, const JobSpec& job);
+// `surety export` would write for it (surety-NAME.timer) in the manager
+// surety runs under: the system manager when `as_root`, else user `uid`'s;
+// 0 when the job has none.
+uint64_t JobFixedRandomDelay(const std::array<uint8_t, 16>& machine_id, bool as_root, uint32_t uid,
+                             const JobSpec& job);
 
 // The per-boot phase sd-event uses to place coalesced wake-ups:
 // (low64(boot_id) XOR high64(boot_id)) mod 60 s, in µs.

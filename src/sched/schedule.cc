@@ -30,16 +30,17 @@ std::optional<Due> NextDue(const JobSpec& job, const JobHistoryFacts& facts,
   auto consider = [&](Instant nominal, const char* trigger) {
     if (!best || nominal < best->nominal) best = Due{nominal, nominal, trigger};
   };
+  // A daemon start (or last trigger) in the future means the clock jumped
+  // backwards: like systemd, count from now instead, so the timer does not
+  // stall until the clock catches up again.
+  const Instant start = std::min(ctx.daemon_start, ctx.now);
   if (!job.schedule.empty()) {
-    Instant base = facts.last_trigger.value_or(ctx.daemon_start);
-    // A last trigger in the future means the clock jumped backwards: like
-    // systemd, pull it back to now so the timer does not stall until the
-    // clock catches up again.
+    Instant base = facts.last_trigger.value_or(start);
     if (base > ctx.now && facts.last_trigger) base = ctx.now;
     if (auto e = EarliestCalendar(job, base, ctx.eval)) {
       // Rebase: an elapse that passed before the daemon started is due at start.
-      bool missed = *e < ctx.daemon_start;
-      consider(std::max(*e, ctx.daemon_start), missed ? "catchup" : "schedule");
+      bool missed = *e < start;
+      consider(std::max(*e, start), missed ? "catchup" : "schedule");
     }
   }
   if (job.on_boot && !facts.boot_done) {

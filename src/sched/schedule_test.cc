@@ -144,6 +144,18 @@ TEST_F(ScheduleTest, ClockJumpBackwardsPullsTheLastTriggerBackToNow) {
   EXPECT_EQ(Show(fwd->when), "Mon 2026-06-01 12:00:10 CEST");
 }
 
+// The clock went back to before the daemon even started: the daemon's
+// start, now in the future, must not hold every run back until the clock
+// reaches it again (it did: elapses were "rebased" to the start).
+TEST_F(ScheduleTest, ClockJumpBackBeforeTheDaemonStartedDoesNotStallTheJob) {
+  JobSpec j = Job({"hourly"});
+  Instant start = At("2026-06-01 12:00:00");
+  auto due = NextDue(j, {}, Ctx(At("2026-06-01 09:10:00"), start));
+  ASSERT_TRUE(due);
+  EXPECT_EQ(Show(due->when), "Mon 2026-06-01 10:00:00 CEST");
+  EXPECT_EQ(due->trigger, "schedule");
+}
+
 TEST_F(ScheduleTest, NextCalendarElapsesListsNominalTimes) {
   JobSpec j = Job({"Mon..Fri 02:30"});
   auto v = NextCalendarElapses(j, At("2026-06-05 12:00:00"), 3,

@@ -1,0 +1,303 @@
+// The daemon's decisions with a fake clock and a fake system: which runs it
+// starts and when, and what it does on a clock jump, a new local zone, a
+// reload that removes or changes jobs while they run, overlap = "wait",
+// on_boot, a stop request, and what it tells systemd. No process is started
+// and no time passes but the fake clock's.
+#include "daemon/daemon.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "store/memory_history.h"
+
+namespace surety {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// 2025-11-22 00:00:00 UTC, a Saturday.
+constexpr Instant kT0{seconds(1'763'769'600)};
+
+class FakeDaemonSystem final : public DaemonSystem {
+ public:
+  struct Start {
+    std::vector<std::string> argv;
+    Instant at;
+    int pid;
+  };
+  explicit FakeDaemonSystem(const FakeClock& clock) : clock_(clock) {}
+
+  Result<int> StartRun(const std::vector<std::string>& argv,
+                       const std::map<std::string, std::string>&) override {
+    starts.push_back({argv, clock_.Now(), next_pid});
+    return next_pid++;
+  }
+  void SignalRun(int pid, int sig) override { signals.emplace_back(pid, sig); }
+  int KillAllDescendants() override {
+    ++kill_alls;
+    return 0;
+  }
+  std::vector<Reaped> ReapChildren() override {
+    std::vector<Reaped> out;
+    out.swap(exited);
+    return out;
+  }
+  void Notify(const std::string& state) override { notified.push_back(state); }
+  std::optional<Micros> WatchdogInterval() override { return watchdog; }
+  Instant BootInstant() override { return boot; }
+  std::string MachineId() override { return "0123456789abcdef0123456789abcdef"; }
+  std::string BootId() override { return "fedcba9876543210fedcba9876543210"; }
+  std::string SelfExecutable() override { return "/usr/bin/surety"; }
+  int Pid() override { return 42; }
+  uint32_t Uid() override { return 0; }
+  bool RunningAsRoot() override { return true; }
+  std::string HostName() override { return "host1"; }
+  void BecomeSubreaper() override {}
+  bool RaiseSchedulingPriority() override { return false; }
+  std::unique_ptr<HistoryStore> OpenHistory(const std::string&) override {
+    return std::make_unique<MemoryHistory>();
+  }
+  bool OwnerAlive(const RunRecord&) override { return false; }
+  Status WriteFile(const std::string& path, const std::string& content) override {
+    files[path] = content;
+    return Status::Ok();
+  }
+  void RemoveFile(const std::string& path) override { files.erase(path); }
+
+  // The job each run started was for (the word after "--tag-output").
+  static std::string JobOf(const Start& s) {
+    auto it = std::find(s.argv.begin(), s.argv.end(), "--tag-output");
+    return it != s.argv.end() && it + 1 != s.argv.end() ? *(it + 1) : "";
+  }
+  static std::string TriggerOf(const Start& s) { return s.argv.back(); }
+  std::vector<Start> StartsOf(const std::string& job) const {
+    std::vector<Start> out;
+    for (const auto& s : starts)
+      if (JobOf(s) == job) out.push_back(s);
+    return out;
+  }
+
+  std::vector<Start> starts;
+  std::vector<std::pair<int, int>> signals;
+  std::vector<Reaped> exited;  // what the next ReapChildren() returns
+  std::vector<std::string> notified;
+  std::map<std::string, std::string> files;
+  std::optional<Micros> watchdog;
+  Instant boot = kT0 - hours(1);
+  int next_pid = 1000;
+  int kill_alls = 0;
+
+ private:
+  const FakeClock& clock_;
+};
+
+class DaemonTest : public testing::Test {
+ protected:
+  void WriteJobs(const std::string& jobs) {
+    fs_.AddFile("/etc/surety/surety.toml", "[settings]\nstate_dir = \"/var/lib/surety\"\n" + jobs);
+  }
+  Daemon& Start() {
+    options_.configs = {"/etc/surety/surety.toml"};
+    daemon_ = std::make_unique<Daemon>(options_, clock_, env_, fs_, log_, system_);
+    EXPECT_TRUE(daemon_->Start()) << logs_.str();
+    return *daemon_;
+  }
+  // Lets time pass as the event loop would: to each wake-up up to `until`,
+  // calling OnTimer() there.
+  void RunUntil(Instant until) {
+    for (int guard = 0; guard < 100000; ++guard) {
+      auto wake = daemon_->wake();
+      if (!wake || *wake > until) break;
+      if (*wake > clock_.Now()) clock_.Set(*wake);
+      daemon_->OnTimer();
+    }
+    if (clock_.Now() < until) clock_.Set(until);
+  }
+  // A run ends: the next SIGCHLD reaps it.
+  void Exit(int pid, int code = 0) {
+    system_.exited.push_back(Reaped{pid, code, 0});
+    daemon_->OnSignal(SIGCHLD);
+  }
+
+  FakeClock clock_{kT0};
+  MapEnv env_{{{"TZ", "UTC"}, {"PATH", "/usr/bin:/bin"}}};
+  FakeFileSystem fs_;
+  std::ostringstream logs_;
+  Logger log_{logs_, clock_};
+  FakeDaemonSystem system_{clock_};
+  DaemonOptions options_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(DaemonTest, StartsEachRunAtItsTimeThroughSuretyRun) {
+  WriteJobs("[jobs.tick]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n");
+  Daemon& d = Start();
+  EXPECT_EQ(d.DueOf("tick"), kT0 + seconds(10));
+  EXPECT_LE(d.wake(), kT0 + seconds(10));
+  RunUntil(kT0 + seconds(35));
+  auto starts = system_.StartsOf("tick");
+  ASSERT_EQ(starts.size(), 3u) << logs_.str();
+  for (size_t i = 0; i < starts.size(); ++i) {
+    EXPECT_EQ(starts[i].at, kT0 + seconds(10 * (i + 1)));
+    EXPECT_EQ(FakeDaemonSystem::TriggerOf(starts[i]), "--trigger=schedule");
+  }
+  EXPECT_EQ(starts[0].argv,
+            (std::vector<std::string>{"/usr/bin/surety", "--config", "/etc/surety/surety.toml",
+                                      "--log-format", "logfmt", "--log-level", "info", "run",
+                                      "--tag-output", "tick", "--trigger=schedule"}));
+}
+
+TEST_F(DaemonTest, TellsSystemdItIsReadyStoppingAndAlive) {
+  WriteJobs("[jobs.a]\ncommand = [\"true\"]\nschedule = \"daily\"\n");
+  system_.watchdog = seconds(30);
+  Daemon& d = Start();
+  ASSERT_FALSE(system_.notified.empty());
+  EXPECT_EQ(system_.notified[0], "READY=1\nSTATUS=scheduling 1 jobs");
+  EXPECT_EQ(d.tick(), seconds(15)) << "WATCHDOG=1 at half the interval";
+  d.OnTick();
+  EXPECT_EQ(system_.notified.back(), "WATCHDOG=1");
+  d.OnSignal(SIGTERM);
+  EXPECT_EQ(system_.notified.back(), "STOPPING=1");
+  EXPECT_TRUE(d.stopped()) << "nothing ran: it stops at once";
+}
+
+// The wall clock jumps. Forward past an elapse: the job runs once at once
+// (not once per slot missed), then at its next elapse after now. Back
+// before its last run: the last trigger, now in the future, is pulled back
+// to now, so the job does not stall until the clock catches up.
+TEST_F(DaemonTest, AClockJumpRecomputesEveryJob) {
+  WriteJobs("[jobs.hourly]\ncommand = [\"true\"]\nschedule = \"hourly\"\naccuracy = \"1us\"\n");
+  Daemon& d = Start();
+  RunUntil(kT0 + hours(1));
+  ASSERT_EQ(system_.starts.size(), 1u);
+  EXPECT_EQ(d.DueOf("hourly"), kT0 + hours(2));
+
+  clock_.Set(kT0 + hours(5) + minutes(30));  // forward
+  d.OnClockChange();
+  EXPECT_EQ(d.DueOf("hourly"), kT0 + hours(2)) << "the passed elapse is due at once";
+  d.OnTimer();
+  EXPECT_EQ(system_.starts.size(), 2u);
+  EXPECT_EQ(d.DueOf("hourly"), kT0 + hours(6));
+
+  clock_.Set(kT0 - hours(3) + minutes(10));  // back, before both runs
+  d.OnClockChange();
+  EXPECT_EQ(d.DueOf("hourly"), kT0 - hours(2));
+  RunUntil(kT0 - hours(2));
+  EXPECT_EQ(system_.starts.size(), 3u);
+}
+
+// /etc/localtime replaced (here: the zone the daemon reads changes): a job
+// at 02:30 local is due at 02:30 of the new zone.
+TEST_F(DaemonTest, ANewLocalZoneMovesLocalSchedules) {
+  WriteJobs("[jobs.night]\ncommand = [\"true\"]\nschedule = \"02:30\"\naccuracy = \"1us\"\n");
+  Daemon& d = Start();
+  EXPECT_EQ(d.DueOf("night"), kT0 + hours(2) + minutes(30));
+  env_.Set("TZ", "Europe/Berlin");  // UTC+1 in November
+  d.OnZoneChange();
+  EXPECT_EQ(d.DueOf("night"), kT0 + hours(1) + minutes(30));
+}
+
+// SIGHUP with a job removed and one changed while both run: the running
+// runs are left alone and still reaped; the changed job is recomputed; the
+// removed one starts no more.
+TEST_F(DaemonTest, AReloadWhileJobsRunLeavesTheirRunsAlone) {
+  WriteJobs(
+      "[jobs.gone]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n"
+      "[jobs.changed]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n");
+  Daemon& d = Start();
+  RunUntil(kT0 + seconds(10));
+  ASSERT_EQ(system_.starts.size(), 2u);
+  const int gone_pid = system_.StartsOf("gone")[0].pid;
+  const int changed_pid = system_.StartsOf("changed")[0].pid;
+  WriteJobs("[jobs.changed]\ncommand = [\"true\"]\nschedule = \"*:*:0/30\"\naccuracy = \"1us\"\n");
+  d.OnSignal(SIGHUP);
+  EXPECT_NE(logs_.str().find("event=reloaded jobs=1 added=0 changed=1 removed=1"),
+            std::string::npos)
+      << logs_.str();
+  EXPECT_EQ(d.DueOf("gone"), std::nullopt);
+  EXPECT_EQ(d.DueOf("changed"), kT0 + seconds(30));
+  EXPECT_EQ(d.RunnersOf("changed"), std::vector<int>{changed_pid}) << "its run was forgotten";
+  EXPECT_TRUE(system_.signals.empty()) << "a reload must not signal running runs";
+  Exit(gone_pid);
+  Exit(changed_pid);
+  EXPECT_TRUE(d.RunnersOf("changed").empty());
+  RunUntil(kT0 + seconds(60));
+  EXPECT_EQ(system_.StartsOf("gone").size(), 1u);
+  EXPECT_EQ(system_.StartsOf("changed").size(), 3u);  // at 10 s, then 30 s and 60 s
+}
+
+TEST_F(DaemonTest, ABadReloadKeepsTheRunningJobSet) {
+  WriteJobs("[jobs.a]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n");
+  Daemon& d = Start();
+  WriteJobs("[jobs.a]\ncommand = [\"true\"]\nschedule = \"Mon 25:00\"\n");
+  d.OnSignal(SIGHUP);
+  EXPECT_NE(logs_.str().find("event=reload_failed"), std::string::npos) << logs_.str();
+  EXPECT_EQ(d.DueOf("a"), kT0 + seconds(10));
+}
+
+// overlap = "wait": one run may wait behind the running one; a third is
+// not started (the daemon logs it) rather than piling up.
+TEST_F(DaemonTest, OverlapWaitStartsOneWaiterAndNoMore) {
+  WriteJobs(
+      "[jobs.slow]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n"
+      "overlap = \"wait\"\nlock_wait = \"1h\"\n");
+  Daemon& d = Start();
+  RunUntil(kT0 + seconds(30));
+  EXPECT_EQ(system_.StartsOf("slow").size(), 2u);
+  EXPECT_EQ(d.RunnersOf("slow").size(), 2u);
+  EXPECT_NE(logs_.str().find("event=run_not_started job=slow reason=\"a run is already waiting\""),
+            std::string::npos)
+      << logs_.str();
+  Exit(system_.StartsOf("slow")[0].pid);
+  RunUntil(kT0 + seconds(40));
+  EXPECT_EQ(system_.StartsOf("slow").size(), 3u) << "a place to wait was free again";
+}
+
+// on_boot: once, boot + span after the boot, with trigger boot.
+TEST_F(DaemonTest, OnBootRunsOnceAfterTheBoot) {
+  system_.boot = kT0 - seconds(30);
+  WriteJobs("[jobs.boot]\ncommand = [\"true\"]\non_boot = \"2min\"\naccuracy = \"1us\"\n");
+  Daemon& d = Start();
+  EXPECT_EQ(d.DueOf("boot"), kT0 + seconds(90));
+  RunUntil(kT0 + hours(5));
+  auto starts = system_.StartsOf("boot");
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].at, kT0 + seconds(90));
+  EXPECT_EQ(FakeDaemonSystem::TriggerOf(starts[0]), "--trigger=boot");
+  EXPECT_EQ(d.DueOf("boot"), std::nullopt);
+}
+
+// SIGTERM: each run is told to stop; the daemon waits the grace, even when
+// another run ends meanwhile (that used to move the deadline), then kills
+// what is left, once.
+TEST_F(DaemonTest, AStopGivesRunningRunsTheWholeGrace) {
+  WriteJobs(
+      "[jobs.a]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n"
+      "[jobs.b]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n");
+  options_.shutdown_grace = seconds(10);
+  Daemon& d = Start();
+  RunUntil(kT0 + seconds(10));
+  ASSERT_EQ(system_.starts.size(), 2u);
+  clock_.Set(kT0 + seconds(11));
+  d.OnSignal(SIGTERM);
+  EXPECT_EQ(system_.signals.size(), 2u);
+  EXPECT_EQ(d.wake(), kT0 + seconds(21));
+  clock_.Set(kT0 + seconds(12));
+  Exit(system_.starts[0].pid);
+  EXPECT_EQ(d.wake(), kT0 + seconds(21)) << "a run that ended moved the grace deadline";
+  EXPECT_FALSE(d.stopped());
+  RunUntil(kT0 + seconds(30));
+  EXPECT_EQ(system_.kill_alls, 1);
+  EXPECT_EQ(system_.starts.size(), 2u) << "a run was started while stopping";
+  Exit(system_.starts[1].pid);
+  EXPECT_TRUE(d.stopped());
+}
+
+}  // namespace
+}  // namespace surety
