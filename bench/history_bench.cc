@@ -206,7 +206,7 @@ void BM_HistoryBeginFinish(benchmark::State& state) {
   if (store == nullptr) return;
   RunRecord r;
   r.job = "job3";
-  r.trigger = "manual";
+  r.trigger = Trigger::kManual;
   r.host = "backup-host-01";
   r.attempts = 1;
   FillOwner(r);
@@ -243,7 +243,7 @@ void BM_JournalBeginFinish(benchmark::State& state) {
   const std::string dir = pattern;
   RunRecord r;
   r.job = "job3";
-  r.trigger = "manual";
+  r.trigger = Trigger::kManual;
   r.host = "backup-host-01";
   r.attempts = 1;
   FillOwner(r);

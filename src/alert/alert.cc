@@ -138,7 +138,7 @@ std::string EmailMessage(const AlertSpec& alert, const RunRecord& record,
   body += "result:      " + std::string(RunResultName(record.result)) + "\n";
   body += "message:     " + OneLine(record.message) + "\n";
   body += "host:        " + record.host + "\n";
-  body += "trigger:     " + record.trigger + "\n";
+  body += "trigger:     " + std::string(TriggerName(record.trigger)) + "\n";
   body += "run id:      " + std::to_string(record.id) + "\n";
   body += "started at:  " + FormatRfc3339(record.started_at) + "\n";
   if (record.finished_at) body += "finished at: " + FormatRfc3339(*record.finished_at) + "\n";
@@ -209,7 +209,7 @@ std::string RunRecordJson(const RunRecord& record, const std::string& event) {
   Json j;
   j["id"] = record.id;
   j["job"] = record.job;
-  j["trigger"] = record.trigger;
+  j["trigger"] = TriggerName(record.trigger);
   j["host"] = record.host;
   j["started_at"] = FormatRfc3339(record.started_at);
   j["finished_at"] = record.finished_at ? Json(FormatRfc3339(*record.finished_at)) : Json();
@@ -239,7 +239,7 @@ std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, const s
   env["SURETY_DURATION_MS"] = std::to_string(record.duration_ms);
   env["SURETY_ATTEMPTS"] = std::to_string(record.attempts);
   env["SURETY_HOST"] = record.host;
-  env["SURETY_TRIGGER"] = record.trigger;
+  env["SURETY_TRIGGER"] = TriggerName(record.trigger);
   env["SURETY_EVENT"] = event;
   return env;
 }

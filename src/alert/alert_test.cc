@@ -46,7 +46,7 @@ RunRecord FailedRecord() {
   RunRecord r;
   r.id = 42;
   r.job = "db";
-  r.trigger = "schedule";
+  r.trigger = Trigger::kSchedule;
   r.host = "host1";
   r.started_at = UtcAt(2026, 11, 22, 3, 4, 5);
   r.finished_at = UtcAt(2026, 11, 22, 3, 5, 35) + std::chrono::milliseconds(500);

@@ -150,7 +150,7 @@ RunRecord Record() {
   RunRecord r;
   r.id = 7;
   r.job = "db";
-  r.trigger = "schedule";
+  r.trigger = Trigger::kSchedule;
   r.host = "host1";
   r.started_at = Instant{seconds{CivilSecondsAsUtc(2026, 11, 22, 3, 4, 5)}};
   r.finished_at = r.started_at + seconds(61);

@@ -328,7 +328,8 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
                   FillOwner,
                   [](Micros d) { SleepFor(d); },
                   interactive ? &sv.err : nullptr};
-  RunRequest request{o.trigger, o.tag_output ? "[" + job->name + "] " : ""};
+  RunRequest request{TriggerFromName(o.trigger).value_or(Trigger::kManual),
+                     o.tag_output ? "[" + job->name + "] " : ""};
   RunReport report = RunJob(*job, cfg, request, deps);
   if (interactive) sv.err << SummaryLine(report.record, true) << std::flush;
   return report.exit_status;
@@ -403,7 +404,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
       msg += " [an alert failed: see alert_status in --json]";
     rows.push_back({std::to_string(r.id), FormatTimestamp(r.started_at, local), dur,
                     std::string(RunResultName(r.result)), exit, std::to_string(r.attempts),
-                    r.trigger, msg});
+                    std::string(TriggerName(r.trigger)), msg});
     if (all) rows.back().insert(rows.back().begin() + 1, r.job);
   }
   sv.out << FormatTable(rows);
@@ -479,7 +480,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
         due ? nlohmann::json(FormatRfc3339(due->when + window)) : nlohmann::json(nullptr);
     e["likely_start"] =
         due ? nlohmann::json(FormatRfc3339(CoalescedStart(*job, due->when, phase))) : nullptr;
-    e["trigger"] = due ? nlohmann::json(due->trigger) : nlohmann::json(nullptr);
+    e["trigger"] = due ? nlohmann::json(TriggerName(due->trigger)) : nlohmann::json(nullptr);
     e["accuracy"] = window_text;
     e["random_delay_max"] = FormatTimespan(job->randomized_delay);
     e["fixed_random_delay"] = job->fixed_random_delay;
@@ -499,7 +500,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
     }
     const std::string indent(job->name.size() + 2, ' ');
     sv.out << FormatTimestamp(due->when, *l->local) << " (" << FormatRelative(due->when, now)
-           << ", trigger " << due->trigger << ")";
+           << ", trigger " << TriggerName(due->trigger) << ")";
     if (job->randomized_delay.usec > 0)
       sv.out << (job->fixed_random_delay
                      ? ", fixed delay " + FormatTimespan(Timespan{fixed}, 1000000) + " included"

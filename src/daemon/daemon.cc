@@ -233,11 +233,11 @@ void Daemon::OnTimer() {
   Arm();
 }
 
-void Daemon::Fire(const std::string& name, JobState& st, const std::string& trigger, Instant now) {
+void Daemon::Fire(const std::string& name, JobState& st, Trigger trigger, Instant now) {
   const JobSpec& job = config_.jobs.at(name);
   st.facts.last_trigger = now;
   st.facts.last_start = now;
-  if (trigger == "boot") {
+  if (trigger == Trigger::kBoot) {
     if (job.on_boot) st.facts.boot_done = true;
     if (job.on_startup) st.facts.startup_done = true;
   }
@@ -247,7 +247,7 @@ void Daemon::Fire(const std::string& name, JobState& st, const std::string& trig
     return;
   }
   std::vector<std::string> argv = run_argv_;
-  argv.insert(argv.end(), {name, "--trigger=" + trigger});
+  argv.insert(argv.end(), {name, "--trigger=" + std::string(TriggerName(trigger))});
   auto pid = sys_.StartRun(argv, run_env_);
   if (!pid.ok()) {
     log_.Error("run_not_started", {{"job", name}, {"error", pid.status().message()}});
@@ -256,7 +256,7 @@ void Daemon::Fire(const std::string& name, JobState& st, const std::string& trig
   st.runners.push_back(*pid);
   runner_job_[*pid] = name;
   log_.Info("run_started", {{"job", name},
-                            {"trigger", trigger},
+                            {"trigger", std::string(TriggerName(trigger))},
                             {"pid", std::to_string(*pid)},
                             {"due", FormatRfc3339(st.due ? st.due->when : now)}});
 }
@@ -365,7 +365,7 @@ void Daemon::WriteNextFile() {
     if (st.due) {
       e["next"] = FormatRfc3339(st.due->when);
       e["nominal"] = FormatRfc3339(st.due->nominal);
-      e["trigger"] = st.due->trigger;
+      e["trigger"] = TriggerName(st.due->trigger);
     } else {
       e["next"] = nullptr;
     }
@@ -383,7 +383,7 @@ JobHistoryFacts FactsFromHistory(const JobSpec& job, HistoryStore* history, Inst
       for (const auto& r : *runs) {
         if (!f.last_start) f.last_start = r.started_at;
         if (!f.last_finish && r.finished_at) f.last_finish = r.finished_at;
-        if (!f.last_trigger && r.trigger != "manual") f.last_trigger = r.started_at;
+        if (!f.last_trigger && r.trigger != Trigger::kManual) f.last_trigger = r.started_at;
       }
     }
   }

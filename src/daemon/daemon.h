@@ -99,7 +99,7 @@ class Daemon {
   void Recompute(const std::string& name, JobState& st, const ScheduleContext& ctx);
   void RecomputeOne(const std::string& name);
   void Arm();
-  void Fire(const std::string& name, JobState& st, const std::string& trigger, Instant now);
+  void Fire(const std::string& name, JobState& st, Trigger trigger, Instant now);
   void Reap();
   size_t Running() const;
   void BeginShutdown(int sig);

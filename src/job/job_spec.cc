@@ -41,6 +41,26 @@ bool IsIpv6Char(char c) {
 
 }  // namespace
 
+std::string_view TriggerName(Trigger trigger) {
+  switch (trigger) {
+    case Trigger::kManual:
+      return "manual";
+    case Trigger::kSchedule:
+      return "schedule";
+    case Trigger::kCatchup:
+      return "catchup";
+    case Trigger::kBoot:
+      return "boot";
+  }
+  return "manual";
+}
+
+std::optional<Trigger> TriggerFromName(std::string_view name) {
+  for (Trigger t : {Trigger::kManual, Trigger::kSchedule, Trigger::kCatchup, Trigger::kBoot})
+    if (TriggerName(t) == name) return t;
+  return std::nullopt;
+}
+
 std::optional<TcpTarget> ParseTcpUrl(std::string_view url) {
   constexpr std::string_view kScheme = "tcp://";
   if (url.substr(0, kScheme.size()) != kScheme) return std::nullopt;

@@ -66,6 +66,13 @@ struct VerifySpec {
 };
 
 enum class Overlap { kSkip, kWait };
+
+// Why a run started: by hand, at its time, to catch up a persistent slot
+// missed while nothing ran, or after the boot (on_boot, on_startup).
+enum class Trigger { kManual, kSchedule, kCatchup, kBoot };
+// "manual", "schedule", "catchup", "boot": in run records, logs, --trigger.
+std::string_view TriggerName(Trigger trigger);
+std::optional<Trigger> TriggerFromName(std::string_view name);
 enum class IntervalFrom { kStart, kFinish };
 
 // Time spans: Timespan::kInfinity (infinite()) appears only where it means

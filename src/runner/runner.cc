@@ -85,8 +85,9 @@ class JobRun {
                      {{"job", job_.name}, {"error", id.status().message()}});
     }
     run_id_ = std::to_string(rec_.id);
-    d_.log.Info("run_started",
-                {{"job", job_.name}, {"run_id", run_id_}, {"trigger", rec_.trigger}});
+    d_.log.Info("run_started", {{"job", job_.name},
+                                {"run_id", run_id_},
+                                {"trigger", std::string(TriggerName(rec_.trigger))}});
   }
 
   // The job's environment: inherited, then environment_file, then
@@ -103,7 +104,7 @@ class JobRun {
     for (const auto& [k, v] : job_.environment) env_[k] = v;
     env_["SURETY_JOB"] = job_.name;
     env_["SURETY_RUN_ID"] = run_id_;
-    env_["SURETY_TRIGGER"] = rec_.trigger;
+    env_["SURETY_TRIGGER"] = TriggerName(rec_.trigger);
     if (!job_.user.empty() || !job_.group.empty()) {
       auto ids = d_.resolve_ids(job_.user, job_.group);
       if (!ids.ok()) return Ending{RunResult::kPreflightFailed, ids.status().message()};

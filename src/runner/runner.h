@@ -67,7 +67,7 @@ struct RunnerDeps {
 };
 
 struct RunRequest {
-  std::string trigger = "manual";  // manual | schedule | catchup | boot
+  Trigger trigger = Trigger::kManual;
   // Written before each line of the job's output on our stdout (the
   // daemon's runs: "[db] "); empty: the output as the job wrote it.
   std::string output_prefix;

@@ -141,7 +141,7 @@ class RunnerTest : public testing::Test {
   std::vector<Micros> pauses_;  // between alert attempts
   bool stop_during_sleep_ = false;
   std::ostream* terminal_ = nullptr;  // RunnerDeps::terminal
-  RunRequest request_{"schedule", ""};
+  RunRequest request_{Trigger::kSchedule, ""};
   // What RunnerDeps::stop_requested answers (a SIGTERM a command saw).
   std::function<bool()> stop_ = [] { return false; };
 };
@@ -153,7 +153,7 @@ TEST_F(RunnerTest, SuccessIsRecordedBeforeAndAfterWithExitZero) {
   ASSERT_EQ(history_.runs.size(), 1u);
   const RunRecord& rec = history_.runs[0];
   EXPECT_EQ(rec.result, RunResult::kSuccess);
-  EXPECT_EQ(rec.trigger, "schedule");
+  EXPECT_EQ(rec.trigger, Trigger::kSchedule);
   EXPECT_EQ(rec.attempts, 1);
   EXPECT_EQ(rec.exit_code, 0);
   EXPECT_TRUE(rec.finished_at.has_value());

@@ -27,7 +27,7 @@ std::optional<Instant> EarliestCalendar(const JobSpec& job, Instant base,
 std::optional<Due> NextDue(const JobSpec& job, const JobHistoryFacts& facts,
                            const ScheduleContext& ctx) {
   std::optional<Due> best;
-  auto consider = [&](Instant nominal, const char* trigger) {
+  auto consider = [&](Instant nominal, Trigger trigger) {
     if (!best || nominal < best->nominal) best = Due{nominal, nominal, trigger};
   };
   // A daemon start (or last trigger) in the future means the clock jumped
@@ -40,23 +40,23 @@ std::optional<Due> NextDue(const JobSpec& job, const JobHistoryFacts& facts,
     if (auto e = EarliestCalendar(job, base, ctx.eval)) {
       // Rebase: an elapse that passed before the daemon started is due at start.
       bool missed = *e < start;
-      consider(std::max(*e, start), missed ? "catchup" : "schedule");
+      consider(std::max(*e, start), missed ? Trigger::kCatchup : Trigger::kSchedule);
     }
   }
   if (job.on_boot && !facts.boot_done) {
     Instant e = ctx.boot + SpanMicros(*job.on_boot);
     // Consumed when it already passed before we could run it in this boot.
     if (!(facts.last_trigger && e < ctx.now && *facts.last_trigger >= ctx.boot))
-      consider(std::max(e, ctx.daemon_start), "boot");
+      consider(std::max(e, ctx.daemon_start), Trigger::kBoot);
   }
   if (job.on_startup && !facts.startup_done)
-    consider(ctx.daemon_start + SpanMicros(*job.on_startup), "boot");
+    consider(ctx.daemon_start + SpanMicros(*job.on_startup), Trigger::kBoot);
   if (job.interval) {
     std::optional<Instant> from =
         job.interval_from == IntervalFrom::kFinish ? facts.last_finish : facts.last_start;
     Instant base =
         from ? std::max(*from, ctx.daemon_start - SpanMicros(*job.interval)) : ctx.daemon_start;
-    consider(base + SpanMicros(*job.interval), "schedule");
+    consider(base + SpanMicros(*job.interval), Trigger::kSchedule);
   }
   if (best && job.randomized_delay.usec > 0 && ctx.random_delay_usec)
     best->when = best->nominal + Micros{static_cast<int64_t>(ctx.random_delay_usec(job))};

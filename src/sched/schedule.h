@@ -50,9 +50,9 @@ struct ScheduleContext {
 };
 
 struct Due {
-  Instant when;         // including the random delay
-  Instant nominal;      // without it
-  std::string trigger;  // schedule | catchup | boot
+  Instant when;     // including the random delay
+  Instant nominal;  // without it
+  Trigger trigger;  // schedule, catchup or boot
 };
 
 // nullopt: the job has no value that can elapse any more (like a timer that

@@ -49,7 +49,7 @@ TEST_F(ScheduleTest, FirstElapseAfterDaemonStart) {
   auto due = NextDue(j, {}, Ctx(start, start));
   ASSERT_TRUE(due);
   EXPECT_EQ(Show(due->when), "Tue 2026-06-02 02:30:00 CEST");
-  EXPECT_EQ(due->trigger, "schedule");
+  EXPECT_EQ(due->trigger, Trigger::kSchedule);
 }
 
 TEST_F(ScheduleTest, PersistentMissedSlotsCatchUpExactlyOnceAtStart) {
@@ -61,12 +61,12 @@ TEST_F(ScheduleTest, PersistentMissedSlotsCatchUpExactlyOnceAtStart) {
   auto due = NextDue(j, facts, Ctx(start, start));
   ASSERT_TRUE(due);
   EXPECT_EQ(due->when, start);
-  EXPECT_EQ(due->trigger, "catchup");
+  EXPECT_EQ(due->trigger, Trigger::kCatchup);
   // After the catch-up run triggered at start, the next is the next night.
   facts.last_trigger = start;
   auto next = NextDue(j, facts, Ctx(start + Micros{1000}, start));
   EXPECT_EQ(Show(next->when), "Sat 2026-06-06 02:30:00 CEST");
-  EXPECT_EQ(next->trigger, "schedule");
+  EXPECT_EQ(next->trigger, Trigger::kSchedule);
 }
 
 TEST_F(ScheduleTest, SeveralSpecsTakeTheEarliest) {
@@ -113,7 +113,7 @@ TEST_F(ScheduleTest, OnBootAndOnStartupFireOnce) {
   Instant start = At("2026-06-01 12:00:00");
   auto due = NextDue(j, {}, Ctx(start, start));
   EXPECT_EQ(Show(due->when), "Mon 2026-06-01 12:01:00 CEST");
-  EXPECT_EQ(due->trigger, "boot");
+  EXPECT_EQ(due->trigger, Trigger::kBoot);
   JobHistoryFacts f;
   f.startup_done = true;
   EXPECT_FALSE(NextDue(j, f, Ctx(start, start)));
@@ -153,7 +153,7 @@ TEST_F(ScheduleTest, ClockJumpBackBeforeTheDaemonStartedDoesNotStallTheJob) {
   auto due = NextDue(j, {}, Ctx(At("2026-06-01 09:10:00"), start));
   ASSERT_TRUE(due);
   EXPECT_EQ(Show(due->when), "Mon 2026-06-01 10:00:00 CEST");
-  EXPECT_EQ(due->trigger, "schedule");
+  EXPECT_EQ(due->trigger, Trigger::kSchedule);
 }
 
 TEST_F(ScheduleTest, NextCalendarElapsesListsNominalTimes) {

@@ -39,7 +39,7 @@ Instant At(int64_t seconds) { return Instant{std::chrono::seconds(seconds)}; }
 RunRecord Running(const std::string& job, Instant started, int pid = 4242) {
   RunRecord r;
   r.job = job;
-  r.trigger = "schedule";
+  r.trigger = Trigger::kSchedule;
   r.host = "host-a";
   r.started_at = started;
   r.attempts = 1;

@@ -165,7 +165,7 @@ std::string EncodeJournalEntry(const JournalEntry& entry) {
   };
   field(IntText(r.id));
   field(r.job);
-  field(r.trigger);
+  field(TriggerName(r.trigger));
   field(r.host);
   field(IntText(ToMicros(r.started_at)));
   r.finished_at ? field(IntText(ToMicros(*r.finished_at))) : absent();
@@ -235,7 +235,10 @@ std::optional<JournalEntry> ParseJournalEntry(std::string_view line) {
   };
   if (!ParseInt(f[0], r.id) || r.id < 1 || r.id > kMaxJournalId) return std::nullopt;
   text(f[1], r.job);
-  text(f[2], r.trigger);
+  std::string trigger;
+  text(f[2], trigger);
+  // A trigger a newer surety wrote reads as manual rather than losing the run.
+  r.trigger = TriggerFromName(trigger).value_or(Trigger::kManual);
   text(f[3], r.host);
   r.started_at = micros(f[4]);
   if (f[5] != kAbsent) r.finished_at = micros(f[5]);

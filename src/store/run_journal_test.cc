@@ -14,7 +14,7 @@ RunRecord FullRecord() {
   RunRecord r;
   r.id = 123456789012LL;
   r.job = "db\tbackup";
-  r.trigger = "catchup";
+  r.trigger = Trigger::kCatchup;
   r.host = "host-\\a";
   r.started_at = Instant{Micros{1763780400123456}};
   r.finished_at = Instant{Micros{1763780460654321}};

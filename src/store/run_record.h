@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "job/job_spec.h"
 #include "os/clock.h"
 
 namespace surety {
@@ -39,7 +40,7 @@ bool IsGoodResult(RunResult r);
 struct RunRecord {
   int64_t id = 0;
   std::string job;
-  std::string trigger = "manual";  // manual | schedule | catchup | boot
+  Trigger trigger = Trigger::kManual;
   std::string host;
   Instant started_at;
   std::optional<Instant> finished_at;

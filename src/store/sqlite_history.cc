@@ -238,7 +238,7 @@ int BindRecord(sqlite3_stmt* s, const RunRecord& r) {
     if (rc == SQLITE_OK) rc = result;
   };
   check(BindText(s, 1, r.job));
-  check(BindText(s, 2, r.trigger));
+  check(BindText(s, 2, TriggerName(r.trigger)));  // static text: SQLITE_STATIC holds
   check(BindText(s, 3, r.host));
   check(sqlite3_bind_int64(s, 4, ToMicros(r.started_at)));
   check(r.finished_at ? sqlite3_bind_int64(s, 5, ToMicros(*r.finished_at))
@@ -515,7 +515,7 @@ Status SqliteHistory::ReadRecords(sqlite3_stmt* s, std::string_view doing,
     RunRecord r;
     r.id = sqlite3_column_int64(s, 0);
     r.job = ColumnText(s, 1);
-    r.trigger = ColumnText(s, 2);
+    r.trigger = TriggerFromName(ColumnText(s, 2)).value_or(Trigger::kManual);
     r.host = ColumnText(s, 3);
     r.started_at = FromMicros(sqlite3_column_int64(s, 4));
     if (!ColumnNull(s, 5)) r.finished_at = FromMicros(sqlite3_column_int64(s, 5));
@@ -619,7 +619,7 @@ Result<std::vector<RunRecord>> SqliteHistory::RecentStarts(const std::string& jo
     RunRecord r;
     r.id = sqlite3_column_int64(use.get(), 0);
     r.job = job;
-    r.trigger = ColumnText(use.get(), 1);
+    r.trigger = TriggerFromName(ColumnText(use.get(), 1)).value_or(Trigger::kManual);
     r.started_at = FromMicros(sqlite3_column_int64(use.get(), 2));
     if (!ColumnNull(use.get(), 3)) r.finished_at = FromMicros(sqlite3_column_int64(use.get(), 3));
     out.push_back(std::move(r));

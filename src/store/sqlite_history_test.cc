@@ -34,7 +34,7 @@ Instant At(int64_t seconds) { return Instant{std::chrono::seconds(seconds)}; }
 RunRecord Running(const std::string& job, Instant started) {
   RunRecord r;
   r.job = job;
-  r.trigger = "schedule";
+  r.trigger = Trigger::kSchedule;
   r.host = "host-a";
   r.started_at = started;
   r.attempts = 1;
@@ -173,7 +173,7 @@ TEST_F(SqliteHistory, RoundTripsEveryFieldIncludingOptionals) {
 
   RunRecord r;
   r.job = "db";
-  r.trigger = "catchup";
+  r.trigger = Trigger::kCatchup;
   r.host = "nas.example.org";
   r.started_at = Instant{Micros{1'711'846'800'123'456}};  // sub-second precision kept
   r.attempts = 3;
@@ -213,7 +213,6 @@ TEST_F(SqliteHistory, RoundTripsEveryFieldIncludingOptionals) {
   // Empty strings and zero values stay empty, not NULL.
   RunRecord empty;
   empty.job = "empty";
-  empty.trigger = "";
   auto empty_id = store->BeginRun(empty);
   ASSERT_TRUE(empty_id.ok());
   empty.id = *empty_id;

@@ -31,7 +31,7 @@ class SqliteVfs : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().message();
     RunRecord r;
     r.job = "db";
-    r.trigger = "manual";
+    r.trigger = Trigger::kManual;
     r.result = RunResult::kRunning;
     auto id = (*store)->BeginRun(r);
     ASSERT_TRUE(id.ok()) << id.status().message();
