@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Style is mechanical: clang-format (Google base, .clang-format) must leave
-# every source unchanged, and clang-tidy (.clang-tidy) must report nothing
-# on the production sources. Needs build/compile_commands.json.
+# every source unchanged, clang-tidy (.clang-tidy) must report nothing on the
+# production sources, and every include must follow the module graph
+# (scripts/check_layers.sh). Needs build/compile_commands.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +18,5 @@ if [[ ! -f build/compile_commands.json ]]; then
 fi
 printf '%s\n' "${production[@]}" |
   xargs -P"$(nproc)" -n1 clang-tidy -p build --quiet --extra-arg=-Wno-unknown-warning-option 2>/dev/null
+bash scripts/check_layers.sh
 echo "lint: ok"

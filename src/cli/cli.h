@@ -43,7 +43,7 @@ struct Services {
 };
 
 // Runs `surety ARGS...` (args excludes the program name).
-int RunCli(const std::vector<std::string>& args, Services& services);
+int RunCli(const std::vector<std::string>& args, Services& sv);
 
 // The command named on a command line (without the program name): the first
 // word that is neither a global option nor its value; empty when there is

@@ -16,12 +16,12 @@ struct CalendarOptions {
   std::optional<std::string> base_time;
   bool json = false;
 };
-int RunCalendar(const CalendarOptions& options, Services& services);
+int RunCalendar(const CalendarOptions& opt, Services& sv);
 
 struct TimespanOptions {
   std::vector<std::string> spans;
   bool json = false;
 };
-int RunTimespan(const TimespanOptions& options, Services& services);
+int RunTimespan(const TimespanOptions& opt, Services& sv);
 
 }  // namespace surety

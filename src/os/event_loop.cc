@@ -85,7 +85,7 @@ Status EventLoop::ArmAt(std::optional<Instant> when) {
   return Status::Ok();
 }
 
-Status EventLoop::Run(Micros max_wait, const std::function<void()>& on_idle_tick) {
+Status EventLoop::Run(Micros tick, const std::function<void()>& on_tick) {
   stop_ = false;
   auto mono = [] {
     timespec ts{};
@@ -95,16 +95,16 @@ Status EventLoop::Run(Micros max_wait, const std::function<void()>& on_idle_tick
   int64_t last_tick = mono();
   while (!stop_) {
     epoll_event events[8];
-    int timeout_ms = max_wait.count() > 0 ? static_cast<int>(max_wait.count() / 1000) : -1;
+    int timeout_ms = tick.count() > 0 ? static_cast<int>(tick.count() / 1000) : -1;
     int n = epoll_wait(epoll_, events, 8, timeout_ms);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Errno("epoll_wait");
     }
     ++wakeups_;
-    // The tick (a watchdog ping) is due every max_wait, busy or idle.
-    if (max_wait.count() > 0 && on_idle_tick && mono() - last_tick >= max_wait.count()) {
-      on_idle_tick();
+    // The tick (a watchdog ping) is due every tick, busy or idle.
+    if (tick.count() > 0 && on_tick && mono() - last_tick >= tick.count()) {
+      on_tick();
       last_tick = mono();
     }
     for (int i = 0; i < n && !stop_; ++i) {
