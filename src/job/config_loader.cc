@@ -11,17 +11,12 @@
 
 #include "base/byte_size.h"
 #include "base/strings.h"
+#include "job/diagnostic_sink.h"
 #include "job/text_scan.h"
 #include "job/toml.h"
 #include "os/process.h"
 
 namespace surety {
-
-std::string Diagnostic::ToString() const {
-  std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
-  return out + ": " + message;
-}
 
 std::string DefaultConfigPath(const Env& env, bool root) {
   if (auto p = env.Get("SURETY_CONFIG"); p && !p->empty()) return *p;
@@ -75,9 +70,6 @@ struct MNode {
   bool is_table = false;
 };
 
-// A diagnostic's position, to recognise the same place again.
-using Location = std::tuple<std::string, int, int>;
-
 bool HasNul(const std::string& s) { return s.find('\0') != std::string::npos; }
 
 // http:// or https:// and something after it: what libcurl will be asked
@@ -97,7 +89,7 @@ std::string Octal(uint32_t mode) {
 
 class Loader {
  public:
-  Loader(const LoadContext& ctx, LoadResult& out) : ctx_(ctx), out_(out) {
+  Loader(const LoadContext& ctx, DiagnosticSink& diags) : ctx_(ctx), diags_(diags) {
     parse_ctx_.tzname[0] = ctx.local.tzname(0);
     parse_ctx_.tzname[1] = ctx.local.tzname(1);
     parse_ctx_.zones = &ctx.zones;
@@ -139,15 +131,16 @@ class Loader {
         why += " (a job file is at most " + std::to_string(kMaxJobFileBytes >> 20) + " MiB)";
       Diagnostic d{path, 0, 0, "cannot read the job file: " + why};
       if (from)
-        d = At(*from, content.status().code() == StatusCode::kNotFound
-                          ? "include: no such file " + path
-                          : "include: " + why);
-      out_.errors.push_back(d);
+        d = diags_.At(*from, content.status().code() == StatusCode::kNotFound
+                                 ? "include: no such file " + path
+                                 : "include: " + why);
+      diags_.Error(d);
       incomplete_ = true;
       return;
     }
     CheckTrusted(path, content->info);
     file_modes_[path] = content->info.mode;
+    if (files_.empty()) diags_.set_fallback_file(path);
     files_.push_back(path);
     const std::string dir = DirName(path);
     auto abs_dir = ctx_.fs.CanonicalPath(dir);
@@ -155,7 +148,7 @@ class Loader {
     CheckTrustedDirs(path, DirName(id));
     CheckTrustedDirs(path, dirs_[path]);
     if (auto bad = ScanBeforeParsing(content->data)) {
-      out_.errors.push_back(Diagnostic{path, bad->line, bad->column, bad->Message()});
+      diags_.Error(Diagnostic{path, bad->line, bad->column, bad->Message()});
       incomplete_ = true;
       return;
     }
@@ -163,9 +156,9 @@ class Loader {
       docs_.push_back(std::make_unique<toml::table>(toml::parse(content->data, path)));
     } catch (const toml::parse_error& e) {
       const int line = static_cast<int>(e.source().begin.line);
-      out_.errors.push_back(Diagnostic{path, line, static_cast<int>(e.source().begin.column),
-                                       "TOML syntax error: " + std::string(e.description()) +
-                                           UnquotedValueHint(LineOf(content->data, line))});
+      diags_.Error(Diagnostic{path, line, static_cast<int>(e.source().begin.column),
+                              "TOML syntax error: " + std::string(e.description()) +
+                                  UnquotedValueHint(LineOf(content->data, line))});
       incomplete_ = true;
       return;
     }
@@ -212,7 +205,7 @@ class Loader {
     for (size_t i = first_doc; i < docs_.size(); ++i) merged.push_back(docs_[i].get());
   }
 
-  void Build() {
+  Config Build() {
     Config cfg;
     cfg.files = files_;
     CheckKeys(root_, {"include", "settings", "defaults", "alerts", "jobs"}, "");
@@ -242,12 +235,13 @@ class Loader {
       // Every value in [defaults] is checked once, here, and reported at
       // its own place; the jobs that inherit it do not repeat the report.
       CollectLocations(*defaults);
-      pass_ = Pass::kDefaults;
+      DiagnosticSink::DefaultsScope scope(diags_);
       (void)BuildJob("", "defaults", *defaults, cfg, /*whole_job=*/false);
-      pass_ = Pass::kNone;
     }
     if (const MNode* jobs = Child(root_, "jobs", true)) {
       for (const auto& [name, node] : jobs->children) {
+        // What is found from here on is this job's (Diagnostic::job).
+        DiagnosticSink::JobScope scope(diags_, name);
         if (!node.is_table) {
           Error(&node.where, "jobs." + name + ": expected a table [jobs." + name + "]");
           continue;
@@ -264,17 +258,13 @@ class Loader {
         if (defaults) MergeNodes(merged, *defaults, 0);
         MergeNodes(merged, node, 0);
         CheckJobKeys(node, "jobs." + name);
-        pass_ = Pass::kJob;
-        job_ctx_ = "jobs." + name;
-        JobSpec job = BuildJob(name, job_ctx_, merged, cfg, /*whole_job=*/true);
-        pass_ = Pass::kNone;
-        cfg.jobs[name] = std::move(job);
+        cfg.jobs[name] = BuildJob(name, "jobs." + name, merged, cfg, /*whole_job=*/true);
       }
     }
-    if (cfg.jobs.empty() && out_.errors.empty())
-      out_.warnings.push_back(Diagnostic{files_.empty() ? "" : files_.front(), 0, 0,
-                                         "no jobs defined (add a [jobs.NAME] table)"});
-    if (out_.errors.empty()) out_.config = std::move(cfg);
+    if (cfg.jobs.empty() && !diags_.has_errors())
+      diags_.Warn(Diagnostic{files_.empty() ? "" : files_.front(), 0, 0,
+                             "no jobs defined (add a [jobs.NAME] table)"});
+    return cfg;
   }
 
  private:
@@ -327,14 +317,14 @@ class Loader {
   void CheckTrusted(const std::string& path, const FileInfo& info) {
     if (!ctx_.running_as_root) return;
     if (info.uid != 0)
-      out_.errors.push_back(Diagnostic{
+      diags_.Error(Diagnostic{
           path, 0, 0,
           "owned by uid " + std::to_string(info.uid) +
               ", not root; surety runs as root and would run any command its owner writes "
               "here: chown root " +
               path});
     if (info.mode & 0022)
-      out_.errors.push_back(Diagnostic{
+      diags_.Error(Diagnostic{
           path, 0, 0,
           std::string("writable by ") + ((info.mode & 0002) ? "everyone" : "its group") +
               " (mode " + Octal(info.mode) +
@@ -365,7 +355,7 @@ class Loader {
       auto info = ctx_.fs.Stat(dir);
       if (info.ok() && info->exists) {
         if (auto why = OthersCanChange(dir, *info, true))
-          out_.errors.push_back(Diagnostic{
+          diags_.Error(Diagnostic{
               path, 0, 0,
               "the directory " + dir + " " + *why +
                   ": its owner or group could replace this job file, and surety runs its "
@@ -386,7 +376,7 @@ class Loader {
       if (n)
         Error(&n->source(), "settings.state_dir: " + text);
       else
-        out_.errors.push_back(Diagnostic{"", 0, 0, "state_dir: " + text});
+        diags_.Error(Diagnostic{"", 0, 0, "state_dir: " + text});
     };
     std::set<std::string> seen;
     auto check_chain = [&](const std::string& path) {
@@ -421,7 +411,7 @@ class Loader {
 
   void CollectLocations(const MNode& t) {
     for (const auto& [k, v] : t.children) {
-      defaults_locations_.insert(LocationOf(v.where));
+      diags_.NoteDefaultsPlace(v.where);
       if (v.is_table)
         CollectLocations(v);
       else if (v.node)
@@ -429,45 +419,16 @@ class Loader {
     }
   }
   void CollectLocations(const toml::node& n, int depth) {
-    defaults_locations_.insert(LocationOf(n.source()));
+    diags_.NoteDefaultsPlace(n.source());
     if (const toml::array* arr = n.as_array(); arr && depth < kMaxTableDepth) {
       for (const auto& el : *arr) CollectLocations(el, depth + 1);
     }
   }
-  Location LocationOf(const toml::source_region& r) const {
-    Diagnostic d = At(r, "");
-    return {d.file, d.line, d.column};
-  }
-
-  // Every diagnostic passes here. While a job is built, one that points
-  // into [defaults] is reported once, not once per job that inherits it.
-  void Emit(bool error, Diagnostic d) {
-    Location loc{d.file, d.line, d.column};
-    if (pass_ == Pass::kDefaults) {
-      defaults_reported_.insert(loc);
-    } else if (pass_ == Pass::kJob && defaults_locations_.count(loc)) {
-      if (defaults_reported_.count(loc)) return;
-      std::string key = d.message;
-      for (size_t at = key.find(job_ctx_); at != std::string::npos; at = key.find(job_ctx_, at + 1))
-        key.replace(at, job_ctx_.size(), "jobs.*");
-      if (!defaults_seen_.insert({loc, key}).second) return;
-    }
-    (error ? out_.errors : out_.warnings).push_back(std::move(d));
-  }
-
-  Diagnostic At(const toml::source_region& r, std::string message) const {
-    std::string file = r.path ? *r.path : (files_.empty() ? "" : files_.front());
-    return Diagnostic{file, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column),
-                      std::move(message)};
-  }
   void Error(const toml::source_region* r, std::string message) {
-    if (r)
-      Emit(true, At(*r, std::move(message)));
-    else
-      Emit(true, Diagnostic{files_.empty() ? "" : files_.front(), 0, 0, message});
+    diags_.Error(r, std::move(message));
   }
   void Warn(const toml::source_region* r, std::string message) {
-    if (r) Emit(false, At(*r, std::move(message)));
+    diags_.Warn(*r, std::move(message));
   }
 
   static std::string Key(const std::string& ctx, const std::string& key) {
@@ -1368,7 +1329,7 @@ class Loader {
   }
 
   const LoadContext& ctx_;
-  LoadResult& out_;
+  DiagnosticSink& diags_;
   CalendarParseContext parse_ctx_;
   std::vector<std::string> files_;
   std::vector<std::unique_ptr<toml::table>> docs_;
@@ -1383,36 +1344,23 @@ class Loader {
   std::set<std::string> checked_dirs_;          // directories CheckTrustedDirs() looked at
   std::map<std::string, std::string> dirs_;     // file as named -> its absolute directory
   bool incomplete_ = false;                     // a file could not be read or parsed
-  // [defaults] reported once (see Emit()).
-  enum class Pass { kNone, kDefaults, kJob };
-  Pass pass_ = Pass::kNone;
-  std::string job_ctx_;  // "jobs.NAME" in Pass::kJob
-  std::set<Location> defaults_locations_, defaults_reported_;
-  std::set<std::pair<Location, std::string>> defaults_seen_;
 };
 
 }  // namespace
 
 LoadResult LoadConfig(const std::vector<std::string>& paths, const LoadContext& ctx) {
-  LoadResult out;
-  Loader loader(ctx, out);
+  DiagnosticSink diags;
+  Loader loader(ctx, diags);
   for (const auto& p : paths) loader.ReadFile(p, 0, nullptr);
   // Even after a read or syntax error: the files that parsed are still
   // checked, so one broken file does not hide the problems of the others.
-  loader.Build();
-  // Problems in the order a person reads the files: file by file (in the
-  // order they were read), then by line and column, not by key.
-  for (auto* list : {&out.errors, &out.warnings}) {
-    std::vector<std::string> order;
-    for (const Diagnostic& d : *list)
-      if (std::find(order.begin(), order.end(), d.file) == order.end()) order.push_back(d.file);
-    auto rank = [&](const Diagnostic& d) {
-      return std::make_tuple(std::find(order.begin(), order.end(), d.file) - order.begin(), d.line,
-                             d.column);
-    };
-    std::stable_sort(list->begin(), list->end(),
-                     [&](const Diagnostic& a, const Diagnostic& b) { return rank(a) < rank(b); });
-  }
+  Config cfg = loader.Build();
+  LoadResult out;
+  if (!diags.has_errors()) out.config = std::move(cfg);
+  out.errors = diags.TakeErrors();
+  out.warnings = diags.TakeWarnings();
+  SortInFileOrder(out.errors);
+  SortInFileOrder(out.warnings);
   return out;
 }
 

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "job/diagnostic.h"
 #include "job/job_spec.h"
 #include "os/env.h"
 #include "os/file_system.h"
@@ -34,14 +35,8 @@
 
 namespace surety {
 
-struct Diagnostic {
-  std::string file;
-  int line = 0;
-  int column = 0;
-  std::string message;
-  std::string ToString() const;  // "file:line:col: message"
-};
-
+// Errors and warnings come in file order (SortInFileOrder); each names the
+// job it belongs to, if any (Diagnostic::job).
 struct LoadResult {
   std::optional<Config> config;  // set when there are no errors
   std::vector<Diagnostic> errors;
