@@ -14,6 +14,7 @@
 #include "job/diagnostic_sink.h"
 #include "job/text_scan.h"
 #include "job/toml.h"
+#include "job/trust.h"
 #include "os/process.h"
 
 namespace surety {
@@ -81,12 +82,6 @@ bool IsHttpUrl(const std::string& url) {
   return false;
 }
 
-std::string Octal(uint32_t mode) {
-  std::string out;
-  for (int shift = 9; shift >= 0; shift -= 3) out += static_cast<char>('0' + ((mode >> shift) & 7));
-  return out;
-}
-
 class Loader {
  public:
   Loader(const LoadContext& ctx, DiagnosticSink& diags) : ctx_(ctx), diags_(diags) {
@@ -139,7 +134,7 @@ class Loader {
       return;
     }
     CheckTrusted(path, content->info);
-    file_modes_[path] = content->info.mode;
+    file_infos_[path] = content->info;
     if (files_.empty()) diags_.set_fallback_file(path);
     files_.push_back(path);
     const std::string dir = DirName(path);
@@ -316,33 +311,8 @@ class Loader {
   // be able to change it.
   void CheckTrusted(const std::string& path, const FileInfo& info) {
     if (!ctx_.running_as_root) return;
-    if (info.uid != 0)
-      diags_.Error(Diagnostic{
-          path, 0, 0,
-          "owned by uid " + std::to_string(info.uid) +
-              ", not root; surety runs as root and would run any command its owner writes "
-              "here: chown root " +
-              path});
-    if (info.mode & 0022)
-      diags_.Error(Diagnostic{
-          path, 0, 0,
-          std::string("writable by ") + ((info.mode & 0002) ? "everyone" : "its group") +
-              " (mode " + Octal(info.mode) +
-              "); surety runs as root and would run any command written here: chmod go-w " + path});
-  }
-
-  // As root: what is wrong with directory `info` (named `dir`) that someone
-  // other than root could change its entries, with the fix; nullopt when
-  // nothing is. `sticky_ok`: a sticky directory (like /tmp) is fine, since
-  // others cannot rename or remove root's entries there.
-  static std::optional<std::string> OthersCanChange(const std::string& dir, const FileInfo& info,
-                                                    bool sticky_ok) {
-    if (info.uid != 0)
-      return "is owned by uid " + std::to_string(info.uid) + ", not root (chown root " + dir + ")";
-    if ((info.mode & 0022) && !(sticky_ok && (info.mode & 01000)))
-      return std::string("is writable by ") + ((info.mode & 0002) ? "everyone" : "its group") +
-             " (mode " + Octal(info.mode) + "; chmod go-w " + dir + ")";
-    return std::nullopt;
+    for (std::string& problem : JobFileProblems(path, info))
+      diags_.Error(Diagnostic{path, 0, 0, std::move(problem)});
   }
 
   // As root, whoever can change a directory above a job file can put another
@@ -354,12 +324,8 @@ class Loader {
     while (checked_dirs_.insert(dir).second) {  // once checked, so were those above it
       auto info = ctx_.fs.Stat(dir);
       if (info.ok() && info->exists) {
-        if (auto why = OthersCanChange(dir, *info, true))
-          diags_.Error(Diagnostic{
-              path, 0, 0,
-              "the directory " + dir + " " + *why +
-                  ": its owner or group could replace this job file, and surety runs its "
-                  "commands as root"});
+        if (auto why = JobFileDirectoryProblem(dir, *info))
+          diags_.Error(Diagnostic{path, 0, 0, std::move(*why)});
       }
       if (dir == "/") break;
       dir = DirName(dir);
@@ -384,9 +350,7 @@ class Loader {
         const bool itself = dir == path;
         auto info = ctx_.fs.Stat(dir);
         if (info.ok() && info->exists && seen.insert(dir).second) {
-          if (auto why = OthersCanChange(dir, *info, !itself))
-            report((itself ? dir : "the directory " + dir + " above " + state_dir) + " " + *why +
-                   ": whoever can change it can forge the run history or remove a job's lock");
+          if (auto why = StateDirectoryProblem(state_dir, dir, itself, *info)) report(*why);
         }
         if (dir == "/" || dir == ".") break;
       }
@@ -850,11 +814,9 @@ class Loader {
       // The URL is a secret (a webhook's token is in it): in a file anyone
       // may read, it is no secret.
       if (const auto& file = n->source().path) {
-        if (auto mode = file_modes_.find(*file); mode != file_modes_.end() && (mode->second & 0004))
-          Warn(&n->source(), ctx + ".url: the URL is a secret, but " + *file +
-                                 " is readable by everyone (mode " + Octal(mode->second) +
-                                 "); move it to url_file (mode 0600) or url_env, or chmod o-r " +
-                                 *file);
+        if (auto info = file_infos_.find(*file); info != file_infos_.end())
+          if (auto readable = ReadableInlineSecret(*file, info->second))
+            Warn(&n->source(), ctx + ".url: " + *readable);
       }
     }
     if (auto f = Path(&t, "url_file", ctx)) {
@@ -919,25 +881,8 @@ class Loader {
         Error(&n.source(), what + ": " + content.status().message());
       return std::nullopt;
     }
-    const uint32_t mode = content->info.mode;
-    if (mode & 0004) {
-      Error(&n.source(), what + ": " + path + " is world-readable (mode " + Octal(mode) +
-                             "); it holds a secret: chmod o-r " + path);
-      return std::nullopt;
-    }
-    if (mode & 0002) {
-      Error(&n.source(), what + ": " + path + " is world-writable (mode " + Octal(mode) +
-                             "); anyone could replace the secret: chmod o-w " + path);
-      return std::nullopt;
-    }
-    // As root, the alerts of root's jobs: only root may redirect them.
-    if (ctx_.running_as_root && (content->info.uid != 0 || (mode & 0020))) {
-      Error(&n.source(),
-            what + ": " + path + " can be changed by someone other than root (" +
-                (content->info.uid != 0 ? "owned by uid " + std::to_string(content->info.uid)
-                                        : "mode " + Octal(mode)) +
-                "), who could then redirect the alerts: chown root " + path + " && chmod g-w " +
-                path);
+    if (auto why = SecretFileProblem(path, content->info, ctx_.running_as_root)) {
+      Error(&n.source(), what + ": " + *why);
       return std::nullopt;
     }
     std::string s = std::move(content->data);
@@ -1214,16 +1159,10 @@ class Loader {
       return;
     }
     if (!info->exists) return;
-    if (ctx_.running_as_root && (info->uid != 0 || (info->mode & 0022))) {
-      Error(&n.source(), what + ": " + path + " can be changed by someone other than root (" +
-                             (info->uid != 0 ? "owned by uid " + std::to_string(info->uid)
-                                             : "mode " + Octal(info->mode)) +
-                             "), who could then run code in this job as root: chown root " + path +
-                             " && chmod go-w " + path);
-    } else if (info->mode & 0004) {
-      Warn(&n.source(), what + ": " + path + " is world-readable (mode " + Octal(info->mode) +
-                            "); it usually holds passwords: chmod o-r " + path);
-    }
+    if (auto problem = EnvironmentFileProblem(path, *info, ctx_.running_as_root))
+      Error(&n.source(), what + ": " + *problem);
+    else if (auto readable = ReadableEnvironmentFile(path, *info))
+      Warn(&n.source(), what + ": " + *readable);
   }
 
   void CheckExitOverlap(const MNode& t, const std::string& ctx, const JobSpec& j) {
@@ -1340,7 +1279,7 @@ class Loader {
   std::set<std::string> loaded_;  // canonical paths read or tried
   // The documents each file merged, its includes' after its own, in order.
   std::map<std::string, std::vector<const toml::table*>> subtree_docs_;
-  std::map<std::string, uint32_t> file_modes_;  // of each job file read, by the name given
+  std::map<std::string, FileInfo> file_infos_;  // of each job file read, by the name given
   std::set<std::string> checked_dirs_;          // directories CheckTrustedDirs() looked at
   std::map<std::string, std::string> dirs_;     // file as named -> its absolute directory
   bool incomplete_ = false;                     // a file could not be read or parsed
