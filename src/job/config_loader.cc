@@ -12,6 +12,8 @@
 #include "base/byte_size.h"
 #include "base/strings.h"
 #include "job/diagnostic_sink.h"
+#include "job/job_files.h"
+#include "job/merged_view.h"
 #include "job/text_scan.h"
 #include "job/toml.h"
 #include "job/trust.h"
@@ -56,20 +58,7 @@ std::string DefaultStateDir(const Env& env, bool root) {
 
 namespace {
 
-constexpr int kMaxIncludeDepth = 8;
-// A job file is text a person writes: anything larger is a mistake
-// (`--config /dev/sda`), and is refused before it is read.
-constexpr uint64_t kMaxJobFileBytes = uint64_t{16} << 20;
 constexpr uint64_t kMaxSecretFileBytes = uint64_t{64} << 10;
-
-// The merged view of all files: tables merge key by key, anything else is
-// replaced by the later file's value. Leaves point into the parsed documents.
-struct MNode {
-  const toml::node* node = nullptr;  // leaf or array (nullptr for a table)
-  toml::source_region where;         // of the key that introduced it
-  std::map<std::string, MNode> children;
-  bool is_table = false;
-};
 
 bool HasNul(const std::string& s) { return s.find('\0') != std::string::npos; }
 
@@ -84,127 +73,18 @@ bool IsHttpUrl(const std::string& url) {
 
 class Loader {
  public:
-  Loader(const LoadContext& ctx, DiagnosticSink& diags) : ctx_(ctx), diags_(diags) {
+  Loader(const LoadContext& ctx, const JobFiles& files, DiagnosticSink& diags)
+      : ctx_(ctx), files_(files), diags_(diags) {
     parse_ctx_.tzname[0] = ctx.local.tzname(0);
     parse_ctx_.tzname[1] = ctx.local.tzname(1);
     parse_ctx_.zones = &ctx.zones;
   }
 
-  // Reads one file and, depth first, the files it includes. A file is read
-  // once however often it is named (two files may include one common file);
-  // naming a file that is still being read is a cycle.
-  void ReadFile(const std::string& path, int depth, const toml::source_region* from) {
-    if (depth > kMaxIncludeDepth) {
-      Error(from, "includes nested more than " + std::to_string(kMaxIncludeDepth) + " deep at " +
-                      path + "; flatten them");
-      incomplete_ = true;
-      return;
-    }
-    auto canonical = ctx_.fs.CanonicalPath(path);
-    const std::string id = canonical.ok() ? *canonical : LexicallyNormal(path);
-    if (auto it = std::find(stack_.begin(), stack_.end(), id); it != stack_.end()) {
-      std::string chain;
-      for (auto s = stack_names_.begin() + (it - stack_.begin()); s != stack_names_.end(); ++s)
-        chain += *s + " -> ";
-      Error(from, "include cycle: " + chain + path +
-                      " (a file may not include itself, directly or through others); remove "
-                      "this include or narrow the glob");
-      return;
-    }
-    if (!loaded_.insert(id).second) {
-      // Already read: once is enough, except that a --config file named
-      // again overrides what came between, as every later --config does.
-      if (depth == 0)
-        if (auto it = subtree_docs_.find(id); it != subtree_docs_.end())
-          for (const toml::table* doc : it->second) Merge(root_, *doc, 0);
-      return;
-    }
-    auto content = ctx_.fs.ReadRegularFile(path, kMaxJobFileBytes);
-    if (!content.ok()) {
-      std::string why = content.status().message();
-      if (content.status().code() == StatusCode::kOutOfRange)
-        why += " (a job file is at most " + std::to_string(kMaxJobFileBytes >> 20) + " MiB)";
-      Diagnostic d{path, 0, 0, "cannot read the job file: " + why};
-      if (from)
-        d = diags_.At(*from, content.status().code() == StatusCode::kNotFound
-                                 ? "include: no such file " + path
-                                 : "include: " + why);
-      diags_.Error(d);
-      incomplete_ = true;
-      return;
-    }
-    CheckTrusted(path, content->info);
-    file_infos_[path] = content->info;
-    if (files_.empty()) diags_.set_fallback_file(path);
-    files_.push_back(path);
-    const std::string dir = DirName(path);
-    auto abs_dir = ctx_.fs.CanonicalPath(dir);
-    dirs_[path] = abs_dir.ok() ? *abs_dir : dir;
-    CheckTrustedDirs(path, DirName(id));
-    CheckTrustedDirs(path, dirs_[path]);
-    if (auto bad = ScanBeforeParsing(content->data)) {
-      diags_.Error(Diagnostic{path, bad->line, bad->column, bad->Message()});
-      incomplete_ = true;
-      return;
-    }
-    try {
-      docs_.push_back(std::make_unique<toml::table>(toml::parse(content->data, path)));
-    } catch (const toml::parse_error& e) {
-      const int line = static_cast<int>(e.source().begin.line);
-      diags_.Error(Diagnostic{path, line, static_cast<int>(e.source().begin.column),
-                              "TOML syntax error: " + std::string(e.description()) +
-                                  UnquotedValueHint(LineOf(content->data, line))});
-      incomplete_ = true;
-      return;
-    }
-    const size_t first_doc = docs_.size() - 1;
-    const toml::table& doc = *docs_.back();
-    Merge(root_, doc, 0);
-    stack_.push_back(id);
-    stack_names_.push_back(path);
-    if (const toml::node* inc = doc.get("include")) {
-      std::vector<std::pair<std::string, toml::source_region>> patterns;
-      if (inc->is_string()) {
-        patterns.emplace_back(inc->as_string()->get(), inc->source());
-      } else if (const toml::array* arr = inc->as_array()) {
-        for (const auto& el : *arr) {
-          if (el.is_string())
-            patterns.emplace_back(el.as_string()->get(), el.source());
-          else
-            Error(&el.source(), "include: expected a string (a path or glob)");
-        }
-      } else {
-        Error(&inc->source(), "include: expected a list of paths or globs");
-      }
-      for (const auto& [pattern, where] : patterns) {
-        if (pattern.empty() || HasNul(pattern)) {
-          Error(&where, "include: expected a path or glob such as \"jobs.d/*.toml\"");
-          continue;
-        }
-        std::string full = JoinPath(dir, pattern);
-        bool has_glob = pattern.find_first_of("*?[") != std::string::npos;
-        if (!has_glob) {
-          ReadFile(full, depth + 1, &where);
-          continue;
-        }
-        auto matches = ctx_.fs.Glob(full);
-        if (matches.empty())
-          Warn(&where,
-               "include: \"" + QuoteForMessage(pattern) + "\" matches no file (" + full + ")");
-        for (const auto& m : matches) ReadFile(m, depth + 1, &where);
-      }
-    }
-    stack_.pop_back();
-    stack_names_.pop_back();
-    std::vector<const toml::table*>& merged = subtree_docs_[id];
-    for (size_t i = first_doc; i < docs_.size(); ++i) merged.push_back(docs_[i].get());
-  }
-
   Config Build() {
     Config cfg;
-    cfg.files = files_;
-    CheckKeys(root_, {"include", "settings", "defaults", "alerts", "jobs"}, "");
-    const MNode* settings = Child(root_, "settings", true);
+    cfg.files = files_.files();
+    CheckKeys(files_.root(), {"include", "settings", "defaults", "alerts", "jobs"}, "");
+    const MNode* settings = Child(files_.root(), "settings", true);
     if (const MNode* s = settings) {
       CheckKeys(*s, {"state_dir", "host"}, "settings");
       cfg.settings.state_dir = Path(s, "state_dir", "settings").value_or("");
@@ -215,7 +95,7 @@ class Loader {
     CheckStateDir(settings, cfg.settings.state_dir);
     if (cfg.settings.host.empty()) cfg.settings.host = ctx_.hostname;
 
-    if (const MNode* alerts = Child(root_, "alerts", true)) {
+    if (const MNode* alerts = Child(files_.root(), "alerts", true)) {
       for (const auto& [name, node] : alerts->children) {
         if (!node.is_table) {
           Error(&node.where, "alerts." + name + ": expected a table [alerts." + name + "]");
@@ -224,7 +104,7 @@ class Loader {
         cfg.alerts[name] = BuildAlert(name, node);
       }
     }
-    const MNode* defaults = Child(root_, "defaults", true);
+    const MNode* defaults = Child(files_.root(), "defaults", true);
     if (defaults) {
       CheckJobKeys(*defaults, "defaults");
       // Every value in [defaults] is checked once, here, and reported at
@@ -233,7 +113,7 @@ class Loader {
       DiagnosticSink::DefaultsScope scope(diags_);
       (void)BuildJob("", "defaults", *defaults, cfg, /*whole_job=*/false);
     }
-    if (const MNode* jobs = Child(root_, "jobs", true)) {
+    if (const MNode* jobs = Child(files_.root(), "jobs", true)) {
       for (const auto& [name, node] : jobs->children) {
         // What is found from here on is this job's (Diagnostic::job).
         DiagnosticSink::JobScope scope(diags_, name);
@@ -250,14 +130,14 @@ class Loader {
         MNode merged;
         merged.is_table = true;
         merged.where = node.where;
-        if (defaults) MergeNodes(merged, *defaults, 0);
-        MergeNodes(merged, node, 0);
+        if (defaults) MergeNodes(merged, *defaults);
+        MergeNodes(merged, node);
         CheckJobKeys(node, "jobs." + name);
         cfg.jobs[name] = BuildJob(name, "jobs." + name, merged, cfg, /*whole_job=*/true);
       }
     }
     if (cfg.jobs.empty() && !diags_.has_errors())
-      diags_.Warn(Diagnostic{files_.empty() ? "" : files_.front(), 0, 0,
+      diags_.Warn(Diagnostic{files_.files().empty() ? "" : files_.files().front(), 0, 0,
                              "no jobs defined (add a [jobs.NAME] table)"});
     return cfg;
   }
@@ -269,67 +149,6 @@ class Loader {
     return std::all_of(n.begin(), n.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
     });
-  }
-
-  // Merges a parsed table into the merged view; false (reported once) when
-  // tables nest deeper than kMaxTableDepth.
-  bool Merge(MNode& into, const toml::table& t, int depth) {
-    into.is_table = true;
-    for (auto&& [k, v] : t) {
-      const toml::table* sub = v.as_table();
-      if (sub && depth + 1 > kMaxTableDepth) {
-        Error(&k.source(), TooDeepMessage());
-        return false;
-      }
-      MNode& child = into.children[std::string(k.str())];
-      child.where = k.source();
-      if (sub) {
-        if (!child.is_table) child = MNode{nullptr, k.source(), {}, true};
-        if (!Merge(child, *sub, depth + 1)) return false;
-      } else {
-        child.node = &v;
-        child.is_table = false;
-        child.children.clear();
-      }
-    }
-    return true;
-  }
-
-  // The depth is bounded by Merge(); the check keeps it so.
-  static void MergeNodes(MNode& into, const MNode& from, int depth) {
-    for (const auto& [k, v] : from.children) {
-      MNode& c = into.children[k];
-      if (v.is_table && c.is_table && depth < kMaxTableDepth) {
-        MergeNodes(c, v, depth + 1);
-      } else {
-        c = v;
-      }
-    }
-  }
-
-  // As root, a job file is a list of commands root will run: only root may
-  // be able to change it.
-  void CheckTrusted(const std::string& path, const FileInfo& info) {
-    if (!ctx_.running_as_root) return;
-    for (std::string& problem : JobFileProblems(path, info))
-      diags_.Error(Diagnostic{path, 0, 0, std::move(problem)});
-  }
-
-  // As root, whoever can change a directory above a job file can put another
-  // file in its place: each directory up to / must be root's and writable by
-  // root alone, or sticky. Checked above the file's real path and above the
-  // directory it was named in (relative paths in it resolve from there).
-  void CheckTrustedDirs(const std::string& path, std::string dir) {
-    if (!ctx_.running_as_root || dir.empty() || dir.front() != '/') return;
-    while (checked_dirs_.insert(dir).second) {  // once checked, so were those above it
-      auto info = ctx_.fs.Stat(dir);
-      if (info.ok() && info->exists) {
-        if (auto why = JobFileDirectoryProblem(dir, *info))
-          diags_.Error(Diagnostic{path, 0, 0, std::move(*why)});
-      }
-      if (dir == "/") break;
-      dir = DirName(dir);
-    }
   }
 
   // As root, the state directory holds the history and the job locks:
@@ -470,8 +289,8 @@ class Loader {
   // that says it (like an include), not to wherever surety happens to run.
   std::string RelativeToFile(const toml::node& n, const std::string& path) const {
     if (path.empty() || path.front() == '/' || !n.source().path) return path;
-    auto it = dirs_.find(*n.source().path);
-    return it == dirs_.end() ? path : JoinPath(it->second, path);
+    auto it = files_.dirs().find(*n.source().path);
+    return it == files_.dirs().end() ? path : JoinPath(it->second, path);
   }
 
   std::optional<std::string> Path(const MNode* t, const std::string& key, const std::string& ctx) {
@@ -814,8 +633,8 @@ class Loader {
       // The URL is a secret (a webhook's token is in it): in a file anyone
       // may read, it is no secret.
       if (const auto& file = n->source().path) {
-        if (auto info = file_infos_.find(*file); info != file_infos_.end())
-          if (auto readable = ReadableInlineSecret(*file, info->second))
+        if (const FileInfo* info = files_.InfoOf(*file))
+          if (auto readable = ReadableInlineSecret(*file, *info))
             Warn(&n->source(), ctx + ".url: " + *readable);
       }
     }
@@ -901,7 +720,7 @@ class Loader {
     j.description = String(&t, "description", ctx).value_or("");
     j.command = CommandOf(&t, "command", ctx);
     // A job file that could not be read may hold the command.
-    if (whole_job && j.command.empty() && !t.children.count("command") && !incomplete_)
+    if (whole_job && j.command.empty() && !t.children.count("command") && !files_.incomplete())
       Error(&t.where, ctx +
                           ": missing 'command' (what to run), e.g. command = [\"pg_dump\", "
                           "\"-f\", \"/backups/db.dump\", \"app\"]");
@@ -1043,7 +862,7 @@ class Loader {
     for (const auto& [a, n] : StringNodes(&t, "alert", ctx)) {
       j.alert.push_back(a);
       // The alert may be defined in a file that could not be read.
-      if (cfg.alerts.count(a) || incomplete_) continue;
+      if (cfg.alerts.count(a) || files_.incomplete()) continue;
       std::vector<std::string> known;
       for (const auto& [k, v] : cfg.alerts) known.push_back(k);
       std::string msg = ctx + ".alert: no alert named '" + QuoteForMessage(a) + "'";
@@ -1268,32 +1087,21 @@ class Loader {
   }
 
   const LoadContext& ctx_;
+  const JobFiles& files_;
   DiagnosticSink& diags_;
   CalendarParseContext parse_ctx_;
-  std::vector<std::string> files_;
-  std::vector<std::unique_ptr<toml::table>> docs_;
-  MNode root_;
   std::set<const MNode*> tables_reported_;  // by Leaf(), so each only once
-  // Includes: the canonical paths of the files being read (and as named).
-  std::vector<std::string> stack_, stack_names_;
-  std::set<std::string> loaded_;  // canonical paths read or tried
-  // The documents each file merged, its includes' after its own, in order.
-  std::map<std::string, std::vector<const toml::table*>> subtree_docs_;
-  std::map<std::string, FileInfo> file_infos_;  // of each job file read, by the name given
-  std::set<std::string> checked_dirs_;          // directories CheckTrustedDirs() looked at
-  std::map<std::string, std::string> dirs_;     // file as named -> its absolute directory
-  bool incomplete_ = false;                     // a file could not be read or parsed
 };
 
 }  // namespace
 
 LoadResult LoadConfig(const std::vector<std::string>& paths, const LoadContext& ctx) {
   DiagnosticSink diags;
-  Loader loader(ctx, diags);
-  for (const auto& p : paths) loader.ReadFile(p, 0, nullptr);
+  JobFiles files(ctx.fs, ctx.running_as_root, diags);
+  for (const auto& p : paths) files.Read(p);
   // Even after a read or syntax error: the files that parsed are still
   // checked, so one broken file does not hide the problems of the others.
-  Config cfg = loader.Build();
+  Config cfg = Loader(ctx, files, diags).Build();
   LoadResult out;
   if (!diags.has_errors()) out.config = std::move(cfg);
   out.errors = diags.TakeErrors();
