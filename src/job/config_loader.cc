@@ -16,6 +16,7 @@
 #include "job/merged_view.h"
 #include "job/text_scan.h"
 #include "job/toml.h"
+#include "job/toml_values.h"
 #include "job/trust.h"
 #include "os/process.h"
 
@@ -60,8 +61,6 @@ namespace {
 
 constexpr uint64_t kMaxSecretFileBytes = uint64_t{64} << 10;
 
-bool HasNul(const std::string& s) { return s.find('\0') != std::string::npos; }
-
 // http:// or https:// and something after it: what libcurl will be asked
 // to POST to.
 bool IsHttpUrl(const std::string& url) {
@@ -73,8 +72,8 @@ bool IsHttpUrl(const std::string& url) {
 
 class Loader {
  public:
-  Loader(const LoadContext& ctx, const JobFiles& files, DiagnosticSink& diags)
-      : ctx_(ctx), files_(files), diags_(diags) {
+  Loader(const LoadContext& ctx, const JobFiles& files, DiagnosticSink& diags, TomlValues& values)
+      : ctx_(ctx), files_(files), diags_(diags), values_(values) {
     parse_ctx_.tzname[0] = ctx.local.tzname(0);
     parse_ctx_.tzname[1] = ctx.local.tzname(1);
     parse_ctx_.zones = &ctx.zones;
@@ -83,19 +82,19 @@ class Loader {
   Config Build() {
     Config cfg;
     cfg.files = files_.files();
-    CheckKeys(files_.root(), {"include", "settings", "defaults", "alerts", "jobs"}, "");
-    const MNode* settings = Child(files_.root(), "settings", true);
+    values_.CheckKeys(files_.root(), {"include", "settings", "defaults", "alerts", "jobs"}, "");
+    const MNode* settings = values_.Child(files_.root(), "settings", true);
     if (const MNode* s = settings) {
-      CheckKeys(*s, {"state_dir", "host"}, "settings");
-      cfg.settings.state_dir = Path(s, "state_dir", "settings").value_or("");
-      cfg.settings.host = String(s, "host", "settings").value_or("");
+      values_.CheckKeys(*s, {"state_dir", "host"}, "settings");
+      cfg.settings.state_dir = values_.Path(s, "state_dir", "settings").value_or("");
+      cfg.settings.host = values_.String(s, "host", "settings").value_or("");
     }
     if (cfg.settings.state_dir.empty())
       cfg.settings.state_dir = DefaultStateDir(ctx_.env, ctx_.running_as_root);
     CheckStateDir(settings, cfg.settings.state_dir);
     if (cfg.settings.host.empty()) cfg.settings.host = ctx_.hostname;
 
-    if (const MNode* alerts = Child(files_.root(), "alerts", true)) {
+    if (const MNode* alerts = values_.Child(files_.root(), "alerts", true)) {
       for (const auto& [name, node] : alerts->children) {
         if (!node.is_table) {
           Error(&node.where, "alerts." + name + ": expected a table [alerts." + name + "]");
@@ -104,7 +103,7 @@ class Loader {
         cfg.alerts[name] = BuildAlert(name, node);
       }
     }
-    const MNode* defaults = Child(files_.root(), "defaults", true);
+    const MNode* defaults = values_.Child(files_.root(), "defaults", true);
     if (defaults) {
       CheckJobKeys(*defaults, "defaults");
       // Every value in [defaults] is checked once, here, and reported at
@@ -113,7 +112,7 @@ class Loader {
       DiagnosticSink::DefaultsScope scope(diags_);
       (void)BuildJob("", "defaults", *defaults, cfg, /*whole_job=*/false);
     }
-    if (const MNode* jobs = Child(files_.root(), "jobs", true)) {
+    if (const MNode* jobs = values_.Child(files_.root(), "jobs", true)) {
       for (const auto& [name, node] : jobs->children) {
         // What is found from here on is this job's (Diagnostic::job).
         DiagnosticSink::JobScope scope(diags_, name);
@@ -156,7 +155,7 @@ class Loader {
   // job. It must be root's alone, and so must the directories above it.
   void CheckStateDir(const MNode* settings, const std::string& state_dir) {
     if (!ctx_.running_as_root || state_dir.empty() || state_dir.front() != '/') return;
-    const toml::node* n = settings ? Leaf(settings, "state_dir", "settings") : nullptr;
+    const toml::node* n = settings ? values_.Leaf(settings, "state_dir", "settings") : nullptr;
     auto report = [&](const std::string& text) {
       if (n)
         Error(&n->source(), "settings.state_dir: " + text);
@@ -214,314 +213,6 @@ class Loader {
     diags_.Warn(*r, std::move(message));
   }
 
-  static std::string Key(const std::string& ctx, const std::string& key) {
-    return ctx.empty() ? key : ctx + "." + key;
-  }
-
-  void CheckKeys(const MNode& t, const std::vector<std::string>& allowed, const std::string& ctx) {
-    for (const auto& [k, v] : t.children) {
-      if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
-      std::string msg = Key(ctx, k) + ": unknown key '" + k + "'";
-      if (auto m = ClosestMatch(k, allowed))
-        msg += "; did you mean '" + *m + "'?";
-      else
-        msg += "; known keys here: " + Join(allowed);
-      Error(&v.where, msg);
-    }
-  }
-
-  static std::string Join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-    return out;
-  }
-
-  // The table under `key` of table `ctx` ("" for the top level).
-  const MNode* Child(const MNode& t, const std::string& key, bool want_table,
-                     const std::string& ctx = "") {
-    auto it = t.children.find(key);
-    if (it == t.children.end()) return nullptr;
-    if (want_table && !it->second.is_table) {
-      const std::string full = Key(ctx, key);
-      Error(&it->second.where, full + ": expected a table, e.g. a section [" + full +
-                                   "] or an inline table " + key + " = { ... }");
-      return nullptr;
-    }
-    return &it->second;
-  }
-
-  // The value under `key`; a table there is reported (once, however often
-  // the key is looked up) and gives nullptr like a missing key.
-  const toml::node* Leaf(const MNode* t, const std::string& key, const std::string& ctx) {
-    if (!t) return nullptr;
-    auto it = t->children.find(key);
-    if (it == t->children.end()) return nullptr;
-    if (it->second.is_table) {
-      if (tables_reported_.insert(&it->second).second)
-        Error(&it->second.where, Key(ctx, key) + ": expected a value, not a table");
-      return nullptr;
-    }
-    return it->second.node;
-  }
-
-  std::optional<std::string> String(const MNode* t, const std::string& key,
-                                    const std::string& ctx) {
-    const toml::node* n = Leaf(t, key, ctx);
-    if (!n) return std::nullopt;
-    if (!n->is_string()) {
-      Error(&n->source(), Key(ctx, key) + ": expected a string, e.g. " + key + " = \"...\"");
-      return std::nullopt;
-    }
-    if (HasNul(n->as_string()->get())) {
-      NulError(*n, Key(ctx, key));
-      return std::nullopt;
-    }
-    return n->as_string()->get();
-  }
-
-  void NulError(const toml::node& n, const std::string& what) {
-    Error(&n.source(), what +
-                           ": contains a NUL character (\\u0000), which cannot be passed to a "
-                           "program or be part of a path");
-  }
-
-  // A relative path in a job file is relative to the directory of the file
-  // that says it (like an include), not to wherever surety happens to run.
-  std::string RelativeToFile(const toml::node& n, const std::string& path) const {
-    if (path.empty() || path.front() == '/' || !n.source().path) return path;
-    auto it = files_.dirs().find(*n.source().path);
-    return it == files_.dirs().end() ? path : JoinPath(it->second, path);
-  }
-
-  std::optional<std::string> Path(const MNode* t, const std::string& key, const std::string& ctx) {
-    auto s = String(t, key, ctx);
-    if (!s) return s;
-    const toml::node* n = Leaf(t, key, ctx);
-    if (s->empty()) {
-      Error(&n->source(), Key(ctx, key) + ": the path is empty");
-      return std::nullopt;
-    }
-    return RelativeToFile(*n, *s);
-  }
-
-  std::optional<bool> Bool(const MNode* t, const std::string& key, const std::string& ctx) {
-    const toml::node* n = Leaf(t, key, ctx);
-    if (!n) return std::nullopt;
-    if (!n->is_boolean()) {
-      Error(&n->source(), Key(ctx, key) + ": expected true or false");
-      return std::nullopt;
-    }
-    return n->as_boolean()->get();
-  }
-
-  std::optional<int64_t> Int(const MNode* t, const std::string& key, const std::string& ctx,
-                             int64_t lo, int64_t hi) {
-    const toml::node* n = Leaf(t, key, ctx);
-    if (!n) return std::nullopt;
-    if (!n->is_integer() || n->as_integer()->get() < lo || n->as_integer()->get() > hi) {
-      Error(&n->source(), Key(ctx, key) + ": expected a whole number from " + std::to_string(lo) +
-                              " to " + std::to_string(hi));
-      return std::nullopt;
-    }
-    return n->as_integer()->get();
-  }
-
-  // `infinite_ok`: "infinity" means something for this key (no timeout,
-  // never SIGKILL, wait as long as it takes); everywhere else it is refused.
-  enum class Infinity { kRefused, kAllowed };
-  std::optional<Timespan> Span(const MNode* t, const std::string& key, const std::string& ctx,
-                               Infinity infinity = Infinity::kRefused) {
-    const toml::node* n = Leaf(t, key, ctx);
-    if (!n) return std::nullopt;
-    std::string text;
-    if (n->is_string()) {
-      text = n->as_string()->get();
-    } else if (n->is_integer() && n->as_integer()->get() >= 0) {
-      text = std::to_string(n->as_integer()->get());
-    } else {
-      Error(&n->source(), Key(ctx, key) +
-                              ": expected a time span such as \"30s\", \"5min\" or "
-                              "\"1h 30min\"" +
-                              (infinity == Infinity::kAllowed ? " or \"infinity\"" : ""));
-      return std::nullopt;
-    }
-    auto span = ParseTimespan(text);
-    if (!span.ok()) {
-      Error(&n->source(), Key(ctx, key) + ": invalid time span \"" + QuoteForMessage(text) +
-                              "\" (" + span.status().message() +
-                              "); write e.g. \"30s\", \"5min\", \"1h 30min\", \"2d\"");
-      return std::nullopt;
-    }
-    if (span->infinite() && infinity == Infinity::kRefused) {
-      Error(&n->source(), Key(ctx, key) +
-                              ": \"infinity\" has no meaning here; give a finite time span "
-                              "such as \"30s\" or \"1h\" (only timeout, kill_grace, lock_wait "
-                              "and preflight.wait may be infinite)");
-      return std::nullopt;
-    }
-    return *span;
-  }
-
-  // A string or a list of strings, each with its own node (for positions).
-  std::vector<std::pair<std::string, const toml::node*>> StringNodes(const MNode* t,
-                                                                     const std::string& key,
-                                                                     const std::string& ctx) {
-    std::vector<std::pair<std::string, const toml::node*>> out;
-    const toml::node* n = Leaf(t, key, ctx);
-    if (!n) return out;
-    std::vector<const toml::node*> items;
-    if (n->is_string()) {
-      items.push_back(n);
-    } else if (const toml::array* arr = n->as_array()) {
-      for (const auto& el : *arr) items.push_back(&el);
-    } else {
-      Error(&n->source(), Key(ctx, key) + ": expected a list of strings, e.g. [\"a\", \"b\"]");
-      return out;
-    }
-    for (const toml::node* el : items) {
-      if (!el->is_string()) {
-        Error(&el->source(), Key(ctx, key) + ": expected a string in the list");
-        continue;
-      }
-      if (HasNul(el->as_string()->get())) {
-        NulError(*el, Key(ctx, key));
-        continue;
-      }
-      out.emplace_back(el->as_string()->get(), el);
-    }
-    return out;
-  }
-
-  // A path surety itself checks (verify, preflight) or the job starts in:
-  // relative, it would depend on the directory surety was started from.
-  void NotAbsolute(const toml::node& n, const std::string& what, const std::string& path) {
-    Error(&n.source(), what + ": \"" + QuoteForMessage(path) +
-                           "\" is relative; give an absolute path (surety checks it from "
-                           "wherever it was started, not from the job's working_directory)");
-  }
-  std::optional<std::string> AbsolutePath(const MNode* t, const std::string& key,
-                                          const std::string& ctx) {
-    auto v = String(t, key, ctx);
-    if (v && !v->empty() && v->front() != '/') NotAbsolute(*Leaf(t, key, ctx), Key(ctx, key), *v);
-    return v;
-  }
-
-  std::vector<std::string> StringList(const MNode* t, const std::string& key,
-                                      const std::string& ctx) {
-    std::vector<std::string> out;
-    for (auto& [s, n] : StringNodes(t, key, ctx)) out.push_back(std::move(s));
-    return out;
-  }
-
-  Command CommandOf(const MNode* t, const std::string& key, const std::string& ctx) {
-    Command c;
-    const toml::node* n = Leaf(t, key, ctx);
-    if (!n) return c;
-    if (n->is_string()) {
-      const std::string& s = n->as_string()->get();
-      if (s.find_first_not_of(" \t") == std::string::npos) {
-        Error(&n->source(), Key(ctx, key) + ": the command is empty");
-        return c;
-      }
-      if (HasNul(s)) {
-        NulError(*n, Key(ctx, key));
-        return c;
-      }
-      c.argv = {"/bin/sh", "-c", s};
-      c.shell = true;
-      return c;
-    }
-    const toml::array* arr = n->as_array();
-    if (!arr || arr->empty()) {
-      Error(&n->source(), Key(ctx, key) +
-                              ": expected a command: an argument list such as "
-                              "[\"pg_dump\", \"-Fc\", \"app\"] or a shell string");
-      return c;
-    }
-    for (const auto& el : *arr) {
-      if (!el.is_string()) {
-        Error(&el.source(), Key(ctx, key) + ": every argument must be a string");
-        return Command{};
-      }
-      if (HasNul(el.as_string()->get())) {
-        NulError(el, Key(ctx, key));
-        return Command{};
-      }
-      c.argv.push_back(el.as_string()->get());
-    }
-    if (c.argv[0].empty()) {
-      Error(&n->source(), Key(ctx, key) + ": the program name is empty");
-      return Command{};
-    }
-    return c;
-  }
-
-  ExitStatusSet ExitSet(const MNode* t, const std::string& key, const std::string& ctx) {
-    ExitStatusSet set;
-    const toml::node* n = Leaf(t, key, ctx);
-    if (!n) return set;
-    std::vector<const toml::node*> items;
-    if (const toml::array* arr = n->as_array()) {
-      for (const auto& el : *arr) items.push_back(&el);
-    } else {
-      items.push_back(n);
-    }
-    for (const toml::node* el : items) {
-      if (el->is_integer()) {
-        int64_t v = el->as_integer()->get();
-        if (v < 0 || v > 255) {
-          Error(&el->source(),
-                Key(ctx, key) + ": exit status " + std::to_string(v) + " is outside 0..255");
-          continue;
-        }
-        set.codes.insert(static_cast<int>(v));
-        continue;
-      }
-      if (!el->is_string()) {
-        Error(&el->source(), Key(ctx, key) +
-                                 ": expected exit statuses (0-255, names like "
-                                 "\"TEMPFAIL\") or signal names (\"SIGPIPE\")");
-        continue;
-      }
-      // systemd: whitespace-separated words; each an exit status first, then a signal.
-      std::string words = el->as_string()->get();
-      size_t i = 0;
-      while (i < words.size()) {
-        size_t j = words.find_first_of(" \t", i);
-        std::string w = words.substr(i, j == std::string::npos ? std::string::npos : j - i);
-        i = j == std::string::npos ? words.size() : j + 1;
-        if (w.empty()) continue;
-        if (int code = ExitCodeFromWord(w); code >= 0) {
-          set.codes.insert(code);
-        } else if (int sig = SignalFromName(w); sig > 0) {
-          set.signals.insert(sig);
-        } else {
-          Error(&el->source(), Key(ctx, key) + ": '" + w +
-                                   "' is neither an exit status (0-255 or a name such as "
-                                   "TEMPFAIL) nor a signal (such as SIGPIPE)");
-        }
-      }
-    }
-    return set;
-  }
-
-  static int ExitCodeFromWord(const std::string& w) {
-    if (!w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return IsAsciiDigit(c); })) {
-      if (w.size() > 3) return -1;
-      int v = std::stoi(w);
-      return v <= 255 ? v : -1;
-    }
-    static const std::map<std::string, int> kNames = {
-        {"SUCCESS", 0},      {"FAILURE", 1},      {"INVALIDARGUMENT", 2}, {"NOTIMPLEMENTED", 3},
-        {"NOPERMISSION", 4}, {"NOTINSTALLED", 5}, {"NOTCONFIGURED", 6},   {"NOTRUNNING", 7},
-        {"USAGE", 64},       {"DATAERR", 65},     {"NOINPUT", 66},        {"NOUSER", 67},
-        {"NOHOST", 68},      {"UNAVAILABLE", 69}, {"SOFTWARE", 70},       {"OSERR", 71},
-        {"OSFILE", 72},      {"CANTCREAT", 73},   {"IOERR", 74},          {"TEMPFAIL", 75},
-        {"PROTOCOL", 76},    {"NOPERM", 77},      {"CONFIG", 78}};
-    auto it = kNames.find(w);
-    return it == kNames.end() ? -1 : it->second;
-  }
-
   static const std::vector<std::string>& JobKeys() {
     static const std::vector<std::string> k = {"description",
                                                "command",
@@ -560,44 +251,31 @@ class Loader {
   }
 
   void CheckJobKeys(const MNode& t, const std::string& ctx) {
-    CheckKeys(t, JobKeys(), ctx);
+    values_.CheckKeys(t, JobKeys(), ctx);
     if (auto it = t.children.find("preflight"); it != t.children.end() && it->second.is_table)
-      CheckKeys(it->second, {"free_space", "reachable", "files", "command", "wait"},
-                ctx + ".preflight");
+      values_.CheckKeys(it->second, {"free_space", "reachable", "files", "command", "wait"},
+                        ctx + ".preflight");
     if (auto it = t.children.find("verify"); it != t.children.end() && it->second.is_table)
-      CheckKeys(it->second, {"path", "min_size", "fresh", "max_shrink", "command"},
-                ctx + ".verify");
-  }
-
-  std::optional<uint64_t> ByteSize(const MNode* t, const std::string& key, const std::string& ctx) {
-    const toml::node* n = Leaf(t, key, ctx);
-    if (!n) return std::nullopt;
-    if (n->is_integer() && n->as_integer()->get() >= 0)
-      return static_cast<uint64_t>(n->as_integer()->get());
-    if (n->is_string()) {
-      if (auto b = ParseByteSize(n->as_string()->get())) return b;
-    }
-    Error(&n->source(), Key(ctx, key) +
-                            ": expected a size such as \"500M\", \"5G\" or a "
-                            "number of bytes");
-    return std::nullopt;
+      values_.CheckKeys(it->second, {"path", "min_size", "fresh", "max_shrink", "command"},
+                        ctx + ".verify");
   }
 
   AlertSpec BuildAlert(const std::string& name, const MNode& t) {
     const std::string ctx = "alerts." + name;
     static const std::vector<std::string> kKinds = {"webhook", "slack",        "email",
                                                     "ntfy",    "healthchecks", "exec"};
-    CheckKeys(t, {"kind", "url", "url_file", "url_env", "to", "from", "command", "sendmail"}, ctx);
+    values_.CheckKeys(
+        t, {"kind", "url", "url_file", "url_env", "to", "from", "command", "sendmail"}, ctx);
     AlertSpec a;
     a.name = name;
-    auto kind = String(&t, "kind", ctx);
+    auto kind = values_.String(&t, "kind", ctx);
     if (!kind) {
       if (!t.children.count("kind"))
-        Error(&t.where, ctx + ": missing 'kind'; one of " + Join(kKinds));
+        Error(&t.where, ctx + ": missing 'kind'; one of " + CommaList(kKinds));
     } else if (*kind == "journal") {
       // The runner cannot deliver these yet; refusing them here beats
       // passing validate and failing at every run.
-      Error(&Leaf(&t, "kind", ctx)->source(),
+      Error(&values_.Leaf(&t, "kind", ctx)->source(),
             ctx +
                 ".kind: \"journal\" alerts are not supported yet; use kind = \"exec\" with "
                 "command = [\"logger\", \"-t\", \"surety\"] or [\"systemd-cat\", \"-t\", "
@@ -605,7 +283,7 @@ class Loader {
     } else if (std::find(kKinds.begin(), kKinds.end(), *kind) == kKinds.end()) {
       std::string msg = ctx + ".kind: unknown alert kind '" + QuoteForMessage(*kind) + "'";
       if (auto m = ClosestMatch(*kind, kKinds)) msg += "; did you mean '" + *m + "'?";
-      Error(&Leaf(&t, "kind", ctx)->source(), msg + " (known: " + Join(kKinds) + ")");
+      Error(&values_.Leaf(&t, "kind", ctx)->source(), msg + " (known: " + CommaList(kKinds) + ")");
     } else {
       a.kind = *kind;
     }
@@ -625,10 +303,10 @@ class Loader {
                                    "not shown)");
     };
     int sources = 0;
-    if (auto u = String(&t, "url", ctx)) {
+    if (auto u = values_.String(&t, "url", ctx)) {
       a.url = *u;
       ++sources;
-      const toml::node* n = Leaf(&t, "url", ctx);
+      const toml::node* n = values_.Leaf(&t, "url", ctx);
       check_url(*n, "url", "the value");
       // The URL is a secret (a webhook's token is in it): in a file anyone
       // may read, it is no secret.
@@ -638,9 +316,9 @@ class Loader {
             Warn(&n->source(), ctx + ".url: " + *readable);
       }
     }
-    if (auto f = Path(&t, "url_file", ctx)) {
+    if (auto f = values_.Path(&t, "url_file", ctx)) {
       ++sources;
-      const toml::node* n = Leaf(&t, "url_file", ctx);
+      const toml::node* n = values_.Leaf(&t, "url_file", ctx);
       if (!ctx_.resolve_secrets) {
         // A command that sends no alerts does not read the secret.
       } else if (auto url = ReadSecretFile(*n, ctx + ".url_file", *f)) {
@@ -650,34 +328,34 @@ class Loader {
     } else if (t.children.count("url_file")) {
       ++sources;
     }
-    if (auto e = String(&t, "url_env", ctx)) {
+    if (auto e = values_.String(&t, "url_env", ctx)) {
       ++sources;
       auto v = ctx_.env.Get(*e);
       if (!ctx_.resolve_secrets) {
         // An interactive shell need not have the daemon's environment.
       } else if (!v || v->empty()) {
-        Error(&Leaf(&t, "url_env", ctx)->source(),
+        Error(&values_.Leaf(&t, "url_env", ctx)->source(),
               ctx + ".url_env: the environment variable " + *e + " is not set");
       } else {
         a.url = *v;
-        check_url(*Leaf(&t, "url_env", ctx), "url_env", "the value of " + *e);
+        check_url(*values_.Leaf(&t, "url_env", ctx), "url_env", "the value of " + *e);
       }
     }
     if (sources > 1) Error(&t.where, ctx + ": give the URL once: url, url_file or url_env");
-    a.to = String(&t, "to", ctx).value_or("");
-    a.from = String(&t, "from", ctx).value_or("");
+    a.to = values_.String(&t, "to", ctx).value_or("");
+    a.from = values_.String(&t, "from", ctx).value_or("");
     // They become mail headers: a line break would start another header.
     for (const auto& [key, value] : {std::pair{"to", &a.to}, std::pair{"from", &a.from}}) {
       const std::string& v = *value;
       if (std::any_of(v.begin(), v.end(),
                       [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
-        Error(&Leaf(&t, key, ctx)->source(),
+        Error(&values_.Leaf(&t, key, ctx)->source(),
               ctx + "." + key +
                   ": control characters (a line break?) are not allowed in a mail header; "
                   "separate addresses with commas");
     }
-    a.command = CommandOf(&t, "command", ctx);
-    if (auto s = String(&t, "sendmail", ctx)) a.sendmail = *s;
+    a.command = values_.CommandOf(&t, "command", ctx);
+    if (auto s = values_.String(&t, "sendmail", ctx)) a.sendmail = *s;
     if (needs_url && sources == 0)
       Error(&t.where, ctx + ": a " + a.kind + " alert needs url, url_file or url_env");
     if (a.kind == "email" && a.to.empty())
@@ -717,14 +395,14 @@ class Loader {
                    const Config& cfg, bool whole_job) {
     JobSpec j;
     j.name = name;
-    j.description = String(&t, "description", ctx).value_or("");
-    j.command = CommandOf(&t, "command", ctx);
+    j.description = values_.String(&t, "description", ctx).value_or("");
+    j.command = values_.CommandOf(&t, "command", ctx);
     // A job file that could not be read may hold the command.
     if (whole_job && j.command.empty() && !t.children.count("command") && !files_.incomplete())
       Error(&t.where, ctx +
                           ": missing 'command' (what to run), e.g. command = [\"pg_dump\", "
                           "\"-f\", \"/backups/db.dump\", \"app\"]");
-    for (const auto& [text, n] : StringNodes(&t, "schedule", ctx)) {
+    for (const auto& [text, n] : values_.StringNodes(&t, "schedule", ctx)) {
       j.schedule_text.push_back(text);
       auto spec = ParseCalendarSpec(text, parse_ctx_);
       if (!spec.ok()) {
@@ -737,62 +415,64 @@ class Loader {
       j.schedule.push_back(*spec);
       if (ctx_.now) WarnIfNeverElapses(*n, ctx + ".schedule", text, *spec);
     }
-    j.persistent = Bool(&t, "persistent", ctx).value_or(false);
-    if (auto v = Span(&t, "randomized_delay", ctx)) j.randomized_delay = *v;
-    j.fixed_random_delay = Bool(&t, "fixed_random_delay", ctx).value_or(false);
-    if (auto v = Span(&t, "accuracy", ctx)) j.accuracy = *v;
-    j.on_boot = Span(&t, "on_boot", ctx);
-    j.on_startup = Span(&t, "on_startup", ctx);
-    j.interval = Span(&t, "interval", ctx);
-    if (auto v = String(&t, "interval_from", ctx)) {
+    j.persistent = values_.Bool(&t, "persistent", ctx).value_or(false);
+    if (auto v = values_.Span(&t, "randomized_delay", ctx)) j.randomized_delay = *v;
+    j.fixed_random_delay = values_.Bool(&t, "fixed_random_delay", ctx).value_or(false);
+    if (auto v = values_.Span(&t, "accuracy", ctx)) j.accuracy = *v;
+    j.on_boot = values_.Span(&t, "on_boot", ctx);
+    j.on_startup = values_.Span(&t, "on_startup", ctx);
+    j.interval = values_.Span(&t, "interval", ctx);
+    if (auto v = values_.String(&t, "interval_from", ctx)) {
       if (*v == "start")
         j.interval_from = IntervalFrom::kStart;
       else if (*v == "finish")
         j.interval_from = IntervalFrom::kFinish;
       else
-        Error(&Leaf(&t, "interval_from", ctx)->source(),
+        Error(&values_.Leaf(&t, "interval_from", ctx)->source(),
               ctx + ".interval_from: expected \"start\" or \"finish\"");
     }
-    if (auto v = Span(&t, "timeout", ctx, Infinity::kAllowed)) j.timeout = *v;
-    if (auto v = Span(&t, "kill_grace", ctx, Infinity::kAllowed)) j.kill_grace = *v;
-    if (auto v = String(&t, "overlap", ctx)) {
+    if (auto v = values_.Span(&t, "timeout", ctx, TomlValues::Infinity::kAllowed)) j.timeout = *v;
+    if (auto v = values_.Span(&t, "kill_grace", ctx, TomlValues::Infinity::kAllowed))
+      j.kill_grace = *v;
+    if (auto v = values_.String(&t, "overlap", ctx)) {
       if (*v == "skip")
         j.overlap = Overlap::kSkip;
       else if (*v == "wait")
         j.overlap = Overlap::kWait;
       else
-        Error(&Leaf(&t, "overlap", ctx)->source(),
+        Error(&values_.Leaf(&t, "overlap", ctx)->source(),
               ctx + ".overlap: expected \"skip\" or \"wait\", not \"" + QuoteForMessage(*v) + "\"");
     }
-    const auto lock_wait = Span(&t, "lock_wait", ctx, Infinity::kAllowed);
+    const auto lock_wait = values_.Span(&t, "lock_wait", ctx, TomlValues::Infinity::kAllowed);
     if (lock_wait) {
       j.lock_wait = *lock_wait;
       if (whole_job && j.overlap != Overlap::kWait)
-        Warn(&Leaf(&t, "lock_wait", ctx)->source(),
+        Warn(&values_.Leaf(&t, "lock_wait", ctx)->source(),
              ctx + ".lock_wait has no effect unless overlap = \"wait\"");
     }
     if (whole_job && j.overlap == Overlap::kWait && j.lock_wait.usec == 0) {
       if (!t.children.count("lock_wait"))
-        Warn(&Leaf(&t, "overlap", ctx)->source(),
+        Warn(&values_.Leaf(&t, "overlap", ctx)->source(),
              ctx +
                  ".overlap: \"wait\" without lock_wait does not wait (lock_wait is 0): a run "
                  "that finds another one running ends skipped; set lock_wait, e.g. \"30min\" "
                  "or \"infinity\"");
       else if (lock_wait)
-        Warn(&Leaf(&t, "lock_wait", ctx)->source(),
+        Warn(&values_.Leaf(&t, "lock_wait", ctx)->source(),
              ctx +
                  ".lock_wait: 0 with overlap = \"wait\" does not wait: a run that finds "
                  "another one running ends skipped; set e.g. \"30min\" or \"infinity\", or "
                  "use overlap = \"skip\"");
     }
-    if (auto v = Int(&t, "retries", ctx, 0, 100)) j.retries = static_cast<int>(*v);
-    auto retry_delay = Span(&t, "retry_delay", ctx);
+    if (auto v = values_.Int(&t, "retries", ctx, 0, 100)) j.retries = static_cast<int>(*v);
+    auto retry_delay = values_.Span(&t, "retry_delay", ctx);
     if (retry_delay) j.retry_delay = *retry_delay;
-    auto retry_delay_max = Span(&t, "retry_delay_max", ctx);
+    auto retry_delay_max = values_.Span(&t, "retry_delay_max", ctx);
     if (retry_delay_max) j.retry_delay_max = *retry_delay_max;
     if (whole_job && j.retry_delay_max.usec < j.retry_delay.usec &&
         (retry_delay || retry_delay_max)) {
-      const toml::node* n = Leaf(&t, retry_delay_max ? "retry_delay_max" : "retry_delay", ctx);
+      const toml::node* n =
+          values_.Leaf(&t, retry_delay_max ? "retry_delay_max" : "retry_delay", ctx);
       Error(&n->source(), ctx + ".retry_delay_max (" + FormatTimespan(j.retry_delay_max) +
                               (retry_delay_max ? "" : ", the default") +
                               ") is shorter than retry_delay (" + FormatTimespan(j.retry_delay) +
@@ -800,7 +480,7 @@ class Loader {
                               "), so every retry would wait retry_delay_max; raise "
                               "retry_delay_max or lower retry_delay");
     }
-    if (const toml::node* n = Leaf(&t, "retry_backoff", ctx)) {
+    if (const toml::node* n = values_.Leaf(&t, "retry_backoff", ctx)) {
       double b = n->is_floating_point() ? n->as_floating_point()->get()
                  : n->is_integer()      ? static_cast<double>(n->as_integer()->get())
                                         : -1;
@@ -811,12 +491,12 @@ class Loader {
       else
         j.retry_backoff = b;
     }
-    j.success_exit_status = ExitSet(&t, "success_exit_status", ctx);
-    j.warning_exit_status = ExitSet(&t, "warning_exit_status", ctx);
-    j.already_done_exit_status = ExitSet(&t, "already_done_exit_status", ctx);
-    j.already_done_output = String(&t, "already_done_output", ctx).value_or("");
+    j.success_exit_status = values_.ExitSet(&t, "success_exit_status", ctx);
+    j.warning_exit_status = values_.ExitSet(&t, "warning_exit_status", ctx);
+    j.already_done_exit_status = values_.ExitSet(&t, "already_done_exit_status", ctx);
+    j.already_done_output = values_.String(&t, "already_done_output", ctx).value_or("");
     if (whole_job) CheckExitOverlap(t, ctx, j);
-    if (const MNode* env = Child(t, "environment", true, ctx)) {
+    if (const MNode* env = values_.Child(t, "environment", true, ctx)) {
       for (const auto& [k, v] : env->children) {
         const std::string what = ctx + ".environment." + QuoteForMessage(k);
         if (!ValidEnvName(k)) {
@@ -830,36 +510,37 @@ class Loader {
           continue;
         }
         if (HasNul(v.node->as_string()->get())) {
-          NulError(*v.node, what);
+          values_.NulError(*v.node, what);
           continue;
         }
         j.environment[k] = v.node->as_string()->get();
       }
     }
-    if (auto f = Path(&t, "environment_file", ctx)) {
+    if (auto f = values_.Path(&t, "environment_file", ctx)) {
       j.environment_file = *f;
-      CheckEnvironmentFile(*Leaf(&t, "environment_file", ctx), ctx + ".environment_file", *f);
+      CheckEnvironmentFile(*values_.Leaf(&t, "environment_file", ctx), ctx + ".environment_file",
+                           *f);
     }
-    j.working_directory = AbsolutePath(&t, "working_directory", ctx).value_or("");
-    j.user = String(&t, "user", ctx).value_or("");
-    j.group = String(&t, "group", ctx).value_or("");
+    j.working_directory = values_.AbsolutePath(&t, "working_directory", ctx).value_or("");
+    j.user = values_.String(&t, "user", ctx).value_or("");
+    j.group = values_.String(&t, "group", ctx).value_or("");
     if ((!j.user.empty() || !j.group.empty()) && !ctx_.running_as_root)
-      Warn(&Leaf(&t, j.user.empty() ? "group" : "user", ctx)->source(),
+      Warn(&values_.Leaf(&t, j.user.empty() ? "group" : "user", ctx)->source(),
            ctx + ": user/group only take effect when surety runs as root");
     // A warning, not an error: the account may be created after the file.
     if (ctx_.running_as_root && !j.user.empty() && ctx_.user_exists && !ctx_.user_exists(j.user))
-      if (const toml::node* n = Leaf(&t, "user", ctx))
+      if (const toml::node* n = values_.Leaf(&t, "user", ctx))
         Warn(&n->source(), ctx + ".user: no user '" + QuoteForMessage(j.user) +
                                "' on this host; every run will end preflight_failed until "
                                "there is");
     if (ctx_.running_as_root && !j.group.empty() && ctx_.group_exists &&
         !ctx_.group_exists(j.group))
-      if (const toml::node* n = Leaf(&t, "group", ctx))
+      if (const toml::node* n = values_.Leaf(&t, "group", ctx))
         Warn(&n->source(), ctx + ".group: no group '" + QuoteForMessage(j.group) +
                                "' on this host; every run will end preflight_failed until "
                                "there is");
-    j.grace = Span(&t, "grace", ctx);
-    for (const auto& [a, n] : StringNodes(&t, "alert", ctx)) {
+    j.grace = values_.Span(&t, "grace", ctx);
+    for (const auto& [a, n] : values_.StringNodes(&t, "alert", ctx)) {
       j.alert.push_back(a);
       // The alert may be defined in a file that could not be read.
       if (cfg.alerts.count(a) || files_.incomplete()) continue;
@@ -872,20 +553,21 @@ class Loader {
         msg += "; define it as [alerts." + a + "]";
       Error(&n->source(), msg);
     }
-    if (auto v = Int(&t, "keep_runs", ctx, 1, 10'000'000)) j.keep_runs = static_cast<int>(*v);
-    if (const MNode* p = Child(t, "preflight", true, ctx))
+    if (auto v = values_.Int(&t, "keep_runs", ctx, 1, 10'000'000))
+      j.keep_runs = static_cast<int>(*v);
+    if (const MNode* p = values_.Child(t, "preflight", true, ctx))
       BuildPreflight(*p, ctx + ".preflight", j);
-    if (const MNode* v = Child(t, "verify", true, ctx))
+    if (const MNode* v = values_.Child(t, "verify", true, ctx))
       BuildVerify(*v, ctx + ".verify", j, whole_job);
     if (!whole_job) return j;
     if (ctx_.check_programs) {
-      CheckProgram(Leaf(&t, "command", ctx), ctx + ".command", j.command, j);
-      if (const MNode* p = Child(t, "preflight", true, ctx))
-        CheckProgram(Leaf(p, "command", ctx + ".preflight"), ctx + ".preflight.command",
+      CheckProgram(values_.Leaf(&t, "command", ctx), ctx + ".command", j.command, j);
+      if (const MNode* p = values_.Child(t, "preflight", true, ctx))
+        CheckProgram(values_.Leaf(p, "command", ctx + ".preflight"), ctx + ".preflight.command",
                      j.preflight.command, j);
-      if (const MNode* v = Child(t, "verify", true, ctx))
-        CheckProgram(Leaf(v, "command", ctx + ".verify"), ctx + ".verify.command", j.verify.command,
-                     j);
+      if (const MNode* v = values_.Child(t, "verify", true, ctx))
+        CheckProgram(values_.Leaf(v, "command", ctx + ".verify"), ctx + ".verify.command",
+                     j.verify.command, j);
     }
     const bool scheduled = !j.schedule.empty() || !j.schedule_text.empty();
     if (!scheduled && !j.on_boot && !j.on_startup && !j.interval)
@@ -894,7 +576,7 @@ class Loader {
                          "when started by hand (surety run " +
                          name + ")");
     if (j.persistent && !scheduled)
-      Warn(&Leaf(&t, "persistent", ctx)->source(),
+      Warn(&values_.Leaf(&t, "persistent", ctx)->source(),
            ctx +
                ".persistent has no effect without 'schedule': it catches up calendar runs "
                "missed while surety was not running");
@@ -986,7 +668,7 @@ class Loader {
 
   void CheckExitOverlap(const MNode& t, const std::string& ctx, const JobSpec& j) {
     auto where = [&](const char* key) {
-      const toml::node* n = Leaf(&t, key, ctx);
+      const toml::node* n = values_.Leaf(&t, key, ctx);
       return n ? &n->source() : &t.where;
     };
     for (int c : j.warning_exit_status.codes) {
@@ -1019,10 +701,10 @@ class Loader {
 
   void BuildPreflight(const MNode& t, const std::string& ctx, JobSpec& j) {
     PreflightSpec& p = j.preflight;
-    if (const MNode* fs = Child(t, "free_space", true, ctx)) {
-      CheckKeys(*fs, {"path", "min"}, ctx + ".free_space");
-      auto path = AbsolutePath(fs, "path", ctx + ".free_space");
-      auto min = ByteSize(fs, "min", ctx + ".free_space");
+    if (const MNode* fs = values_.Child(t, "free_space", true, ctx)) {
+      values_.CheckKeys(*fs, {"path", "min"}, ctx + ".free_space");
+      auto path = values_.AbsolutePath(fs, "path", ctx + ".free_space");
+      auto min = values_.ByteSize(fs, "min", ctx + ".free_space");
       if (!path || !min)
         Error(&fs->where, ctx +
                               ".free_space: needs path and min, e.g. { path = \"/backups\", "
@@ -1030,27 +712,27 @@ class Loader {
       else
         p.free_space = PreflightSpec::FreeSpace{*path, *min};
     }
-    for (const auto& [r, n] : StringNodes(&t, "reachable", ctx)) {
+    for (const auto& [r, n] : values_.StringNodes(&t, "reachable", ctx)) {
       p.reachable.push_back(r);
       if (!ParseTcpUrl(r))
         Error(&n->source(), ctx + ".reachable: \"" + QuoteForMessage(r) +
                                 "\" should look like \"tcp://host:port\" or "
                                 "\"tcp://[v6address]:port\", with a port of 1-65535");
     }
-    for (auto& [f, n] : StringNodes(&t, "files", ctx)) {
-      if (!f.empty() && f.front() != '/') NotAbsolute(*n, ctx + ".files", f);
+    for (auto& [f, n] : values_.StringNodes(&t, "files", ctx)) {
+      if (!f.empty() && f.front() != '/') values_.NotAbsolute(*n, ctx + ".files", f);
       p.files.push_back(std::move(f));
     }
-    p.command = CommandOf(&t, "command", ctx);
-    if (auto w = Span(&t, "wait", ctx, Infinity::kAllowed)) p.wait = *w;
+    p.command = values_.CommandOf(&t, "command", ctx);
+    if (auto w = values_.Span(&t, "wait", ctx, TomlValues::Infinity::kAllowed)) p.wait = *w;
   }
 
   void BuildVerify(const MNode& t, const std::string& ctx, JobSpec& j, bool whole_job) {
     VerifySpec& v = j.verify;
-    v.path = AbsolutePath(&t, "path", ctx).value_or("");
-    v.min_size = ByteSize(&t, "min_size", ctx);
-    v.fresh = Bool(&t, "fresh", ctx).value_or(false);
-    if (const toml::node* n = Leaf(&t, "max_shrink", ctx)) {
+    v.path = values_.AbsolutePath(&t, "path", ctx).value_or("");
+    v.min_size = values_.ByteSize(&t, "min_size", ctx);
+    v.fresh = values_.Bool(&t, "fresh", ctx).value_or(false);
+    if (const toml::node* n = values_.Leaf(&t, "max_shrink", ctx)) {
       std::optional<double> f;
       if (n->is_string()) {
         std::string s = n->as_string()->get();
@@ -1074,7 +756,7 @@ class Loader {
       else
         v.max_shrink = f;
     }
-    v.command = CommandOf(&t, "command", ctx);
+    v.command = values_.CommandOf(&t, "command", ctx);
     if (!whole_job) return;
     if ((v.min_size || v.fresh || v.max_shrink) && v.path.empty())
       Error(&t.where, ctx + ": min_size, fresh and max_shrink need 'path' (the artifact)");
@@ -1082,15 +764,15 @@ class Loader {
         std::any_of(v.command.argv.begin(), v.command.argv.end(),
                     [](const std::string& a) { return a.find("{path}") != std::string::npos; });
     if (uses_path && v.path.empty())
-      Error(&Leaf(&t, "command", ctx)->source(),
+      Error(&values_.Leaf(&t, "command", ctx)->source(),
             ctx + ".command uses {path} but there is no 'path' (the artifact) to put there");
   }
 
   const LoadContext& ctx_;
   const JobFiles& files_;
   DiagnosticSink& diags_;
+  TomlValues& values_;
   CalendarParseContext parse_ctx_;
-  std::set<const MNode*> tables_reported_;  // by Leaf(), so each only once
 };
 
 }  // namespace
@@ -1101,7 +783,8 @@ LoadResult LoadConfig(const std::vector<std::string>& paths, const LoadContext& 
   for (const auto& p : paths) files.Read(p);
   // Even after a read or syntax error: the files that parsed are still
   // checked, so one broken file does not hide the problems of the others.
-  Config cfg = Loader(ctx, files, diags).Build();
+  TomlValues values(diags, files.dirs());
+  Config cfg = Loader(ctx, files, diags, values).Build();
   LoadResult out;
   if (!diags.has_errors()) out.config = std::move(cfg);
   out.errors = diags.TakeErrors();
