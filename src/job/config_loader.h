@@ -19,6 +19,11 @@
 // from inline values, files that must not be world-readable, or the
 // environment, and never appear in a diagnostic.
 //
+// How: JobFiles (job_files.h) reads and merges the files, the builders
+// (build_settings.h, build_alerts.h, build_jobs.h) read the merged view
+// through TomlValues (toml_values.h), and every step reports into one
+// DiagnosticSink (diagnostic_sink.h); docs/architecture.md lists the files.
+//
 // Thread-safety: a pure function of its inputs and the injected OS.
 #pragma once
 

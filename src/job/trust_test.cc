@@ -29,6 +29,18 @@ std::string Describe(const Row& row) {
   return "mode " + std::to_string(row.mode) + " (decimal), uid " + std::to_string(row.uid);
 }
 
+// A row for a rule that also depends on whether surety runs as root.
+struct RowAs {
+  uint32_t mode;
+  uint32_t uid;
+  bool as_root;
+  std::optional<std::string> problem;
+};
+
+std::string Describe(const RowAs& row) {
+  return Describe(Row{row.mode, row.uid, row.problem}) + (row.as_root ? " as root" : "");
+}
+
 TEST(Trust, AJobFileMustBeRootsAndWritableByRootAlone) {
   const std::string p = "/etc/surety/a.toml";
   const std::string owner =
@@ -122,11 +134,7 @@ TEST(Trust, ASecretFileIsNotEveryonesAndAsRootOnlyRootsToChange) {
     return p + " can be changed by someone other than root (" + why +
            "), who could then redirect the alerts: chown root " + p + " && chmod g-w " + p;
   };
-  const struct {
-    uint32_t mode, uid;
-    bool as_root;
-    std::optional<std::string> problem;
-  } rows[] = {
+  const RowAs rows[] = {
       {0600, 0, true, std::nullopt},
       {0640, 0, true, std::nullopt},
       {0600, 1000, false, std::nullopt},  // a user's own secret may be theirs
@@ -141,7 +149,7 @@ TEST(Trust, ASecretFileIsNotEveryonesAndAsRootOnlyRootsToChange) {
   };
   for (const auto& row : rows)
     EXPECT_EQ(SecretFileProblem(p, Info(row.mode, row.uid), row.as_root), row.problem)
-        << row.mode << " uid " << row.uid << (row.as_root ? " as root" : "");
+        << Describe(row);
 }
 
 TEST(Trust, AnEnvironmentFileOthersCanChangeIsAnErrorOnlyAsRoot) {
@@ -151,11 +159,7 @@ TEST(Trust, AnEnvironmentFileOthersCanChangeIsAnErrorOnlyAsRoot) {
            "), who could then run code in this job as root: chown root " + p + " && chmod go-w " +
            p;
   };
-  const struct {
-    uint32_t mode, uid;
-    bool as_root;
-    std::optional<std::string> problem;
-  } rows[] = {
+  const RowAs rows[] = {
       {0600, 0, true, std::nullopt},
       {0644, 0, true, std::nullopt},  // readable is a warning (ReadableEnvironmentFile)
       {0620, 0, true, changeable("mode 0620")},
@@ -165,7 +169,7 @@ TEST(Trust, AnEnvironmentFileOthersCanChangeIsAnErrorOnlyAsRoot) {
   };
   for (const auto& row : rows)
     EXPECT_EQ(EnvironmentFileProblem(p, Info(row.mode, row.uid), row.as_root), row.problem)
-        << row.mode << " uid " << row.uid << (row.as_root ? " as root" : "");
+        << Describe(row);
 }
 
 TEST(Trust, FilesEveryoneCanReadThatHoldSecretsAreWarnings) {
