@@ -19,6 +19,11 @@
 // from inline values, files that must not be world-readable, or the
 // environment, and never appear in a diagnostic.
 //
+// How: JobFiles (job_files.h) reads and merges the files, the builders
+// (build_settings.h, build_alerts.h, build_jobs.h) read the merged view
+// through TomlValues (toml_values.h), and every step reports into one
+// DiagnosticSink (diagnostic_sink.h); docs/architecture.md lists the files.
+//
 // Thread-safety: a pure function of its inputs and the injected OS.
 #pragma once
 
@@ -27,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "job/diagnostic.h"
 #include "job/job_spec.h"
 #include "os/env.h"
 #include "os/file_system.h"
@@ -34,14 +40,8 @@
 
 namespace surety {
 
-struct Diagnostic {
-  std::string file;
-  int line = 0;
-  int column = 0;
-  std::string message;
-  std::string ToString() const;  // "file:line:col: message"
-};
-
+// Errors and warnings come in file order (SortInFileOrder); each names the
+// job it belongs to, if any (Diagnostic::job).
 struct LoadResult {
   std::optional<Config> config;  // set when there are no errors
   std::vector<Diagnostic> errors;

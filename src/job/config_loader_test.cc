@@ -856,6 +856,57 @@ TEST_F(ConfigLoaderTest, AnErrorInDefaultsIsReportedOnceWhereItIs) {
   EXPECT_EQ(alone.errors[0].message.rfind("defaults.retries:", 0), 0u);
 }
 
+// Each diagnostic names the job whose checks found it, and none for what
+// lies outside every job: the seam for letting a broken [jobs.X] disable X
+// alone. A problem in [defaults] that the first job inheriting it finds is
+// that job's; the jobs after it do not list it again.
+TEST_F(ConfigLoaderTest, DiagnosticsNameTheJobTheyBelongTo) {
+  auto r = Load(R"(
+[settings]
+state_dir = 5
+[defaults]
+timeout = "bogus"
+persistent = true
+[alerts.ops]
+kind = "webhok"
+[jobs.a]
+command = "true"
+retries = -1
+[jobs.b]
+command = "true"
+schedule = "daily"
+[jobs."bad name"]
+command = "true"
+[jobs.c]
+comand = "true"
+)");
+  // "[job] line: message", the message cut after its key.
+  auto tagged = [](const std::vector<Diagnostic>& list) {
+    std::vector<std::string> out;
+    for (const Diagnostic& d : list)
+      out.push_back("[" + d.job + "] " + std::to_string(d.line) + ": " +
+                    d.message.substr(0, d.message.find_first_of(": ")));
+    return out;
+  };
+  EXPECT_EQ(tagged(r.errors), (std::vector<std::string>{
+                                  "[] 3: settings.state_dir",
+                                  "[] 5: defaults.timeout",
+                                  "[] 8: alerts.ops.kind",
+                                  "[a] 11: jobs.a.retries",
+                                  "[bad name] 15: jobs.bad",
+                                  "[c] 17: jobs.c",
+                                  "[c] 18: jobs.c.comand",
+                              }))
+      << Errors(r);
+  EXPECT_EQ(tagged(r.warnings), (std::vector<std::string>{
+                                    "[a] 6: jobs.a.persistent",  // [defaults]' persistent
+                                    "[a] 9: jobs.a",
+                                    "[c] 17: jobs.c",
+                                }))
+      << Messages(r.warnings);
+  EXPECT_FALSE(r.config);  // for now, any error still means no Config
+}
+
 TEST_F(ConfigLoaderTest, MaxShrinkAcceptsTheIntegerFractionsZeroAndOne) {
   auto zero =
       Load("[jobs.a]\ncommand = \"true\"\n[jobs.a.verify]\npath = \"/b\"\nmax_shrink = 0\n");

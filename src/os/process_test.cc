@@ -702,7 +702,9 @@ TEST_F(RealCommandRunnerTest, SigtermToUsInterruptsTheRun) {
   EXPECT_TRUE(StopRequested());
   EXPECT_LT(took, milliseconds(1500));
   EXPECT_TRUE(Gone(o.pid));
-  // Leave the rest of the binary as it was (the SIGTERM has been consumed).
+  // Leave the rest of the binary as it was (the SIGTERM has been consumed,
+  // the stop request it latched is cleared).
+  ClearStopRequestForTesting();
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   signal(SIGPIPE, SIG_DFL);
 }
@@ -760,6 +762,7 @@ TEST_F(RealCommandRunnerTest, SecondStopSignalSkipsTheGrace) {
   EXPECT_EQ(o.kind, Kind::kInterrupted);
   EXPECT_EQ(o.signal, SIGKILL);
   EXPECT_LT(took, milliseconds(1500));
+  ClearStopRequestForTesting();
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   signal(SIGPIPE, SIG_DFL);
 }
