@@ -33,9 +33,9 @@ int ExitCodeFromWord(const std::string& w) {
   return it == kNames.end() ? -1 : it->second;
 }
 
-std::string CommaList(const std::vector<std::string>& v) {
+std::string CommaList(const std::vector<std::string>& names) {
   std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  for (const auto& s : names) out += (out.empty() ? "" : ", ") + s;
   return out;
 }
 
