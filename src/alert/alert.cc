@@ -42,8 +42,8 @@ bool IsFailureResult(RunResult r) {
 }
 
 // What happened, as a verb phrase after "job db …".
-std::string Verb(const RunRecord& record, const std::string& event) {
-  if (event == "failure") {
+std::string Verb(const RunRecord& record, AlertEvent event) {
+  if (event == AlertEvent::kFailure) {
     switch (record.result) {
       case RunResult::kPreflightFailed:
         return "failed preflight";
@@ -57,9 +57,8 @@ std::string Verb(const RunRecord& record, const std::string& event) {
         return "failed";
     }
   }
-  if (event == "recovery") return "recovered";
-  if (event == "overdue") return "is overdue";
-  return "reported " + event;
+  if (event == AlertEvent::kRecovery) return "recovered";
+  return "reported " + std::string(AlertEventName(event));
 }
 
 // Header values and one-line texts must not carry line breaks.
@@ -70,12 +69,12 @@ std::string OneLine(std::string_view s) {
 }
 
 // "job db failed on host".
-std::string Headline(const RunRecord& record, const std::string& event) {
+std::string Headline(const RunRecord& record, AlertEvent event) {
   return OneLine("job " + record.job + " " + Verb(record, event) + " on " + record.host);
 }
 
 // "surety: job db failed on host: message".
-std::string Summary(const RunRecord& record, const std::string& event) {
+std::string Summary(const RunRecord& record, AlertEvent event) {
   std::string s = "surety: " + Headline(record, event);
   if (!record.message.empty()) s += ": " + OneLine(record.message);
   return s;
@@ -119,8 +118,7 @@ std::string DotSafe(const std::string& text) {
   return out;
 }
 
-std::string EmailMessage(const AlertSpec& alert, const RunRecord& record,
-                         const std::string& event) {
+std::string EmailMessage(const AlertSpec& alert, const RunRecord& record, AlertEvent event) {
   std::string from = alert.from.empty() ? "surety@" + record.host : alert.from;
   std::string m;
   m += "To: " + OneLine(alert.to) + "\n";
@@ -134,7 +132,7 @@ std::string EmailMessage(const AlertSpec& alert, const RunRecord& record,
   m += "\n";
   std::string body;
   body += "job:         " + record.job + "\n";
-  body += "event:       " + event + "\n";
+  body += "event:       " + std::string(AlertEventName(event)) + "\n";
   body += "result:      " + std::string(RunResultName(record.result)) + "\n";
   body += "message:     " + OneLine(record.message) + "\n";
   body += "host:        " + record.host + "\n";
@@ -178,7 +176,7 @@ Status RunOnce(const AlertSpec& alert, const CommandSpec& spec, AlertEnv& env) {
   CommandOutcome o = env.commands.Run(spec);
   std::string failure = DescribeFailure(o);
   if (failure.empty()) return Status::Ok();
-  std::string what = alert.kind == "email" ? "sendmail " : "command ";
+  std::string what = alert.kind == AlertKind::kEmail ? "sendmail " : "command ";
   return Status::Error(StatusCode::kIoError,
                        alert.Describe() + ": " + what + Redact(failure, alert.url));
 }
@@ -205,7 +203,19 @@ std::string Redact(std::string message, const std::string& url) {
   return message;
 }
 
-std::string RunRecordJson(const RunRecord& record, const std::string& event) {
+std::string_view AlertEventName(AlertEvent event) {
+  switch (event) {
+    case AlertEvent::kFailure:
+      return "failure";
+    case AlertEvent::kRecovery:
+      return "recovery";
+    case AlertEvent::kSuccess:
+      return "success";
+  }
+  return "failure";
+}
+
+std::string RunRecordJson(const RunRecord& record, std::optional<AlertEvent> event) {
   Json j;
   j["id"] = record.id;
   j["job"] = record.job;
@@ -222,11 +232,11 @@ std::string RunRecordJson(const RunRecord& record, const std::string& event) {
   j["output_tail"] = record.output_tail;
   j["artifact_path"] = record.artifact_path;
   j["artifact_size"] = record.artifact_size ? Json(*record.artifact_size) : Json();
-  j["event"] = event;
+  if (event) j["event"] = AlertEventName(*event);
   return Dump(j);
 }
 
-std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, const std::string& event) {
+std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, AlertEvent event) {
   std::map<std::string, std::string> env;
   env["SURETY_JOB"] = record.job;
   env["SURETY_RESULT"] = std::string(RunResultName(record.result));
@@ -240,84 +250,92 @@ std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, const s
   env["SURETY_ATTEMPTS"] = std::to_string(record.attempts);
   env["SURETY_HOST"] = record.host;
   env["SURETY_TRIGGER"] = TriggerName(record.trigger);
-  env["SURETY_EVENT"] = event;
+  env["SURETY_EVENT"] = AlertEventName(event);
   return env;
 }
 
-std::string AlertEventFor(RunResult result, std::optional<RunResult> previous) {
-  if (IsFailureResult(result)) return "failure";
-  if (IsGoodResult(result) && previous && IsFailureResult(*previous)) return "recovery";
-  return "";
+std::optional<AlertEvent> AlertEventFor(RunResult result, std::optional<RunResult> previous) {
+  if (IsFailureResult(result)) return AlertEvent::kFailure;
+  if (IsGoodResult(result) && previous && IsFailureResult(*previous)) return AlertEvent::kRecovery;
+  return std::nullopt;
 }
 
-Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, const std::string& event,
+Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent event,
                     AlertEnv& env) {
   // Configuration problems fail at once: retrying cannot fix them.
   std::function<Status()> attempt;
-  const std::string& kind = alert.kind;
-  const bool http =
-      kind == "webhook" || kind == "slack" || kind == "ntfy" || kind == "healthchecks";
-  if (http && alert.url.empty()) {
+  if (AlertKindPostsToUrl(alert.kind) && alert.url.empty()) {
     return Status::Invalid(alert.Describe() + ": no url configured");
   }
-  if (kind == "webhook") {
-    std::string body = RunRecordJson(record, event);
-    attempt = [&, body] { return PostOnce(alert, alert.url, "application/json", body, env); };
-  } else if (kind == "slack") {
-    Json j;
-    j["text"] = Summary(record, event);
-    std::string body = Dump(j);
-    attempt = [&, body] { return PostOnce(alert, alert.url, "application/json", body, env); };
-  } else if (kind == "ntfy") {
-    std::string body = "surety: " + Headline(record, event) + "\n";
-    if (!record.message.empty()) body += record.message + "\n";
-    if (!record.output_tail.empty()) body += "\n" + Tail(record.output_tail, kNtfyTailBytes);
-    attempt = [&, body] {
-      return PostOnce(alert, alert.url, "text/plain; charset=utf-8", body, env);
-    };
-  } else if (kind == "healthchecks") {
-    // A good run (success, recovery) pings the URL, anything else its
-    // /fail endpoint, which goes before a query string (?create=1).
-    std::string url = alert.url;
-    std::string query;
-    if (size_t q = url.find_first_of("?#"); q != std::string::npos) {
-      query = url.substr(q);
-      url.erase(q);
+  switch (alert.kind) {
+    case AlertKind::kWebhook: {
+      std::string body = RunRecordJson(record, event);
+      attempt = [&, body] { return PostOnce(alert, alert.url, "application/json", body, env); };
+      break;
     }
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    if (event != "recovery" && event != "success") url += "/fail";
-    url += query;
-    attempt = [&, url] {
-      return PostOnce(alert, url, "text/plain; charset=utf-8", record.output_tail, env);
-    };
-  } else if (kind == "email") {
-    if (alert.to.empty()) return Status::Invalid(alert.Describe() + ": no recipients (to)");
-    CommandSpec spec;
-    spec.argv = {alert.sendmail, "-t"};
-    spec.env = env.base_env;
-    spec.stdin_data = EmailMessage(alert, record, event);
-    spec.timeout = kCommandTimeout;
-    spec.stream_output = false;
-    spec.tail_bytes = 4096;
-    attempt = [&, spec] { return RunOnce(alert, spec, env); };
-  } else if (kind == "exec") {
-    if (alert.command.empty()) return Status::Invalid(alert.Describe() + ": no command");
-    CommandSpec spec;
-    spec.argv = alert.command.argv;
-    spec.env = env.base_env;
-    for (auto& [k, v] : RunRecordEnv(record, event)) spec.env[k] = v;
-    spec.stdin_data = RunRecordJson(record, event);
-    spec.timeout = kCommandTimeout;
-    spec.stream_output = false;
-    spec.tail_bytes = 4096;
-    attempt = [&, spec] { return RunOnce(alert, spec, env); };
-  } else if (kind == "journal") {
-    return Status::Error(StatusCode::kInternal,
-                         alert.Describe() + ": journal alerts are not available yet");
-  } else {
-    return Status::Invalid(alert.Describe() + ": unknown alert kind '" + QuoteForMessage(kind) +
-                           "'");
+    case AlertKind::kSlack: {
+      Json j;
+      j["text"] = Summary(record, event);
+      std::string body = Dump(j);
+      attempt = [&, body] { return PostOnce(alert, alert.url, "application/json", body, env); };
+      break;
+    }
+    case AlertKind::kNtfy: {
+      std::string body = "surety: " + Headline(record, event) + "\n";
+      if (!record.message.empty()) body += record.message + "\n";
+      if (!record.output_tail.empty()) body += "\n" + Tail(record.output_tail, kNtfyTailBytes);
+      attempt = [&, body] {
+        return PostOnce(alert, alert.url, "text/plain; charset=utf-8", body, env);
+      };
+      break;
+    }
+    case AlertKind::kHealthchecks: {
+      // A good run (success, recovery) pings the URL, anything else its
+      // /fail endpoint, which goes before a query string (?create=1).
+      std::string url = alert.url;
+      std::string query;
+      if (size_t q = url.find_first_of("?#"); q != std::string::npos) {
+        query = url.substr(q);
+        url.erase(q);
+      }
+      while (!url.empty() && url.back() == '/') url.pop_back();
+      if (event != AlertEvent::kRecovery && event != AlertEvent::kSuccess) url += "/fail";
+      url += query;
+      attempt = [&, url] {
+        return PostOnce(alert, url, "text/plain; charset=utf-8", record.output_tail, env);
+      };
+      break;
+    }
+    case AlertKind::kEmail: {
+      if (alert.to.empty()) return Status::Invalid(alert.Describe() + ": no recipients (to)");
+      CommandSpec spec;
+      spec.argv = {alert.sendmail, "-t"};
+      spec.env = env.base_env;
+      spec.stdin_data = EmailMessage(alert, record, event);
+      spec.timeout = kCommandTimeout;
+      spec.stream_output = false;
+      spec.tail_bytes = 4096;
+      attempt = [&, spec] { return RunOnce(alert, spec, env); };
+      break;
+    }
+    case AlertKind::kExec: {
+      if (alert.command.empty()) return Status::Invalid(alert.Describe() + ": no command");
+      CommandSpec spec;
+      spec.argv = alert.command.argv;
+      spec.env = env.base_env;
+      for (auto& [k, v] : RunRecordEnv(record, event)) spec.env[k] = v;
+      spec.stdin_data = RunRecordJson(record, event);
+      spec.timeout = kCommandTimeout;
+      spec.stream_output = false;
+      spec.tail_bytes = 4096;
+      attempt = [&, spec] { return RunOnce(alert, spec, env); };
+      break;
+    }
+    case AlertKind::kJournal:
+      return Status::Error(StatusCode::kInternal,
+                           alert.Describe() + ": journal alerts are not available yet");
   }
+  if (!attempt) return Status::Invalid(alert.Describe() + ": unknown alert kind");
 
   Status last;
   Micros delay = kFirstRetryDelay;

@@ -13,7 +13,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -28,15 +30,22 @@ namespace surety {
 // characters are left alone.
 std::string Redact(std::string message, const std::string& url);
 
+// What an alert tells: a run failed, the job recovered, a good run (a
+// heartbeat for healthchecks-style pings).
+enum class AlertEvent { kFailure, kRecovery, kSuccess };
+// "failure", "recovery", "success": the "event" of the JSON body and
+// $SURETY_EVENT.
+std::string_view AlertEventName(AlertEvent event);
+
 // The run record as the JSON object the design specifies (RFC 3339 UTC
-// times), plus "event".
-std::string RunRecordJson(const RunRecord& record, const std::string& event);
+// times), plus "event" when one is given.
+std::string RunRecordJson(const RunRecord& record, std::optional<AlertEvent> event);
 
 // The record as environment variables for exec alerts: SURETY_JOB,
 // SURETY_RESULT, SURETY_EXIT_CODE, SURETY_SIGNAL, SURETY_MESSAGE,
 // SURETY_RUN_ID, SURETY_STARTED_AT, SURETY_FINISHED_AT, SURETY_DURATION_MS,
 // SURETY_ATTEMPTS, SURETY_HOST, SURETY_TRIGGER, SURETY_EVENT.
-std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, const std::string& event);
+std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, AlertEvent event);
 
 // Sends one HTTP POST. Injected so tests need no network.
 class HttpPoster {
@@ -71,13 +80,13 @@ struct AlertEnv {
 //   journal       not available yet (an error, not retried)
 // Configuration errors (no url, no recipients, no command, unknown kind) are
 // returned at once, without retrying.
-Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, const std::string& event,
+Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent event,
                     AlertEnv& env);
 
-// Which event, if any, a finished run raises: "failure" for every bad result
-// (failed, preflight_failed, verify_failed, timeout, interrupted), "recovery"
+// Which event, if any, a finished run raises: failure for every bad result
+// (failed, preflight_failed, verify_failed, timeout, interrupted), recovery
 // for a good result after a bad previous one, nothing otherwise (skipped
 // raises nothing).
-std::string AlertEventFor(RunResult result, std::optional<RunResult> previous);
+std::optional<AlertEvent> AlertEventFor(RunResult result, std::optional<RunResult> previous);
 
 }  // namespace surety

@@ -172,7 +172,7 @@ class WebhookEndToEnd : public ::testing::Test {
   AlertSpec Webhook(const std::string& url) {
     AlertSpec a;
     a.name = "ops";
-    a.kind = "webhook";
+    a.kind = AlertKind::kWebhook;
     a.url = url;
     return a;
   }
@@ -186,7 +186,7 @@ class WebhookEndToEnd : public ::testing::Test {
 TEST_F(WebhookEndToEnd, PostsTheRunRecordJson) {
   LoopbackHttpServer server({200});
   RunRecord record = Record();
-  Status st = DeliverAlert(Webhook(server.Url("/hook/s3cr3t")), record, "failure", env_);
+  Status st = DeliverAlert(Webhook(server.Url("/hook/s3cr3t")), record, AlertEvent::kFailure, env_);
   server.Join();
   EXPECT_TRUE(st.ok()) << st.message();
   ASSERT_EQ(server.requests().size(), 1u);
@@ -194,7 +194,7 @@ TEST_F(WebhookEndToEnd, PostsTheRunRecordJson) {
   EXPECT_EQ(req.method, "POST");
   EXPECT_EQ(req.target, "/hook/s3cr3t");
   EXPECT_EQ(req.headers.at("content-type"), "application/json");
-  EXPECT_EQ(req.body, RunRecordJson(record, "failure"));
+  EXPECT_EQ(req.body, RunRecordJson(record, AlertEvent::kFailure));
   nlohmann::json body = nlohmann::json::parse(req.body);
   EXPECT_EQ(body["job"], "db");
   EXPECT_EQ(body["event"], "failure");
@@ -205,18 +205,19 @@ TEST_F(WebhookEndToEnd, PostsTheRunRecordJson) {
 TEST_F(WebhookEndToEnd, DeliveredOnTheThirdAttemptAfterTwoServerErrors) {
   LoopbackHttpServer server({500, 500, 200});
   RunRecord record = Record();
-  Status st = DeliverAlert(Webhook(server.Url("/hook")), record, "failure", env_);
+  Status st = DeliverAlert(Webhook(server.Url("/hook")), record, AlertEvent::kFailure, env_);
   server.Join();
   EXPECT_TRUE(st.ok()) << st.message();
   ASSERT_EQ(server.requests().size(), 3u);
-  for (const auto& req : server.requests()) EXPECT_EQ(req.body, RunRecordJson(record, "failure"));
+  for (const auto& req : server.requests())
+    EXPECT_EQ(req.body, RunRecordJson(record, AlertEvent::kFailure));
   EXPECT_EQ(sleeps_, (std::vector<Micros>{seconds(1), seconds(2)}));
 }
 
 TEST_F(WebhookEndToEnd, ThreeServerErrorsFailWithoutTheUrl) {
   LoopbackHttpServer server({500, 503, 500});
   const std::string url = server.Url("/hook/s3cr3t");
-  Status st = DeliverAlert(Webhook(url), Record(), "failure", env_);
+  Status st = DeliverAlert(Webhook(url), Record(), AlertEvent::kFailure, env_);
   server.Join();
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(st.message(), "webhook ops: HTTP 500");
@@ -246,7 +247,7 @@ TEST_F(WebhookEndToEnd, NobodyListeningIsATransportErrorWithoutTheUrl) {
   const std::string url =
       "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/hook/s3cr3t";
 
-  Status st = DeliverAlert(Webhook(url), Record(), "failure", env_);
+  Status st = DeliverAlert(Webhook(url), Record(), AlertEvent::kFailure, env_);
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(st.message().rfind("webhook ops: no answer: ", 0), 0u) << st.message();
   EXPECT_EQ(st.message().find(url), std::string::npos) << st.message();

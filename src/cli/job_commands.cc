@@ -367,9 +367,8 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& r : runs) {
       // RunRecordJson replaces bytes that are not UTF-8 (job output).
-      auto j = nlohmann::json::parse(RunRecordJson(r, ""), nullptr, false);
+      auto j = nlohmann::json::parse(RunRecordJson(r, std::nullopt), nullptr, false);
       if (j.is_discarded()) continue;
-      j.erase("event");
       // Which alerts were sent for the run and which failed (empty: none).
       j["alert_status"] = r.alert_status;  // JsonText() replaces bytes that are not UTF-8
       arr.push_back(j);

@@ -49,12 +49,18 @@ std::optional<std::string> ReadSecretFile(const toml::node& n, const std::string
 
 AlertSpec BuildAlert(const std::string& name, const MNode& t, const BuildContext& b) {
   const std::string ctx = "alerts." + name;
-  static const std::vector<std::string> kKinds = {"webhook", "slack",        "email",
-                                                  "ntfy",    "healthchecks", "exec"};
+  // What a job file may name (journal: not yet).
+  static const std::vector<std::string> kKinds = [] {
+    std::vector<std::string> names;
+    for (AlertKind k : kAllAlertKinds)
+      if (k != AlertKind::kJournal) names.emplace_back(AlertKindName(k));
+    return names;
+  }();
   b.values.CheckKeys(t, {"kind", "url", "url_file", "url_env", "to", "from", "command", "sendmail"},
                      ctx);
   AlertSpec a;
   a.name = name;
+  std::optional<AlertKind> known;  // unset: missing or wrong, and said so
   auto kind = b.values.String(&t, "kind", ctx);
   if (!kind) {
     if (!t.children.count("kind"))
@@ -73,17 +79,18 @@ AlertSpec BuildAlert(const std::string& name, const MNode& t, const BuildContext
     b.diags.Error(b.values.Leaf(&t, "kind", ctx)->source(),
                   msg + " (known: " + CommaList(kKinds) + ")");
   } else {
-    a.kind = *kind;
+    known = AlertKindFromName(*kind);
+    if (known) a.kind = *known;
   }
-  const bool needs_url =
-      a.kind == "webhook" || a.kind == "slack" || a.kind == "ntfy" || a.kind == "healthchecks";
+  const bool needs_url = known && AlertKindPostsToUrl(*known);
+  const std::string kind_name(known ? AlertKindName(*known) : "");
   // The URL is a secret: inline, from a protected file, or from the
   // environment. It is checked but never printed.
   auto check_url = [&](const toml::node& where, const std::string& key,
                        const std::string& subject) {
     if (!needs_url) return;
     if (a.url.empty())
-      b.diags.Error(where.source(), ctx + "." + key + ": " + subject + " is empty; a " + a.kind +
+      b.diags.Error(where.source(), ctx + "." + key + ": " + subject + " is empty; a " + kind_name +
                                         " alert needs an http:// or https:// URL");
     else if (!IsHttpUrl(a.url))
       b.diags.Error(where.source(),
@@ -146,10 +153,10 @@ AlertSpec BuildAlert(const std::string& name, const MNode& t, const BuildContext
   a.command = b.values.CommandOf(&t, "command", ctx);
   if (auto s = b.values.String(&t, "sendmail", ctx)) a.sendmail = *s;
   if (needs_url && sources == 0)
-    b.diags.Error(t.where, ctx + ": a " + a.kind + " alert needs url, url_file or url_env");
-  if (a.kind == "email" && a.to.empty())
+    b.diags.Error(t.where, ctx + ": a " + kind_name + " alert needs url, url_file or url_env");
+  if (known == AlertKind::kEmail && a.to.empty())
     b.diags.Error(t.where, ctx + ": an email alert needs 'to' (the recipients)");
-  if (a.kind == "exec" && a.command.empty() && !t.children.count("command"))
+  if (known == AlertKind::kExec && a.command.empty() && !t.children.count("command"))
     b.diags.Error(t.where, ctx + ": an exec alert needs 'command'");
   return a;
 }

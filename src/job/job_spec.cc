@@ -25,7 +25,7 @@ std::string Command::Display() const {
   return out;
 }
 
-std::string AlertSpec::Describe() const { return kind + " " + name; }
+std::string AlertSpec::Describe() const { return std::string(AlertKindName(kind)) + " " + name; }
 
 namespace {
 
@@ -40,6 +40,37 @@ bool IsIpv6Char(char c) {
 }
 
 }  // namespace
+
+std::string_view AlertKindName(AlertKind kind) {
+  switch (kind) {
+    case AlertKind::kWebhook:
+      return "webhook";
+    case AlertKind::kSlack:
+      return "slack";
+    case AlertKind::kEmail:
+      return "email";
+    case AlertKind::kNtfy:
+      return "ntfy";
+    case AlertKind::kHealthchecks:
+      return "healthchecks";
+    case AlertKind::kJournal:
+      return "journal";
+    case AlertKind::kExec:
+      return "exec";
+  }
+  return "webhook";
+}
+
+std::optional<AlertKind> AlertKindFromName(std::string_view name) {
+  for (AlertKind k : kAllAlertKinds)
+    if (AlertKindName(k) == name) return k;
+  return std::nullopt;
+}
+
+bool AlertKindPostsToUrl(AlertKind kind) {
+  return kind == AlertKind::kWebhook || kind == AlertKind::kSlack || kind == AlertKind::kNtfy ||
+         kind == AlertKind::kHealthchecks;
+}
 
 std::string_view TriggerName(Trigger trigger) {
   switch (trigger) {

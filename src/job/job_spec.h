@@ -119,11 +119,23 @@ struct JobSpec {
 // One alert destination. Secrets (url, token, …) are resolved at load time
 // from inline values, files (which must not be world-readable) or the
 // environment; Describe() never includes them.
+// Where an alert goes (design.md: alert kinds).
+enum class AlertKind { kWebhook, kSlack, kEmail, kNtfy, kHealthchecks, kJournal, kExec };
+// "webhook", "slack", "email", "ntfy", "healthchecks", "journal", "exec".
+std::string_view AlertKindName(AlertKind kind);
+std::optional<AlertKind> AlertKindFromName(std::string_view name);
+// Every kind, in the order messages list them.
+inline constexpr AlertKind kAllAlertKinds[] = {
+    AlertKind::kWebhook,      AlertKind::kSlack,   AlertKind::kEmail, AlertKind::kNtfy,
+    AlertKind::kHealthchecks, AlertKind::kJournal, AlertKind::kExec};
+// The kinds that POST to a URL (and so need url, url_file or url_env).
+bool AlertKindPostsToUrl(AlertKind kind);
+
 struct AlertSpec {
   std::string name;
-  std::string kind;  // webhook | slack | email | ntfy | healthchecks | exec (not journal, yet)
-  std::string url;   // secret; an http(s) URL for webhook, slack, ntfy, healthchecks
-  std::string to;    // email recipients
+  AlertKind kind = AlertKind::kWebhook;
+  std::string url;  // secret; an http(s) URL for webhook, slack, ntfy, healthchecks
+  std::string to;   // email recipients
   std::string from;
   Command command;  // exec
   std::string sendmail = "/usr/sbin/sendmail";

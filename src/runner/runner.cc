@@ -302,11 +302,11 @@ class JobRun {
   void Alert() {
     TellDeadRuns();
     if (job_.alert.empty()) return;
-    const std::string event = AlertEventFor(rec_.result, previous_);
-    if (!event.empty())
-      rec_.alert_status = Deliver(rec_, event);
+    const std::optional<AlertEvent> event = AlertEventFor(rec_.result, previous_);
+    if (event)
+      rec_.alert_status = Deliver(rec_, *event);
     else if (IsGoodResult(rec_.result))
-      rec_.alert_status = Deliver(rec_, "success", /*pings_only=*/true);
+      rec_.alert_status = Deliver(rec_, AlertEvent::kSuccess, /*pings_only=*/true);
     if (!rec_.alert_status.empty() && d_.history && rec_.id > 0)
       (void)d_.history->FinishRun(rec_, job_.keep_runs);
   }
@@ -379,7 +379,7 @@ class JobRun {
   // more. `pings_only`: only the healthchecks-style alerts, which want a
   // ping on every good run (their service reports a check down when pings
   // stop).
-  std::string Deliver(const RunRecord& record, const std::string& event, bool pings_only = false) {
+  std::string Deliver(const RunRecord& record, AlertEvent event, bool pings_only = false) {
     AlertEnv aenv{d_.http, d_.commands,
                   [this](Micros m) {
                     if (d_.pause)
@@ -393,18 +393,20 @@ class JobRun {
     for (const auto& name : job_.alert) {
       auto it = config_.alerts.find(name);
       if (it == config_.alerts.end()) continue;
-      if (pings_only && it->second.kind != "healthchecks") continue;
+      if (pings_only && it->second.kind != AlertKind::kHealthchecks) continue;
       Status s = DeliverAlert(it->second, record, event, aenv);
       std::string one = s.ok() ? "sent" : "failed: " + s.message();
       status += (status.empty() ? "" : "; ") + it->second.Describe() + ": " + one;
       if (s.ok())
-        d_.log.Info("alert_sent",
-                    {{"job", job_.name}, {"run_id", id}, {"alert", name}, {"alert_event", event}});
+        d_.log.Info("alert_sent", {{"job", job_.name},
+                                   {"run_id", id},
+                                   {"alert", name},
+                                   {"alert_event", std::string(AlertEventName(event))}});
       else
         d_.log.Error("alert_failed", {{"job", job_.name},
                                       {"run_id", id},
                                       {"alert", name},
-                                      {"alert_event", event},
+                                      {"alert_event", std::string(AlertEventName(event))},
                                       {"error", s.message()}});
     }
     return status;
@@ -430,7 +432,7 @@ class JobRun {
     std::vector<RunRecord> dead = DeadRunsToTell(*d_.history, job_.name, rec_.id);
     if (dead.empty() || !d_.history->FoldStatus().ok()) return;
     for (RunRecord& old : dead) {
-      old.alert_status = Deliver(old, "failure");
+      old.alert_status = Deliver(old, AlertEvent::kFailure);
       SaveRecord(old);
     }
   }

@@ -117,7 +117,7 @@ class RunnerTest : public testing::Test {
   void AlertByWebhook(const std::string& url) {
     AlertSpec a;
     a.name = "ops";
-    a.kind = "webhook";
+    a.kind = AlertKind::kWebhook;
     a.url = url;
     config_.alerts["ops"] = a;
     job_.alert = {"ops"};
@@ -811,7 +811,7 @@ TEST_F(RunnerTest, HealthchecksAlertsArePingedOnEveryGoodRun) {
   AlertByWebhook("https://hooks.example/x");
   AlertSpec hc;
   hc.name = "hc";
-  hc.kind = "healthchecks";
+  hc.kind = AlertKind::kHealthchecks;
   hc.url = "https://hc.example/ping/abc";
   config_.alerts["hc"] = hc;
   job_.alert = {"ops", "hc"};
