@@ -7,7 +7,6 @@
 #include "base/strings.h"
 #include "daemon/daemon.h"
 #include "job/config_loader.h"
-#include "os/event_loop.h"
 #include "os/file_system.h"
 #include "os/log.h"
 #include "os/process.h"

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include "os/service_manager.h"
 #include "os/system.h"
 
 namespace surety {

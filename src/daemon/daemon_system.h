@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "os/children.h"
 #include "os/clock.h"
-#include "os/event_loop.h"
 #include "store/history_store.h"
 
 namespace surety {

@@ -4,37 +4,21 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstddef>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 #include "base/strings.h"
-#include "os/spawn.h"
-
-extern char** environ;  // NOLINT
 
 namespace surety {
 
 namespace {
 Status Errno(const std::string& what) {
   return Status::Error(StatusCode::kIoError, what + ": " + SystemErrorText(errno));
-}
-std::string ReadLine(const char* path) {
-  std::ifstream in(path);
-  std::string s;
-  std::getline(in, s);
-  return s;
 }
 }  // namespace
 
@@ -138,91 +122,6 @@ Status EventLoop::Run(Micros tick, const std::function<void()>& on_tick) {
     }
   }
   return Status::Ok();
-}
-
-Result<int> SpawnProcess(const std::vector<std::string>& argv,
-                         const std::map<std::string, std::string>& env) {
-  if (argv.empty()) return Status::Invalid("empty command");
-  SpawnRequest request;
-  request.argv = argv;
-  request.env = env;
-  // A run outlives a daemon that is restarted (an upgrade): its own lock
-  // keeps the next daemon from starting it twice.
-  request.die_with_parent = false;
-  Spawned spawned = Spawn(request);
-  if (!spawned.ok()) return Status::Error(StatusCode::kIoError, spawned.error);
-  return static_cast<int>(spawned.pid);
-}
-
-std::vector<Reaped> ReapChildren() {
-  std::vector<Reaped> out;
-  while (true) {
-    int status = 0;
-    pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid <= 0) break;
-    Reaped r{pid, -1, 0};
-    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-    out.push_back(r);
-  }
-  return out;
-}
-
-void SignalProcessGroup(int pid, int sig) {
-  if (pid <= 0) return;
-  // pid leads its group (SpawnProcess): signalling both would deliver sig
-  // twice, and a runner takes a second SIGTERM as "stop now, skip kill_grace".
-  if (kill(-pid, sig) != 0) kill(pid, sig);
-}
-
-std::string SelfExecutable() {
-  char buf[4096];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "surety";
-  return std::string(buf, static_cast<size_t>(n));
-}
-
-// The sd_notify protocol: one datagram to the AF_UNIX socket named by
-// $NOTIFY_SOCKET ("@name" is in the abstract namespace). Written here rather
-// than linking libsystemd, which would load a dozen more libraries into
-// every `surety run`.
-void NotifySystemd(const std::string& state) {
-  const char* path = getenv("NOTIFY_SOCKET");  // NOLINT: src/os reads the environment
-  if (!path || !*path) return;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  size_t len = strlen(path);
-  if (len >= sizeof addr.sun_path) return;
-  memcpy(addr.sun_path, path, len);
-  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
-  auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
-  (void)sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
-               addr_len);
-  close(fd);
-}
-
-std::optional<Micros> WatchdogInterval() {
-  const char* usec = getenv("WATCHDOG_USEC");  // NOLINT
-  if (!usec || !*usec) return std::nullopt;
-  if (const char* pid = getenv("WATCHDOG_PID"); pid && *pid && atol(pid) != getpid())
-    return std::nullopt;
-  long long v = atoll(usec);
-  if (v <= 0) return std::nullopt;
-  return Micros{v};
-}
-
-std::string MachineIdText() { return ReadLine("/etc/machine-id"); }
-std::string BootIdText() { return ReadLine("/proc/sys/kernel/random/boot_id"); }
-
-Instant BootInstant() {
-  timespec rt{}, bt{};
-  clock_gettime(CLOCK_REALTIME, &rt);
-  clock_gettime(CLOCK_BOOTTIME, &bt);
-  int64_t us =
-      (static_cast<int64_t>(rt.tv_sec) - bt.tv_sec) * 1000000 + (rt.tv_nsec - bt.tv_nsec) / 1000;
-  return Instant{Micros{us}};
 }
 
 }  // namespace surety

@@ -14,9 +14,7 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <optional>
-#include <vector>
 
 #include "base/status.h"
 #include "os/clock.h"
@@ -54,38 +52,5 @@ class EventLoop {
   bool stop_ = false;
   uint64_t wakeups_ = 0;
 };
-
-// Starts argv with the given environment in its own process group, without
-// waiting for it, through os/spawn.h (as every process surety starts);
-// stdin, stdout and stderr are inherited, and the child does not die with
-// us. Returns the pid.
-Result<int> SpawnProcess(const std::vector<std::string>& argv,
-                         const std::map<std::string, std::string>& env);
-
-struct Reaped {
-  int pid;
-  int exit_code;  // -1 when killed by a signal
-  int signal;
-};
-// Reaps every exited child (any pid: also orphans when we are PID 1 or a
-// subreaper) without blocking.
-std::vector<Reaped> ReapChildren();
-
-// Sends `sig` to the process group of `pid` (and to pid itself).
-void SignalProcessGroup(int pid, int sig);
-
-// The path of this executable (/proc/self/exe).
-std::string SelfExecutable();
-
-// systemd's sd_notify (READY=1, WATCHDOG=1, STATUS=…) when NOTIFY_SOCKET is
-// set; a no-op otherwise. Returns the watchdog interval if one is asked for.
-void NotifySystemd(const std::string& state);
-std::optional<Micros> WatchdogInterval();
-
-// /etc/machine-id and the boot id as text (empty if unreadable).
-std::string MachineIdText();
-std::string BootIdText();
-// The wall-clock instant the kernel booted (now - CLOCK_BOOTTIME).
-Instant BootInstant();
 
 }  // namespace surety

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <vector>
 
@@ -153,5 +154,28 @@ bool EnsureStandardDescriptors() {
 }
 
 bool IsTerminal(int fd) { return ::isatty(fd) == 1; }
+
+namespace {
+
+std::string ReadLine(const char* path) {
+  std::ifstream in(path);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+}  // namespace
+
+std::string MachineIdText() { return ReadLine("/etc/machine-id"); }
+std::string BootIdText() { return ReadLine("/proc/sys/kernel/random/boot_id"); }
+
+Instant BootInstant() {
+  timespec rt{}, bt{};
+  clock_gettime(CLOCK_REALTIME, &rt);
+  clock_gettime(CLOCK_BOOTTIME, &bt);
+  int64_t us =
+      (static_cast<int64_t>(rt.tv_sec) - bt.tv_sec) * 1000000 + (rt.tv_nsec - bt.tv_nsec) / 1000;
+  return Instant{Micros{us}};
+}
 
 }  // namespace surety

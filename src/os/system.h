@@ -1,4 +1,7 @@
-// Small facts about the system: users, host name, sleeping.
+// This process and the machine it runs on: users and groups, ids, the host
+// name, the machine and boot ids, the boot time; the few process-wide
+// settings (standard descriptors, subreaper, priority) main() and the
+// daemon make; sleeping; atomic writes of small files.
 //
 // Thread-safety: thread-safe.
 #pragma once
@@ -59,5 +62,11 @@ timespec ToTimespec(Micros d);
 bool EnsureStandardDescriptors();
 // Whether descriptor `fd` is a terminal (a person is watching it).
 bool IsTerminal(int fd);
+
+// /etc/machine-id and the boot id as text (empty if unreadable).
+std::string MachineIdText();
+std::string BootIdText();
+// The wall-clock instant the kernel booted (now - CLOCK_BOOTTIME).
+Instant BootInstant();
 
 }  // namespace surety
