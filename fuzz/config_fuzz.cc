@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/strings.h"
 #include "job/config_loader.h"
 #include "os/env.h"
 #include "os/file_system.h"
@@ -45,6 +46,10 @@ void Check(std::string_view input, bool root) {
   static ZoneDb zones;
   static std::shared_ptr<const Zone> local = zones.LocalFromTz(std::string("UTC"));
   LoadContext ctx{fs, env, zones, *local, root, "fuzzhost"};
+  // validate's account checks, numbers only (names would read the host's
+  // user database): a user or group id of any size must parse, not throw.
+  ctx.user_exists = [](const std::string& name) { return ParseNumericId(name).has_value(); };
+  ctx.group_exists = ctx.user_exists;
   LoadResult r = LoadConfig({"/etc/surety/surety.toml"}, ctx);
 
   if (r.errors.empty() != r.config.has_value())

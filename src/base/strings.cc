@@ -84,4 +84,16 @@ std::optional<std::string> ClosestMatch(const std::string& word,
   return best;
 }
 
+bool IsAllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), IsAsciiDigit);
+}
+
+std::optional<uint32_t> ParseNumericId(std::string_view text) {
+  if (!IsAllDigits(text) || text.size() > 10) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) v = v * 10 + static_cast<uint64_t>(c - '0');
+  if (v >= 4294967295ULL || v == 65535) return std::nullopt;
+  return static_cast<uint32_t>(v);
+}
+
 }  // namespace surety

@@ -1,6 +1,7 @@
 // Small string helpers shared by every module. ASCII only, locale-free.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,15 @@ bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix);
 // and shortening anything over `max_len` bytes so a 1 MB input never floods a
 // terminal.
 std::string QuoteForMessage(std::string_view s, size_t max_len = 200);
+
+// True when `s` is one or more ASCII digits and nothing else.
+bool IsAllDigits(std::string_view s);
+
+// A user or group given by number ("1000"): the id, when `text` is all
+// digits and a valid id — 0 to 4294967294, but not 65535 (both are "-1" to
+// some interfaces; systemd refuses them too). nullopt otherwise: a name, or
+// a number no user can have (which must never wrap around to root's 0).
+std::optional<uint32_t> ParseNumericId(std::string_view text);
 
 // The closest candidate within a small edit distance (case-insensitive; a
 // swap of two neighbouring letters is one edit), for "did you mean".

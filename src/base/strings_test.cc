@@ -42,4 +42,21 @@ TEST(ClosestMatch, FindsNearKeysOnly) {
   EXPECT_EQ(ClosestMatch("banana", keys), std::nullopt);
 }
 
+TEST(ParseNumericId, ValidIdsOnlyAndNeverAWrapAroundToRoot) {
+  EXPECT_EQ(ParseNumericId("0"), 0u);
+  EXPECT_EQ(ParseNumericId("1000"), 1000u);
+  EXPECT_EQ(ParseNumericId("4294967294"), 4294967294u);
+  EXPECT_EQ(ParseNumericId("4294967295"), std::nullopt);            // (uid_t)-1
+  EXPECT_EQ(ParseNumericId("4294967296"), std::nullopt);            // wrapped to 0 before
+  EXPECT_EQ(ParseNumericId("65535"), std::nullopt);                 // the 16-bit -1
+  EXPECT_EQ(ParseNumericId("99999999999999999999"), std::nullopt);  // threw before
+  EXPECT_EQ(ParseNumericId("postgres"), std::nullopt);
+  EXPECT_EQ(ParseNumericId(""), std::nullopt);
+  EXPECT_EQ(ParseNumericId("-1"), std::nullopt);
+  EXPECT_EQ(ParseNumericId("12a"), std::nullopt);
+  EXPECT_TRUE(IsAllDigits("007"));
+  EXPECT_FALSE(IsAllDigits(""));
+  EXPECT_FALSE(IsAllDigits("1 "));
+}
+
 }  // namespace surety

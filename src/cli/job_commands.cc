@@ -64,6 +64,7 @@ std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, LoadFor want 
   if (want.lint) {
     ctx.now = sv.clock.Now();
     ctx.check_programs = true;
+    ctx.read_environment_files = true;
   }
   if (want.accounts) {
     ctx.user_exists = [](const std::string& name) { return LookupUser(name).ok(); };

@@ -93,6 +93,7 @@ bool Daemon::Load(bool initial) {
   // A schedule that never elapses again is worth a warning here too; a
   // missing program is not checked: each run records it as failed.
   ctx.now = clock_.Now();
+  ctx.read_environment_files = true;
   std::vector<std::string> paths = opt_.configs;
   if (paths.empty()) {
     paths.push_back(DefaultConfigPath(env_, as_root_));

@@ -71,6 +71,10 @@ struct LoadContext {
   // an error; a warning when the job has an environment_file (which may set
   // another PATH).
   bool check_programs = false;
+  // Whether to read each job's environment_file and warn about lines that
+  // are not KEY=VALUE (by number, never their text) — the run would ignore
+  // them (validate, the daemon).
+  bool read_environment_files = false;
 };
 
 // The PATH a job's commands are looked up in when neither the job's

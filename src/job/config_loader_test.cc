@@ -1017,6 +1017,7 @@ class ConfigLintTest : public testing::Test {
     LoadContext ctx{fs_, env_, zones_, *local_, true, "host1"};
     ctx.now = Instant{std::chrono::seconds(1'763'780'400)};  // 2025-11-22
     ctx.check_programs = true;
+    ctx.read_environment_files = true;
     return LoadConfig({"/etc/surety/surety.toml"}, ctx);
   }
   static std::string All(const std::vector<Diagnostic>& v) {
@@ -1033,6 +1034,22 @@ class ConfigLintTest : public testing::Test {
 
 // `validate` passed a schedule whose only elapse was years ago: the job
 // then never ran, and nothing said why.
+// user = "4294967296" ran the job as root (the id wrapped around to 0);
+// "99999999999999999999" aborted validate with an uncaught exception.
+TEST_F(ConfigLintTest, AUserOrGroupIdNoAccountCanHaveIsAnError) {
+  fs_.AddFile("/usr/bin/true", "", 0755);
+  for (const std::string id : {"4294967296", "4294967295", "65535", "99999999999999999999"}) {
+    auto r =
+        Load("[jobs.x]\ncommand = [\"true\"]\nuser = \"" + id + "\"\ngroup = \"" + id + "\"\n");
+    ASSERT_EQ(r.errors.size(), 2u) << id << "\n" << All(r.errors);
+    EXPECT_EQ(r.errors[0].message,
+              "jobs.x.user: " + id + " is not a valid user id (0 to 4294967294, not 65535)");
+    EXPECT_EQ(r.errors[1].message,
+              "jobs.x.group: " + id + " is not a valid group id (0 to 4294967294, not 65535)");
+  }
+  EXPECT_TRUE(Load("[jobs.x]\ncommand = [\"true\"]\nuser = \"4294967294\"\n").errors.empty());
+}
+
 TEST_F(ConfigLintTest, AScheduleThatNeverElapsesAgainIsAWarning) {
   fs_.AddFile("/usr/bin/true", "", 0755);
   auto r = Load(R"([jobs.old]
@@ -1105,6 +1122,21 @@ environment_file = "/etc/default/backup"
                       "another PATH)"),
             std::string::npos)
       << All(r.warnings);
+}
+
+// A line of an environment file that the run would ignore: validate says
+// which, by number, without echoing it (it may be a password).
+TEST_F(ConfigLintTest, MalformedEnvironmentFileLinesAreWarnedByNumber) {
+  fs_.AddFile("/usr/bin/true", "", 0755);
+  fs_.AddFile("/etc/default/db", "PGUSER=app\nPASSWORD hunter2\n", 0600);
+  auto r = Load("[jobs.db]\ncommand = [\"true\"]\nenvironment_file = \"/etc/default/db\"\n");
+  EXPECT_TRUE(r.errors.empty()) << All(r.errors);
+  const std::string warnings = All(r.warnings);
+  EXPECT_NE(warnings.find(":3:20: jobs.db.environment_file: /etc/default/db line 2: not "
+                          "KEY=VALUE (ignored)"),
+            std::string::npos)
+      << warnings;
+  EXPECT_EQ(warnings.find("hunter2"), std::string::npos) << warnings;
 }
 
 // An unquoted time span is the commonest TOML mistake in a job file; the

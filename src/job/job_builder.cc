@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "job/environment_file.h"
 #include "job/trust.h"
 #include "os/process.h"
 #include "time/calendar_spec.h"
@@ -241,6 +242,15 @@ void JobBuilder::ReadEnvironment(const MNode& t, const std::string& ctx, JobSpec
   j.working_directory = values_.AbsolutePath(&t, "working_directory", ctx).value_or("");
   j.user = values_.String(&t, "user", ctx).value_or("");
   j.group = values_.String(&t, "group", ctx).value_or("");
+  // A number is an id as it is, with no lookup at run time: one no account
+  // can have (4294967296 wraps around to root's 0) is refused here.
+  for (const char* key : {"user", "group"}) {
+    const std::string& value = std::string(key) == "user" ? j.user : j.group;
+    if (IsAllDigits(value) && !ParseNumericId(value))
+      if (const toml::node* n = values_.Leaf(&t, key, ctx))
+        diags_.Error(n->source(), ctx + "." + key + ": " + value + " is not a valid " + key +
+                                      " id (0 to 4294967294, not 65535)");
+  }
   if ((!j.user.empty() || !j.group.empty()) && !load_.running_as_root)
     diags_.Warn(values_.Leaf(&t, j.user.empty() ? "group" : "user", ctx)->source(),
                 ctx + ": user/group only take effect when surety runs as root");
@@ -372,6 +382,11 @@ void JobBuilder::CheckEnvironmentFile(const toml::node& n, const std::string& wh
     diags_.Error(n.source(), what + ": " + *problem);
   else if (auto readable = ReadableEnvironmentFile(path, *info))
     diags_.Warn(n.source(), what + ": " + *readable);
+  if (!load_.read_environment_files) return;
+  auto text = load_.fs.ReadFile(path);
+  if (!text.ok()) return;  // the run reports it, with the reason
+  for (const std::string& problem : ParseEnvironmentFile(*text).problems)
+    diags_.Warn(n.source(), what + ": " + path + " " + problem);
 }
 
 void JobBuilder::CheckExitOverlap(const MNode& t, const std::string& ctx, const JobSpec& j) {

@@ -19,7 +19,8 @@ std::string DottedKey(const std::string& ctx, const std::string& key) {
 int ExitCodeFromWord(const std::string& w) {
   if (!w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return IsAsciiDigit(c); })) {
     if (w.size() > 3) return -1;
-    int v = std::stoi(w);
+    int v = 0;
+    for (char c : w) v = v * 10 + (c - '0');
     return v <= 255 ? v : -1;
   }
   static const std::map<std::string, int> kNames = {

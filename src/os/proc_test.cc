@@ -7,6 +7,8 @@
 #include <climits>
 #include <string>
 
+#include "os/system.h"
+
 namespace surety {
 namespace {
 
@@ -84,6 +86,25 @@ TEST(ProcessIdentity, ThisProcessStillRunsAndAnotherStartTimeDoesNot) {
   other_boot.boot_id = "00000000-0000-0000-0000-000000000000";
   EXPECT_FALSE(StillRunning(other_boot));
   EXPECT_FALSE(StillRunning(ProcessIdentity{}));
+}
+
+}  // namespace
+}  // namespace surety
+
+namespace surety {
+namespace {
+
+// A numeric user that no account can have is an error, never another user:
+// "4294967296" used to wrap around to uid 0, root.
+TEST(LookupUser, AnIdNoAccountCanHaveIsNotFoundNotRoot) {
+  auto wrapped = LookupUser("4294967296");
+  EXPECT_FALSE(wrapped.ok());
+  EXPECT_EQ(wrapped.status().message(), "'4294967296' is not a valid user id");
+  EXPECT_FALSE(LookupUser("99999999999999999999").ok());
+  EXPECT_FALSE(LookupGroup("4294967296").ok());
+  auto root = LookupUser("0");
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(root->uid, 0u);
 }
 
 }  // namespace

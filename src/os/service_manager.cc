@@ -34,9 +34,9 @@ void NotifySystemd(const std::string& state) {
 std::optional<Micros> WatchdogInterval() {
   const char* usec = getenv("WATCHDOG_USEC");  // NOLINT
   if (!usec || !*usec) return std::nullopt;
-  if (const char* pid = getenv("WATCHDOG_PID"); pid && *pid && atol(pid) != getpid())
+  if (const char* pid = getenv("WATCHDOG_PID"); pid && *pid && strtol(pid, nullptr, 10) != getpid())
     return std::nullopt;
-  long long v = atoll(usec);
+  long long v = strtoll(usec, nullptr, 10);  // saturates on overflow; no exception
   if (v <= 0) return std::nullopt;
   return Micros{v};
 }

@@ -20,22 +20,21 @@
 
 namespace surety {
 
-namespace {
-bool AllDigits(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-}  // namespace
+namespace {}  // namespace
 
 Result<UserIds> LookupUser(const std::string& name) {
   std::vector<char> buf(16384);
   passwd pw{};
   passwd* found = nullptr;
-  int rc = AllDigits(name) ? getpwuid_r(static_cast<uid_t>(std::stoul(name)), &pw, buf.data(),
-                                        buf.size(), &found)
-                           : getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found);
+  int rc;
+  if (IsAllDigits(name)) {
+    // A number no user can have must never wrap around to another (0, root).
+    std::optional<uint32_t> id = ParseNumericId(name);
+    if (!id) return Status::Error(StatusCode::kOutOfRange, "'" + name + "' is not a valid user id");
+    rc = getpwuid_r(static_cast<uid_t>(*id), &pw, buf.data(), buf.size(), &found);
+  } else {
+    rc = getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found);
+  }
   if (rc != 0 || !found) return Status::Error(StatusCode::kNotFound, "no such user '" + name + "'");
   return UserIds{pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : "", pw.pw_name ? pw.pw_name : "",
                  pw.pw_shell ? pw.pw_shell : ""};
@@ -45,9 +44,15 @@ Result<uint32_t> LookupGroup(const std::string& name) {
   std::vector<char> buf(16384);
   group gr{};
   group* found = nullptr;
-  int rc = AllDigits(name) ? getgrgid_r(static_cast<gid_t>(std::stoul(name)), &gr, buf.data(),
-                                        buf.size(), &found)
-                           : getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found);
+  int rc;
+  if (IsAllDigits(name)) {
+    std::optional<uint32_t> id = ParseNumericId(name);
+    if (!id)
+      return Status::Error(StatusCode::kOutOfRange, "'" + name + "' is not a valid group id");
+    rc = getgrgid_r(static_cast<gid_t>(*id), &gr, buf.data(), buf.size(), &found);
+  } else {
+    rc = getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found);
+  }
   if (rc != 0 || !found)
     return Status::Error(StatusCode::kNotFound, "no such group '" + name + "'");
   return static_cast<uint32_t>(gr.gr_gid);

@@ -4,8 +4,8 @@
 #include <ostream>
 
 #include "checks/checks.h"
+#include "job/environment_file.h"
 #include "runner/dead_runs.h"
-#include "runner/environment_file.h"
 
 namespace surety {
 
@@ -99,7 +99,13 @@ class JobRun {
       if (!text.ok())
         return Ending{RunResult::kPreflightFailed,
                       "cannot read environment_file: " + text.status().message()};
-      for (auto& [k, v] : ParseEnvironmentFile(*text)) env_[k] = v;
+      EnvironmentFile parsed = ParseEnvironmentFile(*text);
+      for (const std::string& problem : parsed.problems)
+        d_.log.Warn("environment_file_line_ignored", {{"job", job_.name},
+                                                      {"run_id", run_id_},
+                                                      {"file", job_.environment_file},
+                                                      {"problem", problem}});
+      for (auto& [k, v] : parsed.vars) env_[k] = v;
     }
     for (const auto& [k, v] : job_.environment) env_[k] = v;
     env_["SURETY_JOB"] = job_.name;

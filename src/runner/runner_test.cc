@@ -851,6 +851,20 @@ TEST_F(RunnerTest, EnvironmentFileThenEnvironmentAndUser) {
   EXPECT_EQ(s.working_directory, "/var/backups");
 }
 
+TEST_F(RunnerTest, AMalformedEnvironmentFileLineIsLoggedByNumberOnly) {
+  fs_.AddFile("/etc/default/db", "PGUSER=app\nPASSWORD hunter2\n");
+  job_.environment_file = "/etc/default/db";
+  commands_.outcomes = {Exited(0)};
+  Run();
+  const std::string logs = logs_.str();
+  EXPECT_NE(logs.find("level=warning event=environment_file_line_ignored job=db run_id=1 "
+                      "file=/etc/default/db problem=\"line 2: not KEY=VALUE (ignored)\""),
+            std::string::npos)
+      << logs;
+  EXPECT_EQ(logs.find("hunter2"), std::string::npos);
+  EXPECT_EQ(commands_.specs[0].env.at("PGUSER"), "app");
+}
+
 TEST_F(RunnerTest, MissingEnvironmentFileIsAPreflightFailure) {
   job_.environment_file = "/nope";
   EXPECT_EQ(Run().exit_status, 3);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -424,7 +425,12 @@ Result<std::string> SqliteHistory::QueryText(const char* sql, std::string_view d
 Result<int> SqliteHistory::UserVersion() {
   auto text = QueryText("PRAGMA user_version", "reading the schema version");
   if (!text.ok()) return text.status();
-  return std::stoi(text->empty() ? "0" : *text);
+  // A number SQLite wrote; anything else is a damaged database.
+  int version = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), version);
+  if (!text->empty() && (ec != std::errc() || end != text->data() + text->size()))
+    return Status::Error(StatusCode::kIoError, "unreadable schema version '" + *text + "'");
+  return version;
 }
 
 Status SqliteHistory::Configure(const SqliteHistoryOptions& options) {
