@@ -134,6 +134,25 @@ std::shared_ptr<const Zone> Zone::UtcNamed(std::string name, std::string abbr) {
   return z;
 }
 
+std::shared_ptr<const Zone> Zone::FromRules(std::string name,
+                                            std::shared_ptr<const GlibcRuleZone> rules) {
+  std::shared_ptr<Zone> z(new Zone());
+  z->name_ = std::move(name);
+  z->tz_ = cctz::utc_time_zone();
+  z->rules_ = std::move(rules);
+  z->tzname_[0] = z->rules_->tzname(0);
+  z->tzname_[1] = z->rules_->tzname(1);
+  z->utc_like_ = z->rules_->utc_like();
+  z->BuildPeriodsFromRules();
+  if (z->periods_.size() == 1 && !z->rules_->has_transitions()) {
+    // No change in 1900-2200, and a rule without one there has none at all.
+    z->fixed_ = true;
+    z->fixed_offset_ = z->periods_[0].offset;
+    z->fixed_abbr_ = z->periods_[0].abbr;
+  }
+  return z;
+}
+
 Result<std::shared_ptr<const Zone>> Zone::Load(const std::string& name) {
   std::shared_ptr<Zone> z(new Zone());
   z->name_ = name;
@@ -216,6 +235,25 @@ void Zone::BuildPeriods() {
   periods_end_ = to_unix(end);
 }
 
+// The same table for a rule zone: its answer at the start and at every
+// instant where it may change.
+void Zone::BuildPeriodsFromRules() {
+  const int64_t begin = CivilSecondsAsUtc(1900, 1, 1, 0, 0, 0);
+  const int64_t end = CivilSecondsAsUtc(2201, 1, 1, 0, 0, 0);
+  auto add = [&](int64_t at) {
+    GlibcRuleZone::Answer a = rules_->At(at);
+    if (!periods_.empty()) {
+      const Period& last = periods_.back();
+      if (last.offset == a.offset && last.isdst == a.isdst && std::strcmp(last.abbr, a.abbr) == 0)
+        return;
+    }
+    periods_.push_back(Period{at, a.offset, a.isdst, a.abbr});
+  };
+  add(begin);
+  for (int64_t at : rules_->ChangesBetween(begin, end - 1)) add(at);
+  periods_end_ = end;
+}
+
 WallFields Zone::ToWall(int64_t unix_seconds) const {
   return Fields(unix_seconds, OffsetAt(unix_seconds));
 }
@@ -229,6 +267,7 @@ Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
     int64_t t = (cs - cctz::civil_second(1970, 1, 1, 0, 0, 0)) - fixed_offset_;
     return {CivilKind::kUnique, t, t, t};
   }
+  if (rules_) return LookupInRules(cs);
   auto cl = tz_.lookup(cs);
   CivilKind kind = CivilKind::kUnique;
   if (cl.kind == cctz::time_zone::civil_lookup::SKIPPED) kind = CivilKind::kSkipped;
@@ -236,13 +275,43 @@ Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
   return {kind, to_unix(cl.pre), to_unix(cl.trans), to_unix(cl.post)};
 }
 
-// A re-derivation of glibc 2.36's mktime() search (time/mktime.c): guess with
-// the remembered offset, correct by the field difference until the guess
-// converts back to the requested fields, resolve the oscillation of a
-// spring-forward gap by preferring the reading flagged as DST, and when an explicit
-// isdst disagrees with the match, borrow the offset of a neighbouring period
-// that has the requested flag. Verified against the real glibc by
-// tests/mktime_oracle_test.cc.
+// The periods of a rule zone around a civil time, from the instants where it
+// may change: the instants whose wall clock reads `cs` are those t = cs -
+// offset that fall inside the period of that offset.
+Zone::CivilLookup Zone::LookupInRules(const cctz::civil_second& cs) const {
+  const int64_t local = cs - cctz::civil_second(1970, 1, 1, 0, 0, 0);
+  constexpr int64_t kWindow = 3 * 86400;  // wider than any UTC offset
+  std::vector<int64_t> starts = {local - kWindow};
+  for (int64_t at : rules_->ChangesBetween(local - kWindow, local + kWindow)) starts.push_back(at);
+  std::vector<int64_t> matches, match_starts;
+  CivilLookup gap{CivilKind::kSkipped, 0, 0, 0};
+  bool in_gap = false;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const int64_t begin = starts[i];
+    const int64_t end = i + 1 < starts.size() ? starts[i + 1] : local + kWindow + 1;
+    const int64_t offset = rules_->At(begin).offset;
+    const int64_t t = local - offset;
+    if (t >= begin && t < end) {
+      matches.push_back(t);
+      match_starts.push_back(begin);
+    }
+    if (i + 1 < starts.size()) {
+      // The wall clock jumps over `local` where the next period starts.
+      const int64_t next_offset = rules_->At(end).offset;
+      if (end + offset <= local && local < end + next_offset) {
+        in_gap = true;
+        gap = {CivilKind::kSkipped, local - offset, end, local - next_offset};
+      }
+    }
+  }
+  if (matches.size() >= 2) return {CivilKind::kRepeated, matches[0], match_starts[1], matches[1]};
+  if (matches.size() == 1) return {CivilKind::kUnique, matches[0], matches[0], matches[0]};
+  if (in_gap) return gap;
+  return {CivilKind::kUnique, local, local, local};  // unreachable for sane offsets
+}
+
+// The offset, DST flag and abbreviation in effect at an instant: the period
+// table inside 1900-2200, the zone's own source outside it.
 Zone::Offset Zone::OffsetAt(int64_t unix_seconds) const {
   if (fixed_) return {fixed_offset_, false, fixed_abbr_.c_str()};
   if (!periods_.empty() && unix_seconds >= periods_.front().start && unix_seconds < periods_end_) {
@@ -250,6 +319,10 @@ Zone::Offset Zone::OffsetAt(int64_t unix_seconds) const {
                                [](int64_t t, const Period& p) { return t < p.start; });
     const Period& p = *(it - 1);
     return {p.offset, p.isdst, p.abbr};
+  }
+  if (rules_) {
+    GlibcRuleZone::Answer a = rules_->At(unix_seconds);
+    return {a.offset, a.isdst, a.abbr};
   }
   auto tp = std::chrono::time_point_cast<std::chrono::seconds>(
                 std::chrono::system_clock::from_time_t(0)) +
@@ -393,26 +466,53 @@ Result<std::shared_ptr<const Zone>> ZoneDb::Get(const std::string& name) {
   return *z;
 }
 
+namespace {
+
+// True if `path` is a regular file that starts like TZif data: what glibc's
+// __tzfile_read() accepts before reading further.
+bool HasTzifMagic(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::memcmp(magic, "TZif", 4) == 0;
+}
+
+// The bytes of a file up to 1 MiB (a TZif file is a few KiB), or nullopt.
+std::optional<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes(1 << 20, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  return bytes;
+}
+
+}  // namespace
+
 std::shared_ptr<const Zone> ZoneDb::LocalFromTz(const std::optional<std::string>& tz) {
   if (!tz) {
     auto z = Get("localtime");
     return z.ok() ? *z : Zone::Utc();
   }
   if (tz->empty()) return Zone::Utc();
+  // glibc drops one leading ':', tries the rest as a file (under the
+  // zoneinfo root unless absolute) and only then reads it as a POSIX rule.
   std::string name = (*tz)[0] == ':' ? tz->substr(1) : *tz;
-  if (IsValidName(name)) {
+  if (name.empty()) return Zone::Utc();  // TZ=":": glibc's UTC
+  if (HasTzifMagic(name[0] == '/' ? name : root_ + "/" + name)) {
     auto z = Get(name);
     if (z.ok()) return *z;
   }
-  // glibc reads an unloadable TZ as a POSIX rule; without an offset that
-  // means UTC under the leading alphabetic name (if it has at least 3).
-  std::string abbr;
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) break;
-    abbr += c;
+  PosixTz rule = ParsePosixTz(name);
+  std::shared_ptr<const GlibcRuleZone> rules;
+  if (rule.wants_default_rules) {
+    if (auto bytes = ReadSmallFile(root_ + "/posixrules"))
+      rules = GlibcRuleZone::WithDefaultRules(rule, *bytes);
   }
-  if (abbr.size() < 3) abbr.clear();
-  return Zone::UtcNamed(name, abbr);
+  if (!rules) rules = std::make_shared<GlibcRuleZone>(std::move(rule));
+  return Zone::FromRules(std::move(name), std::move(rules));
 }
 
 }  // namespace surety

@@ -1,8 +1,10 @@
 // Zone: the one adapter between absolute time and civil (wall-clock) time.
 //
 // For: turning an Instant into wall-clock fields of a zone and back. Built on
-// cctz over the system tz database; the zone is loaded once and every
-// conversion happens in-process (no TZ juggling, no fork).
+// cctz over the system tz database, or, for a TZ value that names no zone
+// file ("CET-1CEST,M3.5.0,M10.5.0/3"), on glibc's reading of it as a POSIX
+// rule (posix_tz.h); the zone is loaded once and every conversion happens
+// in-process (no TZ juggling, no fork).
 //
 // Two views of the civil→absolute direction are offered, because systemd's
 // calendar engine depends on the exact answers of the C library:
@@ -28,6 +30,7 @@
 
 #include "base/status.h"
 #include "time/cctz.h"
+#include "time/posix_tz.h"
 
 namespace surety {
 
@@ -72,6 +75,10 @@ class Zone {
   // A zone that is UTC but reports `abbr`: what glibc does with a TZ value it
   // cannot load ("IST" → UTC+0 named "IST").
   static std::shared_ptr<const Zone> UtcNamed(std::string name, std::string abbr);
+  // A zone run by glibc's reading of a TZ value that names no zone file
+  // (posix_tz.h): "CET-1CEST,M3.5.0,M10.5.0/3", "<+03>-3", "CET-1CEST".
+  static std::shared_ptr<const Zone> FromRules(std::string name,
+                                               std::shared_ptr<const GlibcRuleZone> rules);
 
   const std::string& name() const { return name_; }
 
@@ -98,6 +105,8 @@ class Zone {
   Zone() = default;
   void Analyze();
   void BuildPeriods();
+  void BuildPeriodsFromRules();
+  CivilLookup LookupInRules(const cctz::civil_second& cs) const;
 
   struct Offset {
     int64_t offset = 0;
@@ -118,6 +127,8 @@ class Zone {
 
   std::string name_;
   cctz::time_zone tz_;
+  // Set for a zone from FromRules(): answers outside the period table.
+  std::shared_ptr<const GlibcRuleZone> rules_;
   bool fixed_ = false;
   int64_t fixed_offset_ = 0;
   std::string fixed_abbr_;
@@ -143,9 +154,12 @@ class ZoneDb {
   explicit ZoneDb(std::string zoneinfo_root = "/usr/share/zoneinfo");
   bool IsValidName(std::string_view name) const;
   Result<std::shared_ptr<const Zone>> Get(const std::string& name);
-  // The process's local zone as glibc would read the TZ variable: unset →
-  // /etc/localtime, empty → UTC, ":name" or "name" → that zone, anything
-  // unloadable → UTC under the name glibc would show.
+  // The process's local zone as glibc reads the TZ variable: unset →
+  // /etc/localtime, empty → UTC; otherwise, after one leading ':' is
+  // dropped, a TZif file by that name (under the zoneinfo root, or an
+  // absolute path) if there is one, else the value read as a POSIX rule
+  // (posix_tz.h) — which for a value glibc cannot read at all is UTC under
+  // the name it read ("IST").
   std::shared_ptr<const Zone> LocalFromTz(const std::optional<std::string>& tz);
 
  private:
