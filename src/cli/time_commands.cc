@@ -27,6 +27,7 @@ void InitTimeEnv(TimeEnv& te, const Env& env) {
   te.parse_ctx.tzname[0] = te.local->tzname(0);
   te.parse_ctx.tzname[1] = te.local->tzname(1);
   te.parse_ctx.zones = &te.zones;
+  te.parse_ctx.mktime = &te.mktime;
 }
 
 // systemd 252 prints these blocks through its table formatter: the value

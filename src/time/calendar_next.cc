@@ -277,7 +277,7 @@ Result<std::optional<Instant>> NextElapse(const CalendarSpec& spec, Instant afte
   }
   int64_t usec = base + 1;
   int64_t t = usec / kUsecPerSec;
-  WallFields c = spec.utc ? UtcWall(t) : zone->ToWall(t);
+  WallFields c = spec.utc ? UtcWall(t) : zone->LocalTime(t, *state);
   int64_t tm_usec = usec % kUsecPerSec;
   Search search(spec, *zone, *state);
   int r = search.FindNext(c, tm_usec);

@@ -34,6 +34,7 @@ int CompareInChild(const std::string& tz, uint32_t seed, int calls, int first_ye
   ZoneDb zones;
   const std::shared_ptr<const Zone> zone = zones.LocalFromTz(tz);
   MktimeState state;  // a fresh process: glibc's remembered offset is 0
+  state.Tzset();      // and the tzset() above
   std::mt19937 rng(seed);
   // Centre the random walk on years with transitions.
   std::uniform_int_distribution<int> year(first_year, last_year), month(0, 13), day(-1, 33),

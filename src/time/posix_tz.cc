@@ -370,7 +370,8 @@ GlibcRuleZone::GlibcRuleZone(PosixTz tz) : rule_(std::move(tz)) {
 }
 
 std::unique_ptr<GlibcRuleZone> GlibcRuleZone::WithDefaultRules(const PosixTz& tz,
-                                                               std::string_view tzif) {
+                                                               std::string_view tzif,
+                                                               int32_t rule_dstoff) {
   std::optional<Tzif> file = ReadTzif(tzif);
   if (!file || file->types.size() < 2) return nullptr;
   // The file's standard offset, from its latest standard-time transition
@@ -394,20 +395,24 @@ std::unique_ptr<GlibcRuleZone> GlibcRuleZone::WithDefaultRules(const PosixTz& tz
   // UT not at all; one in local wall time that follows daylight time by the
   // user's daylight offset less glibc's rule_dstoff; any other by the user's
   // standard offset less the file's. Debian's glibc 2.36 (with the fix of
-  // bug 29951) no longer derives rule_dstoff from the file: it holds what the
-  // previous setup left, the user's daylight offset, from the second
-  // tzset() of the process on — and mktime() calls tzset() every time. So in
-  // that steady state such a transition does not move. (Only a process's
-  // first conversions, before its first mktime(), see them moved by the
-  // whole daylight offset; systemd-analyze reaches the steady state before
-  // its calendar search.) Checked with TZ=CET-1CEST: daylight time from
-  // 13:00 UTC on the US start day (07:00 + 6 h), standard time from 06:00
-  // UTC on the US end day.
+  // glibc bug 29951) no longer derives rule_dstoff from a file with
+  // transitions: it holds what the previous setup left — 0 at a process's
+  // first, the user's daylight offset at every later one, where such a
+  // transition therefore does not move. (Checked with TZ=CET-1CEST, Debian's
+  // posixrules being New York: daylight time from 13:00 UTC on the US start
+  // day, 07:00 + 6 h; standard time from 08:00 UTC on the US end day after
+  // one tzset(), from 06:00 after two.)
   bool isdst = false;
   for (size_t i = 0; i < file->transitions.size(); ++i) {
     const TzifType& type = file->types[file->type_of[i]];
     int64_t at = file->transitions[i];
-    if (!type.isut && !(isdst && !type.isstd)) at += tz.offset[0] - file_std;
+    if (type.isut) {
+      // in UT already
+    } else if (isdst && !type.isstd) {
+      at += tz.offset[1] - rule_dstoff;
+    } else {
+      at += tz.offset[0] - file_std;
+    }
     isdst = type.isdst;
     z->transitions_.push_back(Transition{at, type.isdst ? 1 : 0});
   }

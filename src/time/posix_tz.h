@@ -91,10 +91,14 @@ class GlibcRuleZone {
   // A zone run by the rules of `tz` alone.
   explicit GlibcRuleZone(PosixTz tz);
   // The zone glibc builds for a daylight zone without rules from the bytes of
-  // the posixrules TZif file. Null when glibc would not use the file (not
-  // TZif, damaged, fewer than two types); the caller then uses
-  // GlibcRuleZone(tz). REQUIRES: tz.wants_default_rules.
-  static std::unique_ptr<GlibcRuleZone> WithDefaultRules(const PosixTz& tz, std::string_view tzif);
+  // the posixrules TZif file. `rule_dstoff` is what glibc's static of that
+  // name holds when it builds the zone: 0 at a process's first setup, the
+  // user's daylight offset (tz.offset[1]) at every later one (see
+  // posix_tz.cc). Null when glibc would not use the file (not TZif, damaged,
+  // fewer than two types); the caller then uses GlibcRuleZone(tz).
+  // REQUIRES: tz.wants_default_rules.
+  static std::unique_ptr<GlibcRuleZone> WithDefaultRules(const PosixTz& tz, std::string_view tzif,
+                                                         int32_t rule_dstoff);
 
   GlibcRuleZone(const GlibcRuleZone&) = delete;
   GlibcRuleZone& operator=(const GlibcRuleZone&) = delete;

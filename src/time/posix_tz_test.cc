@@ -243,7 +243,7 @@ TEST(GlibcRuleZone, DefaultRulesMoveTheFilesTransitionsToTheGivenOffsets) {
       std::string("EST\0EDT\0", 8), "EST5EDT,M3.2.0,M11.1.0");
   PosixTz tz = ParsePosixTz("XXX-1YYY");
   ASSERT_TRUE(tz.wants_default_rules);
-  auto z = GlibcRuleZone::WithDefaultRules(tz, file);
+  auto z = GlibcRuleZone::WithDefaultRules(tz, file, tz.offset[1]);
   ASSERT_NE(z, nullptr);
   const int64_t shift = 6 * 3600;
   EXPECT_STREQ(z->At(start + shift - 1).abbr, "XXX");
@@ -260,12 +260,20 @@ TEST(GlibcRuleZone, DefaultRulesMoveTheFilesTransitionsToTheGivenOffsets) {
   EXPECT_EQ(z->tzname(1), "YYY");
   EXPECT_FALSE(z->utc_like());
 
+  // At a process's first setup glibc's rule_dstoff is still 0: the end moves
+  // by the whole daylight offset, +2 h (TZ=CET-1CEST: 08:00 UTC).
+  auto first = GlibcRuleZone::WithDefaultRules(tz, file, 0);
+  ASSERT_NE(first, nullptr);
+  EXPECT_STREQ(first->At(start + shift).abbr, "YYY");
+  EXPECT_STREQ(first->At(end + 7200 - 1).abbr, "YYY");
+  EXPECT_STREQ(first->At(end + 7200).abbr, "EST");
+
   // A transition given in UT does not move; one given in standard time moves
   // by the standard offsets even when it follows daylight time.
   const std::string flagged = MakeTzif(
       {{start, 1}, {end, 0}}, {{-18000, false, 0, true, false}, {-14400, true, 4, true, true}},
       std::string("EST\0EDT\0", 8), "EST5EDT,M3.2.0,M11.1.0");
-  auto f = GlibcRuleZone::WithDefaultRules(tz, flagged);
+  auto f = GlibcRuleZone::WithDefaultRules(tz, flagged, tz.offset[1]);
   ASSERT_NE(f, nullptr);
   EXPECT_STREQ(f->At(start - 1).abbr, "XXX");
   EXPECT_STREQ(f->At(start).abbr, "YYY");
@@ -275,23 +283,26 @@ TEST(GlibcRuleZone, DefaultRulesMoveTheFilesTransitionsToTheGivenOffsets) {
 
 TEST(GlibcRuleZone, DefaultRulesRefuseWhatGlibcRefuses) {
   PosixTz tz = ParsePosixTz("CET-1CEST");
-  EXPECT_EQ(GlibcRuleZone::WithDefaultRules(tz, ""), nullptr);
-  EXPECT_EQ(GlibcRuleZone::WithDefaultRules(tz, "not a zone file"), nullptr);
+  EXPECT_EQ(GlibcRuleZone::WithDefaultRules(tz, "", 0), nullptr);
+  EXPECT_EQ(GlibcRuleZone::WithDefaultRules(tz, "not a zone file", 0), nullptr);
   // One type only.
-  EXPECT_EQ(GlibcRuleZone::WithDefaultRules(
-                tz, MakeTzif({}, {{0, false, 0, false, false}}, std::string("UTC\0", 4), "UTC0")),
-            nullptr);
+  EXPECT_EQ(
+      GlibcRuleZone::WithDefaultRules(
+          tz, MakeTzif({}, {{0, false, 0, false, false}}, std::string("UTC\0", 4), "UTC0"), 0),
+      nullptr);
   // A transition naming a type that does not exist.
   EXPECT_EQ(GlibcRuleZone::WithDefaultRules(
-                tz, MakeTzif({{0, 5}}, {{0, false, 0, false, false}, {3600, true, 0, false, false}},
-                             std::string("UTC\0", 4), "UTC0")),
+                tz,
+                MakeTzif({{0, 5}}, {{0, false, 0, false, false}, {3600, true, 0, false, false}},
+                         std::string("UTC\0", 4), "UTC0"),
+                0),
             nullptr);
   // Cut short.
   const std::string good =
       MakeTzif({{0, 1}}, {{0, false, 0, false, false}, {3600, true, 0, false, false}},
                std::string("UTC\0", 4), "UTC0");
-  EXPECT_NE(GlibcRuleZone::WithDefaultRules(tz, good), nullptr);
-  EXPECT_EQ(GlibcRuleZone::WithDefaultRules(tz, good.substr(0, good.size() - 8)), nullptr);
+  EXPECT_NE(GlibcRuleZone::WithDefaultRules(tz, good, 0), nullptr);
+  EXPECT_EQ(GlibcRuleZone::WithDefaultRules(tz, good.substr(0, good.size() - 8), 0), nullptr);
 }
 
 TEST(Zone, RuleZoneLooksUpCivilTimesAsData) {

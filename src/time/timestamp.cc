@@ -190,7 +190,7 @@ Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) 
       }
     }
     int64_t now_s = ret / kUsecPerSec;
-    WallFields tm = utc ? UtcWall(now_s) : zone->ToWall(now_s);
+    WallFields tm = utc ? UtcWall(now_s) : zone->LocalTime(now_s, *state);
     tm.isdst = dst;
     int64_t usec = 0;
     int weekday = -1;

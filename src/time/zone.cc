@@ -135,11 +135,13 @@ std::shared_ptr<const Zone> Zone::UtcNamed(std::string name, std::string abbr) {
 }
 
 std::shared_ptr<const Zone> Zone::FromRules(std::string name,
-                                            std::shared_ptr<const GlibcRuleZone> rules) {
+                                            std::shared_ptr<const GlibcRuleZone> rules,
+                                            std::shared_ptr<const GlibcRuleZone> first_setup) {
   std::shared_ptr<Zone> z(new Zone());
   z->name_ = std::move(name);
   z->tz_ = cctz::utc_time_zone();
   z->rules_ = std::move(rules);
+  z->first_setup_ = std::move(first_setup);
   z->tzname_[0] = z->rules_->tzname(0);
   z->tzname_[1] = z->rules_->tzname(1);
   z->utc_like_ = z->rules_->utc_like();
@@ -258,6 +260,15 @@ WallFields Zone::ToWall(int64_t unix_seconds) const {
   return Fields(unix_seconds, OffsetAt(unix_seconds));
 }
 
+WallFields Zone::LocalTime(int64_t unix_seconds, MktimeState& state) const {
+  if (state.tzsets == 0) state.Tzset();
+  if (first_setup_ && state.tzsets == 1) {
+    GlibcRuleZone::Answer a = first_setup_->At(unix_seconds);
+    return Fields(unix_seconds, Offset{a.offset, a.isdst, a.abbr});
+  }
+  return ToWall(unix_seconds);
+}
+
 Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
   auto to_unix = [](auto tp) {
     return static_cast<int64_t>(
@@ -351,6 +362,18 @@ WallFields Zone::Fields(int64_t unix_seconds, const Offset& o) {
 // A converted instant t reads back as the civil seconds t + offset(t), so the
 // probes only need offsets; the fields are filled once at the end.
 int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
+  state.Tzset();  // glibc's mktime() starts with tzset()
+  if (first_setup_ && state.tzsets == 1) {
+    return MktimeSearch(tm, state, [this](int64_t t) {
+      GlibcRuleZone::Answer a = first_setup_->At(t);
+      return Offset{a.offset, a.isdst, a.abbr};
+    });
+  }
+  return MktimeSearch(tm, state, [this](int64_t t) { return OffsetAt(t); });
+}
+
+template <typename OffsetFn>
+int64_t Zone::MktimeSearch(WallFields& tm, MktimeState& state, OffsetFn offset_at) const {
   int64_t mon = tm.month - 1;
   int64_t year = tm.year + FloorDiv(mon, 12);
   int64_t mon_rem = mon - FloorDiv(mon, 12) * 12;
@@ -368,7 +391,7 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
   Offset cur;
   bool found = false;
   while (true) {
-    cur = OffsetAt(t);
+    cur = offset_at(t);
     int64_t dt = requested - (t + cur.offset);
     if (dt == 0) break;
     if (t == t1 && t != t2 && (isdst < 0 ? cur.isdst : (isdst != 0) != cur.isdst)) {
@@ -394,10 +417,10 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     for (int64_t delta = kStride; delta < kDeltaBound && !done; delta += kStride) {
       for (int direction = -1; direction <= 1; direction += 2) {
         int64_t ot = t + delta * direction;
-        Offset oo = OffsetAt(ot);
+        Offset oo = offset_at(ot);
         if (!isdst_differ(isdst, oo.isdst ? 1 : 0)) {
           t = ot + (requested - (ot + oo.offset));
-          cur = OffsetAt(t);
+          cur = offset_at(t);
           done = true;
           break;
         }
@@ -405,7 +428,7 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     }
     if (!done) {
       t += 3600 * dst_difference;
-      cur = OffsetAt(t);
+      cur = offset_at(t);
     }
   }
 
@@ -415,7 +438,7 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     int64_t adj = (sec == 0 && out.second == 60) ? 1 : 0;
     adj += sec_requested - sec;
     t += adj;
-    out = Fields(t, OffsetAt(t));
+    out = Fields(t, offset_at(t));
   }
   tm = out;
   return t;
@@ -506,13 +529,15 @@ std::shared_ptr<const Zone> ZoneDb::LocalFromTz(const std::optional<std::string>
     if (z.ok()) return *z;
   }
   PosixTz rule = ParsePosixTz(name);
-  std::shared_ptr<const GlibcRuleZone> rules;
+  std::shared_ptr<const GlibcRuleZone> rules, first_setup;
   if (rule.wants_default_rules) {
-    if (auto bytes = ReadSmallFile(root_ + "/posixrules"))
-      rules = GlibcRuleZone::WithDefaultRules(rule, *bytes);
+    if (auto bytes = ReadSmallFile(root_ + "/posixrules")) {
+      rules = GlibcRuleZone::WithDefaultRules(rule, *bytes, rule.offset[1]);
+      if (rules) first_setup = GlibcRuleZone::WithDefaultRules(rule, *bytes, 0);
+    }
   }
   if (!rules) rules = std::make_shared<GlibcRuleZone>(std::move(rule));
-  return Zone::FromRules(std::move(name), std::move(rules));
+  return Zone::FromRules(std::move(name), std::move(rules), std::move(first_setup));
 }
 
 }  // namespace surety

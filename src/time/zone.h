@@ -52,9 +52,17 @@ struct WallFields {
 };
 
 // What glibc remembers between mktime() calls: the offset its last answer
-// used, which seeds the next guess. Starts at 0 in a fresh process.
+// used, which seeds the next guess; and how often it has set the zone up
+// (tzset(), which every mktime() calls) — a TZ daylight zone without rules
+// (posix_tz.h) answers differently until the second time. Starts at zero in
+// a fresh process.
 struct MktimeState {
   int64_t offset = 0;
+  int tzsets = 0;  // counts to 2
+  // What a tzset() call does to this state.
+  void Tzset() {
+    if (tzsets < 2) ++tzsets;
+  }
 };
 
 class Zone {
@@ -77,13 +85,20 @@ class Zone {
   static std::shared_ptr<const Zone> UtcNamed(std::string name, std::string abbr);
   // A zone run by glibc's reading of a TZ value that names no zone file
   // (posix_tz.h): "CET-1CEST,M3.5.0,M10.5.0/3", "<+03>-3", "CET-1CEST".
-  static std::shared_ptr<const Zone> FromRules(std::string name,
-                                               std::shared_ptr<const GlibcRuleZone> rules);
+  // `first_setup`, if set, is how glibc answers before it sets the zone up a
+  // second time (GlibcRuleZone::WithDefaultRules).
+  static std::shared_ptr<const Zone> FromRules(
+      std::string name, std::shared_ptr<const GlibcRuleZone> rules,
+      std::shared_ptr<const GlibcRuleZone> first_setup = nullptr);
 
   const std::string& name() const { return name_; }
 
   // Wall-clock fields at `unix_seconds` (like localtime_r).
   WallFields ToWall(int64_t unix_seconds) const;
+  // The same in a process whose glibc memory is `state`: localtime() sets
+  // the zone up if nothing has yet. Differs from ToWall() only for a zone
+  // whose first setup answers differently.
+  WallFields LocalTime(int64_t unix_seconds, MktimeState& state) const;
   // DST as data.
   CivilLookup Lookup(const cctz::civil_second& cs) const;
 
@@ -114,6 +129,8 @@ class Zone {
     const char* abbr = "";
   };
   Offset OffsetAt(int64_t unix_seconds) const;
+  template <typename OffsetFn>
+  int64_t MktimeSearch(WallFields& tm, MktimeState& state, OffsetFn offset_at) const;
   static WallFields Fields(int64_t unix_seconds, const Offset& o);
 
   struct Period {
@@ -129,6 +146,7 @@ class Zone {
   cctz::time_zone tz_;
   // Set for a zone from FromRules(): answers outside the period table.
   std::shared_ptr<const GlibcRuleZone> rules_;
+  std::shared_ptr<const GlibcRuleZone> first_setup_;
   bool fixed_ = false;
   int64_t fixed_offset_ = 0;
   std::string fixed_abbr_;
