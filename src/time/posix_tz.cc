@@ -1,8 +1,6 @@
 #include "time/posix_tz.h"
 
 #include <algorithm>
-#include <cstring>
-#include <optional>
 
 namespace surety {
 
@@ -208,93 +206,6 @@ constexpr int kMonYday[26] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 
                               0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366};
 int MonYday(int64_t index) { return index >= 0 && index < 26 ? kMonYday[index] : 0; }
 
-// One TZif type record.
-struct TzifType {
-  int32_t offset = 0;
-  bool isdst = false;
-  bool isstd = false;
-  bool isut = false;
-};
-
-struct Tzif {
-  std::vector<int64_t> transitions;
-  std::vector<uint8_t> type_of;  // per transition
-  std::vector<TzifType> types;
-  std::optional<std::string> footer;
-};
-
-int64_t BigEndian(std::string_view b, size_t at, size_t width) {
-  uint64_t v = 0;
-  for (size_t k = 0; k < width; ++k) v = (v << 8) | static_cast<unsigned char>(b[at + k]);
-  if (width == 4) return static_cast<int32_t>(static_cast<uint32_t>(v));
-  return static_cast<int64_t>(v);
-}
-
-// Reads a TZif file as glibc's __tzfile_read() does: the 64-bit block of a
-// version 2+ file with its footer, else the 32-bit block. nullopt where glibc
-// gives up.
-std::optional<Tzif> ReadTzif(std::string_view b) {
-  constexpr size_t kHeader = 44;
-  size_t pos = 0;
-  size_t width = 4;
-  while (true) {
-    if (b.size() - pos < kHeader || b.substr(pos, 4) != "TZif") return std::nullopt;
-    const char version = b[pos + 4];
-    auto count = [&](size_t at) { return static_cast<size_t>(BigEndian(b, pos + at, 4)); };
-    const size_t isut = count(20), isstd = count(24), leaps = count(28), times = count(32),
-                 types = count(36), chars = count(40);
-    if (isstd > types || isut > types) return std::nullopt;
-    pos += kHeader;
-    const size_t body =
-        times * (width + 1) + types * 6 + chars + leaps * (width + 4) + isstd + isut;
-    if (width == 4 && version != '\0') {
-      if (b.size() - pos < body) return std::nullopt;
-      pos += body;
-      width = 8;
-      continue;
-    }
-    if (b.size() - pos < body) return std::nullopt;
-    Tzif z;
-    for (size_t i = 0; i < times; ++i)
-      z.transitions.push_back(BigEndian(b, pos + i * width, width));
-    pos += times * width;
-    for (size_t i = 0; i < times; ++i) {
-      const auto idx = static_cast<uint8_t>(b[pos + i]);
-      if (idx >= types) return std::nullopt;
-      z.type_of.push_back(idx);
-    }
-    pos += times;
-    for (size_t i = 0; i < types; ++i) {
-      TzifType t;
-      t.offset = static_cast<int32_t>(BigEndian(b, pos, 4));
-      const auto isdst = static_cast<unsigned char>(b[pos + 4]);
-      const auto abbr = static_cast<unsigned char>(b[pos + 5]);
-      if (isdst > 1 || abbr > chars) return std::nullopt;
-      t.isdst = isdst == 1;
-      z.types.push_back(t);
-      pos += 6;
-    }
-    pos += chars + leaps * (width + 4);
-    for (size_t i = 0; i < isstd; ++i) z.types[i].isstd = b[pos + i] != 0;
-    pos += isstd;
-    for (size_t i = 0; i < isut; ++i) z.types[i].isut = b[pos + i] != 0;
-    pos += isut;
-    if (width == 8) {
-      // glibc wants at least "\n" and one more byte; the last byte (the
-      // closing newline) is never part of the rule.
-      const size_t rest = b.size() - pos;
-      if (rest < 2) return std::nullopt;
-      if (b[pos] == '\n') {
-        std::string footer(b.substr(pos + 1, rest - 2));
-        // glibc reads it as a C string.
-        footer.resize(std::strlen(footer.c_str()));
-        if (!footer.empty()) z.footer = std::move(footer);
-      }
-    }
-    return z;
-  }
-}
-
 }  // namespace
 
 PosixTz ParsePosixTz(std::string_view text) {
@@ -354,6 +265,10 @@ int64_t PosixTzChange(const PosixTz& tz, int which, int64_t year) {
   return t - tz.offset[which] + rule.secs;
 }
 
+int64_t UtcYearOf(int64_t unix_seconds) { return UtcYear(unix_seconds); }
+
+int64_t UtcYearStart(int64_t year) { return DaysToYear(year) * kSecsPerDay; }
+
 bool PosixTzIsDaylight(const PosixTz& tz, int64_t unix_seconds) {
   const int64_t year = UtcYear(unix_seconds);
   const int64_t start = PosixTzChange(tz, 0, year);
@@ -361,110 +276,6 @@ bool PosixTzIsDaylight(const PosixTz& tz, int64_t unix_seconds) {
   // Southern hemisphere: daylight time spans the new year.
   if (start > end) return unix_seconds < end || unix_seconds >= start;
   return unix_seconds >= start && unix_seconds < end;
-}
-
-GlibcRuleZone::GlibcRuleZone(PosixTz tz) : rule_(std::move(tz)) {
-  tzname_[0] = rule_.name[0];
-  tzname_[1] = rule_.name[1];
-  utc_like_ = rule_.offset[0] == 0 && rule_.offset[1] == 0;
-}
-
-std::unique_ptr<GlibcRuleZone> GlibcRuleZone::WithDefaultRules(const PosixTz& tz,
-                                                               std::string_view tzif,
-                                                               int32_t rule_dstoff) {
-  std::optional<Tzif> file = ReadTzif(tzif);
-  if (!file || file->types.size() < 2) return nullptr;
-  // The file's standard offset, from its latest standard-time transition
-  // (glibc's rule_stdoff), and whether it has daylight time at all.
-  int32_t file_std = file->types[0].offset;
-  for (size_t i = file->transitions.size(); i-- > 0;) {
-    const TzifType& type = file->types[file->type_of[i]];
-    if (!type.isdst) {
-      file_std = type.offset;
-      break;
-    }
-  }
-  bool file_has_dst = false;
-  for (const TzifType& type : file->types) file_has_dst = file_has_dst || type.isdst;
-  std::unique_ptr<GlibcRuleZone> z(new GlibcRuleZone());
-  z->tzname_[0] = tz.name[0];
-  z->tzname_[1] = tz.name[1];
-  // glibc's `daylight` stays set by the file's daylight types.
-  z->utc_like_ = tz.offset[0] == 0 && !file_has_dst;
-  // Each transition is moved as glibc's __tzfile_default() moves it: one in
-  // UT not at all; one in local wall time that follows daylight time by the
-  // user's daylight offset less glibc's rule_dstoff; any other by the user's
-  // standard offset less the file's. Debian's glibc 2.36 (with the fix of
-  // glibc bug 29951) no longer derives rule_dstoff from a file with
-  // transitions: it holds what the previous setup left — 0 at a process's
-  // first, the user's daylight offset at every later one, where such a
-  // transition therefore does not move. (Checked with TZ=CET-1CEST, Debian's
-  // posixrules being New York: daylight time from 13:00 UTC on the US start
-  // day, 07:00 + 6 h; standard time from 08:00 UTC on the US end day after
-  // one tzset(), from 06:00 after two.)
-  bool isdst = false;
-  for (size_t i = 0; i < file->transitions.size(); ++i) {
-    const TzifType& type = file->types[file->type_of[i]];
-    int64_t at = file->transitions[i];
-    if (type.isut) {
-      // in UT already
-    } else if (isdst && !type.isstd) {
-      at += tz.offset[1] - rule_dstoff;
-    } else {
-      at += tz.offset[0] - file_std;
-    }
-    isdst = type.isdst;
-    z->transitions_.push_back(Transition{at, type.isdst ? 1 : 0});
-  }
-  z->types_[0] = Answer{tz.offset[0], false, z->tzname_[0].c_str()};
-  z->types_[1] = Answer{tz.offset[1], true, z->tzname_[1].c_str()};
-  // Past the last transition glibc evaluates the file's footer, with the
-  // footer's own offsets and names. (A footer that itself lacks rules would
-  // make glibc reload the file mid-conversion; zic never writes one.)
-  if (file->footer) {
-    z->rule_ = ParsePosixTz(*file->footer);
-  } else {
-    z->has_rule_ = false;
-  }
-  return z;
-}
-
-GlibcRuleZone::Answer GlibcRuleZone::FromRule(const PosixTz& rule, int64_t unix_seconds) const {
-  const int dst = PosixTzIsDaylight(rule, unix_seconds) ? 1 : 0;
-  return Answer{rule.offset[dst], dst == 1, rule.name[dst].c_str()};
-}
-
-GlibcRuleZone::Answer GlibcRuleZone::At(int64_t unix_seconds) const {
-  if (transitions_.empty()) return FromRule(rule_, unix_seconds);
-  if (unix_seconds < transitions_.front().at) return types_[0];
-  if (unix_seconds >= transitions_.back().at) {
-    return has_rule_ ? FromRule(rule_, unix_seconds) : types_[transitions_.back().type];
-  }
-  auto it = std::upper_bound(transitions_.begin(), transitions_.end(), unix_seconds,
-                             [](int64_t t, const Transition& tr) { return t < tr.at; });
-  return types_[(it - 1)->type];
-}
-
-std::vector<int64_t> GlibcRuleZone::ChangesBetween(int64_t from, int64_t to) const {
-  std::vector<int64_t> out;
-  auto add = [&](int64_t t) {
-    if (t > from && t <= to) out.push_back(t);
-  };
-  for (const Transition& tr : transitions_) add(tr.at);
-  if (has_rule_) {
-    for (int64_t year = UtcYear(from); year <= UtcYear(to); ++year) {
-      const int64_t begin = DaysToYear(year) * kSecsPerDay;
-      const int64_t end = DaysToYear(year + 1) * kSecsPerDay;
-      add(begin);
-      for (int which = 0; which < 2; ++which) {
-        const int64_t c = PosixTzChange(rule_, which, year);
-        if (c >= begin && c < end) add(c);
-      }
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 }  // namespace surety

@@ -16,7 +16,7 @@ constexpr int64_t kDaysBeforeMonth[2][13] = {
     {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365},
     {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366}};
 
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeap(int64_t y) { return (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0); }
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -26,6 +26,10 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 // Days from 1970-01-01 to YEAR-01-01 (proleptic Gregorian).
 int64_t DaysToYear(int64_t year) {
+  if (year >= 1) {  // the usual case, in cheaper unsigned arithmetic
+    const auto y = static_cast<uint64_t>(year - 1);
+    return (year - 1970) * 365 + static_cast<int64_t>(y / 4 - y / 100 + y / 400) - 477;
+  }
   int64_t y = year - 1;
   int64_t leaps = FloorDiv(y, 4) - FloorDiv(y, 100) + FloorDiv(y, 400);
   constexpr int64_t kLeapsBefore1970 = 477;  // FloorDiv(1969, 4) - ... + ...
@@ -38,25 +42,47 @@ int64_t YdhmsSeconds(int64_t year, int64_t yday, int64_t hour, int64_t min, int6
   return ((DaysToYear(year) + yday) * 24 + hour) * 3600 + min * 60 + sec;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = FloorDiv(y, 400);
-  const int64_t yoe = y - era * 400;
-  const int64_t mp = (m + 9) % 12;
-  const int64_t doy = (153 * mp + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+// The civil date of a day count since 1970-01-01 (Howard Hinnant's
+// days-to-civil, in unsigned arithmetic for days from year 0 on).
+void CivilFromDays(int64_t days, int64_t& year, int& month, int& day) {
+  if (days >= -719468) {
+    const auto z = static_cast<uint64_t>(days + 719468);
+    const uint64_t era = z / 146097;
+    const uint64_t doe = z - era * 146097;
+    const uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const uint64_t mp = (5 * doy + 2) / 153;
+    day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+    month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    year = static_cast<int64_t>(yoe + era * 400) + (month <= 2);
+    return;
+  }
+  const int64_t z = days + 719468;
+  const int64_t era = FloorDiv(z, 146097);
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  year = yoe + era * 400 + (month <= 2);
 }
 
 // Fills the fields of `local_seconds` (seconds since the epoch of the wall
 // clock, i.e. instant + UTC offset).
 void FillFromLocalSeconds(int64_t local_seconds, WallFields& w) {
-  const int64_t days = FloorDiv(local_seconds, 86400);
-  const int64_t sod = local_seconds - days * 86400;
-  w.hour = static_cast<int>(sod / 3600);
-  w.minute = static_cast<int>(sod / 60 % 60);
-  w.second = static_cast<int>(sod % 60);
+  int64_t days;
+  int sod;
+  if (local_seconds >= 0) {
+    days = local_seconds / 86400;
+    sod = static_cast<int>(local_seconds % 86400);
+  } else {
+    days = FloorDiv(local_seconds, 86400);
+    sod = static_cast<int>(local_seconds - days * 86400);
+  }
+  w.hour = sod / 3600;
+  w.minute = sod / 60 % 60;
+  w.second = sod % 60;
   // The calendar search converts many times within one day: remember the
   // last day's date (per thread, so Zone stays shareable).
   struct DayCache {
@@ -73,22 +99,35 @@ void FillFromLocalSeconds(int64_t local_seconds, WallFields& w) {
     w.yearday = cache.yearday;
     return;
   }
-  const int64_t z = days + 719468;
-  const int64_t era = FloorDiv(z, 146097);
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = yoe + era * 400 + (m <= 2);
-  w.year = y;
-  w.month = static_cast<int>(m);
-  w.day = static_cast<int>(d);
+  CivilFromDays(days, w.year, w.month, w.day);
   int64_t wd = (days + 4) % 7;  // 1970-01-01 was a Thursday
   w.weekday = static_cast<int>(wd < 0 ? wd + 7 : wd);
-  w.yearday = static_cast<int>(days - DaysFromCivil(y, 1, 1));
+  w.yearday = static_cast<int>(days - DaysToYear(w.year));
   cache = DayCache{days, w.year, w.month, w.day, w.weekday, w.yearday};
+}
+
+// True if `path` is a regular file that starts like TZif data: what glibc's
+// __tzfile_read() accepts before reading further.
+bool HasTzifMagic(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::memcmp(magic, "TZif", 4) == 0;
+}
+
+// The bytes of a file of up to 1 MiB (a TZif file is a few KiB), or nullopt.
+std::optional<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  const std::streamoff size = in.tellg();
+  if (size < 0 || size > (1 << 20)) return std::nullopt;
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  in.read(bytes.data(), size);
+  if (in.gcount() != size) return std::nullopt;
+  return bytes;
 }
 
 }  // namespace
@@ -135,8 +174,8 @@ std::shared_ptr<const Zone> Zone::UtcNamed(std::string name, std::string abbr) {
 }
 
 std::shared_ptr<const Zone> Zone::FromRules(std::string name,
-                                            std::shared_ptr<const GlibcRuleZone> rules,
-                                            std::shared_ptr<const GlibcRuleZone> first_setup) {
+                                            std::shared_ptr<const GlibcZone> rules,
+                                            std::shared_ptr<const GlibcZone> first_setup) {
   std::shared_ptr<Zone> z(new Zone());
   z->name_ = std::move(name);
   z->tz_ = cctz::utc_time_zone();
@@ -155,7 +194,17 @@ std::shared_ptr<const Zone> Zone::FromRules(std::string name,
   return z;
 }
 
-Result<std::shared_ptr<const Zone>> Zone::Load(const std::string& name) {
+Result<std::shared_ptr<const Zone>> Zone::Load(const std::string& name,
+                                               const std::string& zoneinfo_root) {
+  // As glibc reads it; cctz only for what GlibcZone does not take (files
+  // with leap seconds).
+  const std::string path = name == "localtime"     ? "/etc/localtime"
+                           : name.starts_with('/') ? name
+                                                   : zoneinfo_root + "/" + name;
+  if (auto bytes = ReadSmallFile(path)) {
+    if (std::shared_ptr<const GlibcZone> rules = GlibcZone::FromTzif(*bytes))
+      return FromRules(name, std::move(rules));
+  }
   std::shared_ptr<Zone> z(new Zone());
   z->name_ = name;
   if (!cctz::load_time_zone(name, &z->tz_)) {
@@ -242,17 +291,15 @@ void Zone::BuildPeriods() {
 void Zone::BuildPeriodsFromRules() {
   const int64_t begin = CivilSecondsAsUtc(1900, 1, 1, 0, 0, 0);
   const int64_t end = CivilSecondsAsUtc(2201, 1, 1, 0, 0, 0);
-  auto add = [&](int64_t at) {
-    GlibcRuleZone::Answer a = rules_->At(at);
+  for (const GlibcZone::Change& c : rules_->ChangesWithAnswers(begin, end - 1)) {
+    const GlibcZone::Answer& a = c.answer;
     if (!periods_.empty()) {
       const Period& last = periods_.back();
       if (last.offset == a.offset && last.isdst == a.isdst && std::strcmp(last.abbr, a.abbr) == 0)
-        return;
+        continue;
     }
-    periods_.push_back(Period{at, a.offset, a.isdst, a.abbr});
-  };
-  add(begin);
-  for (int64_t at : rules_->ChangesBetween(begin, end - 1)) add(at);
+    periods_.push_back(Period{c.at, a.offset, a.isdst, a.abbr});
+  }
   periods_end_ = end;
 }
 
@@ -263,7 +310,7 @@ WallFields Zone::ToWall(int64_t unix_seconds) const {
 WallFields Zone::LocalTime(int64_t unix_seconds, MktimeState& state) const {
   if (state.tzsets == 0) state.Tzset();
   if (first_setup_ && state.tzsets == 1) {
-    GlibcRuleZone::Answer a = first_setup_->At(unix_seconds);
+    GlibcZone::Answer a = first_setup_->At(unix_seconds);
     return Fields(unix_seconds, Offset{a.offset, a.isdst, a.abbr});
   }
   return ToWall(unix_seconds);
@@ -323,16 +370,31 @@ Zone::CivilLookup Zone::LookupInRules(const cctz::civil_second& cs) const {
 
 // The offset, DST flag and abbreviation in effect at an instant: the period
 // table inside 1900-2200, the zone's own source outside it.
-Zone::Offset Zone::OffsetAt(int64_t unix_seconds) const {
-  if (fixed_) return {fixed_offset_, false, fixed_abbr_.c_str()};
-  if (!periods_.empty() && unix_seconds >= periods_.front().start && unix_seconds < periods_end_) {
+const Zone::Period* Zone::FindPeriod(int64_t unix_seconds) const {
+  const size_t n = periods_.size();
+  if (n == 0 || unix_seconds < periods_[0].start || unix_seconds >= periods_end_) return nullptr;
+  auto contains = [&](size_t i) {
+    return periods_[i].start <= unix_seconds &&
+           (i + 1 == n || unix_seconds < periods_[i + 1].start);
+  };
+  size_t i = period_hint_.load(std::memory_order_relaxed);
+  if (i < n && contains(i)) return &periods_[i];
+  if (i + 1 < n && contains(i + 1)) {
+    ++i;
+  } else {
     auto it = std::upper_bound(periods_.begin(), periods_.end(), unix_seconds,
                                [](int64_t t, const Period& p) { return t < p.start; });
-    const Period& p = *(it - 1);
-    return {p.offset, p.isdst, p.abbr};
+    i = static_cast<size_t>(it - periods_.begin()) - 1;
   }
+  period_hint_.store(i, std::memory_order_relaxed);
+  return &periods_[i];
+}
+
+Zone::Offset Zone::OffsetAt(int64_t unix_seconds) const {
+  if (fixed_) return {fixed_offset_, false, fixed_abbr_.c_str()};
+  if (const Period* p = FindPeriod(unix_seconds)) return {p->offset, p->isdst, p->abbr};
   if (rules_) {
-    GlibcRuleZone::Answer a = rules_->At(unix_seconds);
+    GlibcZone::Answer a = rules_->At(unix_seconds);
     return {a.offset, a.isdst, a.abbr};
   }
   auto tp = std::chrono::time_point_cast<std::chrono::seconds>(
@@ -365,9 +427,52 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
   state.Tzset();  // glibc's mktime() starts with tzset()
   if (first_setup_ && state.tzsets == 1) {
     return MktimeSearch(tm, state, [this](int64_t t) {
-      GlibcRuleZone::Answer a = first_setup_->At(t);
+      GlibcZone::Answer a = first_setup_->At(t);
       return Offset{a.offset, a.isdst, a.abbr};
     });
+  }
+  // glibc's first guess, the offset it found last time, is nearly always
+  // right: the fields name a wall time of the period the guess lands in, and
+  // that period has the DST flag asked for (if any). glibc's search then
+  // stops at its first probe with exactly these answers, so skip it.
+  if (tm.second >= 0 && tm.second <= 59) {
+    int64_t year = tm.year, month0 = tm.month - 1;
+    if (month0 < 0 || month0 > 11) {
+      year += FloorDiv(month0, 12);
+      month0 -= FloorDiv(month0, 12) * 12;
+    }
+    const bool leap = IsLeap(year);
+    const int64_t yday = kDaysBeforeMonth[leap ? 1 : 0][month0] + tm.day - 1;
+    const int64_t days = DaysToYear(year) + yday;
+    const int64_t requested =
+        days * 86400 + int64_t{tm.hour} * 3600 + int64_t{tm.minute} * 60 + tm.second;
+    const int64_t t = requested + state.offset;
+    Offset cur;
+    bool known = true;
+    if (fixed_) {
+      cur = {fixed_offset_, false, fixed_abbr_.c_str()};
+    } else if (const Period* p = FindPeriod(t)) {
+      cur = {p->offset, p->isdst, p->abbr};
+    } else {
+      known = false;
+    }
+    if (known && t + cur.offset == requested && (tm.isdst < 0 || (tm.isdst != 0) == cur.isdst)) {
+      const bool in_range = tm.month >= 1 && tm.month <= 12 && tm.day >= 1 &&
+                            tm.day <= kDaysBeforeMonth[leap ? 1 : 0][month0 + 1] -
+                                          kDaysBeforeMonth[leap ? 1 : 0][month0] &&
+                            tm.hour >= 0 && tm.hour <= 23 && tm.minute >= 0 && tm.minute <= 59;
+      if (in_range) {
+        const int64_t wd = (days + 4) % 7;  // 1970-01-01 was a Thursday
+        tm.weekday = static_cast<int>(wd < 0 ? wd + 7 : wd);
+        tm.yearday = static_cast<int>(yday);
+      } else {
+        FillFromLocalSeconds(requested, tm);
+      }
+      tm.isdst = cur.isdst ? 1 : 0;
+      tm.gmtoff = cur.offset;
+      tm.abbr = cur.abbr;
+      return t;
+    }
   }
   return MktimeSearch(tm, state, [this](int64_t t) { return OffsetAt(t); });
 }
@@ -483,36 +588,11 @@ Result<std::shared_ptr<const Zone>> ZoneDb::Get(const std::string& name) {
     cache_[name] = Zone::Utc();
     return Zone::Utc();
   }
-  auto z = Zone::Load(name);
+  auto z = Zone::Load(name, root_);
   if (!z.ok()) return z.status();
   cache_[name] = *z;
   return *z;
 }
-
-namespace {
-
-// True if `path` is a regular file that starts like TZif data: what glibc's
-// __tzfile_read() accepts before reading further.
-bool HasTzifMagic(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, 4);
-  return in.gcount() == 4 && std::memcmp(magic, "TZif", 4) == 0;
-}
-
-// The bytes of a file up to 1 MiB (a TZif file is a few KiB), or nullopt.
-std::optional<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes(1 << 20, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<size_t>(in.gcount()));
-  return bytes;
-}
-
-}  // namespace
 
 std::shared_ptr<const Zone> ZoneDb::LocalFromTz(const std::optional<std::string>& tz) {
   if (!tz) {
@@ -529,14 +609,14 @@ std::shared_ptr<const Zone> ZoneDb::LocalFromTz(const std::optional<std::string>
     if (z.ok()) return *z;
   }
   PosixTz rule = ParsePosixTz(name);
-  std::shared_ptr<const GlibcRuleZone> rules, first_setup;
+  std::shared_ptr<const GlibcZone> rules, first_setup;
   if (rule.wants_default_rules) {
     if (auto bytes = ReadSmallFile(root_ + "/posixrules")) {
-      rules = GlibcRuleZone::WithDefaultRules(rule, *bytes, rule.offset[1]);
-      if (rules) first_setup = GlibcRuleZone::WithDefaultRules(rule, *bytes, 0);
+      rules = GlibcZone::WithDefaultRules(rule, *bytes, rule.offset[1]);
+      if (rules) first_setup = GlibcZone::WithDefaultRules(rule, *bytes, 0);
     }
   }
-  if (!rules) rules = std::make_shared<GlibcRuleZone>(std::move(rule));
+  if (!rules) rules = std::make_shared<GlibcZone>(std::move(rule));
   return Zone::FromRules(std::move(name), std::move(rules), std::move(first_setup));
 }
 

@@ -1,10 +1,11 @@
 // Zone: the one adapter between absolute time and civil (wall-clock) time.
 //
-// For: turning an Instant into wall-clock fields of a zone and back. Built on
-// cctz over the system tz database, or, for a TZ value that names no zone
-// file ("CET-1CEST,M3.5.0,M10.5.0/3"), on glibc's reading of it as a POSIX
-// rule (posix_tz.h); the zone is loaded once and every conversion happens
-// in-process (no TZ juggling, no fork).
+// For: turning an Instant into wall-clock fields of a zone and back, as glibc
+// turns them: a zone file of the system tz database, or a TZ value that is a
+// POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3"), evaluated by GlibcZone
+// (glibc_zone.h; cctz only for the files it does not take). The zone is
+// loaded once and every conversion happens in-process (no TZ juggling, no
+// fork).
 //
 // Two views of the civil→absolute direction are offered, because systemd's
 // calendar engine depends on the exact answers of the C library:
@@ -20,6 +21,7 @@
 // MktimeState is a plain value owned by one caller.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -30,7 +32,7 @@
 
 #include "base/status.h"
 #include "time/cctz.h"
-#include "time/posix_tz.h"
+#include "time/glibc_zone.h"
 
 namespace surety {
 
@@ -77,19 +79,21 @@ class Zone {
 
   // The UTC zone (what an empty TZ or " UTC" means).
   static std::shared_ptr<const Zone> Utc();
-  // Loads an IANA zone by name ("Europe/Berlin") or "localtime" for
-  // /etc/localtime. Fails if the tz database has no such zone.
-  static Result<std::shared_ptr<const Zone>> Load(const std::string& name);
+  // Loads an IANA zone by name ("Europe/Berlin", read under `zoneinfo_root`),
+  // by absolute path, or "localtime" for /etc/localtime, and evaluates it as
+  // glibc does (glibc_zone.h). Fails if there is no such zone file.
+  static Result<std::shared_ptr<const Zone>> Load(
+      const std::string& name, const std::string& zoneinfo_root = "/usr/share/zoneinfo");
   // A zone that is UTC but reports `abbr`: what glibc does with a TZ value it
   // cannot load ("IST" → UTC+0 named "IST").
   static std::shared_ptr<const Zone> UtcNamed(std::string name, std::string abbr);
-  // A zone run by glibc's reading of a TZ value that names no zone file
-  // (posix_tz.h): "CET-1CEST,M3.5.0,M10.5.0/3", "<+03>-3", "CET-1CEST".
+  // A zone evaluated by GlibcZone: a zone file's, or a TZ value's that names
+  // no zone file ("CET-1CEST,M3.5.0,M10.5.0/3", "<+03>-3", "CET-1CEST").
   // `first_setup`, if set, is how glibc answers before it sets the zone up a
-  // second time (GlibcRuleZone::WithDefaultRules).
+  // second time (GlibcZone::WithDefaultRules).
   static std::shared_ptr<const Zone> FromRules(
-      std::string name, std::shared_ptr<const GlibcRuleZone> rules,
-      std::shared_ptr<const GlibcRuleZone> first_setup = nullptr);
+      std::string name, std::shared_ptr<const GlibcZone> rules,
+      std::shared_ptr<const GlibcZone> first_setup = nullptr);
 
   const std::string& name() const { return name_; }
 
@@ -137,16 +141,21 @@ class Zone {
     int64_t start;  // first second of the period
     int64_t offset;
     bool isdst;
-    const char* abbr;  // owned by cctz's zone cache, lives forever
+    const char* abbr;  // owned by cctz's zone cache or rules_, lives as long
   };
+  // The period of the table that holds `unix_seconds`, or null outside it.
+  const Period* FindPeriod(int64_t unix_seconds) const;
   std::vector<Period> periods_;
   int64_t periods_end_ = 0;
+  // The period FindPeriod() found last: conversions come in runs around one
+  // instant. Only a hint, so relaxed atomics keep the Zone shareable.
+  mutable std::atomic<size_t> period_hint_{0};
 
   std::string name_;
   cctz::time_zone tz_;
   // Set for a zone from FromRules(): answers outside the period table.
-  std::shared_ptr<const GlibcRuleZone> rules_;
-  std::shared_ptr<const GlibcRuleZone> first_setup_;
+  std::shared_ptr<const GlibcZone> rules_;
+  std::shared_ptr<const GlibcZone> first_setup_;
   bool fixed_ = false;
   int64_t fixed_offset_ = 0;
   std::string fixed_abbr_;
