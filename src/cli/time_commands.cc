@@ -131,19 +131,32 @@ class Rows {
   size_t widest_ = 0;
 };
 
-// The label of iteration `it` (0-based): "    Next elapse: ", then
-// "       Iter. #2: " with the number right-aligned in eight columns.
-std::string_view IterationLabel(unsigned it, char (&buf)[32]) {
-  if (it == 0) return "    Next elapse: ";
-  char* p = buf + sizeof buf;
-  *--p = ' ';
-  *--p = ':';
-  int digits = 0;
-  for (unsigned v = it + 1; v > 0; v /= 10, ++digits) *--p = static_cast<char>('0' + v % 10);
-  for (const char c : std::string_view("# .retI")) *--p = c;
-  for (int pad = 8 - digits; pad > 0; --pad) *--p = ' ';
-  return {p, static_cast<size_t>(buf + sizeof buf - p)};
-}
+// The labels of iterations 2, 3, ...: "       Iter. #2: ", the number
+// right-aligned in eight columns, counted up in place.
+class IterationLabels {
+ public:
+  std::string_view Next() {
+    if (++number_ >= 100000000) {  // past eight digits the label grows
+      wide_ = "Iter. #" + std::to_string(number_) + ": ";
+      return wide_;
+    }
+    size_t i = 14;  // the last digit
+    while (buf_[i] == '9') buf_[i--] = '0';
+    if (buf_[i] == '#') {  // one digit more: "Iter. #" moves left
+      std::memmove(buf_ + i - 7, buf_ + i - 6, 7);
+      buf_[i] = '1';
+    } else {
+      ++buf_[i];
+    }
+    return {buf_, sizeof buf_};
+  }
+
+ private:
+  uint64_t number_ = 1;
+  char buf_[17] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', 'I', 't',
+                   'e', 'r', '.', ' ', '#', '1', ':', ' '};
+  std::string wide_;
+};
 
 std::string Detail(const Status& s) {
   return std::string(s.ErrnoText()) + (s.message().empty() ? "" : " (" + s.message() + ")");
@@ -222,7 +235,7 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
     rows.Clear();
     bool failed = false;
     Instant n = base;
-    char label[32];
+    IterationLabels labels;
     for (unsigned it = 0; it < opt.iterations; ++it) {
       auto next = NextElapse(*spec, n, ec);
       if (!next.ok()) {
@@ -243,7 +256,7 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
       }
       const Instant t = **next;
       if (opt.json) entry["next"].push_back(FormatRfc3339(t));
-      rows.Cell(IterationLabel(it, label),
+      rows.Cell(it == 0 ? std::string_view("    Next elapse: ") : labels.Next(),
                 [&](char* p, char* end) { return WriteTimestamp(p, end, t, *te.local); });
       if (show_utc) {
         rows.Cell("       (in UTC): ",

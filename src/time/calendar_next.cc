@@ -68,6 +68,14 @@ class Search {
     return true;
   }
 
+  // The instant of the fields FindNext() settled on: mktime() of them, which
+  // in a zone without transitions is arithmetic.
+  int64_t Final(WallFields& c) {
+    if (InRangeFixed(c))
+      return CivilSecondsAsUtc(c.year, c.month, c.day, c.hour, c.minute, c.second) - offset_;
+    return Normalize(c);
+  }
+
   // Whether normalizing w would give back the last answer unchanged (see
   // Normalize()).
   bool SameAsLast(const WallFields& w) const {
@@ -336,7 +344,7 @@ Result<std::optional<Instant>> NextElapse(const CalendarSpec& spec, Instant afte
   int r = search.FindNext(c, tm_usec);
   if (r == -1) return std::optional<Instant>();
   if (r == -2) return Status::Error(StatusCode::kDeadlock, "infinite loop in calendar calculation");
-  int64_t result = search.Normalize(c);
+  int64_t result = search.Final(c);
   if (result < 0) return Status::Invalid("next elapse out of range");
   return std::optional<Instant>(Instant{Micros{result * kUsecPerSec + tm_usec}});
 }
