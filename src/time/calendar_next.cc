@@ -122,6 +122,18 @@ class Search {
 
   // Day-of-month of the n-th last day of w's month, or -1.
   int EndOfMonth(const WallFields& w, int n) {
+    if (fixed_ && w.month >= 1 && w.month <= 12) {
+      // mktime() of day 1-n of the next month, in a zone without
+      // transitions: arithmetic, and glibc's memory stays as it is.
+      static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+      const bool leap = (w.year % 4 == 0 && w.year % 100 != 0) || w.year % 400 == 0;
+      const int dim = kDays[w.month - 1] + (w.month == 2 && leap ? 1 : 0);
+      if (!spec_.utc) {
+        state_.offset = -offset_;
+        state_.Tzset();
+      }
+      return n >= 1 && n <= dim ? dim - n + 1 : -1;
+    }
     WallFields t = w;
     t.month += 1;
     t.day = 1 - n;
