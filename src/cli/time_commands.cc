@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "time/calendar_hint.h"
 #include "time/calendar_spec.h"
 #include "time/timespan.h"
 #include "time/timestamp.h"
@@ -215,10 +216,13 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
     if (i > 0 && !opt.json) sv.out << '\n';
     auto spec = ParseCalendarSpec(text, te.parse_ctx);
     if (!spec.ok()) {
+      // The parser's reason, or what the text probably meant (cron syntax,
+      // a misspelt zone) when that is clear.
+      const std::string why = ExplainInvalidCalendar(text, spec.status().message(), te.parse_ctx);
       sv.err << "Failed to parse calendar specification '" << QuoteForMessage(text)
-             << "': " << Detail(spec.status()) << '\n';
+             << "': " << spec.status().ErrnoText() << " (" << why << ")\n";
       Hints(text, false, true, true, te, sv);
-      entry["error"] = spec.status().message();
+      entry["error"] = why;
       json.push_back(entry);
       ret = 1;
       continue;

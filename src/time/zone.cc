@@ -620,4 +620,46 @@ std::shared_ptr<const Zone> ZoneDb::LocalFromTz(const std::optional<std::string>
   return Zone::FromRules(std::move(name), std::move(rules), std::move(first_setup));
 }
 
+const std::vector<std::string>& ZoneDb::KnownNames() {
+  if (known_names_) return *known_names_;
+  known_names_.emplace();
+  std::vector<std::string>& names = *known_names_;
+  auto words = [](const std::string& line) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      const size_t start = i;
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+      if (i > start) out.push_back(line.substr(start, i - start));
+    }
+    return out;
+  };
+  if (std::ifstream zi(root_ + "/tzdata.zi"); zi) {
+    // "Z NAME ..." for a zone, "L TARGET NAME" for a link.
+    std::vector<std::string> links;
+    std::string line;
+    while (std::getline(zi, line)) {
+      const auto w = words(line);
+      if (w.size() >= 2 && w[0] == "Z") names.push_back(w[1]);
+      if (w.size() >= 3 && w[0] == "L") links.push_back(w[2]);
+    }
+    names.insert(names.end(), links.begin(), links.end());
+  }
+  if (names.empty()) {
+    for (const char* table : {"/zone1970.tab", "/zone.tab"}) {
+      std::ifstream in(root_ + table);
+      std::string line;
+      while (std::getline(in, line)) {
+        const auto w = words(line);
+        if (w.size() >= 3 && w[0][0] != '#' &&
+            std::find(names.begin(), names.end(), w[2]) == names.end())
+          names.push_back(w[2]);
+      }
+    }
+    if (!names.empty()) names.push_back("UTC");
+  }
+  return names;
+}
+
 }  // namespace surety

@@ -188,6 +188,10 @@ class ZoneDb {
   // (posix_tz.h) — which for a value glibc cannot read at all is UTC under
   // the name it read ("IST").
   std::shared_ptr<const Zone> LocalFromTz(const std::optional<std::string>& tz);
+  // The zone names the tz database lists — tzdata.zi's zones, then its links;
+  // zone1970.tab and zone.tab where there is no tzdata.zi — read on first use
+  // (only error messages need them). Empty if none can be read.
+  const std::vector<std::string>& KnownNames();
 
  private:
   bool CheckName(std::string_view name) const;
@@ -196,6 +200,7 @@ class ZoneDb {
   // Names already checked: a job file with thousands of zoned schedules
   // reads each zone file once.
   mutable std::map<std::string, bool, std::less<>> valid_names_;
+  std::optional<std::vector<std::string>> known_names_;
 };
 
 }  // namespace surety
