@@ -101,6 +101,16 @@ std::optional<Tzif> ReadTzif(std::string_view b) {
   }
 }
 
+// Transitions in increasing order, as every real file has them; glibc does
+// not check, and what its search makes of a damaged file is not worth
+// imitating.
+template <typename T, typename At>
+bool Increasing(const std::vector<T>& v, At at) {
+  for (size_t i = 1; i < v.size(); ++i)
+    if (at(v[i]) <= at(v[i - 1])) return false;
+  return true;
+}
+
 }  // namespace
 
 GlibcZone::GlibcZone(PosixTz tz) : rule_(std::move(tz)), has_rule_(true), rule_only_(true) {
@@ -111,7 +121,9 @@ GlibcZone::GlibcZone(PosixTz tz) : rule_(std::move(tz)), has_rule_(true), rule_o
 
 std::unique_ptr<GlibcZone> GlibcZone::FromTzif(std::string_view tzif) {
   std::optional<Tzif> file = ReadTzif(tzif);
-  if (!file || file->types.empty() || file->leaps > 0) return nullptr;
+  if (!file || file->types.empty() || file->leaps > 0 ||
+      !Increasing(file->transitions, [](int64_t t) { return t; }))
+    return nullptr;
   std::unique_ptr<GlibcZone> z(new GlibcZone());
   z->chars_ = std::move(file->chars);
   for (const TzifType& t : file->types)
@@ -217,6 +229,9 @@ std::unique_ptr<GlibcZone> GlibcZone::WithDefaultRules(const PosixTz& tz, std::s
     isdst = type.isdst;
     z->transitions_.push_back(Transition{at, type.isdst ? size_t{1} : size_t{0}});
   }
+  // Moved transitions could come out of order only for offsets no real file
+  // and TZ value have (they are months apart); see Increasing().
+  if (!Increasing(z->transitions_, [](const Transition& t) { return t.at; })) return nullptr;
   // Past the last transition glibc evaluates the file's footer, with the
   // footer's own offsets and names. (A footer that itself lacks rules would
   // make glibc reload the file mid-conversion; zic never writes one.)

@@ -45,14 +45,16 @@ class GlibcZone {
   // A zone run by the rules of `tz` alone (a TZ value that is no file).
   explicit GlibcZone(PosixTz tz);
   // The zone of a TZif file, or null where glibc would not read it (not TZif,
-  // damaged) or where surety does not (leap seconds).
+  // damaged) or where surety does not (leap seconds, transitions out of
+  // order).
   static std::unique_ptr<GlibcZone> FromTzif(std::string_view tzif);
   // The zone glibc builds for a daylight zone without rules from the bytes of
   // the posixrules TZif file. `rule_dstoff` is what glibc's static of that
   // name holds when it builds the zone: 0 at a process's first setup, the
   // user's daylight offset (tz.offset[1]) at every later one (see
   // glibc_zone.cc). Null when glibc would not use the file (not TZif,
-  // damaged, fewer than two types); the caller then uses GlibcZone(tz).
+  // damaged, fewer than two types), or when the moved transitions come out
+  // of order; the caller then uses GlibcZone(tz).
   // REQUIRES: tz.wants_default_rules.
   static std::unique_ptr<GlibcZone> WithDefaultRules(const PosixTz& tz, std::string_view tzif,
                                                      int32_t rule_dstoff);
