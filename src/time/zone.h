@@ -56,7 +56,7 @@ struct WallFields {
 // What glibc remembers between mktime() calls: the offset its last answer
 // used, which seeds the next guess; and how often it has set the zone up
 // (tzset(), which every mktime() calls) — a TZ daylight zone without rules
-// (posix_tz.h) answers differently until the second time. Starts at zero in
+// (glibc_zone.h) answers differently until the second time. Starts at zero in
 // a fresh process.
 struct MktimeState {
   int64_t offset = 0;
@@ -84,8 +84,7 @@ class Zone {
   // glibc does (glibc_zone.h). Fails if there is no such zone file.
   static Result<std::shared_ptr<const Zone>> Load(
       const std::string& name, const std::string& zoneinfo_root = "/usr/share/zoneinfo");
-  // A zone that is UTC but reports `abbr`: what glibc does with a TZ value it
-  // cannot load ("IST" → UTC+0 named "IST").
+  // A zone that is UTC under the abbreviation `abbr` (Utc() is one).
   static std::shared_ptr<const Zone> UtcNamed(std::string name, std::string abbr);
   // A zone evaluated by GlibcZone: a zone file's, or a TZ value's that names
   // no zone file ("CET-1CEST,M3.5.0,M10.5.0/3", "<+03>-3", "CET-1CEST").
@@ -109,8 +108,9 @@ class Zone {
   // glibc mktime(): normalizes `tm` in place and returns the instant.
   int64_t Mktime(WallFields& tm, MktimeState& state) const;
 
-  // What glibc's tzset() leaves in `timezone`/`daylight`: true when the zone
-  // is UTC for display purposes (systemd then omits the "(in UTC)" lines).
+  // glibc's `timezone == 0 && daylight == 0` for today's instants: true when
+  // the zone is UTC for display purposes (systemd then omits the "(in UTC)"
+  // lines; GlibcZone::utc_like()).
   bool IsUtcLike() const { return utc_like_; }
   // tzname[0] and tzname[1] as glibc derives them from the zone file: the
   // abbreviations of the latest standard and daylight periods.
