@@ -253,7 +253,8 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
       if (!next->has_value()) {
         if (it == 0) {
           rows.Cell("    Next elapse: ", [](char* p, char* end) {
-            return end - p < 5 ? nullptr : static_cast<char*>(std::memcpy(p, "never", 5)) + 5;
+            constexpr std::string_view kNever = "never";
+            return end - p < 5 ? nullptr : std::copy(kNever.begin(), kNever.end(), p);
           });
         }
         break;

@@ -153,7 +153,7 @@ std::unique_ptr<GlibcZone> GlibcZone::FromTzif(std::string_view tzif) {
       have[k] = true;
     }
   }
-  if (!have[0]) z->tzname_[0] = z->chars_.c_str();
+  if (!have[0]) z->tzname_[0] = z->chars_.substr(0, z->chars_.find('\0'));  // the first name
   if (!have[1]) z->tzname_[1] = z->tzname_[0];
   // "(in UTC)" lines: after the last transition glibc's `timezone` and
   // `daylight` come from the footer; before it, or without one, from the

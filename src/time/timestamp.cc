@@ -1,5 +1,6 @@
 #include "time/timestamp.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -405,13 +406,11 @@ char* WriteRelative(char* p, char* end, Instant t, Instant now) {
             : PutNumber(p, static_cast<int64_t>(v), 1);
   };
   // "3 weeks 1 day": a count and its unit, singular for 1.
-  auto counted = [&](uint64_t v, const char* one, const char* many) {
+  auto counted = [&](uint64_t v, std::string_view one, std::string_view many) {
     num(v);
     *p++ = ' ';
-    const char* unit = v == 1 ? one : many;
-    const size_t len = std::strlen(unit);
-    std::memcpy(p, unit, len);
-    p += len;
+    const std::string_view unit = v == 1 ? one : many;
+    p = std::copy(unit.begin(), unit.end(), p);
   };
   if (d >= kYear) {
     counted(d / kYear, "year", "years");

@@ -657,7 +657,7 @@ const std::vector<std::string>& ZoneDb::KnownNames() {
           names.push_back(w[2]);
       }
     }
-    if (!names.empty()) names.push_back("UTC");
+    if (!names.empty()) names.emplace_back("UTC");
   }
   return names;
 }
