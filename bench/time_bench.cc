@@ -1,5 +1,6 @@
 // Microbenchmarks of the time engine: NextElapse() per spec class and zone
-// setup, ParseCalendarSpec() and ParseTimespan().
+// setup, one `surety calendar` iteration with its printed lines,
+// ParseCalendarSpec() and ParseTimespan().
 //
 // NextElapse() is measured in the steady state the daemon sees: each call
 // starts from the previous result, so the search always begins just after a
@@ -13,6 +14,7 @@
 
 #include "time/calendar_spec.h"
 #include "time/timespan.h"
+#include "time/timestamp.h"
 #include "time/zone.h"
 
 namespace surety {
@@ -24,7 +26,7 @@ constexpr Instant kStart{Micros{1763841600000000}};
 // What one evaluating process holds: the zone cache, its local zone and
 // glibc's mktime memory.
 struct TimeSetup {
-  explicit TimeSetup(const std::string& local_tz) : local(zones.LocalFromTz(":" + local_tz)) {
+  explicit TimeSetup(const std::string& local_tz) : local(zones.LocalFromTz(local_tz)) {
     parse.tzname[0] = local->tzname(0);
     parse.tzname[1] = local->tzname(1);
     parse.zones = &zones;
@@ -73,6 +75,47 @@ BENCHMARK_CAPTURE(BM_NextElapse, zoned_last_days_Berlin_tz_UTC, "UTC",
                   "*-*~03 04:00 Europe/Berlin");
 BENCHMARK_CAPTURE(BM_NextElapse, zoned_daily_New_York_tz_Berlin, "Europe/Berlin",
                   "*-*-* 02:30 America/New_York");
+
+// One iteration of `surety calendar --iterations=N`: the next elapse and the
+// lines printed for it (the timestamp in the local zone, "(in UTC)" unless
+// the local zone is UTC-like, "From now"), written into a reused buffer as
+// the command writes them. Target (docs/performance.md): < 0.5 us.
+void BM_CalendarIteration(benchmark::State& state, const char* local_tz, const char* text) {
+  TimeSetup setup(local_tz);
+  auto spec = ParseCalendarSpec(text, setup.parse);
+  if (!spec.ok()) {
+    state.SkipWithError("spec does not parse");
+    return;
+  }
+  CalendarEvalContext eval{setup.local.get(), &setup.zones, &setup.mktime};
+  const bool show_utc = !setup.local->IsUtcLike();
+  std::string buf(1 << 16, '\0');
+  size_t used = 0;
+  Instant base = kStart;
+  for (auto _ : state) {
+    auto next = NextElapse(*spec, base, eval);
+    base = next.ok() && next->has_value() ? **next : kStart;
+    if (buf.size() - used < 512) used = 0;
+    char* p = buf.data() + used;
+    char* const end = buf.data() + buf.size();
+    p = WriteTimestamp(p, end, base, *setup.local);
+    if (show_utc) p = WriteTimestampUtc(p, end, base);
+    p = WriteRelative(p, end, base, kStart);
+    used = static_cast<size_t>(p - buf.data());
+    benchmark::DoNotOptimize(buf.data());
+  }
+  state.SetLabel(std::string(text) + " (TZ=" + local_tz + ")");
+}
+
+BENCHMARK_CAPTURE(BM_CalendarIteration, daily_tz_UTC, "UTC", "*-*-* 02:30:00");
+BENCHMARK_CAPTURE(BM_CalendarIteration, repetition_tz_UTC, "UTC", "*:0/5");
+BENCHMARK_CAPTURE(BM_CalendarIteration, weekday_range_tz_UTC, "UTC", "Mon..Fri 02:30");
+BENCHMARK_CAPTURE(BM_CalendarIteration, last_days_tz_UTC, "UTC", "*-*~03 *:0/30");
+BENCHMARK_CAPTURE(BM_CalendarIteration, daily_tz_Berlin, "Europe/Berlin", "*-*-* 02:30:00");
+BENCHMARK_CAPTURE(BM_CalendarIteration, daily_tz_posix_rule, "CET-1CEST,M3.5.0,M10.5.0/3",
+                  "*-*-* 02:30:00");
+BENCHMARK_CAPTURE(BM_CalendarIteration, zoned_daily_Berlin_tz_UTC, "UTC",
+                  "*-*-* 02:30 Europe/Berlin");
 
 void BM_ParseCalendarSpec(benchmark::State& state, const char* text) {
   TimeSetup setup("Europe/Berlin");

@@ -1,12 +1,15 @@
 #include "cli/time_commands.h"
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
 #include <vector>
 
 #include "base/strings.h"
+#include "time/calendar_hint.h"
 #include "time/calendar_spec.h"
 #include "time/timespan.h"
 #include "time/timestamp.h"
@@ -27,6 +30,7 @@ void InitTimeEnv(TimeEnv& te, const Env& env) {
   te.parse_ctx.tzname[0] = te.local->tzname(0);
   te.parse_ctx.tzname[1] = te.local->tzname(1);
   te.parse_ctx.zones = &te.zones;
+  te.parse_ctx.mktime = &te.mktime;
 }
 
 // systemd 252 prints these blocks through its table formatter: the value
@@ -37,6 +41,31 @@ void InitTimeEnv(TimeEnv& te, const Env& env) {
 struct Row {
   std::string label, value;
 };
+
+// One row of such a table, appended to `out`; `others` is the width of the
+// widest other cell of the value column.
+void RenderRow(std::string& out, const Row& r, size_t others) {
+  const bool keep_blanks = r.value.size() >= others;
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (true) {
+    size_t nl = r.value.find('\n', start);
+    std::string line =
+        r.value.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (!keep_blanks || nl != std::string::npos)
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    lines.push_back(line);
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  while (lines.size() > 1 && lines.back().empty()) lines.pop_back();
+  out += r.label;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0) out += "\n" + std::string(r.label.size(), ' ');
+    out += lines[i];
+  }
+  out += '\n';
+}
 
 std::string RenderRows(const std::vector<Row>& rows) {
   // The widest cell other than a given one: the widest, or the second
@@ -53,31 +82,82 @@ std::string RenderRows(const std::vector<Row>& rows) {
     }
   }
   std::string out;
-  for (const Row& r : rows) {
-    const size_t others = &r == widest ? second : first;
-    const bool keep_blanks = r.value.size() >= others;
-    std::vector<std::string> lines;
-    size_t start = 0;
-    while (true) {
-      size_t nl = r.value.find('\n', start);
-      std::string line =
-          r.value.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-      if (!keep_blanks || nl != std::string::npos)
-        while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
-      lines.push_back(line);
-      if (nl == std::string::npos) break;
-      start = nl + 1;
-    }
-    while (lines.size() > 1 && lines.back().empty()) lines.pop_back();
-    out += r.label;
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (i > 0) out += "\n" + std::string(r.label.size(), ' ');
-      out += lines[i];
-    }
-    out += '\n';
-  }
+  for (const Row& r : rows) RenderRow(out, r, &r == widest ? second : first);
   return out;
 }
+
+// The rows of `surety calendar` after the normalized form: written through
+// a cursor into one buffer that grows as needed, one write at the end.
+class Rows {
+ public:
+  explicit Rows(size_t expected) : size_(std::max<size_t>(expected, 4096)), buf_(new char[size_]) {}
+  void Clear() {
+    len_ = 0;
+    widest_ = 0;
+  }
+  // "LABEL" + what `write(p, end)` writes (see WriteTimestamp()) + newline.
+  // The label is at most 17 bytes.
+  template <typename Write>
+  void Cell(std::string_view label, Write write) {
+    for (size_t room = 128;; room *= 2) {
+      char* p = Room(room);
+      char* const end = p + room - 1;  // the newline's place
+      std::memcpy(p, label.data(), label.size());
+      char* const begin = p + label.size();
+      if (char* e = write(begin, end)) {
+        widest_ = std::max(widest_, static_cast<size_t>(e - begin));
+        *e++ = '\n';
+        len_ = static_cast<size_t>(e - buf_.get());
+        return;
+      }
+    }
+  }
+  std::string_view view() const { return {buf_.get(), len_}; }
+  // The widest cell written.
+  size_t widest() const { return widest_; }
+
+ private:
+  char* Room(size_t n) {
+    if (size_ - len_ < n) {
+      size_ = std::max(2 * size_, len_ + n);
+      std::unique_ptr<char[]> bigger(new char[size_]);
+      std::memcpy(bigger.get(), buf_.get(), len_);
+      buf_ = std::move(bigger);
+    }
+    return buf_.get() + len_;
+  }
+  size_t size_;
+  std::unique_ptr<char[]> buf_;
+  size_t len_ = 0;
+  size_t widest_ = 0;
+};
+
+// The labels of iterations 2, 3, ...: "       Iter. #2: ", the number
+// right-aligned in eight columns, counted up in place.
+class IterationLabels {
+ public:
+  std::string_view Next() {
+    if (++number_ >= 100000000) {  // past eight digits the label grows
+      wide_ = "Iter. #" + std::to_string(number_) + ": ";
+      return wide_;
+    }
+    size_t i = 14;  // the last digit
+    while (buf_[i] == '9') buf_[i--] = '0';
+    if (buf_[i] == '#') {  // one digit more: "Iter. #" moves left
+      std::memmove(buf_ + i - 7, buf_ + i - 6, 7);
+      buf_[i] = '1';
+    } else {
+      ++buf_[i];
+    }
+    return {buf_, sizeof buf_};
+  }
+
+ private:
+  uint64_t number_ = 1;
+  char buf_[17] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', 'I', 't',
+                   'e', 'r', '.', ' ', '#', '1', ':', ' '};
+  std::string wide_;
+};
 
 std::string Detail(const Status& s) {
   return std::string(s.ErrnoText()) + (s.message().empty() ? "" : " (" + s.message() + ")");
@@ -127,6 +207,7 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
   }
   const bool show_utc = !te.local->IsUtcLike();
   CalendarEvalContext ec{te.local.get(), &te.zones, &te.mktime};
+  Rows rows(128 * static_cast<size_t>(std::min(opt.iterations, 100000u)));  // reused
   int ret = 0;
   nlohmann::json json = nlohmann::json::array();
   for (size_t i = 0; i < opt.specs.size(); ++i) {
@@ -135,10 +216,13 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
     if (i > 0 && !opt.json) sv.out << '\n';
     auto spec = ParseCalendarSpec(text, te.parse_ctx);
     if (!spec.ok()) {
+      // The parser's reason, or what the text probably meant (cron syntax,
+      // a misspelt zone) when that is clear.
+      const std::string why = ExplainInvalidCalendar(text, spec.status().message(), te.parse_ctx);
       sv.err << "Failed to parse calendar specification '" << QuoteForMessage(text)
-             << "': " << Detail(spec.status()) << '\n';
+             << "': " << spec.status().ErrnoText() << " (" << why << ")\n";
       Hints(text, false, true, true, te, sv);
-      entry["error"] = spec.status().message();
+      entry["error"] = why;
       json.push_back(entry);
       ret = 1;
       continue;
@@ -147,13 +231,15 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
     entry["normalized"] = normalized;
     entry["next"] = nlohmann::json::array();
     // Like systemd 252 (which fills a table and prints it at the end), a spec
-    // whose computation fails prints nothing on stdout.
-    std::vector<Row> rows;
-    rows.reserve(2 + 3 * static_cast<size_t>(std::min(opt.iterations, 1000000u)));
-    if (normalized != text) rows.push_back({"  Original form: ", text});
-    rows.push_back({"Normalized form: ", normalized});
+    // whose computation fails prints nothing on stdout. The rows after the
+    // normalized form are rendered as they are computed: systemd's table
+    // changes only cells with trailing blanks or line breaks, which
+    // timestamps never have. The rows above them need only the width of the
+    // widest.
+    rows.Clear();
     bool failed = false;
     Instant n = base;
+    IterationLabels labels;
     for (unsigned it = 0; it < opt.iterations; ++it) {
       auto next = NextElapse(*spec, n, ec);
       if (!next.ok()) {
@@ -165,23 +251,37 @@ int RunCalendar(const CalendarOptions& opt, Services& sv) {
         break;
       }
       if (!next->has_value()) {
-        if (it == 0) rows.push_back({"    Next elapse: ", "never"});
+        if (it == 0) {
+          rows.Cell("    Next elapse: ", [](char* p, char* end) {
+            constexpr std::string_view kNever = "never";
+            return end - p < 5 ? nullptr : std::copy(kNever.begin(), kNever.end(), p);
+          });
+        }
         break;
       }
-      Instant t = **next;
+      const Instant t = **next;
       if (opt.json) entry["next"].push_back(FormatRfc3339(t));
-      std::string label = "    Next elapse: ";
-      if (it > 0) {
-        std::string num = std::to_string(it + 1);
-        int pad = num.size() < 8 ? 8 - static_cast<int>(num.size()) : 0;
-        label = std::string(static_cast<size_t>(pad), ' ') + "Iter. #" + num + ": ";
+      rows.Cell(it == 0 ? std::string_view("    Next elapse: ") : labels.Next(),
+                [&](char* p, char* end) { return WriteTimestamp(p, end, t, *te.local); });
+      if (show_utc) {
+        rows.Cell("       (in UTC): ",
+                  [&](char* p, char* end) { return WriteTimestampUtc(p, end, t); });
       }
-      rows.push_back({label, FormatTimestamp(t, *te.local)});
-      if (show_utc) rows.push_back({"       (in UTC): ", FormatTimestampUtc(t)});
-      rows.push_back({"       From now: ", FormatRelative(t, now)});
+      rows.Cell("       From now: ",
+                [&](char* p, char* end) { return WriteRelative(p, end, t, now); });
       n = t;
     }
-    if (!opt.json && !failed) sv.out << RenderRows(rows);
+    if (!opt.json && !failed) {
+      std::string head;
+      const bool original = normalized != text;
+      if (original) {
+        RenderRow(head, {"  Original form: ", text}, std::max(rows.widest(), normalized.size()));
+      }
+      RenderRow(head, {"Normalized form: ", normalized},
+                std::max(rows.widest(), original ? text.size() : 0));
+      sv.out.write(head.data(), static_cast<std::streamsize>(head.size()));
+      sv.out.write(rows.view().data(), static_cast<std::streamsize>(rows.view().size()));
+    }
     json.push_back(entry);
   }
   if (opt.json) sv.out << json.dump(2) << '\n';

@@ -26,29 +26,68 @@ class Search {
         fixed_(spec.utc || zone.fixed()),
         offset_(spec.utc ? 0 : (zone.fixed() ? zone.fixed_offset() : 0)) {}
 
-  int64_t Normalize(WallFields& w) { return spec_.utc ? Timegm(w) : zone_.Mktime(w, state_); }
+  int64_t Normalize(WallFields& w) {
+    // The search often normalizes fields it just got back from mktime() (a
+    // component matched without change). When glibc remembered the offset of
+    // that answer (it does unless it resolved a gap or a DST hint), it then
+    // answers at its first probe with the same fields and remembers nothing
+    // new, as long as no DST flag other than the one found is asked for. So
+    // the last answer is reused — once the zone is set up for good (a first
+    // setup can answer differently).
+    if (SameAsLast(w)) {
+      w = last_;
+      return last_t_;
+    }
+    const int64_t t = spec_.utc ? Timegm(w) : zone_.Mktime(w, state_);
+    last_valid_ = t >= 0 && (spec_.utc || state_.offset == -w.gmtoff);
+    last_ = w;
+    last_t_ = t;
+    return t;
+  }
 
   // In a zone without transitions, mktime() of in-range fields changes no
   // field and remembers the zone's one offset: the search can skip the call
   // (it runs ~7 times per step). Returns false when the full call is needed.
   bool InRangeFixed(const WallFields& w) {
     if (!fixed_) return false;
-    if (w.month < 1 || w.month > 12 || w.day < 1 || w.hour < 0 || w.hour > 23 || w.minute < 0 ||
-        w.minute > 59 || w.second < 0 || w.second > 59)
+    auto in = [](int v, int lo, int hi) {
+      return static_cast<unsigned>(v - lo) <= static_cast<unsigned>(hi - lo);
+    };
+    if (!in(w.month, 1, 12) || !in(w.day, 1, 31) || !in(w.hour, 0, 23) || !in(w.minute, 0, 59) ||
+        !in(w.second, 0, 59))
       return false;
-    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int dim = kDays[w.month - 1];
-    if (w.month == 2 && ((w.year % 4 == 0 && w.year % 100 != 0) || w.year % 400 == 0)) dim = 29;
-    if (w.day > dim) return false;
-    if (!spec_.utc) state_.offset = -offset_;  // what the skipped call would remember
+    if (w.day > 28) {
+      static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+      const bool leap = (w.year % 4 == 0 && w.year % 100 != 0) || w.year % 400 == 0;
+      if (w.day > kDays[w.month - 1] + (w.month == 2 && leap ? 1 : 0)) return false;
+    }
+    if (!spec_.utc) {  // what the skipped call would do to glibc's memory
+      state_.offset = -offset_;
+      state_.Tzset();
+    }
     return true;
+  }
+
+  // The instant of the fields FindNext() settled on: mktime() of them, which
+  // in a zone without transitions is arithmetic.
+  int64_t Final(WallFields& c) {
+    if (InRangeFixed(c))
+      return CivilSecondsAsUtc(c.year, c.month, c.day, c.hour, c.minute, c.second) - offset_;
+    return Normalize(c);
+  }
+
+  // Whether normalizing w would give back the last answer unchanged (see
+  // Normalize()).
+  bool SameAsLast(const WallFields& w) const {
+    return last_valid_ && SameFields(w, last_) && (w.isdst < 0 || w.isdst == last_.isdst) &&
+           (spec_.utc || state_.tzsets >= 2);
   }
 
   // systemd's tm_within_bounds(): 1 unchanged, 0 moved forward (w updated),
   // -1 out of range or moved backwards.
   int Settle(WallFields& w) {
     if (w.year > kMaxYear) return -1;
-    if (InRangeFixed(w)) return 1;
+    if (InRangeFixed(w) || SameAsLast(w)) return 1;
     WallFields t = w;
     if (Normalize(t) < 0) return -1;
     int cmp;
@@ -71,8 +110,30 @@ class Search {
     return cmp == 0 ? 1 : 0;
   }
 
+  // Settle(c) after a Match() that returned r >= 0. In a zone without
+  // transitions, fields that were accepted as they are and not changed since
+  // (r == 0) are accepted again without a look.
+  int SettleAfter(int r, WallFields& c) {
+    if (r == 0 && clean_) return 1;
+    const int settled = Settle(c);
+    clean_ = fixed_ && settled == 1;
+    return settled;
+  }
+
   // Day-of-month of the n-th last day of w's month, or -1.
   int EndOfMonth(const WallFields& w, int n) {
+    if (fixed_ && w.month >= 1 && w.month <= 12) {
+      // mktime() of day 1-n of the next month, in a zone without
+      // transitions: arithmetic, and glibc's memory stays as it is.
+      static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+      const bool leap = (w.year % 4 == 0 && w.year % 100 != 0) || w.year % 400 == 0;
+      const int dim = kDays[w.month - 1] + (w.month == 2 && leap ? 1 : 0);
+      if (!spec_.utc) {
+        state_.offset = -offset_;
+        state_.Tzset();
+      }
+      return n >= 1 && n <= dim ? dim - n + 1 : -1;
+    }
     WallFields t = w;
     t.month += 1;
     t.day = 1 - n;
@@ -143,24 +204,26 @@ class Search {
       usec = 0;
     };
     for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
+      bool normalized = true;
       if (InRangeFixed(c))
         c.isdst = 0;
       else
-        Normalize(c);
+        normalized = Normalize(c) >= 0;
       if (!keep_hint) c.isdst = spec_.local_dst;
+      clean_ = fixed_ && normalized && c.year <= kMaxYear;  // in range now
 
       int64_t v = c.year;
       int r = Match(Items(spec_.year), c, &v, false);
       c.year = v;
       if (r > 0) reset_below(0);
       if (r < 0) return -1;
-      if (Settle(c) != 1) return -1;
+      if (SettleAfter(r, c) != 1) return -1;
 
       v = c.month;
       r = Match(Items(spec_.month), c, &v, false);
       c.month = static_cast<int>(v);
       if (r > 0) reset_below(1);
-      if (r < 0 || (r = Settle(c)) < 0) {
+      if (r < 0 || (r = SettleAfter(r, c)) < 0) {
         c.year += 1;
         reset_below(0);
         continue;
@@ -171,7 +234,7 @@ class Search {
       r = Match(Items(spec_.day), c, &v, true);
       c.day = static_cast<int>(v);
       if (r > 0) reset_below(2);
-      if (r < 0 || (r = Settle(c)) < 0) {
+      if (r < 0 || (r = SettleAfter(r, c)) < 0) {
         c.month += 1;
         reset_below(1);
         continue;
@@ -188,7 +251,7 @@ class Search {
       r = Match(Items(spec_.hour), c, &v, false);
       c.hour = static_cast<int>(v);
       if (r > 0) reset_below(3);
-      if (r < 0 || (r = Settle(c)) < 0) {
+      if (r < 0 || (r = SettleAfter(r, c)) < 0) {
         c.day += 1;
         reset_below(2);
         continue;
@@ -202,7 +265,7 @@ class Search {
         c.second = 0;
         usec = 0;
       }
-      if (r < 0 || (r = Settle(c)) < 0) {
+      if (r < 0 || (r = SettleAfter(r, c)) < 0) {
         c.hour += 1;
         reset_below(3);
         continue;
@@ -213,7 +276,7 @@ class Search {
       r = Match(&spec_.seconds_us, c, &v, false);
       usec = v % kUsecPerSec;
       c.second = static_cast<int>(v / kUsecPerSec);
-      if (r < 0 || (r = Settle(c)) < 0) {
+      if (r < 0 || (r = SettleAfter(r, c)) < 0) {
         c.minute += 1;
         c.second = 0;
         usec = 0;
@@ -238,6 +301,10 @@ class Search {
   static const std::vector<CalendarItem>* Items(const CalendarComponent& c) {
     return c ? &*c : nullptr;
   }
+  static bool SameFields(const WallFields& a, const WallFields& b) {
+    return a.second == b.second && a.minute == b.minute && a.hour == b.hour && a.day == b.day &&
+           a.month == b.month && a.year == b.year;
+  }
   static bool Earlier(const WallFields& a, int64_t au, const WallFields& b, int64_t bu) {
     if (a.year != b.year) return a.year < b.year;
     if (a.month != b.month) return a.month < b.month;
@@ -253,6 +320,12 @@ class Search {
   MktimeState& state_;
   const bool fixed_;
   const int64_t offset_;
+  // FindNext(): the search fields were accepted as they are (fixed_ only).
+  bool clean_ = false;
+  // The last answer of Normalize().
+  bool last_valid_ = false;
+  WallFields last_;
+  int64_t last_t_ = 0;
 };
 
 }  // namespace
@@ -277,13 +350,13 @@ Result<std::optional<Instant>> NextElapse(const CalendarSpec& spec, Instant afte
   }
   int64_t usec = base + 1;
   int64_t t = usec / kUsecPerSec;
-  WallFields c = spec.utc ? UtcWall(t) : zone->ToWall(t);
+  WallFields c = spec.utc ? UtcWall(t) : zone->LocalTime(t, *state);
   int64_t tm_usec = usec % kUsecPerSec;
   Search search(spec, *zone, *state);
   int r = search.FindNext(c, tm_usec);
   if (r == -1) return std::optional<Instant>();
   if (r == -2) return Status::Error(StatusCode::kDeadlock, "infinite loop in calendar calculation");
-  int64_t result = search.Normalize(c);
+  int64_t result = search.Final(c);
   if (result < 0) return Status::Invalid("next elapse out of range");
   return std::optional<Instant>(Instant{Micros{result * kUsecPerSec + tm_usec}});
 }

@@ -403,6 +403,7 @@ Result<CalendarSpec> ParseCalendarSpec(std::string_view text, const CalendarPars
     return Status(Inval("the specification contains a NUL byte"));
   CalendarSpec spec;
   std::string_view body = text;
+  if (ctx.mktime && !EndsWithIgnoreCase(body, " UTC")) ctx.mktime->Tzset();
   if (body.empty()) return Status(Inval("empty specification"));
   if (EndsWithIgnoreCase(body, " UTC")) {
     spec.utc = true;

@@ -55,6 +55,9 @@ struct CalendarSpec {
 struct CalendarParseContext {
   std::string tzname[2];
   ZoneDb* zones = nullptr;  // REQUIRES: non-null
+  // glibc's memory, if the caller keeps one: systemd calls tzset() before it
+  // parses a spec that does not end in " UTC".
+  MktimeState* mktime = nullptr;
 };
 
 // Parses `text`. Errors carry systemd's classification in the code

@@ -1,6 +1,8 @@
 #include "time/timestamp.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "base/strings.h"
@@ -190,7 +192,7 @@ Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) 
       }
     }
     int64_t now_s = ret / kUsecPerSec;
-    WallFields tm = utc ? UtcWall(now_s) : zone->ToWall(now_s);
+    WallFields tm = utc ? UtcWall(now_s) : zone->LocalTime(now_s, *state);
     tm.isdst = dst;
     int64_t usec = 0;
     int weekday = -1;
@@ -282,7 +284,21 @@ Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) 
 }
 
 namespace {
-void PutDigits(char*& p, int64_t v, int width) {
+
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// Two digits of 0 <= v < 100.
+char* Put2(char* p, int64_t v) {
+  std::memcpy(p, &kDigitPairs[2 * v], 2);
+  return p + 2;
+}
+
+// `v` (>= 0; negative values print as 0) in decimal, at least `width`
+// digits (at most 20 are written).
+char* PutNumber(char* p, int64_t v, int width) {
   char tmp[24];
   int n = 0;
   uint64_t u = v < 0 ? 0 : static_cast<uint64_t>(v);
@@ -292,84 +308,186 @@ void PutDigits(char*& p, int64_t v, int width) {
   } while (u > 0);
   while (n < width) tmp[n++] = '0';
   while (n > 0) *p++ = tmp[--n];
+  return p;
 }
 
-// "%a %Y-%m-%d %H:%M:%S[ ZONE]" in the C locale, without printf (this runs
-// once per line of `surety calendar --iterations=N`).
-std::string FormatWall(const WallFields& w, const char* zone) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  char buf[96];
-  char* p = buf;
-  for (const char* d = kDays[w.weekday]; *d; ++d) *p++ = *d;
+// Copies `s` if it fits before `end`; nullptr if it does not.
+char* PutText(char* p, char* end, const char* s, size_t n) {
+  if (static_cast<size_t>(end - p) < n) return nullptr;
+  std::memcpy(p, s, n);
+  return p + n;
+}
+
+template <size_t N>
+char* PutLiteral(char* p, const char (&s)[N]) {
+  std::memcpy(p, s, N - 1);
+  return p + (N - 1);
+}
+
+// "%a %Y-%m-%d %H:%M:%S" in the C locale (at most 3 + 1 + 20 + 15 bytes).
+constexpr size_t kWallMax = 40;
+char* PutWall(char* p, const WallFields& w) {
+  static constexpr char kDays[] = "SunMonTueWedThuFriSat";
+  std::memcpy(p, &kDays[3 * w.weekday], 3);
+  p += 3;
   *p++ = ' ';
-  PutDigits(p, w.year, 4);
-  *p++ = '-';
-  PutDigits(p, w.month, 2);
-  *p++ = '-';
-  PutDigits(p, w.day, 2);
-  *p++ = ' ';
-  PutDigits(p, w.hour, 2);
-  *p++ = ':';
-  PutDigits(p, w.minute, 2);
-  *p++ = ':';
-  PutDigits(p, w.second, 2);
-  std::string out(buf, static_cast<size_t>(p - buf));
-  if (zone[0]) {
-    out += ' ';
-    out += zone;
+  if (w.year >= 0 && w.year < 10000) {
+    p = Put2(p, w.year / 100);
+    p = Put2(p, w.year % 100);
+  } else {
+    p = PutNumber(p, w.year, 4);
   }
-  return out;
+  *p++ = '-';
+  p = Put2(p, w.month);
+  *p++ = '-';
+  p = Put2(p, w.day);
+  *p++ = ' ';
+  p = Put2(p, w.hour);
+  *p++ = ':';
+  p = Put2(p, w.minute);
+  *p++ = ':';
+  return Put2(p, w.second);
+}
+
+// PutWall() and " ZONE" unless the zone is empty.
+char* WriteWall(char* p, char* end, const WallFields& w, const char* zone) {
+  if (static_cast<size_t>(end - p) < kWallMax) return nullptr;
+  p = PutWall(p, w);
+  if (!zone[0]) return p;
+  if (p == end) return nullptr;
+  *p++ = ' ';
+  return PutText(p, end, zone, std::strlen(zone));
 }
 
 int64_t Seconds(Instant t) {
   int64_t us = t.time_since_epoch().count();
   return us >= 0 ? us / kUsecPerSec : -((-us + kUsecPerSec - 1) / kUsecPerSec);
 }
-}  // namespace
 
-std::string FormatTimestamp(Instant t, const Zone& zone) {
-  WallFields w = zone.ToWall(Seconds(t));
-  return FormatWall(w, w.abbr);
+// Runs `write` on a stack buffer and appends the result; falls back to a
+// buffer as large as `write` needs (a zone name can be any length).
+template <typename Write>
+void AppendWritten(std::string& out, Write write) {
+  char buf[128];
+  if (char* e = write(buf, buf + sizeof buf)) {
+    out.append(buf, static_cast<size_t>(e - buf));
+    return;
+  }
+  for (size_t size = 2 * sizeof buf;; size *= 2) {
+    std::string big(size, '\0');
+    if (char* e = write(big.data(), big.data() + size)) {
+      out.append(big.data(), static_cast<size_t>(e - big.data()));
+      return;
+    }
+  }
 }
 
-std::string FormatTimestampUtc(Instant t) { return FormatWall(UtcWall(Seconds(t)), "UTC"); }
+}  // namespace
 
-std::string FormatRelative(Instant t, Instant now) {
+char* WriteTimestamp(char* p, char* end, Instant t, const Zone& zone) {
+  const WallFields w = zone.ToWall(Seconds(t));
+  return WriteWall(p, end, w, w.abbr);
+}
+
+char* WriteTimestampUtc(char* p, char* end, Instant t) {
+  return WriteWall(p, end, UtcWall(Seconds(t)), "UTC");
+}
+
+char* WriteRelative(char* p, char* end, Instant t, Instant now) {
+  if (end - p < kRelativeMax) return nullptr;
   constexpr uint64_t kSec = 1000000, kMin = 60 * kSec, kHour = 60 * kMin, kDay = 24 * kHour,
                      kWeek = 7 * kDay, kMonth = 2629800 * kSec, kYear = 31557600 * kSec;
-  int64_t a = t.time_since_epoch().count(), n = now.time_since_epoch().count();
-  const char* s = n > a ? "ago" : "left";
-  uint64_t d = n > a ? static_cast<uint64_t>(n - a) : static_cast<uint64_t>(a - n);
-  auto plural = [](uint64_t v, const char* one, const char* many) { return v == 1 ? one : many; };
-  // Built by hand rather than with snprintf: `surety calendar
-  // --iterations=N` prints one per iteration.
-  auto num = [](uint64_t v) { return std::to_string(v); };
-  std::string sfx = std::string(" ") + s;
+  const int64_t a = t.time_since_epoch().count(), n = now.time_since_epoch().count();
+  const uint64_t d = n > a ? static_cast<uint64_t>(n - a) : static_cast<uint64_t>(a - n);
+  if (d == 0) return PutLiteral(p, "now");
+  auto num = [&p](uint64_t v) {
+    p = v < 100
+            ? (v < 10 ? (*p = static_cast<char>('0' + v), p + 1) : Put2(p, static_cast<int64_t>(v)))
+            : PutNumber(p, static_cast<int64_t>(v), 1);
+  };
+  // "3 weeks 1 day": a count and its unit, singular for 1.
+  auto counted = [&](uint64_t v, std::string_view one, std::string_view many) {
+    num(v);
+    *p++ = ' ';
+    const std::string_view unit = v == 1 ? one : many;
+    p = std::copy(unit.begin(), unit.end(), p);
+  };
   if (d >= kYear) {
-    uint64_t years = d / kYear, months = (d % kYear) / kMonth;
-    return num(years) + " " + plural(years, "year", "years") + " " + num(months) + " " +
-           plural(months, "month", "months") + sfx;
+    counted(d / kYear, "year", "years");
+    *p++ = ' ';
+    counted(d % kYear / kMonth, "month", "months");
+  } else if (d >= kMonth) {
+    counted(d / kMonth, "month", "months");
+    *p++ = ' ';
+    counted(d % kMonth / kDay, "day", "days");
+  } else if (d >= kWeek) {
+    counted(d / kWeek, "week", "weeks");
+    *p++ = ' ';
+    counted(d % kWeek / kDay, "day", "days");
+  } else if (d >= 2 * kDay) {
+    num(d / kDay);
+    p = PutLiteral(p, " days");
+  } else if (d >= 25 * kHour) {
+    p = PutLiteral(p, "1 day ");
+    num((d - kDay) / kHour);
+    *p++ = 'h';
+  } else if (d >= 6 * kHour) {
+    num(d / kHour);
+    *p++ = 'h';
+  } else if (d >= kHour) {
+    num(d / kHour);
+    p = PutLiteral(p, "h ");
+    num(d % kHour / kMin);
+    p = PutLiteral(p, "min");
+  } else if (d >= 5 * kMin) {
+    num(d / kMin);
+    p = PutLiteral(p, "min");
+  } else if (d >= kMin) {
+    num(d / kMin);
+    p = PutLiteral(p, "min ");
+    num(d % kMin / kSec);
+    *p++ = 's';
+  } else if (d >= kSec) {
+    num(d / kSec);
+    *p++ = 's';
+  } else if (d >= 1000) {
+    num(d / 1000);
+    p = PutLiteral(p, "ms");
+  } else {
+    num(d);
+    p = PutLiteral(p, "us");
   }
-  if (d >= kMonth) {
-    uint64_t months = d / kMonth, days = (d % kMonth) / kDay;
-    return num(months) + " " + plural(months, "month", "months") + " " + num(days) + " " +
-           plural(days, "day", "days") + sfx;
-  }
-  if (d >= kWeek) {
-    uint64_t weeks = d / kWeek, days = (d % kWeek) / kDay;
-    return num(weeks) + " " + plural(weeks, "week", "weeks") + " " + num(days) + " " +
-           plural(days, "day", "days") + sfx;
-  }
-  if (d >= 2 * kDay) return num(d / kDay) + " days" + sfx;
-  if (d >= 25 * kHour) return "1 day " + num((d - kDay) / kHour) + "h" + sfx;
-  if (d >= 6 * kHour) return num(d / kHour) + "h" + sfx;
-  if (d >= kHour) return num(d / kHour) + "h " + num((d % kHour) / kMin) + "min" + sfx;
-  if (d >= 5 * kMin) return num(d / kMin) + "min" + sfx;
-  if (d >= kMin) return num(d / kMin) + "min " + num((d % kMin) / kSec) + "s" + sfx;
-  if (d >= kSec) return num(d / kSec) + "s" + sfx;
-  if (d >= 1000) return num(d / 1000) + "ms" + sfx;
-  if (d > 0) return num(d) + "us" + sfx;
-  return "now";
+  return n > a ? PutLiteral(p, " ago") : PutLiteral(p, " left");
+}
+
+void AppendTimestamp(std::string& out, Instant t, const Zone& zone) {
+  AppendWritten(out, [&](char* p, char* end) { return WriteTimestamp(p, end, t, zone); });
+}
+
+void AppendTimestampUtc(std::string& out, Instant t) {
+  AppendWritten(out, [&](char* p, char* end) { return WriteTimestampUtc(p, end, t); });
+}
+
+void AppendRelative(std::string& out, Instant t, Instant now) {
+  AppendWritten(out, [&](char* p, char* end) { return WriteRelative(p, end, t, now); });
+}
+
+std::string FormatTimestamp(Instant t, const Zone& zone) {
+  std::string out;
+  AppendTimestamp(out, t, zone);
+  return out;
+}
+
+std::string FormatTimestampUtc(Instant t) {
+  std::string out;
+  AppendTimestampUtc(out, t);
+  return out;
+}
+
+std::string FormatRelative(Instant t, Instant now) {
+  std::string out;
+  AppendRelative(out, t, now);
+  return out;
 }
 
 std::string FormatRfc3339(Instant t) {

@@ -14,6 +14,7 @@
 // Thread-safety: pure functions of their arguments.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,22 @@ std::string FormatTimestamp(Instant t, const Zone& zone);
 std::string FormatTimestampUtc(Instant t);
 // "1 day 19h left", "3min 5s ago", "now".
 std::string FormatRelative(Instant t, Instant now);
+
+// The same three appended to `out`.
+void AppendTimestamp(std::string& out, Instant t, const Zone& zone);
+void AppendTimestampUtc(std::string& out, Instant t);
+void AppendRelative(std::string& out, Instant t, Instant now);
+
+// The same three written to [p, end) for loops that print many (`surety
+// calendar --iterations=N`): no allocation, no printf. Each returns the end
+// of what it wrote, or nullptr when the room is too small — then [p, end)
+// holds garbage and the caller retries with more. WriteRelative() never
+// needs more than kRelativeMax bytes; the timestamps need about 40 plus the
+// zone abbreviation.
+inline constexpr std::ptrdiff_t kRelativeMax = 64;
+char* WriteTimestamp(char* p, char* end, Instant t, const Zone& zone);
+char* WriteTimestampUtc(char* p, char* end, Instant t);
+char* WriteRelative(char* p, char* end, Instant t, Instant now);
 // RFC 3339 in UTC with second resolution: "2026-11-23T00:00:00Z".
 std::string FormatRfc3339(Instant t);
 

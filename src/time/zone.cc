@@ -16,7 +16,7 @@ constexpr int64_t kDaysBeforeMonth[2][13] = {
     {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365},
     {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366}};
 
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeap(int64_t y) { return (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0); }
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -26,6 +26,10 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 // Days from 1970-01-01 to YEAR-01-01 (proleptic Gregorian).
 int64_t DaysToYear(int64_t year) {
+  if (year >= 1) {  // the usual case, in cheaper unsigned arithmetic
+    const auto y = static_cast<uint64_t>(year - 1);
+    return (year - 1970) * 365 + static_cast<int64_t>(y / 4 - y / 100 + y / 400) - 477;
+  }
   int64_t y = year - 1;
   int64_t leaps = FloorDiv(y, 4) - FloorDiv(y, 100) + FloorDiv(y, 400);
   constexpr int64_t kLeapsBefore1970 = 477;  // FloorDiv(1969, 4) - ... + ...
@@ -38,25 +42,47 @@ int64_t YdhmsSeconds(int64_t year, int64_t yday, int64_t hour, int64_t min, int6
   return ((DaysToYear(year) + yday) * 24 + hour) * 3600 + min * 60 + sec;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = FloorDiv(y, 400);
-  const int64_t yoe = y - era * 400;
-  const int64_t mp = (m + 9) % 12;
-  const int64_t doy = (153 * mp + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+// The civil date of a day count since 1970-01-01 (Howard Hinnant's
+// days-to-civil, in unsigned arithmetic for days from year 0 on).
+void CivilFromDays(int64_t days, int64_t& year, int& month, int& day) {
+  if (days >= -719468) {
+    const auto z = static_cast<uint64_t>(days + 719468);
+    const uint64_t era = z / 146097;
+    const uint64_t doe = z - era * 146097;
+    const uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const uint64_t mp = (5 * doy + 2) / 153;
+    day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+    month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    year = static_cast<int64_t>(yoe + era * 400) + (month <= 2);
+    return;
+  }
+  const int64_t z = days + 719468;
+  const int64_t era = FloorDiv(z, 146097);
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  year = yoe + era * 400 + (month <= 2);
 }
 
 // Fills the fields of `local_seconds` (seconds since the epoch of the wall
 // clock, i.e. instant + UTC offset).
 void FillFromLocalSeconds(int64_t local_seconds, WallFields& w) {
-  const int64_t days = FloorDiv(local_seconds, 86400);
-  const int64_t sod = local_seconds - days * 86400;
-  w.hour = static_cast<int>(sod / 3600);
-  w.minute = static_cast<int>(sod / 60 % 60);
-  w.second = static_cast<int>(sod % 60);
+  int64_t days;
+  int sod;
+  if (local_seconds >= 0) {
+    days = local_seconds / 86400;
+    sod = static_cast<int>(local_seconds % 86400);
+  } else {
+    days = FloorDiv(local_seconds, 86400);
+    sod = static_cast<int>(local_seconds - days * 86400);
+  }
+  w.hour = sod / 3600;
+  w.minute = sod / 60 % 60;
+  w.second = sod % 60;
   // The calendar search converts many times within one day: remember the
   // last day's date (per thread, so Zone stays shareable).
   struct DayCache {
@@ -73,22 +99,35 @@ void FillFromLocalSeconds(int64_t local_seconds, WallFields& w) {
     w.yearday = cache.yearday;
     return;
   }
-  const int64_t z = days + 719468;
-  const int64_t era = FloorDiv(z, 146097);
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = yoe + era * 400 + (m <= 2);
-  w.year = y;
-  w.month = static_cast<int>(m);
-  w.day = static_cast<int>(d);
+  CivilFromDays(days, w.year, w.month, w.day);
   int64_t wd = (days + 4) % 7;  // 1970-01-01 was a Thursday
   w.weekday = static_cast<int>(wd < 0 ? wd + 7 : wd);
-  w.yearday = static_cast<int>(days - DaysFromCivil(y, 1, 1));
+  w.yearday = static_cast<int>(days - DaysToYear(w.year));
   cache = DayCache{days, w.year, w.month, w.day, w.weekday, w.yearday};
+}
+
+// True if `path` is a regular file that starts like TZif data: what glibc's
+// __tzfile_read() accepts before reading further.
+bool HasTzifMagic(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::memcmp(magic, "TZif", 4) == 0;
+}
+
+// The bytes of a file of up to 1 MiB (a TZif file is a few KiB), or nullopt.
+std::optional<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  const std::streamoff size = in.tellg();
+  if (size < 0 || size > (1 << 20)) return std::nullopt;
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  in.read(bytes.data(), size);
+  if (in.gcount() != size) return std::nullopt;
+  return bytes;
 }
 
 }  // namespace
@@ -134,7 +173,38 @@ std::shared_ptr<const Zone> Zone::UtcNamed(std::string name, std::string abbr) {
   return z;
 }
 
-Result<std::shared_ptr<const Zone>> Zone::Load(const std::string& name) {
+std::shared_ptr<const Zone> Zone::FromRules(std::string name,
+                                            std::shared_ptr<const GlibcZone> rules,
+                                            std::shared_ptr<const GlibcZone> first_setup) {
+  std::shared_ptr<Zone> z(new Zone());
+  z->name_ = std::move(name);
+  z->tz_ = cctz::utc_time_zone();
+  z->rules_ = std::move(rules);
+  z->first_setup_ = std::move(first_setup);
+  z->tzname_[0] = z->rules_->tzname(0);
+  z->tzname_[1] = z->rules_->tzname(1);
+  z->utc_like_ = z->rules_->utc_like();
+  z->BuildPeriodsFromRules();
+  if (z->periods_.size() == 1 && !z->rules_->has_transitions()) {
+    // No change in 1900-2200, and a rule without one there has none at all.
+    z->fixed_ = true;
+    z->fixed_offset_ = z->periods_[0].offset;
+    z->fixed_abbr_ = z->periods_[0].abbr;
+  }
+  return z;
+}
+
+Result<std::shared_ptr<const Zone>> Zone::Load(const std::string& name,
+                                               const std::string& zoneinfo_root) {
+  // As glibc reads it; cctz only for what GlibcZone does not take (files
+  // with leap seconds).
+  const std::string path = name == "localtime"     ? "/etc/localtime"
+                           : name.starts_with('/') ? name
+                                                   : zoneinfo_root + "/" + name;
+  if (auto bytes = ReadSmallFile(path)) {
+    if (std::shared_ptr<const GlibcZone> rules = GlibcZone::FromTzif(*bytes))
+      return FromRules(name, std::move(rules));
+  }
   std::shared_ptr<Zone> z(new Zone());
   z->name_ = name;
   if (!cctz::load_time_zone(name, &z->tz_)) {
@@ -216,8 +286,34 @@ void Zone::BuildPeriods() {
   periods_end_ = to_unix(end);
 }
 
+// The same table for a rule zone: its answer at the start and at every
+// instant where it may change.
+void Zone::BuildPeriodsFromRules() {
+  const int64_t begin = CivilSecondsAsUtc(1900, 1, 1, 0, 0, 0);
+  const int64_t end = CivilSecondsAsUtc(2201, 1, 1, 0, 0, 0);
+  for (const GlibcZone::Change& c : rules_->ChangesWithAnswers(begin, end - 1)) {
+    const GlibcZone::Answer& a = c.answer;
+    if (!periods_.empty()) {
+      const Period& last = periods_.back();
+      if (last.offset == a.offset && last.isdst == a.isdst && std::strcmp(last.abbr, a.abbr) == 0)
+        continue;
+    }
+    periods_.push_back(Period{c.at, a.offset, a.isdst, a.abbr});
+  }
+  periods_end_ = end;
+}
+
 WallFields Zone::ToWall(int64_t unix_seconds) const {
   return Fields(unix_seconds, OffsetAt(unix_seconds));
+}
+
+WallFields Zone::LocalTime(int64_t unix_seconds, MktimeState& state) const {
+  if (state.tzsets == 0) state.Tzset();
+  if (first_setup_ && state.tzsets == 1) {
+    GlibcZone::Answer a = first_setup_->At(unix_seconds);
+    return Fields(unix_seconds, Offset{a.offset, a.isdst, a.abbr});
+  }
+  return ToWall(unix_seconds);
 }
 
 Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
@@ -229,6 +325,7 @@ Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
     int64_t t = (cs - cctz::civil_second(1970, 1, 1, 0, 0, 0)) - fixed_offset_;
     return {CivilKind::kUnique, t, t, t};
   }
+  if (rules_) return LookupInRules(cs);
   auto cl = tz_.lookup(cs);
   CivilKind kind = CivilKind::kUnique;
   if (cl.kind == cctz::time_zone::civil_lookup::SKIPPED) kind = CivilKind::kSkipped;
@@ -236,20 +333,69 @@ Zone::CivilLookup Zone::Lookup(const cctz::civil_second& cs) const {
   return {kind, to_unix(cl.pre), to_unix(cl.trans), to_unix(cl.post)};
 }
 
-// A re-derivation of glibc 2.36's mktime() search (time/mktime.c): guess with
-// the remembered offset, correct by the field difference until the guess
-// converts back to the requested fields, resolve the oscillation of a
-// spring-forward gap by preferring the reading flagged as DST, and when an explicit
-// isdst disagrees with the match, borrow the offset of a neighbouring period
-// that has the requested flag. Verified against the real glibc by
-// tests/mktime_oracle_test.cc.
-Zone::Offset Zone::OffsetAt(int64_t unix_seconds) const {
-  if (fixed_) return {fixed_offset_, false, fixed_abbr_.c_str()};
-  if (!periods_.empty() && unix_seconds >= periods_.front().start && unix_seconds < periods_end_) {
+// The periods of a rule zone around a civil time, from the instants where it
+// may change: the instants whose wall clock reads `cs` are those t = cs -
+// offset that fall inside the period of that offset.
+Zone::CivilLookup Zone::LookupInRules(const cctz::civil_second& cs) const {
+  const int64_t local = cs - cctz::civil_second(1970, 1, 1, 0, 0, 0);
+  constexpr int64_t kWindow = 3 * 86400;  // wider than any UTC offset
+  std::vector<int64_t> starts = {local - kWindow};
+  for (int64_t at : rules_->ChangesBetween(local - kWindow, local + kWindow)) starts.push_back(at);
+  std::vector<int64_t> matches, match_starts;
+  CivilLookup gap{CivilKind::kSkipped, 0, 0, 0};
+  bool in_gap = false;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const int64_t begin = starts[i];
+    const int64_t end = i + 1 < starts.size() ? starts[i + 1] : local + kWindow + 1;
+    const int64_t offset = rules_->At(begin).offset;
+    const int64_t t = local - offset;
+    if (t >= begin && t < end) {
+      matches.push_back(t);
+      match_starts.push_back(begin);
+    }
+    if (i + 1 < starts.size()) {
+      // The wall clock jumps over `local` where the next period starts.
+      const int64_t next_offset = rules_->At(end).offset;
+      if (end + offset <= local && local < end + next_offset) {
+        in_gap = true;
+        gap = {CivilKind::kSkipped, local - offset, end, local - next_offset};
+      }
+    }
+  }
+  if (matches.size() >= 2) return {CivilKind::kRepeated, matches[0], match_starts[1], matches[1]};
+  if (matches.size() == 1) return {CivilKind::kUnique, matches[0], matches[0], matches[0]};
+  if (in_gap) return gap;
+  return {CivilKind::kUnique, local, local, local};  // unreachable for sane offsets
+}
+
+// The offset, DST flag and abbreviation in effect at an instant: the period
+// table inside 1900-2200, the zone's own source outside it.
+const Zone::Period* Zone::FindPeriod(int64_t unix_seconds) const {
+  const size_t n = periods_.size();
+  if (n == 0 || unix_seconds < periods_[0].start || unix_seconds >= periods_end_) return nullptr;
+  auto contains = [&](size_t i) {
+    return periods_[i].start <= unix_seconds &&
+           (i + 1 == n || unix_seconds < periods_[i + 1].start);
+  };
+  size_t i = period_hint_.load(std::memory_order_relaxed);
+  if (i < n && contains(i)) return &periods_[i];
+  if (i + 1 < n && contains(i + 1)) {
+    ++i;
+  } else {
     auto it = std::upper_bound(periods_.begin(), periods_.end(), unix_seconds,
                                [](int64_t t, const Period& p) { return t < p.start; });
-    const Period& p = *(it - 1);
-    return {p.offset, p.isdst, p.abbr};
+    i = static_cast<size_t>(it - periods_.begin()) - 1;
+  }
+  period_hint_.store(i, std::memory_order_relaxed);
+  return &periods_[i];
+}
+
+Zone::Offset Zone::OffsetAt(int64_t unix_seconds) const {
+  if (fixed_) return {fixed_offset_, false, fixed_abbr_.c_str()};
+  if (const Period* p = FindPeriod(unix_seconds)) return {p->offset, p->isdst, p->abbr};
+  if (rules_) {
+    GlibcZone::Answer a = rules_->At(unix_seconds);
+    return {a.offset, a.isdst, a.abbr};
   }
   auto tp = std::chrono::time_point_cast<std::chrono::seconds>(
                 std::chrono::system_clock::from_time_t(0)) +
@@ -278,6 +424,61 @@ WallFields Zone::Fields(int64_t unix_seconds, const Offset& o) {
 // A converted instant t reads back as the civil seconds t + offset(t), so the
 // probes only need offsets; the fields are filled once at the end.
 int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
+  state.Tzset();  // glibc's mktime() starts with tzset()
+  if (first_setup_ && state.tzsets == 1) {
+    return MktimeSearch(tm, state, [this](int64_t t) {
+      GlibcZone::Answer a = first_setup_->At(t);
+      return Offset{a.offset, a.isdst, a.abbr};
+    });
+  }
+  // glibc's first guess, the offset it found last time, is nearly always
+  // right: the fields name a wall time of the period the guess lands in, and
+  // that period has the DST flag asked for (if any). glibc's search then
+  // stops at its first probe with exactly these answers, so skip it.
+  if (tm.second >= 0 && tm.second <= 59) {
+    int64_t year = tm.year, month0 = tm.month - 1;
+    if (month0 < 0 || month0 > 11) {
+      year += FloorDiv(month0, 12);
+      month0 -= FloorDiv(month0, 12) * 12;
+    }
+    const bool leap = IsLeap(year);
+    const int64_t yday = kDaysBeforeMonth[leap ? 1 : 0][month0] + tm.day - 1;
+    const int64_t days = DaysToYear(year) + yday;
+    const int64_t requested =
+        days * 86400 + int64_t{tm.hour} * 3600 + int64_t{tm.minute} * 60 + tm.second;
+    const int64_t t = requested + state.offset;
+    Offset cur;
+    bool known = true;
+    if (fixed_) {
+      cur = {fixed_offset_, false, fixed_abbr_.c_str()};
+    } else if (const Period* p = FindPeriod(t)) {
+      cur = {p->offset, p->isdst, p->abbr};
+    } else {
+      known = false;
+    }
+    if (known && t + cur.offset == requested && (tm.isdst < 0 || (tm.isdst != 0) == cur.isdst)) {
+      const bool in_range = tm.month >= 1 && tm.month <= 12 && tm.day >= 1 &&
+                            tm.day <= kDaysBeforeMonth[leap ? 1 : 0][month0 + 1] -
+                                          kDaysBeforeMonth[leap ? 1 : 0][month0] &&
+                            tm.hour >= 0 && tm.hour <= 23 && tm.minute >= 0 && tm.minute <= 59;
+      if (in_range) {
+        const int64_t wd = (days + 4) % 7;  // 1970-01-01 was a Thursday
+        tm.weekday = static_cast<int>(wd < 0 ? wd + 7 : wd);
+        tm.yearday = static_cast<int>(yday);
+      } else {
+        FillFromLocalSeconds(requested, tm);
+      }
+      tm.isdst = cur.isdst ? 1 : 0;
+      tm.gmtoff = cur.offset;
+      tm.abbr = cur.abbr;
+      return t;
+    }
+  }
+  return MktimeSearch(tm, state, [this](int64_t t) { return OffsetAt(t); });
+}
+
+template <typename OffsetFn>
+int64_t Zone::MktimeSearch(WallFields& tm, MktimeState& state, OffsetFn offset_at) const {
   int64_t mon = tm.month - 1;
   int64_t year = tm.year + FloorDiv(mon, 12);
   int64_t mon_rem = mon - FloorDiv(mon, 12) * 12;
@@ -295,7 +496,7 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
   Offset cur;
   bool found = false;
   while (true) {
-    cur = OffsetAt(t);
+    cur = offset_at(t);
     int64_t dt = requested - (t + cur.offset);
     if (dt == 0) break;
     if (t == t1 && t != t2 && (isdst < 0 ? cur.isdst : (isdst != 0) != cur.isdst)) {
@@ -321,10 +522,10 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     for (int64_t delta = kStride; delta < kDeltaBound && !done; delta += kStride) {
       for (int direction = -1; direction <= 1; direction += 2) {
         int64_t ot = t + delta * direction;
-        Offset oo = OffsetAt(ot);
+        Offset oo = offset_at(ot);
         if (!isdst_differ(isdst, oo.isdst ? 1 : 0)) {
           t = ot + (requested - (ot + oo.offset));
-          cur = OffsetAt(t);
+          cur = offset_at(t);
           done = true;
           break;
         }
@@ -332,7 +533,7 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     }
     if (!done) {
       t += 3600 * dst_difference;
-      cur = OffsetAt(t);
+      cur = offset_at(t);
     }
   }
 
@@ -342,7 +543,7 @@ int64_t Zone::Mktime(WallFields& tm, MktimeState& state) const {
     int64_t adj = (sec == 0 && out.second == 60) ? 1 : 0;
     adj += sec_requested - sec;
     t += adj;
-    out = Fields(t, OffsetAt(t));
+    out = Fields(t, offset_at(t));
   }
   tm = out;
   return t;
@@ -387,7 +588,7 @@ Result<std::shared_ptr<const Zone>> ZoneDb::Get(const std::string& name) {
     cache_[name] = Zone::Utc();
     return Zone::Utc();
   }
-  auto z = Zone::Load(name);
+  auto z = Zone::Load(name, root_);
   if (!z.ok()) return z.status();
   cache_[name] = *z;
   return *z;
@@ -399,20 +600,66 @@ std::shared_ptr<const Zone> ZoneDb::LocalFromTz(const std::optional<std::string>
     return z.ok() ? *z : Zone::Utc();
   }
   if (tz->empty()) return Zone::Utc();
+  // glibc drops one leading ':', tries the rest as a file (under the
+  // zoneinfo root unless absolute) and only then reads it as a POSIX rule.
   std::string name = (*tz)[0] == ':' ? tz->substr(1) : *tz;
-  if (IsValidName(name)) {
+  if (name.empty()) return Zone::Utc();  // TZ=":": glibc's UTC
+  if (HasTzifMagic(name[0] == '/' ? name : root_ + "/" + name)) {
     auto z = Get(name);
     if (z.ok()) return *z;
   }
-  // glibc reads an unloadable TZ as a POSIX rule; without an offset that
-  // means UTC under the leading alphabetic name (if it has at least 3).
-  std::string abbr;
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) break;
-    abbr += c;
+  PosixTz rule = ParsePosixTz(name);
+  std::shared_ptr<const GlibcZone> rules, first_setup;
+  if (rule.wants_default_rules) {
+    if (auto bytes = ReadSmallFile(root_ + "/posixrules")) {
+      rules = GlibcZone::WithDefaultRules(rule, *bytes, rule.offset[1]);
+      if (rules) first_setup = GlibcZone::WithDefaultRules(rule, *bytes, 0);
+    }
   }
-  if (abbr.size() < 3) abbr.clear();
-  return Zone::UtcNamed(name, abbr);
+  if (!rules) rules = std::make_shared<GlibcZone>(std::move(rule));
+  return Zone::FromRules(std::move(name), std::move(rules), std::move(first_setup));
+}
+
+const std::vector<std::string>& ZoneDb::KnownNames() {
+  if (known_names_) return *known_names_;
+  known_names_.emplace();
+  std::vector<std::string>& names = *known_names_;
+  auto words = [](const std::string& line) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      const size_t start = i;
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+      if (i > start) out.push_back(line.substr(start, i - start));
+    }
+    return out;
+  };
+  if (std::ifstream zi(root_ + "/tzdata.zi"); zi) {
+    // "Z NAME ..." for a zone, "L TARGET NAME" for a link.
+    std::vector<std::string> links;
+    std::string line;
+    while (std::getline(zi, line)) {
+      const auto w = words(line);
+      if (w.size() >= 2 && w[0] == "Z") names.push_back(w[1]);
+      if (w.size() >= 3 && w[0] == "L") links.push_back(w[2]);
+    }
+    names.insert(names.end(), links.begin(), links.end());
+  }
+  if (names.empty()) {
+    for (const char* table : {"/zone1970.tab", "/zone.tab"}) {
+      std::ifstream in(root_ + table);
+      std::string line;
+      while (std::getline(in, line)) {
+        const auto w = words(line);
+        if (w.size() >= 3 && w[0][0] != '#' &&
+            std::find(names.begin(), names.end(), w[2]) == names.end())
+          names.push_back(w[2]);
+      }
+    }
+    if (!names.empty()) names.emplace_back("UTC");
+  }
+  return names;
 }
 
 }  // namespace surety

@@ -1,8 +1,11 @@
 // Zone: the one adapter between absolute time and civil (wall-clock) time.
 //
-// For: turning an Instant into wall-clock fields of a zone and back. Built on
-// cctz over the system tz database; the zone is loaded once and every
-// conversion happens in-process (no TZ juggling, no fork).
+// For: turning an Instant into wall-clock fields of a zone and back, as glibc
+// turns them: a zone file of the system tz database, or a TZ value that is a
+// POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3"), evaluated by GlibcZone
+// (glibc_zone.h; cctz only for the files it does not take). The zone is
+// loaded once and every conversion happens in-process (no TZ juggling, no
+// fork).
 //
 // Two views of the civil→absolute direction are offered, because systemd's
 // calendar engine depends on the exact answers of the C library:
@@ -18,6 +21,7 @@
 // MktimeState is a plain value owned by one caller.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -28,6 +32,7 @@
 
 #include "base/status.h"
 #include "time/cctz.h"
+#include "time/glibc_zone.h"
 
 namespace surety {
 
@@ -49,9 +54,17 @@ struct WallFields {
 };
 
 // What glibc remembers between mktime() calls: the offset its last answer
-// used, which seeds the next guess. Starts at 0 in a fresh process.
+// used, which seeds the next guess; and how often it has set the zone up
+// (tzset(), which every mktime() calls) — a TZ daylight zone without rules
+// (glibc_zone.h) answers differently until the second time. Starts at zero in
+// a fresh process.
 struct MktimeState {
   int64_t offset = 0;
+  int tzsets = 0;  // counts to 2
+  // What a tzset() call does to this state.
+  void Tzset() {
+    if (tzsets < 2) ++tzsets;
+  }
 };
 
 class Zone {
@@ -66,25 +79,38 @@ class Zone {
 
   // The UTC zone (what an empty TZ or " UTC" means).
   static std::shared_ptr<const Zone> Utc();
-  // Loads an IANA zone by name ("Europe/Berlin") or "localtime" for
-  // /etc/localtime. Fails if the tz database has no such zone.
-  static Result<std::shared_ptr<const Zone>> Load(const std::string& name);
-  // A zone that is UTC but reports `abbr`: what glibc does with a TZ value it
-  // cannot load ("IST" → UTC+0 named "IST").
+  // Loads an IANA zone by name ("Europe/Berlin", read under `zoneinfo_root`),
+  // by absolute path, or "localtime" for /etc/localtime, and evaluates it as
+  // glibc does (glibc_zone.h). Fails if there is no such zone file.
+  static Result<std::shared_ptr<const Zone>> Load(
+      const std::string& name, const std::string& zoneinfo_root = "/usr/share/zoneinfo");
+  // A zone that is UTC under the abbreviation `abbr` (Utc() is one).
   static std::shared_ptr<const Zone> UtcNamed(std::string name, std::string abbr);
+  // A zone evaluated by GlibcZone: a zone file's, or a TZ value's that names
+  // no zone file ("CET-1CEST,M3.5.0,M10.5.0/3", "<+03>-3", "CET-1CEST").
+  // `first_setup`, if set, is how glibc answers before it sets the zone up a
+  // second time (GlibcZone::WithDefaultRules).
+  static std::shared_ptr<const Zone> FromRules(
+      std::string name, std::shared_ptr<const GlibcZone> rules,
+      std::shared_ptr<const GlibcZone> first_setup = nullptr);
 
   const std::string& name() const { return name_; }
 
   // Wall-clock fields at `unix_seconds` (like localtime_r).
   WallFields ToWall(int64_t unix_seconds) const;
+  // The same in a process whose glibc memory is `state`: localtime() sets
+  // the zone up if nothing has yet. Differs from ToWall() only for a zone
+  // whose first setup answers differently.
+  WallFields LocalTime(int64_t unix_seconds, MktimeState& state) const;
   // DST as data.
   CivilLookup Lookup(const cctz::civil_second& cs) const;
 
   // glibc mktime(): normalizes `tm` in place and returns the instant.
   int64_t Mktime(WallFields& tm, MktimeState& state) const;
 
-  // What glibc's tzset() leaves in `timezone`/`daylight`: true when the zone
-  // is UTC for display purposes (systemd then omits the "(in UTC)" lines).
+  // glibc's `timezone == 0 && daylight == 0` for today's instants: true when
+  // the zone is UTC for display purposes (systemd then omits the "(in UTC)"
+  // lines; GlibcZone::utc_like()).
   bool IsUtcLike() const { return utc_like_; }
   // tzname[0] and tzname[1] as glibc derives them from the zone file: the
   // abbreviations of the latest standard and daylight periods.
@@ -98,6 +124,8 @@ class Zone {
   Zone() = default;
   void Analyze();
   void BuildPeriods();
+  void BuildPeriodsFromRules();
+  CivilLookup LookupInRules(const cctz::civil_second& cs) const;
 
   struct Offset {
     int64_t offset = 0;
@@ -105,19 +133,29 @@ class Zone {
     const char* abbr = "";
   };
   Offset OffsetAt(int64_t unix_seconds) const;
+  template <typename OffsetFn>
+  int64_t MktimeSearch(WallFields& tm, MktimeState& state, OffsetFn offset_at) const;
   static WallFields Fields(int64_t unix_seconds, const Offset& o);
 
   struct Period {
     int64_t start;  // first second of the period
     int64_t offset;
     bool isdst;
-    const char* abbr;  // owned by cctz's zone cache, lives forever
+    const char* abbr;  // owned by cctz's zone cache or rules_, lives as long
   };
+  // The period of the table that holds `unix_seconds`, or null outside it.
+  const Period* FindPeriod(int64_t unix_seconds) const;
   std::vector<Period> periods_;
   int64_t periods_end_ = 0;
+  // The period FindPeriod() found last: conversions come in runs around one
+  // instant. Only a hint, so relaxed atomics keep the Zone shareable.
+  mutable std::atomic<size_t> period_hint_{0};
 
   std::string name_;
   cctz::time_zone tz_;
+  // Set for a zone from FromRules(): answers outside the period table.
+  std::shared_ptr<const GlibcZone> rules_;
+  std::shared_ptr<const GlibcZone> first_setup_;
   bool fixed_ = false;
   int64_t fixed_offset_ = 0;
   std::string fixed_abbr_;
@@ -143,10 +181,17 @@ class ZoneDb {
   explicit ZoneDb(std::string zoneinfo_root = "/usr/share/zoneinfo");
   bool IsValidName(std::string_view name) const;
   Result<std::shared_ptr<const Zone>> Get(const std::string& name);
-  // The process's local zone as glibc would read the TZ variable: unset →
-  // /etc/localtime, empty → UTC, ":name" or "name" → that zone, anything
-  // unloadable → UTC under the name glibc would show.
+  // The process's local zone as glibc reads the TZ variable: unset →
+  // /etc/localtime, empty → UTC; otherwise, after one leading ':' is
+  // dropped, a TZif file by that name (under the zoneinfo root, or an
+  // absolute path) if there is one, else the value read as a POSIX rule
+  // (posix_tz.h) — which for a value glibc cannot read at all is UTC under
+  // the name it read ("IST").
   std::shared_ptr<const Zone> LocalFromTz(const std::optional<std::string>& tz);
+  // The zone names the tz database lists — tzdata.zi's zones, then its links;
+  // zone1970.tab and zone.tab where there is no tzdata.zi — read on first use
+  // (only error messages need them). Empty if none can be read.
+  const std::vector<std::string>& KnownNames();
 
  private:
   bool CheckName(std::string_view name) const;
@@ -155,6 +200,7 @@ class ZoneDb {
   // Names already checked: a job file with thousands of zoned schedules
   // reads each zone file once.
   mutable std::map<std::string, bool, std::less<>> valid_names_;
+  std::optional<std::vector<std::string>> known_names_;
 };
 
 }  // namespace surety
