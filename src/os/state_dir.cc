@@ -32,8 +32,7 @@ std::string Untrusted(const std::string& path, const struct stat& st, bool stick
   const bool others_write = (st.st_mode & 022) != 0;
   const bool sticky = (st.st_mode & S_ISVTX) != 0;
   if (others_write && !(sticky_ok && sticky))
-    return path + " may be written by others (mode " + Octal(st.st_mode) + "); chmod go-w " +
-           path;
+    return path + " may be written by others (mode " + Octal(st.st_mode) + "); chmod go-w " + path;
   return "";
 }
 
@@ -57,8 +56,8 @@ Result<PinnedStateDir> PinStateDir(const std::string& path, bool create, bool as
   // The directory opened, whatever the path points at by now.
   struct stat st {};
   if (::fstat(dir.get(), &st) != 0)
-    return Status::Error(StatusCode::kIoError,
-                         "cannot check the state directory " + path + ": " + SystemErrorText(errno));
+    return Status::Error(StatusCode::kIoError, "cannot check the state directory " + path + ": " +
+                                                   SystemErrorText(errno));
   if (as_root) {
     if (std::string why = Untrusted(path, st, /*sticky_ok=*/false); !why.empty())
       return Status::Error(StatusCode::kInvalidArgument, "state directory: " + why);
@@ -76,12 +75,14 @@ Result<PinnedStateDir> PinStateDir(const std::string& path, bool create, bool as
     for (std::string above = DirName(out.real_path);; above = DirName(above)) {
       struct stat up {};
       if (::lstat(above.c_str(), &up) != 0)
-        return Status::Error(StatusCode::kIoError, "cannot check " + above + ", above the state "
-                                                       "directory: " + SystemErrorText(errno));
+        return Status::Error(StatusCode::kIoError, "cannot check " + above +
+                                                       ", above the state "
+                                                       "directory: " +
+                                                       SystemErrorText(errno));
       if (std::string why = Untrusted(above, up, /*sticky_ok=*/true); !why.empty())
-        return Status::Error(StatusCode::kInvalidArgument,
-                             "the directory above the state directory " + out.real_path + ": " +
-                                 why);
+        return Status::Error(
+            StatusCode::kInvalidArgument,
+            "the directory above the state directory " + out.real_path + ": " + why);
       if (above == "/") break;
     }
   }
