@@ -267,7 +267,7 @@ int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) 
   if (!r.errors.empty()) {
     if (!o.json)
       sv.err << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors")
-             << "; nothing was changed\n";
+             << " in the job file\n";
     return 2;
   }
   if (!o.json) {

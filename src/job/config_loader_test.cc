@@ -1139,6 +1139,28 @@ TEST_F(ConfigLintTest, MalformedEnvironmentFileLinesAreWarnedByNumber) {
   EXPECT_EQ(warnings.find("hunter2"), std::string::npos) << warnings;
 }
 
+// Two schedules a new user writes: a crontab line, and a zone with a typo.
+// Each error says what was meant, not what the grammar expected.
+TEST_F(ConfigLintTest, CronSyntaxAndMisspeltZonesGetATeachingMessage) {
+  fs_.AddFile("/usr/bin/true", "", 0755);
+  auto r = Load(R"([jobs.cron]
+command = ["true"]
+schedule = "0 2 * * *"
+[jobs.zone]
+command = ["true"]
+schedule = "daily Europe/Berln"
+)");
+  ASSERT_EQ(r.errors.size(), 2u) << All(r.errors);
+  EXPECT_NE(r.errors[0].message.find("this looks like cron; the calendar spec is "
+                                     "`*-*-* 02:00:00`"),
+            std::string::npos)
+      << r.errors[0].message;
+  EXPECT_NE(r.errors[1].message.find("unknown time zone `Europe/Berln`; did you mean "
+                                     "`Europe/Berlin`?"),
+            std::string::npos)
+      << r.errors[1].message;
+}
+
 // An unquoted time span is the commonest TOML mistake in a job file; the
 // parser's own words ("expected digit, saw 'h'") do not say how to fix it.
 TEST_F(ConfigLintTest, AnUnquotedValueGetsAHintToQuoteIt) {

@@ -8,6 +8,7 @@
 #include "job/environment_file.h"
 #include "job/trust.h"
 #include "os/process.h"
+#include "time/calendar_hint.h"
 #include "time/calendar_spec.h"
 #include "time/timespan.h"
 
@@ -113,8 +114,12 @@ void JobBuilder::ReadSchedule(const MNode& t, const std::string& ctx, JobSpec& j
     j.schedule_text.push_back(text);
     auto spec = ParseCalendarSpec(text, parse_ctx_);
     if (!spec.ok()) {
+      // The parser says what the grammar expected; the hint, when there is
+      // one, what was meant (cron syntax, a misspelt zone).
       diags_.Error(n->source(), ctx + ".schedule: invalid calendar spec \"" +
-                                    QuoteForMessage(text) + "\": " + spec.status().message() +
+                                    QuoteForMessage(text) + "\": " +
+                                    ExplainInvalidCalendar(text, spec.status().message(),
+                                                           parse_ctx_) +
                                     " (check it with: surety calendar '" + QuoteForMessage(text) +
                                     "')");
       continue;
