@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -532,6 +533,40 @@ TEST_F(CliHistory, ATerminalGetsASummaryLineInsteadOfInfoEvents) {
 
   EXPECT_EQ(run(true, {"--quiet"}), "");
   EXPECT_EQ(run(false, {"-q"}), "");
+}
+
+// Everything in the state directory is its owner's alone: the history holds
+// every run's output. history.db, -wal and -shm used to be 0644 while the
+// journal was 0600.
+TEST_F(CliHistory, EveryStateFileIsOwnerOnly) {
+  RealCommandRunner commands(clock_);
+  RealLocker locker;
+  RealConnector net;
+  auto http = MakeCurlPoster();
+  MapEnv env(kCLocale);
+  std::ostringstream out, err;
+  RealFileSystem fs;
+  Services sv{clock_, env, out, err, &fs, &commands, &locker, &net, http.get()};
+  const mode_t old_umask = umask(022);
+  EXPECT_EQ(RunCli({"--config", config_, "run", "backup"}, sv), 0) << err.str();
+  EXPECT_EQ(Run({"--config", config_, "history"}).rc, 0);  // creates history.db
+  umask(old_umask);
+  const std::string state = dir_ + "/state";
+  auto mode = [](const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(lstat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 07777;
+  };
+  EXPECT_EQ(mode(state), 0700u);
+  EXPECT_EQ(mode(state + "/locks"), 0700u);
+  for (const char* f :
+       {"history.db", "history.db-wal", "history.db-shm", "history.journal", "locks/backup.lock"}) {
+    if (std::filesystem::exists(state + "/" + f)) {
+      EXPECT_EQ(mode(state + "/" + f), 0600u) << f;
+    }
+  }
+  EXPECT_TRUE(std::filesystem::exists(state + "/history.db"));
+  EXPECT_TRUE(std::filesystem::exists(state + "/history.journal"));
 }
 
 // Before any run the state directory does not exist: that is "no runs",

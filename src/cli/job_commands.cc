@@ -10,6 +10,7 @@
 #include "os/file_system.h"
 #include "os/log.h"
 #include "os/process.h"
+#include "os/state_dir.h"
 #include "os/system.h"
 #include "runner/runner.h"
 #include "sched/random_delay.h"
@@ -27,7 +28,14 @@ struct Loaded {
   ZoneDb zones;
   std::shared_ptr<const Zone> local;
   LoadResult result;
+  // Why the state directory could not be opened (PinState::kCreate), when
+  // it could not; the run goes on without its record then.
+  Status state_dir_status;
 };
+
+// What a command needs of the state directory: nothing (validate), the one
+// there is (reads), or one created if missing (run).
+enum class PinState { kNone, kExisting, kCreate };
 
 // What a command needs of the job file beyond the file itself.
 struct LoadFor {
@@ -41,6 +49,7 @@ struct LoadFor {
   // Check what only matters before a run (validate): schedules that never
   // elapse again, programs that are not on the job's PATH.
   bool lint = false;
+  PinState state = PinState::kNone;
 };
 
 std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, LoadFor want = {}) {
@@ -71,20 +80,31 @@ std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, LoadFor want 
     ctx.group_exists = [](const std::string& name) { return LookupGroup(name).ok(); };
   }
   l->result = LoadConfig(paths, ctx);
+  // From here on the state directory is the one opened and checked, by its
+  // real path (os/state_dir.h): a symlink swapped after the check cannot
+  // send the history or the locks elsewhere.
+  if (l->result.config && want.state != PinState::kNone) {
+    std::string& dir = l->result.config->settings.state_dir;
+    auto pinned = PinStateDir(dir, want.state == PinState::kCreate, RunningAsRoot());
+    if (pinned.ok()) {
+      dir = pinned->real_path;
+    } else if (pinned.status().code() == StatusCode::kInvalidArgument) {
+      const auto& files = l->result.config->files;
+      l->result.errors.push_back(
+          Diagnostic{files.empty() ? dir : files.front(), 0, 0, pinned.status().message()});
+      l->result.config.reset();
+    } else if (want.state == PinState::kCreate || pinned.status().code() != StatusCode::kNotFound) {
+      l->state_dir_status = pinned.status();
+    }
+  }
   if (want.show_warnings)
     for (const auto& w : l->result.warnings) sv.err << "warning: " << w.ToString() << '\n';
   for (const auto& e : l->result.errors) sv.err << "error: " << e.ToString() << '\n';
   return l;
 }
 
-// The history of the state directory; `create`: create the directory
-// first (the error says why it could not be).
-Result<std::unique_ptr<HistoryStore>> OpenHistory(const Config& cfg, Services& sv, bool create) {
-  if (create) {
-    if (Status s = sv.fs->MakeDirs(cfg.settings.state_dir, 0700); !s.ok()) {
-      return Status::Error(s.code(), "state_dir " + cfg.settings.state_dir + ": " + s.message());
-    }
-  }
+// The history of the state directory (pinned by Load()).
+Result<std::unique_ptr<HistoryStore>> OpenHistory(const Config& cfg) {
   // Many runs may start in the same second: wait for the database rather
   // than lose a record.
   SqliteHistoryOptions options;
@@ -282,7 +302,7 @@ int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) 
 }
 
 int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
-  auto l = Load(g, sv);
+  auto l = Load(g, sv, LoadFor{.state = PinState::kCreate});
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   const JobSpec* job = FindJob(cfg, o.job, sv);
@@ -290,9 +310,12 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
   const bool interactive = Interactive(g, sv);
   Logger log(sv.err, sv.clock, FormatOf(g), LevelOf(g, interactive));
   std::unique_ptr<HistoryStore> history;
-  if (auto opened = OpenHistory(cfg, sv, true); opened.ok())
+  if (!l->state_dir_status.ok())  // the job still runs: the backup matters more than its record
+    log.Error("history_unavailable",
+              {{"job", job->name}, {"error", l->state_dir_status.message()}});
+  else if (auto opened = OpenHistory(cfg); opened.ok())
     history = std::move(opened.value());
-  else  // the job still runs: the backup matters more than its record
+  else
     log.Error("history_unavailable", {{"job", job->name}, {"error", opened.status().message()}});
   RunnerDeps deps{sv.clock,
                   *sv.fs,
@@ -336,7 +359,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
 }
 
 int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
-  auto l = Load(g, sv, LoadFor{.secrets = false});
+  auto l = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kExisting});
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   const bool all = o.job.empty();
@@ -345,7 +368,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
   const bool known = all || cfg.jobs.count(o.job) > 0;
   std::vector<RunRecord> runs;
   if (HistoryExists(cfg, sv)) {
-    auto history = OpenHistory(cfg, sv, false);
+    auto history = OpenHistory(cfg);
     if (!history.ok()) {
       sv.err << "error: " << history.status().message() << '\n';
       return 1;
@@ -428,7 +451,7 @@ int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services
 }
 
 int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
-  auto l = Load(g, sv, LoadFor{.secrets = false});
+  auto l = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kExisting});
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   std::vector<const JobSpec*> jobs;
@@ -449,7 +472,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
   }
   std::unique_ptr<HistoryStore> history;
   if (HistoryExists(cfg, sv)) {
-    if (auto opened = OpenHistory(cfg, sv, false); opened.ok()) history = std::move(*opened);
+    if (auto opened = OpenHistory(cfg); opened.ok()) history = std::move(*opened);
   }
   Instant now = sv.clock.Now();
   if (history) (void)history->ReapDead(ProcessOwnerAlive, now);

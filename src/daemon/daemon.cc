@@ -114,7 +114,16 @@ bool Daemon::Load(bool initial) {
     return false;
   }
   Config next = std::move(*r.config);
-  (void)fs_.MakeDirs(next.settings.state_dir, 0700);
+  // The state directory opened and checked once, then used by its real
+  // path: a symlink swapped later cannot move the history (os/state_dir.h).
+  auto pinned = sys_.PinStateDir(next.settings.state_dir);
+  if (!pinned.ok()) {
+    log_.Error(initial ? "config_invalid" : "reload_failed",
+               {{"error", pinned.status().message()},
+                {"action", initial ? "not starting" : "keeping the running job set"}});
+    return false;
+  }
+  next.settings.state_dir = *pinned;
   if (!history_ || next.settings.state_dir != config_.settings.state_dir) {
     history_ = sys_.OpenHistory(next.settings.state_dir);
   }

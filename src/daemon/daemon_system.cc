@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "os/service_manager.h"
+#include "os/state_dir.h"
 #include "os/system.h"
 
 namespace surety {
@@ -26,12 +27,17 @@ bool RealDaemonSystem::RunningAsRoot() { return surety::RunningAsRoot(); }
 std::string RealDaemonSystem::HostName() { return surety::HostName(); }
 void RealDaemonSystem::BecomeSubreaper() { (void)surety::BecomeSubreaper(); }
 bool RealDaemonSystem::RaiseSchedulingPriority() { return surety::RaiseSchedulingPriority(); }
+Result<std::string> RealDaemonSystem::PinStateDir(const std::string& path) {
+  auto pinned = surety::PinStateDir(path, /*create=*/true, surety::RunningAsRoot());
+  if (!pinned.ok()) return pinned.status();
+  return pinned->real_path;
+}
 std::unique_ptr<HistoryStore> RealDaemonSystem::OpenHistory(const std::string& state_dir) {
   return OpenStateHistory(state_dir, SqliteHistoryOptions{});
 }
 bool RealDaemonSystem::OwnerAlive(const RunRecord& record) { return ProcessOwnerAlive(record); }
 Status RealDaemonSystem::WriteFile(const std::string& path, const std::string& content) {
-  return WriteFileAtomic(path, content, 0644, /*durable=*/false);
+  return WriteFileAtomic(path, content, 0600, /*durable=*/false);
 }
 void RealDaemonSystem::RemoveFile(const std::string& path) { surety::RemoveFile(path); }
 

@@ -61,6 +61,9 @@ class DaemonSystem {
   virtual void BecomeSubreaper() = 0;
   virtual bool RaiseSchedulingPriority() = 0;
 
+  // Opens (creating it if missing) and checks the state directory, and
+  // returns its real path, to use from then on (os/state_dir.h).
+  virtual Result<std::string> PinStateDir(const std::string& path) = 0;
   // The history of a state directory (reads: last starts, dead runners).
   virtual std::unique_ptr<HistoryStore> OpenHistory(const std::string& state_dir) = 0;
   // Whether the owner of a `running` record still runs.
@@ -89,6 +92,7 @@ class RealDaemonSystem final : public DaemonSystem {
   std::string HostName() override;
   void BecomeSubreaper() override;
   bool RaiseSchedulingPriority() override;
+  Result<std::string> PinStateDir(const std::string& path) override;
   std::unique_ptr<HistoryStore> OpenHistory(const std::string& state_dir) override;
   bool OwnerAlive(const RunRecord& record) override;
   Status WriteFile(const std::string& path, const std::string& content) override;

@@ -60,6 +60,7 @@ class FakeDaemonSystem final : public DaemonSystem {
   std::string HostName() override { return "host1"; }
   void BecomeSubreaper() override {}
   bool RaiseSchedulingPriority() override { return false; }
+  Result<std::string> PinStateDir(const std::string& path) override { return path; }
   std::unique_ptr<HistoryStore> OpenHistory(const std::string&) override {
     return std::make_unique<MemoryHistory>();
   }

@@ -43,7 +43,9 @@ JobLock::~JobLock() {
 Result<JobLock> RealLocker::TryLock(const std::string& path) {
   int fd;
   do {
-    fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC | O_NOCTTY, 0600);
+    // O_NOFOLLOW: a symlink planted where the lock file goes is refused,
+    // never followed to create or truncate a file someone else chose.
+    fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     int err = errno;

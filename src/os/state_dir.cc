@@ -44,14 +44,15 @@ Result<PinnedStateDir> PinStateDir(const std::string& path, bool create, bool as
   Fd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid() && errno == ENOENT && create) {
     RealFileSystem fs;
-    if (Status s = fs.MakeDirs(path, 0700); !s.ok()) return s;
+    if (Status s = fs.MakeDirs(path, 0700); !s.ok())
+      return Status::Error(s.code(), "state_dir " + path + ": " + s.message());
     out.created = true;
     dir = Fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   }
   if (!dir.valid()) {
     const int err = errno;
     return Status::Error(err == ENOENT ? StatusCode::kNotFound : StatusCode::kIoError,
-                         "cannot open the state directory " + path + ": " + SystemErrorText(err));
+                         "state_dir " + path + ": cannot open it: " + SystemErrorText(err));
   }
   // The directory opened, whatever the path points at by now.
   struct stat st {};
@@ -60,7 +61,7 @@ Result<PinnedStateDir> PinStateDir(const std::string& path, bool create, bool as
                                                    SystemErrorText(errno));
   if (as_root) {
     if (std::string why = Untrusted(path, st, /*sticky_ok=*/false); !why.empty())
-      return Status::Error(StatusCode::kInvalidArgument, "state directory: " + why);
+      return Status::Error(StatusCode::kInvalidArgument, "state_dir " + path + ": " + why);
   }
   char link[64];
   std::snprintf(link, sizeof link, "/proc/self/fd/%d", dir.get());
@@ -68,7 +69,7 @@ Result<PinnedStateDir> PinStateDir(const std::string& path, bool create, bool as
   const ssize_t n = ::readlink(link, real, sizeof real - 1);
   if (n <= 0 || real[0] != '/')
     return Status::Error(StatusCode::kIoError,
-                         "cannot resolve the state directory " + path + " (is /proc mounted?)");
+                         "state_dir " + path + ": cannot resolve it (is /proc mounted?)");
   out.real_path.assign(real, static_cast<size_t>(n));
   // As root, nobody else may be able to move the real path elsewhere.
   if (as_root) {

@@ -61,7 +61,10 @@ Result<uint32_t> LookupGroup(const std::string& name) {
 Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode,
                        bool durable) {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A stale temporary of a process that had our pid goes; then the file is
+  // created new, never through a symlink someone planted.
+  (void)unlink(tmp.c_str());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0)
     return Status::Error(StatusCode::kIoError,
                          "cannot write " + tmp + ": " + SystemErrorText(errno));

@@ -5,13 +5,17 @@
 // way); every read is one statement, hence one consistent snapshot. Prepared
 // statements are cached per store and reset (bindings cleared) after each use
 // so that no read transaction stays open between calls.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -930,10 +934,12 @@ Result<std::unique_ptr<HistoryStore>> OpenSqliteHistory(const std::string& path,
 
 Result<std::unique_ptr<SqliteHistoryStore>> OpenSqliteStore(const std::string& path,
                                                             const SqliteHistoryOptions& options) {
+  // Never through a symlink; the VFS keeps the files 0600 (sqlite_vfs.h).
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           SuretyVfsName());
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+      SuretyVfsName());
   if (db == nullptr) {
     return Status::Error(StatusCode::kIoError,
                          "cannot open history database " + path + ": out of memory");

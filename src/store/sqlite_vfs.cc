@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -31,8 +32,22 @@ void SyncDirectoryOf(const char* path) {
   g_directory_syncs.fetch_add(1);
 }
 
-int Open(sqlite3_vfs* self, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
-  auto* base = static_cast<sqlite3_vfs*>(self->pAppData);
+// history.db holds every run's output tail: its owner alone may read it.
+// SQLite creates the database with its default mode (0644 less the umask)
+// and the -wal and -shm files with the database's mode, so taking group and
+// other access off the database, when it is created and when an older
+// surety left it open, covers all three.
+void OwnerOnly(const char* path) {
+  struct stat st {};
+  if (::lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0 &&
+      st.st_uid == ::geteuid())
+    (void)::chmod(path, st.st_mode & 0700);
+}
+
+// Opens `name` through `base`; a database or log it creates gets its
+// directory synced, once.
+int OpenDurable(sqlite3_vfs* base, sqlite3_filename name, sqlite3_file* file, int flags,
+                int* out_flags) {
   const bool durable_file = (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)) != 0;
   if (name == nullptr || !durable_file || (flags & SQLITE_OPEN_CREATE) == 0)
     return base->xOpen(base, name, file, flags, out_flags);
@@ -55,6 +70,16 @@ int Open(sqlite3_vfs* self, sqlite3_filename name, sqlite3_file* file, int flags
   rc = base->xOpen(base, name, file, flags, out_flags);
   if (rc == SQLITE_OK) SyncDirectoryOf(name);
   return rc;
+}
+
+int Open(sqlite3_vfs* self, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+  auto* base = static_cast<sqlite3_vfs*>(self->pAppData);
+  if (name != nullptr && (flags & SQLITE_OPEN_MAIN_DB) != 0) {
+    int rc = OpenDurable(base, name, file, flags, out_flags);
+    if (rc == SQLITE_OK) OwnerOnly(name);
+    return rc;
+  }
+  return OpenDurable(base, name, file, flags, out_flags);
 }
 
 sqlite3_vfs* Register() {
