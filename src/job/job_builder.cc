@@ -116,12 +116,10 @@ void JobBuilder::ReadSchedule(const MNode& t, const std::string& ctx, JobSpec& j
     if (!spec.ok()) {
       // The parser says what the grammar expected; the hint, when there is
       // one, what was meant (cron syntax, a misspelt zone).
-      diags_.Error(n->source(), ctx + ".schedule: invalid calendar spec \"" +
-                                    QuoteForMessage(text) + "\": " +
-                                    ExplainInvalidCalendar(text, spec.status().message(),
-                                                           parse_ctx_) +
-                                    " (check it with: surety calendar '" + QuoteForMessage(text) +
-                                    "')");
+      diags_.Error(n->source(),
+                   ctx + ".schedule: invalid calendar spec \"" + QuoteForMessage(text) +
+                       "\": " + ExplainInvalidCalendar(text, spec.status().message(), parse_ctx_) +
+                       " (check it with: surety calendar '" + QuoteForMessage(text) + "')");
       continue;
     }
     j.schedule.push_back(*spec);
