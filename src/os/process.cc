@@ -174,6 +174,7 @@ class Supervisor {
   bool need_scan_ = false;
   std::set<pid_t> term_sent_;
   bool group_termed_ = false;
+  bool sigkill_sent_ = false;
   std::string error_;
 };
 
@@ -284,6 +285,7 @@ void Supervisor::StartTerm(Micros now, const std::vector<ProcInfo>& tree) {
 
 void Supervisor::StartKill(Micros now, const std::vector<ProcInfo>& tree) {
   phase_ = Phase::kKill;
+  sigkill_sent_ = true;
   // An infinite grace ended by a second stop request: give SIGKILL the
   // usual few seconds, not forever.
   const Micros wait = spec_.kill_grace == Micros::max()
@@ -588,6 +590,7 @@ CommandOutcome Supervisor::Supervise() {
   if (tail_.size() > spec_.tail_bytes) tail_.erase(0, tail_.size() - spec_.tail_bytes);
   outcome.output_tail = std::move(tail_);
   outcome.saw_watched = saw_watched_;
+  outcome.sigkill_sent = sigkill_sent_;
   if (!main_reaped_) {
     outcome.kind = cause_.value_or(CommandOutcome::Kind::kSignaled);
     outcome.signal = SIGKILL;
@@ -686,6 +689,13 @@ std::string LastOutputLine(std::string_view output) {
   return QuoteForMessage(output, 200);
 }
 
+std::string DescribeStop(const CommandOutcome& o) {
+  if (o.sigkill_sent)
+    return "stopped with SIGTERM, then SIGKILL after kill_grace (something ignored SIGTERM)";
+  if (o.signal != 0) return "stopped with SIG" + SignalName(o.signal);
+  return "stopped with SIGTERM and exited with status " + std::to_string(o.exit_code);
+}
+
 // "exited with status 1: mountpoint: /backups is not a mountpoint", or
 // empty when the command succeeded.
 std::string DescribeFailure(const CommandOutcome& o) {
@@ -700,10 +710,10 @@ std::string DescribeFailure(const CommandOutcome& o) {
       if (o.core_dumped) what += " (core dumped)";
       break;
     case CommandOutcome::Kind::kTimedOut:
-      what = "timed out and was killed with " + SignalName(o.signal);
+      what = "timed out and was " + DescribeStop(o);
       break;
     case CommandOutcome::Kind::kInterrupted:
-      what = "was interrupted";
+      what = "was interrupted and " + DescribeStop(o);
       break;
     case CommandOutcome::Kind::kSpawnFailed:
       what = "could not be started";

@@ -104,6 +104,9 @@ struct CommandOutcome {
   bool started = true;
   // CommandSpec::watch_for appeared somewhere in the output.
   bool saw_watched = false;
+  // The stop (timeout, stop request) needed SIGKILL: something in the tree
+  // ignored SIGTERM for the whole kill_grace (or a second stop request came).
+  bool sigkill_sent = false;
 };
 
 class CommandRunner {
@@ -125,10 +128,16 @@ class RealCommandRunner final : public CommandRunner {
 // (control bytes escaped, at most 200 bytes).
 std::string LastOutputLine(std::string_view output);
 
+// How a command that was stopped (timed out or interrupted) ended — the one
+// description every message uses: "stopped with SIGTERM", "stopped with
+// SIGTERM and exited with status 3", "stopped with SIGTERM, then SIGKILL
+// after kill_grace (something ignored SIGTERM)".
+std::string DescribeStop(const CommandOutcome& outcome);
+
 // What went wrong with a command, for messages: "exited with status 1:
 // <last output line>", "was killed by signal TERM (core dumped)", "timed out
-// and was killed with KILL", "was interrupted", "could not be started: …";
-// empty when it exited 0.
+// and was stopped with SIGTERM, then SIGKILL …", "was interrupted and …",
+// "could not be started: …"; empty when it exited 0.
 std::string DescribeFailure(const CommandOutcome& outcome);
 
 }  // namespace surety

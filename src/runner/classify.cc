@@ -8,17 +8,6 @@
 
 namespace surety {
 
-namespace {
-
-// What an attempt that was stopped (timeout, stop request) ended with:
-// a signal, or an exit status of its own after SIGTERM.
-std::string StoppedWith(const CommandOutcome& o) {
-  if (o.signal != 0) return "stopped with SIG" + SignalName(o.signal);
-  return "stopped with SIGTERM and exited with status " + std::to_string(o.exit_code);
-}
-
-}  // namespace
-
 RunResult ClassifyOutcome(const JobSpec& job, const CommandOutcome& o) {
   switch (o.kind) {
     case CommandOutcome::Kind::kInterrupted:
@@ -77,10 +66,10 @@ std::string AttemptMessage(const JobSpec& job, const CommandOutcome& o, RunResul
       break;
     case CommandOutcome::Kind::kTimedOut:
       message = "timed out after " + FormatTimespan(job.timeout) + "; the process tree was " +
-                StoppedWith(o);
+                DescribeStop(o);
       break;
     case CommandOutcome::Kind::kInterrupted:
-      message = o.started ? "surety was told to stop, so the job was " + StoppedWith(o)
+      message = o.started ? "surety was told to stop, so the job was " + DescribeStop(o)
                           : "stopped before the command started";
       break;
     case CommandOutcome::Kind::kSpawnFailed:

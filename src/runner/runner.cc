@@ -85,6 +85,9 @@ class JobRun {
                      {{"job", job_.name}, {"error", id.status().message()}});
     }
     run_id_ = std::to_string(rec_.id);
+    // The run's duration is the job's: a wait for the journal's lock to
+    // write this start record (up to 10 s) is surety's, not the job's.
+    timed_from_ = d_.clock.Now();
     d_.log.Info("run_started", {{"job", job_.name},
                                 {"run_id", run_id_},
                                 {"trigger", std::string(TriggerName(rec_.trigger))}});
@@ -276,7 +279,7 @@ class JobRun {
     rec_.result = end.result;
     rec_.message = std::move(end.message);
     rec_.finished_at = finished;
-    rec_.duration_ms = ElapsedMs(started_, finished);
+    rec_.duration_ms = ElapsedMs(timed_from_, finished);
     if (d_.history && rec_.id == 0) {
       // The start could not be recorded (a full disk, the journal locked
       // too long): record the whole run now, if the history has recovered.
@@ -371,6 +374,8 @@ class JobRun {
     if (o.kind == CommandOutcome::Kind::kExited || (stopped_attempt && o.started && o.signal == 0))
       rec_.exit_code = o.exit_code;
     if (o.signal != 0) rec_.signal = SignalName(o.signal);
+    // A stop that needed SIGKILL says so, whatever ended the main process.
+    if (o.sigkill_sent) rec_.signal = "KILL";
   }
 
   void SaveRecord(const RunRecord& record) {
@@ -449,7 +454,8 @@ class JobRun {
   const Config& config_;
   const RunRequest& request_;
   RunnerDeps& d_;
-  const Instant started_;
+  const Instant started_;  // started_at: before anything, the artifact's "fresh" reference
+  Instant timed_from_;     // where duration_ms counts from: after the start record
   RunRecord rec_;
   std::string run_id_;                 // rec_.id as text (0 until recorded)
   std::optional<RunResult> previous_;  // the job's result before this run

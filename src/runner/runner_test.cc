@@ -243,6 +243,31 @@ TEST_F(RunnerTest, AnInterruptedRunsMessageDoesNotRepeatTheResult) {
   EXPECT_EQ(r.record.message, "surety was told to stop, so the job was stopped with SIGTERM");
 }
 
+// A timeout whose tree needed SIGKILL is recorded as such: the message and
+// the signal said SIGTERM although kill_grace ran out.
+TEST_F(RunnerTest, ATimeoutThatNeededSigkillSaysSo) {
+  job_.timeout = Timespan{60'000'000};
+  CommandOutcome o = Of(CommandOutcome::Kind::kTimedOut, 15);
+  o.sigkill_sent = true;
+  commands_.outcomes = {o};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kTimeout);
+  EXPECT_EQ(r.record.signal, "KILL");
+  EXPECT_EQ(r.record.message,
+            "timed out after 1min; the process tree was stopped with SIGTERM, then SIGKILL after "
+            "kill_grace (something ignored SIGTERM)");
+}
+
+// Waiting 10 s for the journal's lock to write the start record made a
+// 1 s job look like an 11 s one.
+TEST_F(RunnerTest, TheDurationIsTheJobsNotTheStartRecordsWait) {
+  history_.on_begin = [this] { clock_.Advance(std::chrono::seconds(10)); };
+  commands_.outcomes = {Exited(0)};  // takes one second on the fake clock
+  RunReport r = Run();
+  EXPECT_EQ(r.record.duration_ms, 1000);
+  EXPECT_EQ(r.record.started_at, Instant{Micros{1'763'780'400'000'000}});
+}
+
 TEST_F(RunnerTest, TheOutputPrefixReachesTheCommand) {
   request_.output_prefix = "[db] ";
   commands_.outcomes = {Exited(0)};

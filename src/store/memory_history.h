@@ -7,6 +7,7 @@
 // nothing (no runner dies here). Thread-compatible.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ namespace surety {
 class MemoryHistory : public HistoryStore {
  public:
   Result<int64_t> BeginRun(const RunRecord& r) override {
+    if (on_begin) on_begin();
     if (fail_begins > 0) {
       --fail_begins;
       return Status::Error(StatusCode::kBusy, "the journal's lock is held");
@@ -68,6 +70,7 @@ class MemoryHistory : public HistoryStore {
   int fail_begins = 0;                // BeginRun fails this many times, then works
   Status fold_status = Status::Ok();  // as a read that could not fold says
   int kept = 0;
+  std::function<void()> on_begin;  // called at each BeginRun (a slow journal lock)
 };
 
 }  // namespace surety
