@@ -1,14 +1,17 @@
 #include "os/data_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "base/strings.h"
+#include "os/file_system.h"
 
 namespace surety {
 
@@ -128,6 +131,30 @@ uint64_t RealDataFiles::Random() {
   while (::getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) {
   }
   return v;
+}
+
+Status RealDataFiles::MakeDirectory(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return Status::Ok();
+    return IoError("cannot create directory", dir, errno);
+  }
+  return SyncDirectory(DirName(dir));
+}
+
+Result<std::vector<std::string>> RealDataFiles::List(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return names;
+    return IoError("cannot list", dir, errno);
+  }
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 DataFiles& DefaultDataFiles() {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -65,6 +66,12 @@ class DataFiles {
   virtual Status Remove(const std::string& path) = 0;
   // 64 random bits (getrandom), never the same twice in practice.
   virtual uint64_t Random() = 0;
+  // Creates directory `dir` (mode 0700) if it does not exist, durably (its
+  // parent is flushed).
+  virtual Status MakeDirectory(const std::string& dir) = 0;
+  // The names in directory `dir`, sorted, without "." and ".."; empty when
+  // it does not exist.
+  virtual Result<std::vector<std::string>> List(const std::string& dir) = 0;
 };
 
 class RealDataFiles final : public DataFiles {
@@ -74,6 +81,8 @@ class RealDataFiles final : public DataFiles {
   Status SyncDirectory(const std::string& dir) override;
   Status Remove(const std::string& path) override;
   uint64_t Random() override;
+  Status MakeDirectory(const std::string& dir) override;
+  Result<std::vector<std::string>> List(const std::string& dir) override;
 };
 
 // The process's RealDataFiles.

@@ -6,6 +6,7 @@
 #include "checks/checks.h"
 #include "job/environment_file.h"
 #include "runner/dead_runs.h"
+#include "time/timestamp.h"
 
 namespace surety {
 
@@ -280,20 +281,7 @@ class JobRun {
     rec_.message = std::move(end.message);
     rec_.finished_at = finished;
     rec_.duration_ms = ElapsedMs(timed_from_, finished);
-    if (d_.history && rec_.id == 0) {
-      // The start could not be recorded (a full disk, the journal locked
-      // too long): record the whole run now, if the history has recovered.
-      if (auto id = d_.history->BeginRun(rec_); id.ok()) {
-        rec_.id = *id;
-        d_.log.Info("run_recorded_late",
-                    {{"job", job_.name},
-                     {"run_id", std::to_string(rec_.id)},
-                     {"note",
-                      "the start could not be recorded, so the job ran with SURETY_RUN_ID=0 "
-                      "and earlier lines say run_id=0"}});
-      }
-    }
-    if (d_.history && rec_.id > 0) SaveRecord(rec_);
+    SaveFinishedRecord();
     d_.log.Log(RunResultLogLevel(rec_.result), "run_finished",
                {{"job", job_.name},
                 {"run_id", std::to_string(rec_.id)},
@@ -376,6 +364,64 @@ class JobRun {
     if (o.signal != 0) rec_.signal = SignalName(o.signal);
     // A stop that needed SIGKILL says so, whatever ended the main process.
     if (o.sigkill_sent) rec_.signal = "KILL";
+  }
+
+  // The finished record reaches the history, or a spool file the next run
+  // or read moves there, or — when neither can be written — the log, at
+  // level error, with every field a person needs to know the run happened.
+  void SaveFinishedRecord() {
+    if (!d_.history) {
+      LostRun("the history could not be opened");
+      return;
+    }
+    Status saved = Status::Ok();
+    if (rec_.id == 0) {
+      // The start could not be recorded (a full disk, the journal locked
+      // too long): record the whole run now, if the history has recovered.
+      auto id = d_.history->BeginRun(rec_);
+      if (id.ok()) {
+        rec_.id = *id;
+        d_.log.Info("run_recorded_late",
+                    {{"job", job_.name},
+                     {"run_id", std::to_string(rec_.id)},
+                     {"note",
+                      "the start could not be recorded, so the job ran with SURETY_RUN_ID=0 "
+                      "and earlier lines say run_id=0"}});
+      } else {
+        saved = id.status();
+      }
+    }
+    if (saved.ok() && rec_.id > 0) saved = d_.history->FinishRun(rec_, job_.keep_runs);
+    if (saved.ok()) return;
+    d_.log.Error(
+        "history_write_failed",
+        {{"job", job_.name}, {"run_id", std::to_string(rec_.id)}, {"error", saved.message()}});
+    if (Status spooled = d_.history->SpoolRun(rec_, job_.keep_runs); spooled.ok()) {
+      d_.log.Warn("run_spooled",
+                  {{"job", job_.name},
+                   {"run_id", std::to_string(rec_.id)},
+                   {"note",
+                    "the record waits in the state directory's spool; the next run or "
+                    "read of the history adds it"}});
+      return;
+    } else {
+      LostRun(saved.message() + "; nor could it be spooled: " + spooled.message());
+    }
+  }
+
+  // The record could be stored nowhere: say everything about the run, so
+  // the log holds what the history cannot.
+  void LostRun(const std::string& why) {
+    d_.log.Error("run_lost",
+                 {{"job", job_.name},
+                  {"run_id", std::to_string(rec_.id)},
+                  {"started_at", FormatRfc3339(rec_.started_at)},
+                  {"finished_at", rec_.finished_at ? FormatRfc3339(*rec_.finished_at) : ""},
+                  {"trigger", std::string(TriggerName(rec_.trigger))},
+                  {"result", std::string(RunResultName(rec_.result))},
+                  {"exit_code", rec_.exit_code ? std::to_string(*rec_.exit_code) : ""},
+                  {"message", rec_.message},
+                  {"error", why}});
   }
 
   void SaveRecord(const RunRecord& record) {

@@ -714,6 +714,38 @@ TEST_F(RunnerTest, AStartThatCouldNotBeRecordedIsRecordedWithTheFinish) {
   EXPECT_EQ(r.record.id, 1);
 }
 
+// Under overload the start and then the finish could not be written (the
+// journal's lock held too long): the run vanished, and the only trace was a
+// line saying run_id=0. Now it is spooled for the next run or read to add.
+TEST_F(RunnerTest, ARunWhoseStartAndFinishCannotBeWrittenIsSpooled) {
+  history_.fail_begins = 2;
+  commands_.outcomes = {Exited(1, "boom\n")};
+  RunReport r = Run();
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_TRUE(history_.runs.empty());
+  ASSERT_EQ(history_.spooled.size(), 1u) << logs_.str();
+  EXPECT_EQ(history_.spooled[0].result, RunResult::kFailed);
+  EXPECT_EQ(history_.spooled[0].message, "exited with status 1: boom");
+  EXPECT_NE(logs_.str().find("level=warning event=run_spooled job=db"), std::string::npos)
+      << logs_.str();
+}
+
+// When nothing can be written at all (a full disk), the log gets the whole
+// run at level error: someone reading it learns the run happened and failed.
+TEST_F(RunnerTest, ARunThatCanBeStoredNowhereIsLoggedWholeAsAnError) {
+  history_.fail_writes = true;
+  history_.fail_spool = true;
+  commands_.outcomes = {Exited(1, "boom\n")};
+  Run();
+  const std::string logs = logs_.str();
+  EXPECT_NE(logs.find("level=error event=run_lost job=db run_id=0 "
+                      "started_at=2025-11-22T03:00:00Z finished_at=2025-11-22T03:00:01Z "
+                      "trigger=schedule result=failed exit_code=1 message=\"exited with status 1: "
+                      "boom\" error=\"disk full; nor could it be spooled: disk full\""),
+            std::string::npos)
+      << logs;
+}
+
 // A run that ended before taking the job's lock (its preflight failed)
 // left the telling to the runner holding it; by the time that one finishes
 // the dead run is no longer the newest. It is still told. A run interrupted

@@ -80,6 +80,13 @@ class HistoryStore {
   virtual Status ApplyRetention(const std::string& job, int keep) = 0;
   // Every job name with at least one record.
   virtual Result<std::vector<std::string>> Jobs() = 0;
+  // The last resort for a finished run that FinishRun (and, for a run
+  // never recorded, BeginRun) could not store — the journal's lock held too
+  // long, a write refused: the record goes alone into a file of its own in
+  // STATE_DIR/spool (flushed), which the next run or read moves into the
+  // history. An error when even that cannot be written (a full disk); the
+  // caller must then say so loudly, with the record.
+  virtual Status SpoolRun(const RunRecord& record, int keep_runs) = 0;
   // Why the last read could not fold the run journal into history.db (a
   // full disk, a lock held too long), or ok. Such a read does not fail: it
   // shows history.db with the journal's entries merged in memory (and dead

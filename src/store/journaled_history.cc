@@ -118,6 +118,7 @@ class JournaledHistory final : public HistoryStore {
       : db_path_(HistoryPath(state_dir)),
         journal_path_(JournalPath(state_dir)),
         state_dir_(state_dir),
+        spool_dir_(state_dir + "/spool"),
         options_(options),
         files_(options.files ? *options.files : DefaultDataFiles()) {}
   ~JournaledHistory() override { CloseJournal(); }
@@ -168,6 +169,7 @@ class JournaledHistory final : public HistoryStore {
 
   Status FinishRun(const RunRecord& record, int keep_runs) override {
     uint64_t size = 0;
+    std::vector<std::string> adopted;
     {
       JournalLock lock;
       if (Status s = LockCurrentJournal(lock, AppendWait()); !s.ok()) return s;
@@ -186,10 +188,14 @@ class JournaledHistory final : public HistoryStore {
       }
       if (!appended.ok()) return appended.status();
       size = *appended;
+      // Runs an earlier runner had to spool join the journal now, with the
+      // lock held; their files go once the flush below has succeeded.
+      adopted = AdoptSpoolLocked();
     }
     // Other runners may append meanwhile; their lines are flushed too. A
     // failed flush is reported: the record is written, but not durable.
     if (Status s = file_->Sync(); !s.ok()) return s;
+    RemoveAdopted(adopted);
     // The record is safe; folding is housekeeping, and a failure here is
     // retried by the next reader.
     if (size > kFoldThreshold) (void)Fold();
@@ -280,6 +286,23 @@ class JournaledHistory final : public HistoryStore {
     return jobs;
   }
   Status FoldStatus() const override { return fold_status_; }
+
+  Status SpoolRun(const RunRecord& record, int keep_runs) override {
+    if (Status s = files_.MakeDirectory(spool_dir_); !s.ok()) return s;
+    const std::string path =
+        spool_dir_ + "/" + std::to_string(record.started_at.time_since_epoch().count()) + "-" +
+        std::to_string(record.owner_pid) + "-" + JournalGenText(files_.Random()) + ".run";
+    auto file = files_.Create(path);
+    if (!file.ok()) return file.status();
+    Status s = (*file)->WriteAt(0, EncodeJournalEntry(JournalEntry{record, keep_runs}));
+    if (s.ok()) s = (*file)->Sync();
+    if (s.ok()) s = files_.SyncDirectory(spool_dir_);
+    if (!s.ok()) {
+      file->reset();
+      (void)files_.Remove(path);  // a torn record is worth nothing
+    }
+    return s;
+  }
 
  private:
   Status Newer(int version) const {
@@ -542,11 +565,12 @@ class JournaledHistory final : public HistoryStore {
 
   Status Fold() {
     if (file_ && !IsCurrent()) CloseJournal();
-    if (Status s = OpenJournal(false); !s.ok()) return s;
+    const bool spooled = HasSpooledRuns();
+    if (Status s = OpenJournal(/*create=*/spooled); !s.ok()) return s;
     if (!file_) return Status::Ok();
     auto size = file_->Size();
     if (!size.ok()) return size.status();
-    if (*size <= kHeaderSize) {
+    if (*size <= kHeaderSize && !spooled) {
       // Nothing to fold, unless it is a newer surety's journal.
       auto head = ReadAll(*file_, *size);
       if (!head.ok()) return head.status();
@@ -558,7 +582,73 @@ class JournaledHistory final : public HistoryStore {
     if (!db.ok()) return db.status();
     JournalLock lock;
     if (Status s = LockCurrentJournal(lock, options_.busy_timeout); !s.ok()) return s;
-    return FoldLocked();
+    std::vector<std::string> adopted = AdoptSpoolLocked();
+    Status folded = FoldLocked();
+    if (folded.ok()) RemoveAdopted(adopted);  // now in history.db, flushed
+    return folded;
+  }
+
+  // Moves every spooled run (SpoolRun) into the journal, with its lock
+  // held: a run that never got an id gets the next one. Returns the files
+  // whose runs were appended; they may be removed once the journal is
+  // flushed (a crash before leaves both: the fold stores a run once).
+  // Unreadable files are left for a person to look at.
+  std::vector<std::string> AdoptSpoolLocked() {
+    std::vector<std::string> adopted;
+    auto names = files_.List(spool_dir_);
+    if (!names.ok() || names->empty()) return adopted;
+    for (const std::string& name : *names) {
+      if (name.size() < 4 || name.compare(name.size() - 4, 4, ".run") != 0) continue;
+      const std::string path = spool_dir_ + "/" + name;
+      auto file = files_.Open(path);
+      if (!file.ok() || !*file) continue;
+      auto size = (*file)->Size();
+      if (!size.ok()) continue;
+      auto text = ReadAll(**file, *size);
+      if (!text.ok()) continue;
+      std::string_view line = *text;
+      while (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+      std::optional<JournalEntry> entry = ParseJournalEntry(line, /*unnumbered_ok=*/true);
+      if (!entry) continue;
+      if (entry->record.id == 0) {
+        auto id = NextIdLocked();
+        if (!id.ok()) break;
+        entry->record.id = *id;
+      }
+      if (!AppendLocked(*entry).ok()) break;
+      adopted.push_back(path);
+    }
+    return adopted;
+  }
+
+  bool HasSpooledRuns() {
+    auto names = files_.List(spool_dir_);
+    return names.ok() && std::any_of(names->begin(), names->end(), [](const std::string& n) {
+             return n.size() > 4 && n.compare(n.size() - 4, 4, ".run") == 0;
+           });
+  }
+
+  void RemoveAdopted(const std::vector<std::string>& adopted) {
+    if (adopted.empty()) return;
+    for (const std::string& path : adopted) (void)files_.Remove(path);
+    (void)files_.SyncDirectory(spool_dir_);
+  }
+
+  // The next id of the journal's header, taken (the header moves past it).
+  // With the lock held.
+  Result<int64_t> NextIdLocked() {
+    auto head = ReadHead(*file_, kJournalHeaderSize);
+    if (!head.ok()) return head.status();
+    std::optional<JournalHeader> header = ParseJournalHeader(*head);
+    int64_t id = header ? header->next_id : 1;
+    if (auto db = Db(); db.ok())
+      if (auto max = (*db)->MaxId(); max.ok()) id = std::max(id, *max + 1);
+    if (id >= kMaxJournalId)
+      return Status::Error(StatusCode::kIoError, journal_path_ + ": run ids are exhausted");
+    JournalHeader next{kJournalVersion, header ? header->boot_id : "", id + 1,
+                       header ? header->gen : files_.Random()};
+    if (Status s = file_->WriteAt(0, EncodeJournalHeader(next)); !s.ok()) return s;
+    return id;
   }
 
   // Moves every entry into history.db (which records this gen and how far
@@ -599,6 +689,7 @@ class JournaledHistory final : public HistoryStore {
   std::string db_path_;
   std::string journal_path_;
   std::string state_dir_;
+  std::string spool_dir_;  // runs that could not be journalled (SpoolRun)
   SqliteHistoryOptions options_;
   DataFiles& files_;
   std::unique_ptr<DataFile> file_;  // the journal, once opened

@@ -736,6 +736,8 @@ class FaultyDataFiles final : public DataFiles {
   Status SyncDirectory(const std::string& dir) override { return real_.SyncDirectory(dir); }
   Status Remove(const std::string& path) override { return real_.Remove(path); }
   uint64_t Random() override { return real_.Random(); }
+  Status MakeDirectory(const std::string& dir) override { return real_.MakeDirectory(dir); }
+  Result<std::vector<std::string>> List(const std::string& dir) override { return real_.List(dir); }
 
  private:
   class File final : public DataFile {
@@ -808,6 +810,48 @@ TEST_F(JournalFaults, AFailedFlushIsReportedAndTheRecordIsNotLost) {
   ASSERT_EQ(runs->size(), 1u);
   EXPECT_EQ((*runs)[0].id, *id);
   EXPECT_EQ((*runs)[0].result, RunResult::kSuccess) << "the finish was lost";
+}
+
+// A run that could not be journalled is spooled alone; the next read adds
+// it to the history (a run that never had an id gets one) and the spool
+// empties; so does the next finish of any run.
+TEST_F(JournalFaults, ASpooledRunReachesTheHistory) {
+  auto h = OpenFaulty();
+  RunRecord never = Finished(Running("db", At(100)), RunResult::kFailed);  // id 0
+  ASSERT_TRUE(h->SpoolRun(never, 0).ok());
+  RunRecord begun = Running("db", At(200));
+  auto id = h->BeginRun(begun);
+  ASSERT_TRUE(id.ok());
+  begun.id = *id;
+  ASSERT_TRUE(h->SpoolRun(Finished(begun, RunResult::kSuccess), 0).ok());
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_ + "/spool"),
+                          std::filesystem::directory_iterator{}),
+            2);
+
+  auto runs = Open()->Recent("db", 0);
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  ASSERT_EQ(runs->size(), 2u);
+  const RunRecord* finished = nullptr;
+  const RunRecord* unnumbered = nullptr;
+  for (const RunRecord& r : *runs) (r.id == *id ? finished : unnumbered) = &r;
+  ASSERT_NE(finished, nullptr);
+  ASSERT_NE(unnumbered, nullptr) << "two runs under one id";
+  EXPECT_EQ(finished->result, RunResult::kSuccess) << "the spooled finish was not applied";
+  EXPECT_EQ(unnumbered->result, RunResult::kFailed);
+  EXPECT_GT(unnumbered->id, *id);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/spool"));
+
+  // Adopted by a runner's finish too, without any read.
+  ASSERT_TRUE(h->SpoolRun(Finished(Running("db", At(300)), RunResult::kWarning), 0).ok());
+  RunRecord next = Running("db", At(400));
+  auto next_id = h->BeginRun(next);
+  ASSERT_TRUE(next_id.ok());
+  next.id = *next_id;
+  ASSERT_TRUE(h->FinishRun(Finished(next, RunResult::kSuccess), 0).ok());
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/spool"));
+  auto all = Open()->Recent("db", 0);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 4u);
 }
 
 // A full disk in the middle of the finish entry: the entry is refused

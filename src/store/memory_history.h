@@ -63,6 +63,11 @@ class MemoryHistory : public HistoryStore {
   }
   Result<std::vector<std::string>> Jobs() override { return std::vector<std::string>{}; }
   Status FoldStatus() const override { return fold_status; }
+  Status SpoolRun(const RunRecord& r, int) override {
+    if (fail_spool) return Status::Error(StatusCode::kIoError, "disk full");
+    spooled.push_back(r);
+    return Status::Ok();
+  }
 
   std::vector<RunRecord> runs;
   bool fail_writes = false;
@@ -70,6 +75,8 @@ class MemoryHistory : public HistoryStore {
   int fail_begins = 0;                // BeginRun fails this many times, then works
   Status fold_status = Status::Ok();  // as a read that could not fold says
   int kept = 0;
+  bool fail_spool = false;
+  std::vector<RunRecord> spooled;
   std::function<void()> on_begin;  // called at each BeginRun (a slow journal lock)
 };
 

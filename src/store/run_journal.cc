@@ -196,7 +196,7 @@ std::string EncodeJournalEntry(const JournalEntry& entry) {
   return line;
 }
 
-std::optional<JournalEntry> ParseJournalEntry(std::string_view line) {
+std::optional<JournalEntry> ParseJournalEntry(std::string_view line, bool unnumbered_ok) {
   if (line.size() < 17 || line[16] != ' ') return std::nullopt;
   for (size_t i = 0; i < 16; ++i)  // exactly as written: lower-case hex
     if (!((line[i] >= '0' && line[i] <= '9') || (line[i] >= 'a' && line[i] <= 'f')))
@@ -233,7 +233,8 @@ std::optional<JournalEntry> ParseJournalEntry(std::string_view line) {
     if (!ParseInt(in, us)) ok = false;
     return Instant{Micros{us}};
   };
-  if (!ParseInt(f[0], r.id) || r.id < 1 || r.id > kMaxJournalId) return std::nullopt;
+  if (!ParseInt(f[0], r.id) || r.id < (unnumbered_ok ? 0 : 1) || r.id > kMaxJournalId)
+    return std::nullopt;
   text(f[1], r.job);
   std::string trigger;
   text(f[2], trigger);

@@ -82,7 +82,9 @@ struct JournalEntry {
 // One line, '\n' included.
 std::string EncodeJournalEntry(const JournalEntry& entry);
 // One line without its '\n'; nullopt when it is damaged or not an entry.
-std::optional<JournalEntry> ParseJournalEntry(std::string_view line);
+// `unnumbered_ok`: an id of 0 is accepted (a spooled run that never got an
+// id, history_store.h SpoolRun); the journal itself never holds one.
+std::optional<JournalEntry> ParseJournalEntry(std::string_view line, bool unnumbered_ok = false);
 
 struct ParsedJournal {
   std::optional<int> version;  // JournalVersion()

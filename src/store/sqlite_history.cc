@@ -306,6 +306,10 @@ class SqliteHistory final : public SqliteHistoryStore {
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override;
   Status ApplyRetention(const std::string& job, int keep) override;
   Result<std::vector<std::string>> Jobs() override;
+  // A bare database has no spool: that is the journaled store's.
+  Status SpoolRun(const RunRecord&, int) override {
+    return Status::Error(StatusCode::kInternal, "a bare history database has no spool");
+  }
   Status Apply(const JournalBatch& batch, const OwnerAlive& alive) override;
   Result<int64_t> MaxId() override;
 
