@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -21,6 +20,7 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -31,18 +31,13 @@ namespace surety {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::ProcessRunning;
+using testing_util::ReadPidFile;
 using testing_util::Shell;
 using testing_util::ShellQuote;
+using testing_util::WaitForPidFile;
 
-class RunE2E : public testing_util::JobFileFixture {
- protected:
-  bool Alive(const std::string& pid_file) {
-    std::ifstream in(pid_file);
-    int pid = 0;
-    if (!(in >> pid) || pid <= 0) return false;
-    return kill(pid, 0) == 0;
-  }
-};
+class RunE2E : public testing_util::JobFileFixture {};
 
 TEST_F(RunE2E, EveryResultOfTheDesignTableIsReached) {
   WriteConfig(R"(
@@ -104,30 +99,40 @@ TEST_F(RunE2E, ClosedStandardDescriptorsLoseNoRecord) {
   }
 }
 
+// The job and its grandchild both ignore SIGTERM, so only the SIGKILL after
+// kill_grace ends them. child.pid is written once the shell ignores SIGTERM
+// and the grandchild exists (it inherits the ignored SIGTERM): without it
+// the timeout came before the job was set up, and "nothing survived" would
+// prove nothing.
 TEST_F(RunE2E, TimeoutStopsTheWholeTreeWithNoSurvivors) {
   WriteConfig("[jobs.hang]\ncommand = \"trap '' TERM; (trap '' TERM; sleep 30) & echo $! > " +
-              dir_ + "/child.pid; sleep 30\"\ntimeout = \"500ms\"\nkill_grace = \"300ms\"\n");
+              dir_ + "/child.pid; sleep 30\"\ntimeout = \"1s\"\nkill_grace = \"300ms\"\n");
   auto start = std::chrono::steady_clock::now();
   auto r = Surety("run hang");
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.rc, 5) << r.out;
-  EXPECT_LT(took, std::chrono::seconds(10));
-  EXPECT_FALSE(Alive(dir_ + "/child.pid")) << "a grandchild survived the timeout";
+  EXPECT_LT(took, std::chrono::seconds(20)) << "the timeout did not stop the 30 s job";
+  std::optional<pid_t> child = ReadPidFile(dir_ + "/child.pid");
+  ASSERT_TRUE(child.has_value()) << "the job never started its grandchild\n" << r.out;
+  EXPECT_FALSE(ProcessRunning(*child)) << "a grandchild survived the timeout";
   auto h = History("hang");
   EXPECT_EQ(h[0]["result"], "timeout");
   EXPECT_EQ(h[0]["signal"], "KILL");
 }
 
+// The first run's job runs until the test lets it end; the second run comes
+// while it provably holds the job's lock.
 TEST_F(RunE2E, OverlappingRunIsSkippedWithSeventyFive) {
-  WriteConfig("[jobs.slow]\ncommand = \"sleep 2\"\n");
+  WriteConfig("[jobs.slow]\ncommand = \"echo $$ > " + dir_ + "/job.pid; i=0; while [ ! -e " + dir_ +
+              "/release ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done\"\n");
   pid_t first = StartRun("slow");
-  ASSERT_GE(first, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_GT(first, 0);
+  ASSERT_TRUE(WaitForPidFile(dir_ + "/job.pid")) << "the first run's job never started";
+  ASSERT_TRUE(JobLockHeld("slow")) << "the first run's job runs without the job's lock";
   auto second = Surety("run slow");
   EXPECT_EQ(second.rc, 75) << second.out;
-  int status = 0;
-  waitpid(first, &status, 0);
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::ofstream(dir_ + "/release") << "";
+  EXPECT_EQ(WaitRun(first), 0);
   auto h = History("slow");
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0]["result"], "skipped");  // newest first: the second run started last
@@ -137,24 +142,22 @@ TEST_F(RunE2E, OverlappingRunIsSkippedWithSeventyFive) {
 TEST_F(RunE2E, SigtermToTheRunnerIsForwardedAndRecordedInterrupted) {
   WriteConfig("[jobs.long]\ncommand = \"echo $$ > " + dir_ + "/job.pid; sleep 30\"\n");
   pid_t runner = StartRun("long");
-  ASSERT_GE(runner, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_GT(runner, 0);
+  std::optional<pid_t> job = WaitForPidFile(dir_ + "/job.pid");
+  ASSERT_TRUE(job.has_value()) << "the job never started";
   kill(runner, SIGTERM);
-  int status = 0;
-  waitpid(runner, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 6);
-  EXPECT_FALSE(Alive(dir_ + "/job.pid"));
+  EXPECT_EQ(WaitRun(runner), 6);
+  EXPECT_FALSE(ProcessRunning(*job)) << "the job outlived its runner's SIGTERM";
   EXPECT_EQ(History("long")[0]["result"], "interrupted");
 }
 
 TEST_F(RunE2E, KilledRunnerIsNeverShownRunningForever) {
-  WriteConfig("[jobs.long]\ncommand = \"sleep 3\"\n");
+  WriteConfig("[jobs.long]\ncommand = \"echo $$ > " + dir_ + "/job.pid; exec sleep 30\"\n");
   pid_t runner = StartRun("long");
-  ASSERT_GE(runner, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_GT(runner, 0);
+  ASSERT_TRUE(WaitForPidFile(dir_ + "/job.pid")) << "the job never started";
   kill(runner, SIGKILL);
-  waitpid(runner, nullptr, 0);
+  EXPECT_EQ(WaitRun(runner), -1);
   auto h = History("long");
   ASSERT_EQ(h.size(), 1u);
   EXPECT_EQ(h[0]["result"], "interrupted");

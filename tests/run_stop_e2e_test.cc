@@ -19,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -29,70 +30,76 @@ namespace surety {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::ProcessRunning;
 using testing_util::Shell;
 using testing_util::ShellQuote;
+using testing_util::WaitFor;
+using testing_util::WaitForFile;
+using testing_util::WaitForPidFile;
 
 class RunStopE2E : public testing_util::JobFileFixture {
  protected:
-  // Waits (up to 5 s) until `path` exists.
-  bool WaitForFile(const std::string& path) {
-    for (int i = 0; i < 500; ++i) {
-      if (fs::exists(path)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-  int PidIn(const std::string& path) {
-    std::ifstream in(path);
-    int pid = 0;
-    in >> pid;
-    return pid;
-  }
-  // Waits (up to 5 s) until process `pid` is gone. An earlier test may have
-  // made this process a child subreaper: orphans then become our zombies,
-  // which are reaped here and count as gone.
-  static bool Exists(int pid) {
-    (void)waitpid(pid, nullptr, WNOHANG);  // ECHILD unless it was re-parented to us
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text;
-    if (!std::getline(stat, text)) return false;
-    size_t paren = text.rfind(')');
-    return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
-  }
-  bool Gone(int pid) {
-    for (int i = 0; i < 500; ++i) {
-      if (pid <= 0 || !Exists(pid)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
+  // Waits (up to 10 s) until the job process `pid` (never a runner: see
+  // WaitRun) has stopped running. An earlier test may have made this
+  // process a child subreaper: an orphan then becomes our zombie, reaped
+  // here.
+  static bool Gone(pid_t pid) {
+    return WaitFor([&] {
+      (void)waitpid(pid, nullptr, WNOHANG);  // ECHILD unless it was re-parented to us
+      return !ProcessRunning(pid);
+    });
   }
   // SIGTERM to the runner `pid`; returns its exit status (-1 if signalled).
   int TermAndWait(pid_t pid) {
     kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return WaitRun(pid);
+  }
+  // True if process `pid` runs surety (it has exec'd: between fork and exec
+  // it is a copy of this test, with our descriptors) and has `path` open.
+  static bool SuretyHasOpen(pid_t pid, const std::string& path) {
+    const std::string proc = "/proc/" + std::to_string(pid);
+    std::error_code ec;
+    if (fs::read_symlink(proc + "/exe", ec) != fs::canonical(SURETY_BINARY)) return false;
+    for (const auto& fd : fs::directory_iterator(proc + "/fd", ec)) {
+      std::error_code link_ec;
+      if (fs::read_symlink(fd.path(), link_ec) == path) return true;
+    }
+    return false;
   }
 };
 
 TEST_F(RunStopE2E, SigtermDuringAPreflightCommandNeverStartsTheJob) {
   WriteConfig("[jobs.pf]\ncommand = \"touch " + dir_ + "/ran\"\n[jobs.pf.preflight]\n" +
-              "command = [\"sh\", \"-c\", \"touch " + dir_ + "/checking; sleep 3\"]\n" +
+              "command = [\"sh\", \"-c\", \"touch " + dir_ + "/checking; sleep 30\"]\n" +
               "wait = \"30s\"\n");
   pid_t runner = StartRun("pf");
-  ASSERT_TRUE(WaitForFile(dir_ + "/checking"));
+  ASSERT_GT(runner, 0);
+  ASSERT_TRUE(WaitForFile(dir_ + "/checking")) << "the preflight command never ran";
   EXPECT_EQ(TermAndWait(runner), 6);
   EXPECT_FALSE(fs::exists(dir_ + "/ran")) << "the job ran after it was told to stop";
   EXPECT_EQ(History("pf")[0]["result"], "interrupted");
 }
 
+// The second run has recorded its start (its run_started log line) and
+// blocks SIGTERM from its first instruction on; with the job's lock held it
+// can only be on its way to the lock wait or in it when the SIGTERM comes.
 TEST_F(RunStopE2E, SigtermWhileWaitingForThePreviousRunNeverStartsTheJob) {
-  WriteConfig("[jobs.hold]\ncommand = \"touch " + dir_ + "/started-$SURETY_RUN_ID; sleep 3\"\n" +
+  WriteConfig("[jobs.hold]\ncommand = \"touch " + dir_ + "/started-$SURETY_RUN_ID; sleep 30\"\n" +
               "overlap = \"wait\"\nlock_wait = \"20s\"\n");
   pid_t first = StartRun("hold");
-  ASSERT_TRUE(WaitForFile(dir_ + "/started-1"));
-  pid_t second = StartRun("hold");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_GT(first, 0);
+  ASSERT_TRUE(WaitForFile(dir_ + "/started-1")) << "the first run's job never started";
+  const std::string log = dir_ + "/second.log";
+  pid_t second = StartRun("hold", log);
+  ASSERT_GT(second, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);)
+      if (line.find("event=run_started") != std::string::npos &&
+          line.find("run_id=2") != std::string::npos)
+        return true;
+    return false;
+  })) << "the second run never recorded its start";
   EXPECT_EQ(TermAndWait(second), 6);
   EXPECT_FALSE(fs::exists(dir_ + "/started-2")) << "the waiting run started its job";
   EXPECT_EQ(TermAndWait(first), 6);
@@ -107,9 +114,10 @@ TEST_F(RunStopE2E, SigtermWhileWaitingForThePreviousRunNeverStartsTheJob) {
 TEST_F(RunStopE2E, SigtermDuringTheVerifyCommandIsInterruptedNotVerifyFailed) {
   WriteConfig("[jobs.ver]\ncommand = [\"touch\", \"" + dir_ + "/artifact\"]\n[jobs.ver.verify]\n" +
               "path = \"" + dir_ + "/artifact\"\ncommand = [\"sh\", \"-c\", \"touch " + dir_ +
-              "/verifying; sleep 3\"]\n");
+              "/verifying; sleep 30\"]\n");
   pid_t runner = StartRun("ver");
-  ASSERT_TRUE(WaitForFile(dir_ + "/verifying"));
+  ASSERT_GT(runner, 0);
+  ASSERT_TRUE(WaitForFile(dir_ + "/verifying")) << "the verify command never ran";
   EXPECT_EQ(TermAndWait(runner), 6);
   EXPECT_EQ(History("ver")[0]["result"], "interrupted");
 }
@@ -117,28 +125,32 @@ TEST_F(RunStopE2E, SigtermDuringTheVerifyCommandIsInterruptedNotVerifyFailed) {
 TEST_F(RunStopE2E, KilledRunnerTakesItsJobDownWithIt) {
   WriteConfig("[jobs.long]\ncommand = \"echo $$ > " + dir_ + "/job.pid; exec sleep 30\"\n");
   pid_t runner = StartRun("long");
-  ASSERT_TRUE(WaitForFile(dir_ + "/job.pid"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  const int job = PidIn(dir_ + "/job.pid");
+  ASSERT_GT(runner, 0);
+  std::optional<pid_t> job = WaitForPidFile(dir_ + "/job.pid");
+  ASSERT_TRUE(job.has_value()) << "the job never started";
   kill(runner, SIGKILL);
-  waitpid(runner, nullptr, 0);
-  EXPECT_TRUE(Gone(job)) << "the job outlived its runner";
+  EXPECT_EQ(WaitRun(runner), -1);
+  EXPECT_TRUE(Gone(*job)) << "the job outlived its runner";
 }
 
 TEST_F(RunStopE2E, SurvivorsOfAKilledRunnerStillHoldTheJobLock) {
-  // The shell dies with the runner; its background child does not, and the
-  // next run must not overlap it.
-  WriteConfig("[jobs.bg]\ncommand = \"sleep 2 & echo $! > " + dir_ + "/bg.pid; wait\"\n");
+  // The shell dies with the runner; its background child does not (it runs
+  // until the test creates `release`), and the next run must not overlap it.
+  WriteConfig("[jobs.bg]\ncommand = \"(i=0; while [ ! -e " + dir_ +
+              "/release ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done) & echo $! > " + dir_ +
+              "/bg.pid; wait\"\n");
   pid_t runner = StartRun("bg");
-  ASSERT_TRUE(WaitForFile(dir_ + "/bg.pid"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  const int survivor = PidIn(dir_ + "/bg.pid");
+  ASSERT_GT(runner, 0);
+  std::optional<pid_t> survivor = WaitForPidFile(dir_ + "/bg.pid");
+  ASSERT_TRUE(survivor.has_value()) << "the job never started its background child";
   kill(runner, SIGKILL);
-  waitpid(runner, nullptr, 0);
-  ASSERT_TRUE(Exists(survivor)) << "the background child should still be running";
+  EXPECT_EQ(WaitRun(runner), -1);
+  ASSERT_TRUE(ProcessRunning(*survivor)) << "the background child should still be running";
+  EXPECT_TRUE(JobLockHeld("bg")) << "the survivor does not hold the job's lock";
   auto next = Surety("run bg");
   EXPECT_EQ(next.rc, 75) << next.out;
-  ASSERT_TRUE(Gone(survivor));
+  std::ofstream(dir_ + "/release") << "";
+  ASSERT_TRUE(Gone(*survivor));
   fs::remove(dir_ + "/bg.pid");
   auto after = Surety("run bg");
   EXPECT_EQ(after.rc, 0) << after.out;
@@ -150,11 +162,12 @@ TEST_F(RunStopE2E, AKilledRunnersFailureIsAlertedOnceByTheNextRun) {
               "/second && exit 0; echo $$ > " + dir_ + "/job.pid; exec sleep 30\"\n" +
               "alert = [\"log\"]\n");
   pid_t runner = StartRun("j");
-  ASSERT_TRUE(WaitForFile(dir_ + "/job.pid"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_GT(runner, 0);
+  std::optional<pid_t> job = WaitForPidFile(dir_ + "/job.pid");
+  ASSERT_TRUE(job.has_value()) << "the job never started";
   kill(runner, SIGKILL);
-  waitpid(runner, nullptr, 0);
-  ASSERT_TRUE(Gone(PidIn(dir_ + "/job.pid")));
+  EXPECT_EQ(WaitRun(runner), -1);
+  ASSERT_TRUE(Gone(*job)) << "the job outlived its runner";
   std::ofstream(dir_ + "/second") << "";
   auto second = Surety("run j");
   EXPECT_EQ(second.rc, 0) << second.out;
@@ -243,17 +256,19 @@ class SlowHttpServer {
 TEST_F(RunStopE2E, SigtermWhileNoCommandRunsNeverStartsTheJob) {
   WriteConfig("[jobs.j]\ncommand = \"touch " + dir_ + "/ran-$SURETY_RUN_ID\"\n");
   ASSERT_EQ(Surety("run j").rc, 0);  // creates the journal
-  int holder = ::open((dir_ + "/state/history.journal").c_str(), O_RDWR | O_CLOEXEC);
+  const std::string journal = dir_ + "/state/history.journal";
+  int holder = ::open(journal.c_str(), O_RDWR | O_CLOEXEC);
   ASSERT_GE(holder, 0);
   ASSERT_EQ(::flock(holder, LOCK_EX), 0);
   pid_t runner = StartRun("j");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // it waits for the lock
-  kill(runner, SIGTERM);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ::close(holder);  // the start is recorded, then the stop is seen
-  int status = 0;
-  waitpid(runner, &status, 0);
-  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 6);
+  ASSERT_GT(runner, 0);
+  // Once it has the journal open it blocks SIGTERM (from its first
+  // instruction on) and cannot record its start while we hold the lock.
+  EXPECT_TRUE(WaitFor([&] { return SuretyHasOpen(runner, journal); }))
+      << "the runner never opened the journal";
+  kill(runner, SIGTERM);  // pending in the runner once kill() returns
+  ::close(holder);        // the start is recorded, then the stop is seen
+  EXPECT_EQ(WaitRun(runner), 6);
   EXPECT_FALSE(fs::exists(dir_ + "/ran-2")) << "the job started after the stop request";
   auto h = History("j");
   ASSERT_EQ(h.size(), 2u);
@@ -272,11 +287,12 @@ TEST_F(RunStopE2E, ADeadRunIsToldAfterTheNextRunsJob) {
               "/ran && exit 0; echo $$ > " + dir_ + "/job.pid; exec sleep 30\"\n" +
               "alert = [\"hook\"]\n");
   pid_t first = StartRun("j");
-  ASSERT_TRUE(WaitForFile(dir_ + "/job.pid"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_GT(first, 0);
+  std::optional<pid_t> job = WaitForPidFile(dir_ + "/job.pid");
+  ASSERT_TRUE(job.has_value()) << "the job never started";
   kill(first, SIGKILL);
-  waitpid(first, nullptr, 0);
-  ASSERT_TRUE(Gone(PidIn(dir_ + "/job.pid")));
+  EXPECT_EQ(WaitRun(first), -1);
+  ASSERT_TRUE(Gone(*job)) << "the job outlived its runner";
   std::ofstream(dir_ + "/second") << "";
   auto second = Surety("run j");
   EXPECT_EQ(second.rc, 0) << second.out;
@@ -289,11 +305,14 @@ TEST_F(RunStopE2E, ADeadRunIsToldAfterTheNextRunsJob) {
   EXPECT_NE(h[1]["alert_status"].get<std::string>().find("sent"), std::string::npos) << h.dump();
 }
 
+// `trapped` is written once the job has its trap: without it the timeout
+// came first and the job died of SIGTERM, which is another test.
 TEST_F(RunStopE2E, TimedOutJobThatExitsOnSigtermKeepsItsExitStatus) {
-  WriteConfig("[jobs.to]\ncommand = \"trap 'exit 0' TERM; sleep 30 & wait\"\n" +
-              std::string("timeout = \"500ms\"\n"));
+  WriteConfig("[jobs.to]\ncommand = \"trap 'exit 0' TERM; : > " + dir_ +
+              "/trapped; sleep 30 & wait\"\ntimeout = \"1s\"\n");
   auto r = Surety("run to");
   EXPECT_EQ(r.rc, 5) << r.out;
+  ASSERT_TRUE(fs::exists(dir_ + "/trapped")) << "the timeout came before the job's trap\n" << r.out;
   auto h = History("to");
   EXPECT_EQ(h[0]["result"], "timeout");
   EXPECT_EQ(h[0]["exit_code"], 0);

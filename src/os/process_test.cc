@@ -1,4 +1,8 @@
 // RealCommandRunner with real processes: /bin/sh scripts, each well under 2 s.
+// A test that must act while a job runs (stop us, read our stdout) waits for
+// the state it needs (the job's pid file, the job reaped) instead of
+// sleeping; how long a run takes is asserted only against limits an order
+// of magnitude away from normal, or the product's own timers as lower bounds.
 #include "os/process.h"
 
 #include <dirent.h>
@@ -23,11 +27,16 @@
 #include <vector>
 
 #include "os/clock.h"
+#include "test_util.h"
 
 namespace surety {
 namespace {
 
 using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing_util::WaitFor;
+using testing_util::WaitForFile;
+using testing_util::WaitForPidFile;
 using Kind = CommandOutcome::Kind;
 
 class TempDir {
@@ -69,6 +78,15 @@ std::string ReadAll(const std::string& path) {
 
 // True if the process is gone and reaped (kill() succeeds on a zombie).
 bool Gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+// Waits until the job whose pid `pid_file` names (`echo $$ > FILE`) has
+// ended and the runner has reaped it (it is our child); false if the job
+// never wrote its pid, or was not reaped within `limit`.
+bool WaitUntilReaped(const std::string& pid_file, milliseconds limit = seconds(10)) {
+  std::optional<pid_t> pid;
+  return WaitFor([&] { return (pid = testing_util::ReadPidFile(pid_file)).has_value(); }, limit) &&
+         WaitFor([&] { return Gone(*pid); }, limit);
+}
 
 // Children of this process, zombies included, from /proc.
 std::set<pid_t> OurChildren() {
@@ -300,21 +318,25 @@ TEST_F(RealCommandRunnerTest, EachCopiedLineGetsTheLinePrefix) {
   EXPECT_EQ(o.output_tail, "one\ntwo\nthree") << "the record keeps the job's own output";
 }
 
-// Our stdout is a pipe nobody reads for 3 s: the timeout still fires on
-// time (before, the copy to stdout blocked and the job ran until the reader
-// woke), and the output still arrives once it reads.
+// Our stdout is a pipe nobody reads until the job has been stopped: the
+// timeout still fires (before, the copy to stdout blocked and the job ran
+// until the reader woke), and the output still arrives once it reads.
 TEST_F(RealCommandRunnerTest, AStuckReaderOfOurStdoutDoesNotHoldUpTheTimeout) {
+  const std::string pid_file = dir_.File("job.pid");
   int p[2];
   ASSERT_EQ(pipe(p), 0);
   StdoutAs redirect(p[1]);
   std::string got;
+  bool stopped_unread = false;
   std::thread reader([&] {
-    std::this_thread::sleep_for(milliseconds(3000));
+    // Broken, the runner waits for us: give up after 10 s and read.
+    stopped_unread = WaitUntilReaped(pid_file);
     char buf[65536];
     ssize_t n;
     while ((n = read(p[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
   });
-  CommandSpec spec = Sh("head -c 300000 /dev/zero | tr '\\0' x; echo; echo END; sleep 30");
+  CommandSpec spec = Sh("echo $$ > " + pid_file +
+                        "; head -c 300000 /dev/zero | tr '\\0' x; echo; echo END; sleep 30");
   spec.stream_output = true;
   spec.timeout = milliseconds(500);
   spec.kill_grace = milliseconds(500);
@@ -323,22 +345,24 @@ TEST_F(RealCommandRunnerTest, AStuckReaderOfOurStdoutDoesNotHoldUpTheTimeout) {
   reader.join();
   close(p[0]);
   EXPECT_EQ(o.kind, Kind::kTimedOut);
-  EXPECT_LT(o.duration, milliseconds(2000)) << "the timeout waited for the reader";
+  EXPECT_TRUE(stopped_unread) << "the timeout waited for the reader";
   EXPECT_EQ(got.size(), 300000u + 5u) << "output lost";
   EXPECT_EQ(o.output_tail.substr(o.output_tail.size() - 5), "\nEND\n");
 }
 
 // Our stdout is a terminal nobody reads (a paused ssh session): a terminal
 // reports room for any output at all, and a blocking write then waits for
-// all of it. The timeout must still fire on time.
+// all of it. The timeout must still fire while nobody reads.
 TEST_F(RealCommandRunnerTest, AStuckTerminalOnOurStdoutDoesNotHoldUpTheTimeout) {
+  const std::string pid_file = dir_.File("job.pid");
   auto [master, slave] = OpenPty();
   ASSERT_GE(slave, 0);
   StdoutAs redirect(slave);
   size_t got = 0;
   std::atomic<bool> done{false};
+  bool stopped_unread = false;
   std::thread reader([&] {
-    std::this_thread::sleep_for(milliseconds(3000));
+    stopped_unread = WaitUntilReaped(pid_file);  // broken: gives up after 10 s
     char buf[65536];
     pollfd pfd{master, POLLIN, 0};
     while (!done || poll(&pfd, 1, 0) > 0) {
@@ -349,7 +373,8 @@ TEST_F(RealCommandRunnerTest, AStuckTerminalOnOurStdoutDoesNotHoldUpTheTimeout) 
       }
     }
   });
-  CommandSpec spec = Sh("head -c 2000000 /dev/zero | tr '\\0' x; sleep 30");
+  CommandSpec spec =
+      Sh("echo $$ > " + pid_file + "; head -c 2000000 /dev/zero | tr '\\0' x; sleep 30");
   spec.stream_output = true;
   spec.timeout = milliseconds(500);
   spec.kill_grace = milliseconds(500);
@@ -359,7 +384,7 @@ TEST_F(RealCommandRunnerTest, AStuckTerminalOnOurStdoutDoesNotHoldUpTheTimeout) 
   reader.join();
   close(master);
   EXPECT_EQ(o.kind, Kind::kTimedOut);
-  EXPECT_LT(o.duration, milliseconds(2000)) << "the timeout waited for the terminal";
+  EXPECT_TRUE(stopped_unread) << "the timeout waited for the terminal";
   EXPECT_GT(got, 0u);
 }
 
@@ -468,10 +493,11 @@ TEST_F(RealCommandRunnerTest, AJobGetsNoDescriptorBeyondStdioAndTheLock) {
 
 // A job stopped with SIGSTOP cannot act on SIGTERM: the timeout sends
 // SIGCONT with it, so the job ends at SIGTERM instead of waiting for the
-// SIGKILL at the end of kill_grace.
+// SIGKILL at the end of kill_grace. (The timeout leaves the job ample time
+// to stop itself first; a timeout before that would pass without testing.)
 TEST_F(RealCommandRunnerTest, TheTimeoutWakesAStoppedJobSoItCanActOnSigterm) {
   CommandSpec spec = Sh("kill -STOP $$; sleep 30");
-  spec.timeout = milliseconds(300);
+  spec.timeout = milliseconds(1000);
   spec.kill_grace = std::chrono::seconds(30);
   auto begin = std::chrono::steady_clock::now();
   CommandOutcome o = runner_.Run(spec);
@@ -481,32 +507,42 @@ TEST_F(RealCommandRunnerTest, TheTimeoutWakesAStoppedJobSoItCanActOnSigterm) {
   EXPECT_LT(took, std::chrono::seconds(20));
 }
 
-// After the job is gone, a reader that does not read holds the runner at
-// most a second once it is told to stop (before: the stop was not seen).
-// It leaves StopRequested() clear.
+// After the job is gone, a reader that does not read holds the runner about
+// a second once it is told to stop (before: the stop was not seen, and the
+// runner waited for the 30 s stall limit). It leaves StopRequested() clear.
 TEST_F(RealCommandRunnerTest, AStopRequestCutsTheOutputDrainShort) {
   sigset_t old_mask;
   pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);
   ASSERT_TRUE(PrepareProcessForRunning().ok());
   ClearStopRequestForTesting();
+  const std::string pid_file = dir_.File("job.pid");
   int p[2];
   ASSERT_EQ(pipe(p), 0);
   StdoutAs redirect(p[1]);
-  std::thread killer([] {
-    std::this_thread::sleep_for(milliseconds(500));
+  bool job_reaped = false;
+  std::chrono::steady_clock::time_point stopped_at;
+  std::thread killer([&] {
+    // The stop comes once the job has ended and been reaped: the runner is
+    // then only copying output.
+    job_reaped = WaitUntilReaped(pid_file);
+    stopped_at = std::chrono::steady_clock::now();
     ::kill(getpid(), SIGTERM);
   });
-  CommandSpec spec = Sh("head -c 300000 /dev/zero");  // more than the pipe holds; exits at once
+  // More than the pipe holds; exits at once.
+  CommandSpec spec = Sh("echo $$ > " + pid_file + "; head -c 300000 /dev/zero");
   spec.stream_output = true;
-  auto begin = std::chrono::steady_clock::now();
   CommandOutcome o = runner_.Run(spec);
-  auto took = std::chrono::steady_clock::now() - begin;
+  auto ended_at = std::chrono::steady_clock::now();
   killer.join();
   redirect.Restore();
   close(p[0]);
+  EXPECT_TRUE(job_reaped) << "the job did not end while nobody read its output";
   EXPECT_EQ(o.kind, Kind::kExited) << "the job had finished before the stop";
-  EXPECT_LT(took, milliseconds(3000)) << "the drain ignored the stop request";
-  EXPECT_GE(took, milliseconds(1400)) << "the drain gives the reader a second after the stop";
+  auto took = ended_at - stopped_at;
+  EXPECT_LT(took, seconds(10)) << "the drain ignored the stop request";
+  // The product's own timer: the second starts when the runner sees the
+  // stop, after we sent it (1 ms spare for its clock's microseconds).
+  EXPECT_GE(took, milliseconds(999)) << "the drain gives the reader a second after the stop";
   EXPECT_TRUE(StopRequested());
   ClearStopRequestForTesting();
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
@@ -518,24 +554,36 @@ TEST_F(RealCommandRunnerTest, AStopRequestCutsTheOutputDrainShort) {
 // (opening it again would make a new terminal). Output reaches both.
 TEST_F(RealCommandRunnerTest, OutputReachesADatagramSocketAndAPtyMaster) {
   {
+    const std::string pid_file = dir_.File("job.pid");
     int sv[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
     StdoutAs redirect(sv[0]);
     size_t got = 0;
+    std::atomic<bool> done{false};
     std::thread reader([&] {
-      std::this_thread::sleep_for(milliseconds(1000));  // a backlog builds up
+      // A backlog builds up: the job writes all of its output (less than
+      // the runner holds for a slow reader) and ends before we read.
+      (void)WaitUntilReaped(pid_file);
       char buf[65536];
       pollfd pfd{sv[1], POLLIN, 0};
-      while (poll(&pfd, 1, 1000) > 0) {
-        ssize_t n = recv(sv[1], buf, sizeof buf, 0);
-        if (n <= 0) break;
-        got += static_cast<size_t>(n);
+      // Until Run() has returned (it has then sent everything) and nothing
+      // is left to read.
+      while (true) {
+        const bool last = done;
+        if (poll(&pfd, 1, 50) > 0) {
+          ssize_t n = recv(sv[1], buf, sizeof buf, 0);
+          if (n <= 0) break;
+          got += static_cast<size_t>(n);
+        } else if (last) {
+          break;
+        }
       }
     });
-    CommandSpec spec = Sh("head -c 1000000 /dev/zero");
+    CommandSpec spec = Sh("echo $$ > " + pid_file + "; head -c 1000000 /dev/zero");
     spec.stream_output = true;
     CommandOutcome o = runner_.Run(spec);
     redirect.Restore();
+    done = true;
     reader.join();
     close(sv[1]);
     EXPECT_EQ(o.kind, Kind::kExited);
@@ -551,7 +599,7 @@ TEST_F(RealCommandRunnerTest, OutputReachesADatagramSocketAndAPtyMaster) {
     redirect.Restore();
     char buf[64] = {};
     pollfd pfd{slave, POLLIN, 0};
-    ssize_t n = poll(&pfd, 1, 1000) > 0 ? read(slave, buf, sizeof buf - 1) : -1;
+    ssize_t n = poll(&pfd, 1, 10000) > 0 ? read(slave, buf, sizeof buf - 1) : -1;
     close(slave);
     close(master);
     EXPECT_EQ(o.kind, Kind::kExited);
@@ -573,20 +621,24 @@ TEST_F(RealCommandRunnerTest, WatchedTextIsFoundAnywhereInTheOutput) {
   EXPECT_FALSE(runner_.Run(spec).saw_watched);
 }
 
+// The timeouts of the tests below leave the job ample time to set itself up
+// (start its children, ignore SIGTERM) before they fire; the pid files they
+// write after that say it did, so a late start fails instead of passing as
+// "nothing survived".
 TEST_F(RealCommandRunnerTest, TimeoutKillsTheWholeTree) {
   std::string pids = dir_.File("pids");
   CommandSpec spec =
       Sh("sleep 30 & echo $! >> " + pids + "; sleep 30 & echo $! >> " + pids + "; wait");
-  spec.timeout = milliseconds(300);
+  spec.timeout = milliseconds(1000);
   auto begin = std::chrono::steady_clock::now();
   CommandOutcome o = runner_.Run(spec);
   auto took = std::chrono::steady_clock::now() - begin;
   EXPECT_EQ(o.kind, Kind::kTimedOut);
   EXPECT_EQ(o.signal, SIGTERM);
-  EXPECT_GE(o.duration, milliseconds(300));
-  EXPECT_LT(took, milliseconds(1500));
+  EXPECT_GE(o.duration, milliseconds(1000));
+  EXPECT_LT(took, seconds(20)) << "the tree's sleep 30 ran out instead";
   std::vector<pid_t> tree = ReadPids(pids);
-  ASSERT_EQ(tree.size(), 2u);
+  ASSERT_EQ(tree.size(), 2u) << "the job had not started its children by the timeout";
   for (pid_t pid : tree) EXPECT_TRUE(Gone(pid)) << pid;
   EXPECT_TRUE(Gone(o.pid));
 }
@@ -594,24 +646,30 @@ TEST_F(RealCommandRunnerTest, TimeoutKillsTheWholeTree) {
 TEST_F(RealCommandRunnerTest, ChildIgnoringSigtermIsKilledAfterTheGrace) {
   std::string pids = dir_.File("pids");
   CommandSpec spec = Sh("trap '' TERM; sleep 30 & echo $! > " + pids + "; wait");
-  spec.timeout = milliseconds(300);
+  spec.timeout = milliseconds(1000);
   spec.kill_grace = milliseconds(200);
   CommandOutcome o = runner_.Run(spec);
   EXPECT_EQ(o.kind, Kind::kTimedOut);
   EXPECT_EQ(o.signal, SIGKILL);
-  EXPECT_GE(o.duration, milliseconds(500));
-  EXPECT_LT(o.duration, milliseconds(1500));
-  for (pid_t pid : ReadPids(pids)) EXPECT_TRUE(Gone(pid)) << pid;
+  EXPECT_GE(o.duration, milliseconds(1200)) << "killed before timeout + kill_grace";
+  EXPECT_LT(o.duration, seconds(20)) << "the child's sleep 30 ran out instead";
+  std::vector<pid_t> child = ReadPids(pids);
+  ASSERT_EQ(child.size(), 1u) << "the job had not ignored SIGTERM by the timeout";
+  EXPECT_TRUE(Gone(child[0])) << child[0];
 }
 
+// With no grace, SIGKILL follows SIGTERM at once: a job ignoring SIGTERM
+// is not left to its sleep 30 (nor to a default grace).
 TEST_F(RealCommandRunnerTest, ZeroGraceKillsRightAfterSigterm) {
-  CommandSpec spec = Sh("trap '' TERM; sleep 30");
-  spec.timeout = milliseconds(200);
+  std::string ready = dir_.File("ready");
+  CommandSpec spec = Sh("trap '' TERM; : > " + ready + "; sleep 30");
+  spec.timeout = milliseconds(1000);
   spec.kill_grace = Micros{0};
   CommandOutcome o = runner_.Run(spec);
+  ASSERT_TRUE(std::ifstream(ready).good()) << "the job had not ignored SIGTERM by the timeout";
   EXPECT_EQ(o.kind, Kind::kTimedOut);
   EXPECT_EQ(o.signal, SIGKILL);
-  EXPECT_LT(o.duration, milliseconds(700));
+  EXPECT_LT(o.duration, seconds(10));
 }
 
 TEST_F(RealCommandRunnerTest, GrandchildEscapingWithSetsidIsKilledAndReaped) {
@@ -619,7 +677,7 @@ TEST_F(RealCommandRunnerTest, GrandchildEscapingWithSetsidIsKilledAndReaped) {
   CommandSpec spec = Sh("setsid sleep 30 & echo $! > " + pid_file + "; exit 0");
   auto begin = std::chrono::steady_clock::now();
   CommandOutcome o = runner_.Run(spec);
-  EXPECT_LT(std::chrono::steady_clock::now() - begin, milliseconds(1500));
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, seconds(20)) << "waited for the escapee";
   EXPECT_EQ(o.kind, Kind::kExited);  // leftovers do not change the outcome
   EXPECT_EQ(o.exit_code, 0);
   std::vector<pid_t> pids = ReadPids(pid_file);
@@ -650,8 +708,8 @@ TEST_F(RealCommandRunnerTest, LeftoverIgnoringSigtermIsKilledAfterTheGrace) {
   CommandOutcome o = runner_.Run(spec);
   auto took = std::chrono::steady_clock::now() - begin;
   EXPECT_EQ(o.kind, Kind::kExited);
-  EXPECT_GE(took, milliseconds(200));
-  EXPECT_LT(took, milliseconds(1500));
+  EXPECT_GE(took, milliseconds(200)) << "killed before kill_grace";
+  EXPECT_LT(took, seconds(20)) << "waited for the leftover's sleep 30";
   std::vector<pid_t> pids = ReadPids(pid_file);
   ASSERT_EQ(pids.size(), 1u);
   EXPECT_TRUE(Gone(pids[0]));
@@ -682,25 +740,28 @@ TEST_F(RealCommandRunnerTest, ChildStartsWithEmptyMaskAndDefaultDispositions) {
   EXPECT_EQ(o.output_tail, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
-// It leaves StopRequested() set for the rest of the binary.
+// The SIGTERM comes once the job runs. It latches StopRequested(), cleared
+// at the end.
 TEST_F(RealCommandRunnerTest, SigtermToUsInterruptsTheRun) {
   sigset_t old_mask;
   pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);
   ASSERT_TRUE(PrepareProcessForRunning().ok());  // blocks SIGTERM before the thread starts
-  std::thread killer([] {
-    std::this_thread::sleep_for(milliseconds(200));
+  const std::string pid_file = dir_.File("job.pid");
+  bool job_ran = false;
+  std::thread killer([&] {
+    job_ran = WaitForPidFile(pid_file).has_value();  // else stop it anyway
     ::kill(getpid(), SIGTERM);
   });
-  CommandSpec spec = Sh("sleep 30");
-  spec.argv = {"sleep", "30"};
+  CommandSpec spec = Sh("echo $$ > " + pid_file + "; exec sleep 30");
   auto begin = std::chrono::steady_clock::now();
   CommandOutcome o = runner_.Run(spec);
   auto took = std::chrono::steady_clock::now() - begin;
   killer.join();
+  EXPECT_TRUE(job_ran) << "the job never started";
   EXPECT_EQ(o.kind, Kind::kInterrupted);
   EXPECT_EQ(o.signal, SIGTERM);
   EXPECT_TRUE(StopRequested());
-  EXPECT_LT(took, milliseconds(1500));
+  EXPECT_LT(took, seconds(20)) << "the job's sleep 30 ran out instead";
   EXPECT_TRUE(Gone(o.pid));
   // Leave the rest of the binary as it was (the SIGTERM has been consumed,
   // the stop request it latched is cleared).
@@ -743,25 +804,38 @@ TEST_F(RealCommandRunnerTest, APendingStopRequestIsTakenAndTheCommandNeverStarts
   signal(SIGPIPE, SIG_DFL);
 }
 
+// The first SIGINT makes the runner send SIGTERM, which the job's shell
+// notes in `termed` and its child ignores; the second comes after that,
+// during the 60 s grace, and must end the run with SIGKILL at once. (Sent
+// without waiting, the two could merge into one pending signal.)
 TEST_F(RealCommandRunnerTest, SecondStopSignalSkipsTheGrace) {
   sigset_t old_mask;
   pthread_sigmask(SIG_SETMASK, nullptr, &old_mask);
   ASSERT_TRUE(PrepareProcessForRunning().ok());
-  std::thread killer([] {
-    std::this_thread::sleep_for(milliseconds(200));
+  const std::string ready = dir_.File("ready"), pid_file = dir_.File("job.pid"),
+                    termed = dir_.File("termed");
+  bool job_ran = false, first_seen = false;
+  std::thread killer([&] {
+    job_ran = WaitForPidFile(pid_file).has_value();
     ::kill(getpid(), SIGINT);
-    std::this_thread::sleep_for(milliseconds(200));
+    first_seen = WaitForFile(termed);
     ::kill(getpid(), SIGINT);
   });
-  CommandSpec spec = Sh("trap '' TERM; sleep 30");
-  spec.kill_grace = std::chrono::seconds(20);
+  // The child ignores SIGTERM before the shell writes its pid; the shell's
+  // `wait` returns on the trapped SIGTERM, and it waits again.
+  CommandSpec spec = Sh("(trap '' TERM; : > " + ready + "; exec sleep 30) & while [ ! -e " + ready +
+                        " ]; do sleep 0.01; done; trap ': > " + termed + "' TERM; echo $$ > " +
+                        pid_file + "; wait; wait");
+  spec.kill_grace = seconds(60);
   auto begin = std::chrono::steady_clock::now();
   CommandOutcome o = runner_.Run(spec);
   auto took = std::chrono::steady_clock::now() - begin;
   killer.join();
+  EXPECT_TRUE(job_ran) << "the job never started";
+  EXPECT_TRUE(first_seen) << "the job never got the SIGTERM of the first stop signal";
   EXPECT_EQ(o.kind, Kind::kInterrupted);
   EXPECT_EQ(o.signal, SIGKILL);
-  EXPECT_LT(took, milliseconds(1500));
+  EXPECT_LT(took, seconds(20)) << "the second stop signal waited for the grace";
   ClearStopRequestForTesting();
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   signal(SIGPIPE, SIG_DFL);

@@ -1,11 +1,18 @@
 // Run journal format tests: every field and every byte round-trips, absent
 // and empty values stay distinct, a line torn or altered anywhere is counted
-// as damaged and never misread, and the header keeps its fixed size.
+// as damaged and never misread, the header keeps its fixed size, and the
+// version-1 bytes are pinned by a checked-in journal
+// (tests/data/journal/history-v1.journal).
 #include "store/run_journal.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
+
+#include "test_util.h"
 
 namespace surety {
 namespace {
@@ -199,6 +206,162 @@ TEST(RunJournal, AFileWithoutAHeaderStillYieldsItsEntries) {
   ASSERT_EQ(p.entries.size(), 1u);
   EXPECT_EQ(p.entries[0].keep_runs, 3);
   EXPECT_EQ(p.damaged, 0);
+}
+
+// ---------------------------------------------------------------------------
+// The checked-in version-1 journal. Round trips cannot tell an encoder and a
+// decoder that changed together; this file was written by the version-1
+// encoder, and every journal on disk looks like it. Its contents, written
+// out here, must stay what the file says: a failure means the format
+// changed, which needs a new version and a migration, never a new file
+// (tests/data/journal/README.md).
+
+std::string FixturePath() { return testing_util::TestDataDir() + "/journal/history-v1.journal"; }
+
+std::string ReadFixture() {
+  std::ifstream in(FixturePath(), std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+const JournalHeader kFixtureHeader{1, "dd5fccba-acb3-4983-b81a-9f5589853c1e", 5,
+                                   0x5eed0f1a2b3c4d5eULL};
+
+Instant At(int64_t micros) { return Instant{Micros{micros}}; }
+
+// The whole entries of the file, in file order.
+std::vector<JournalEntry> FixtureEntries() {
+  std::vector<JournalEntry> out;
+  // Run 1 of db, scheduled: its start entry (running; every optional
+  // absent, keep_runs 0), then its finish entry (every optional but the
+  // signal present; the output has a tab, newlines, a carriage return,
+  // backslashes, a literal \N and bytes that are not UTF-8).
+  RunRecord r;
+  r.id = 1;
+  r.job = "db";
+  r.trigger = Trigger::kSchedule;
+  r.host = "backup-1";
+  r.started_at = At(1763780400000123);  // 2025-11-22T03:00:00.000123Z
+  r.duration_ms = 0;
+  r.attempts = 1;
+  r.result = RunResult::kRunning;
+  r.owner_pid = 4242;
+  r.owner_boot_id = "dd5fccba-acb3-4983-b81a-9f5589853c1e";
+  r.owner_start_time = 987654;
+  out.push_back({r, 0});
+  r.finished_at = At(1763780461500456);
+  r.duration_ms = 61500;
+  r.exit_code = 0;
+  r.result = RunResult::kSuccess;
+  r.message = "exit status 0";
+  r.output_tail = "dumped 3 tables:\tusers\\orders\r\ncaf\xe9 \xff\xfe\\N\n";
+  r.artifact_size = 1048576;
+  r.artifact_path = "/backups/db-2025-11-22.dump";
+  r.alert_status = "";
+  out.push_back({r, 30});
+
+  // Run 2 of web-logs, a catch-up killed by its timeout: no exit status, a
+  // signal, the message with escapes of its own, a backslash-N that is text
+  // (not the absent marker), and two alerts.
+  RunRecord t;
+  t.id = 2;
+  t.job = "web-logs";
+  t.trigger = Trigger::kCatchup;
+  t.host = "backup-1";
+  t.started_at = At(1763784000000000);
+  t.finished_at = At(1763791200250000);
+  t.duration_ms = 7200250;
+  t.attempts = 2;
+  t.signal = "KILL";
+  t.result = RunResult::kTimeout;
+  t.message = "timed out after 2h\tand was killed with KILL\nlast line: \\N \\t";
+  t.output_tail = "rsync: [sender] \xc3\x28 bad name\r\n\\\\server\\share\n";
+  t.alert_status = "webhook ops: sent; email oncall: failed: 550 mailbox unavailable";
+  t.owner_pid = 5151;
+  t.owner_boot_id = "dd5fccba-acb3-4983-b81a-9f5589853c1e";
+  t.owner_start_time = 1000001;
+  out.push_back({t, 7});
+
+  // Run 3 of db, started by hand: its start entry (running), then its
+  // finish (failed with exit status 7; a signal that is present but empty,
+  // written as an empty field, not as the absent marker).
+  RunRecord m;
+  m.id = 3;
+  m.job = "db";
+  m.trigger = Trigger::kManual;
+  m.host = "backup-1";
+  m.started_at = At(1763866800000000);
+  m.attempts = 1;
+  m.result = RunResult::kRunning;
+  m.owner_pid = 6060;
+  m.owner_boot_id = "0b6f6a0e-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+  m.owner_start_time = 42;
+  out.push_back({m, 0});
+  m.finished_at = At(1763866802000000);
+  m.duration_ms = 2000;
+  m.exit_code = 7;
+  m.signal = "";
+  m.result = RunResult::kFailed;
+  m.message = "exit status 7: pg_dump: error: connection refused";
+  m.output_tail = "pg_dump: error: connection refused\n";
+  out.push_back({m, 30});
+  return out;
+}
+
+// The last line of the file: the start of run 4, torn after kTornBytes
+// bytes (a runner killed in the middle of its append), no newline.
+JournalEntry TornEntry() {
+  RunRecord b;
+  b.id = 4;
+  b.job = "web-logs";
+  b.trigger = Trigger::kBoot;
+  b.host = "backup-1";
+  b.started_at = At(1763870400000000);
+  b.attempts = 1;
+  b.owner_pid = 7;
+  b.owner_boot_id = "0b6f6a0e-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+  b.owner_start_time = 99;
+  return {b, 0};
+}
+constexpr size_t kTornBytes = 60;
+
+TEST(RunJournalFixture, TheCheckedInVersion1JournalParsesToItsRecords) {
+  const std::string text = ReadFixture();
+  ASSERT_FALSE(text.empty()) << "cannot read " << FixturePath();
+  ParsedJournal p = ParseJournal(text);
+  EXPECT_EQ(p.version, 1);
+  ASSERT_TRUE(p.header.has_value());
+  EXPECT_EQ(p.header->version, kFixtureHeader.version);
+  EXPECT_EQ(p.header->boot_id, kFixtureHeader.boot_id);
+  EXPECT_EQ(p.header->next_id, kFixtureHeader.next_id);
+  EXPECT_EQ(p.header->gen, kFixtureHeader.gen);
+  const std::vector<JournalEntry> want = FixtureEntries();
+  ASSERT_EQ(p.entries.size(), want.size())
+      << "lines of the file that no longer parse are counted as damaged: " << p.damaged;
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE("entry " + std::to_string(i) + " (run " + std::to_string(want[i].record.id) + ")");
+    ExpectSame(p.entries[i].record, want[i].record);
+    EXPECT_EQ(p.entries[i].keep_runs, want[i].keep_runs);
+  }
+  EXPECT_EQ(p.damaged, 1) << "the torn last line";
+  ASSERT_EQ(p.ends.size(), want.size());
+  EXPECT_EQ(p.ends.back(), text.size() - kTornBytes) << "the torn line starts after the last end";
+}
+
+TEST(RunJournalFixture, TodaysEncoderWritesTheCheckedInBytes) {
+  std::string encoded = EncodeJournalHeader(kFixtureHeader);
+  for (const JournalEntry& e : FixtureEntries()) encoded += EncodeJournalEntry(e);
+  encoded += EncodeJournalEntry(TornEntry()).substr(0, kTornBytes);
+  const std::string file = ReadFixture();
+  ASSERT_FALSE(file.empty()) << "cannot read " << FixturePath();
+  size_t at = 0;
+  while (at < encoded.size() && at < file.size() && encoded[at] == file[at]) ++at;
+  EXPECT_TRUE(at == encoded.size() && at == file.size())
+      << "the encoder no longer writes version 1 as " << FixturePath() << " has it: first "
+      << "difference at byte " << at << " of " << file.size()
+      << "\n  file:    " << testing::PrintToString(file.substr(at > 40 ? at - 40 : 0, 80))
+      << "\n  encoder: " << testing::PrintToString(encoded.substr(at > 40 ? at - 40 : 0, 80));
 }
 
 }  // namespace
