@@ -28,6 +28,8 @@
 namespace surety {
 namespace {
 
+using testing_util::DropFromNow;
+
 using testing_util::CliResult;
 using testing_util::RunSurety;
 using testing_util::ShellQuote;
@@ -491,21 +493,6 @@ std::string CommandLine(const std::string& program, const Group& g,
     cmd += Word(a);
   }
   return cmd;
-}
-
-// Drops the "From now:" lines and nothing else: the blank separators between
-// specs (an invalid spec prints nothing but still gets one) must match too.
-std::string DropFromNow(const std::string& s) {
-  std::string out;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t end = s.find('\n', start);
-    end = end == std::string::npos ? s.size() : end + 1;
-    std::string_view line(s.data() + start, end - start);
-    if (line.find("From now:") == std::string_view::npos) out += line;
-    start = end;
-  }
-  return out;
 }
 
 struct Outcome {

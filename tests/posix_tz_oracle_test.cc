@@ -27,6 +27,8 @@
 namespace surety {
 namespace {
 
+using testing_util::DropFromNow;
+
 using testing_util::RunSurety;
 using testing_util::ShellQuote;
 
@@ -43,21 +45,6 @@ std::vector<Record> ReadRecords() {
   while (std::getline(in, line)) {
     auto v = nlohmann::json::parse(line);
     out.push_back(Record{v["tz"], v["base"], v["spec"], v["stdout"], v["iterations"], v["rc"]});
-  }
-  return out;
-}
-
-// Drops the "From now:" lines (they depend on the wall clock) and nothing
-// else.
-std::string DropFromNow(const std::string& s) {
-  std::string out;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t end = s.find('\n', start);
-    end = end == std::string::npos ? s.size() : end + 1;
-    std::string_view line(s.data() + start, end - start);
-    if (line.find("From now:") == std::string_view::npos) out += line;
-    start = end;
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -49,6 +50,22 @@ inline std::string WithoutFromNow(const std::string& s) {
     out += '\n';
   }
   while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// Drops the "From now:" lines and nothing else: the blank separators
+// between specs (an invalid spec prints nothing but still gets one) must
+// match too.
+inline std::string DropFromNow(const std::string& s) {
+  std::string out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t end = s.find('\n', start);
+    end = end == std::string::npos ? s.size() : end + 1;
+    std::string_view line(s.data() + start, end - start);
+    if (line.find("From now:") == std::string_view::npos) out += line;
+    start = end;
+  }
   return out;
 }
 

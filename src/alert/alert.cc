@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "time/civil_names.h"
 #include "time/timestamp.h"
 #include "time/zone.h"
 
@@ -90,14 +91,12 @@ std::string Tail(const std::string& s, size_t max_bytes) {
 }
 
 std::string Rfc5322Date(Instant t) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   WallFields w = UtcWall(std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count());
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d +0000", kDays[w.weekday % 7],
-                w.day, kMonths[(w.month + 11) % 12], static_cast<long long>(w.year), w.hour,
-                w.minute, w.second);
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d +0000",
+                std::string(WeekdayAbbr(w.weekday % 7)).c_str(), w.day,
+                std::string(MonthAbbr((w.month + 11) % 12 + 1)).c_str(),
+                static_cast<long long>(w.year), w.hour, w.minute, w.second);
   return buf;
 }
 

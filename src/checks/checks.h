@@ -21,7 +21,6 @@
 #include "os/file_system.h"
 #include "os/net.h"
 #include "os/process.h"
-#include "time/zone.h"
 
 namespace surety {
 
@@ -52,12 +51,6 @@ struct CheckEnv {
 // person fixes them all at once. Connections get 5 s, the command 5 min (or
 // env.preflight_command_timeout).
 CheckResult RunPreflight(const PreflightSpec& spec, CheckEnv& env);
-
-// Expands strftime conversions of `pattern` at `when` in `zone`
-// ("/backups/db-%Y-%m-%d.dump"), in-process and in the C locale: %Y %m %d
-// %H %M %S %y %j %a %A %b %B %h %e %F %T %s %Z %z %%. Any other conversion
-// is left as written.
-std::string ExpandArtifactPath(const std::string& pattern, Instant when, const Zone& zone);
 
 struct VerifyOutcome {
   CheckResult check;

@@ -445,7 +445,7 @@ int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services
   // The daemon's log is its output: info by default, on a terminal too.
   const LogLevel level = LevelOf(g, /*interactive=*/false);
   d.log_level = std::string(LogLevelName(level));
-  d.shutdown_grace = Micros{static_cast<int64_t>(grace->usec)};
+  d.shutdown_grace = SpanMicros(*grace);
   Logger log(sv.err, sv.clock, FormatOf(g), level);
   return RunDaemon(d, sv.clock, sv.env, *sv.fs, log);
 }

@@ -10,12 +10,9 @@
 #include <chrono>
 #include <cstdint>
 
-namespace surety {
+#include "base/instant.h"
 
-// Absolute time: microseconds since the Unix epoch, UTC. Civil (wall-clock)
-// time is a different type (time/zone.h) and never converts implicitly.
-using Micros = std::chrono::microseconds;
-using Instant = std::chrono::sys_time<Micros>;
+namespace surety {
 
 class Clock {
  public:

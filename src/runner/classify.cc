@@ -99,13 +99,9 @@ LogLevel RunResultLogLevel(RunResult result) {
 
 Micros RetryDelay(const JobSpec& job, int retry) {
   const double base =
-      job.retry_delay.infinite()
-          ? 0.0
-          : static_cast<double>(std::min<uint64_t>(job.retry_delay.usec, INT64_MAX));
+      job.retry_delay.infinite() ? 0.0 : static_cast<double>(SpanMicros(job.retry_delay).count());
   double d = base * std::pow(job.retry_backoff, std::max(0, retry - 1));
-  const double cap =
-      job.retry_delay_max.infinite() ? 9.0e15 : static_cast<double>(job.retry_delay_max.usec);
-  d = std::min(d, cap);
+  d = std::min(d, static_cast<double>(SpanMicros(job.retry_delay_max).count()));
   return Micros{static_cast<int64_t>(d)};
 }
 

@@ -6,6 +6,7 @@
 #include "checks/checks.h"
 #include "job/environment_file.h"
 #include "runner/dead_runs.h"
+#include "time/time_format.h"
 #include "time/timestamp.h"
 
 namespace surety {
@@ -21,14 +22,11 @@ constexpr Micros kForever = Micros::max();
 // A wait a person at a terminal is told about: one longer than a moment.
 constexpr Micros kTellWaitAfter{std::chrono::seconds(1)};
 
-Micros Finite(const Timespan& s) {
-  return Micros{static_cast<int64_t>(std::min<uint64_t>(s.usec, INT64_MAX))};
-}
 // timeout: "infinity" (and 0) means no timeout, as TimeoutStartSec=.
-Micros TimeoutMicros(const Timespan& s) { return s.infinite() ? Micros{0} : Finite(s); }
+Micros TimeoutMicros(const Timespan& s) { return s.infinite() ? Micros{0} : SpanMicros(s); }
 // kill_grace, lock_wait, preflight.wait: "infinity" means wait as long as
 // it takes (kForever).
-Micros WaitMicros(const Timespan& s) { return s.infinite() ? kForever : Finite(s); }
+Micros WaitMicros(const Timespan& s) { return s.infinite() ? kForever : SpanMicros(s); }
 
 int64_t ElapsedMs(Instant from, Instant to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
@@ -213,7 +211,7 @@ class JobRun {
     // left as written (its `date +%F` is the shell's); it has
     // $SURETY_ARTIFACT.
     artifact_ =
-        job_.verify.path.empty() ? "" : ExpandArtifactPath(job_.verify.path, started_, d_.local);
+        job_.verify.path.empty() ? "" : ExpandTimeFormat(job_.verify.path, started_, d_.local);
     if (!artifact_.empty()) env_["SURETY_ARTIFACT"] = artifact_;
     const CommandSpec spec = JobCommand();
     for (int attempt = 1;; ++attempt) {
@@ -331,7 +329,7 @@ class JobRun {
     spec.argv = job_.command.argv;
     if (!job_.command.shell) {
       for (std::string& arg : spec.argv)
-        if (arg.find('%') != std::string::npos) arg = ExpandArtifactPath(arg, started_, d_.local);
+        if (arg.find('%') != std::string::npos) arg = ExpandTimeFormat(arg, started_, d_.local);
     }
     spec.env = env_;
     spec.working_directory = job_.working_directory;

@@ -114,10 +114,8 @@ int64_t CoalescedWakeup(int64_t a, int64_t b, uint64_t phase) {
 }
 
 Micros AccuracyWindow(const JobSpec& job) {
-  const uint64_t acc = job.accuracy.usec == 0
-                           ? 250'000  // systemd: AccuracySec=0 is 250 ms
-                           : std::min<uint64_t>(job.accuracy.usec, INT64_MAX / 4);
-  return Micros{static_cast<int64_t>(acc)};
+  // systemd: AccuracySec=0 is 250 ms.
+  return job.accuracy.usec == 0 ? Micros{250'000} : SpanMicros(job.accuracy);
 }
 
 Instant CoalescedStart(const JobSpec& job, Instant due, uint64_t phase) {

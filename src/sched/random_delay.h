@@ -15,8 +15,8 @@
 #include <optional>
 #include <string>
 
+#include "base/instant.h"
 #include "job/job_spec.h"
-#include "os/clock.h"
 
 namespace surety {
 

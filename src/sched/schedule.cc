@@ -6,10 +6,6 @@ namespace surety {
 
 namespace {
 
-Micros SpanMicros(const Timespan& s) {
-  return Micros{static_cast<int64_t>(std::min<uint64_t>(s.usec, INT64_MAX / 4))};
-}
-
 std::optional<Instant> EarliestCalendar(const JobSpec& job, Instant base,
                                         const CalendarEvalContext& eval) {
   std::optional<Instant> best;

@@ -25,8 +25,8 @@
 #include <optional>
 #include <string>
 
+#include "base/instant.h"
 #include "job/job_spec.h"
-#include "os/clock.h"
 #include "time/calendar_spec.h"
 
 namespace surety {

@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/instant.h"
 #include "job/job_spec.h"
-#include "os/clock.h"
 
 namespace surety {
 

@@ -1,10 +1,12 @@
 #include "time/calendar_spec.h"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdio>
 
 #include "base/strings.h"
+#include "time/civil_names.h"
 
 namespace surety {
 
@@ -124,12 +126,20 @@ Status ParseComponent(Cursor& c, bool usec, CalendarComponent* out) {
 }
 
 Status ParseWeekdays(Cursor& c, int* bits) {
-  static constexpr struct {
-    std::string_view name;
-    int nr;
-  } kDays[] = {{"Monday", 0},   {"Mon", 0},      {"Tuesday", 1}, {"Tue", 1},    {"Wednesday", 2},
-               {"Wed", 2},      {"Thursday", 3}, {"Thu", 3},     {"Friday", 4}, {"Fri", 4},
-               {"Saturday", 5}, {"Sat", 5},      {"Sunday", 6},  {"Sun", 6}};
+  // Each day's full name, then its abbreviation, Monday (0 here) first.
+  static constexpr auto kDays = [] {
+    struct Day {
+      std::string_view name;
+      int nr;
+    };
+    std::array<Day, 14> days{};
+    for (size_t nr = 0; nr < 7; ++nr) {
+      const size_t wday = (nr + 1) % 7;
+      days[2 * nr] = {kWeekdayNames[wday], static_cast<int>(nr)};
+      days[2 * nr + 1] = {WeekdayAbbr(static_cast<int>(wday)), static_cast<int>(nr)};
+    }
+    return days;
+  }();
   int range_from = -1;
   bool first = true;
   int mask = 0;
@@ -482,14 +492,15 @@ void FormatItems(std::string& out, int width, const CalendarComponent& comp, boo
 }
 
 void FormatWeekdays(std::string& out, int bits) {
-  static constexpr const char* kNames[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  // Monday is 0 here.
+  auto name = [](int nr) { return WeekdayAbbr((nr + 1) % 7); };
   int run_start = -1;
   bool need_comma = false;
   int x = 0;
   auto close_run = [&](int end) {
     if (end > run_start + 1) {
       out += end > run_start + 2 ? ".." : ",";
-      out += kNames[end - 1];
+      out += name(end - 1);
     }
   };
   for (; x < 7; ++x) {
@@ -497,7 +508,7 @@ void FormatWeekdays(std::string& out, int bits) {
       if (run_start < 0) {
         if (need_comma) out += ',';
         need_comma = true;
-        out += kNames[x];
+        out += name(x);
         run_start = x;
       }
     } else if (run_start >= 0) {

@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/instant.h"
 #include "base/status.h"
-#include "os/clock.h"
 #include "time/zone.h"
 
 namespace surety {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "base/strings.h"
+#include "time/civil_names.h"
 
 namespace surety {
 
@@ -14,8 +15,10 @@ constexpr std::array<std::string_view, 12> kMonthNames = {"jan", "feb", "mar", "
                                                           "jul", "aug", "sep", "oct", "nov", "dec"};
 constexpr std::array<std::string_view, 7> kDayNames = {"sun", "mon", "tue", "wed",
                                                        "thu", "fri", "sat"};
-constexpr std::array<std::string_view, 7> kCalendarDays = {"Mon", "Tue", "Wed", "Thu",
-                                                           "Fri", "Sat", "Sun"};
+// Calendar specs count Monday as the first day.
+constexpr std::string_view CalendarDay(size_t monday_first) {
+  return WeekdayAbbr(static_cast<int>((monday_first + 1) % 7));
+}
 
 enum class Kind { kMinute, kHour, kDayOfMonth, kMonth, kDayOfWeek };
 
@@ -62,7 +65,7 @@ std::string Unknown(const FieldDef& def, std::string_view token) {
     std::string why = "`#` (the n-th weekday of the month) is Quartz syntax, not cron's";
     if (def.kind == Kind::kDayOfWeek && day >= 0 && day <= 7 && nth >= 1 && nth <= 5) {
       why += "; a calendar spec says it with days: `" +
-             std::string(kCalendarDays[static_cast<size_t>((day + 6) % 7)]) + " *-*-" +
+             std::string(CalendarDay(static_cast<size_t>((day + 6) % 7))) + " *-*-" +
              Two(7 * nth - 6) + ".." + Two(std::min(7 * nth, 31)) + "`";
     }
     return why;
@@ -238,12 +241,12 @@ std::string Weekdays(uint64_t cron_bits) {
     while (e + 1 < 7 && on[e + 1]) ++e;
     auto add = [&](int k) {
       if (!out.empty()) out += ',';
-      out += kCalendarDays[static_cast<size_t>(k)];
+      out += CalendarDay(static_cast<size_t>(k));
     };
     if (e - d >= 2) {
       add(d);
       out += "..";
-      out += kCalendarDays[static_cast<size_t>(e)];
+      out += CalendarDay(static_cast<size_t>(e));
     } else {
       for (int k = d; k <= e; ++k) add(k);
     }

@@ -165,4 +165,9 @@ std::string FormatTimespan(Timespan span, uint64_t accuracy) {
   return out;
 }
 
+Micros SpanMicros(Timespan span) {
+  const auto max = static_cast<uint64_t>(kMaxSpan.count());
+  return span.usec >= max ? kMaxSpan : Micros{static_cast<int64_t>(span.usec)};
+}
+
 }  // namespace surety

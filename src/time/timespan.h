@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/instant.h"
 #include "base/status.h"
 
 namespace surety {
@@ -31,6 +32,11 @@ Result<Timespan> ParseTimespan(std::string_view text);
 
 // `default_unit_usec` is what a bare number means (1e6: seconds).
 Result<Timespan> ParseTimespanWithUnit(std::string_view text, uint64_t default_unit_usec);
+
+// The span as a duration to add to an instant, saturated at kMaxSpan —
+// "infinity" too: a caller that gives infinity a meaning of its own (no
+// timeout, wait forever) tests infinite() first.
+Micros SpanMicros(Timespan span);
 
 // systemd's format_timespan(): greedy from years down, decimals once below a
 // minute; `accuracy_usec` drops digits finer than it (1 keeps all).

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "base/strings.h"
+#include "time/civil_names.h"
 #include "time/timespan.h"
 
 namespace surety {
@@ -88,13 +89,10 @@ std::optional<Parsed> Strptime(std::string_view s, std::string_view fmt, WallFie
         tm.second = v;
         break;
       case 'b': {
-        static constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
-                                                  "May",       "June",     "July",     "August",
-                                                  "September", "October",  "November", "December"};
         while (i < s.size() && s[i] == ' ') ++i;
         bool found = false;
         for (int m = 0; m < 12 && !found; ++m) {
-          std::string_view full = kMonths[m];
+          std::string_view full = kMonthNames[static_cast<size_t>(m)];
           for (std::string_view name : {full, full.substr(0, 3)}) {
             if (StartsWithIgnoreCase(s.substr(i), name)) {
               i += name.size();
@@ -204,19 +202,15 @@ Result<Instant> ParseTimestamp(std::string_view t, const TimestampContext& ctx) 
       done = true;
     }
     if (!done) {
-      static constexpr struct {
-        std::string_view name;
-        int nr;
-      } kDays[] = {{"Sunday", 0},   {"Sun", 0}, {"Monday", 1},    {"Mon", 1},
-                   {"Tuesday", 2},  {"Tue", 2}, {"Wednesday", 3}, {"Wed", 3},
-                   {"Thursday", 4}, {"Thu", 4}, {"Friday", 5},    {"Fri", 5},
-                   {"Saturday", 6}, {"Sat", 6}};
-      for (const auto& d : kDays) {
-        if (!StartsWithIgnoreCase(t, d.name)) continue;
-        if (t.size() <= d.name.size() || t[d.name.size()] != ' ') continue;
-        weekday = d.nr;
-        t = t.substr(d.name.size() + 1);
-        break;
+      // Each day's full name, then its abbreviation, Sunday first.
+      for (int nr = 0; nr < 7 && weekday < 0; ++nr) {
+        for (std::string_view name : {kWeekdayNames[static_cast<size_t>(nr)], WeekdayAbbr(nr)}) {
+          if (!StartsWithIgnoreCase(t, name)) continue;
+          if (t.size() <= name.size() || t[name.size()] != ' ') continue;
+          weekday = nr;
+          t = t.substr(name.size() + 1);
+          break;
+        }
       }
       struct Form {
         const char* fmt;
@@ -327,8 +321,7 @@ char* PutLiteral(char* p, const char (&s)[N]) {
 // "%a %Y-%m-%d %H:%M:%S" in the C locale (at most 3 + 1 + 20 + 15 bytes).
 constexpr size_t kWallMax = 40;
 char* PutWall(char* p, const WallFields& w) {
-  static constexpr char kDays[] = "SunMonTueWedThuFriSat";
-  std::memcpy(p, &kDays[3 * w.weekday], 3);
+  std::memcpy(p, WeekdayAbbr(w.weekday).data(), 3);
   p += 3;
   *p++ = ' ';
   if (w.year >= 0 && w.year < 10000) {

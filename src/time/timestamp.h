@@ -18,8 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/instant.h"
 #include "base/status.h"
-#include "os/clock.h"
 #include "time/zone.h"
 
 namespace surety {
