@@ -163,14 +163,26 @@ guarantee of the runner. For containers (works as PID 1) and hosts without
 systemd; logs go to stderr.
 
 Signals: SIGHUP reloads the job file (a bad file is reported and the running
-set is kept); SIGTERM/SIGINT stop scheduling, give running jobs
---shutdown-grace to finish, then stop them, and exit 0.
+set is kept). SIGTERM/SIGINT stop scheduling; running jobs get
+--shutdown-grace to finish, then each is stopped by its own runner (SIGTERM
+to its process tree, SIGKILL after its kill_grace; recorded interrupted);
+what is left after that is killed, and the daemon exits 0. A second
+SIGTERM skips to the next step. With --leave-runs the daemon exits at once
+and running jobs finish on their own: a restart (an upgrade) then kills no
+backup, and the next daemon, seeing their locks held, starts no second run.
+
+At most [settings] max_running runs run at once (default: 4 per processor,
+at least 8); runs due beyond that wait their turn in the order they came
+due, each delay logged.
 
 Examples:
   surety daemon --config /etc/surety/surety.toml
   surety daemon --config examples/demo.toml --log-format=json)");
   dm->add_option("--shutdown-grace", p.dmn.shutdown_grace,
-                 "How long running jobs get to finish on SIGTERM (default 10s)");
+                 "How long running jobs get to finish on SIGTERM before they are stopped "
+                 "(default 10s)");
+  dm->add_flag("--leave-runs", p.dmn.leave_runs,
+               "On SIGTERM, exit at once and let running jobs finish on their own");
   dm->callback([&] { p.action = [&] { return RunDaemonCommand(p.global, p.dmn, sv); }; });
 }
 

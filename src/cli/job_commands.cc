@@ -446,6 +446,7 @@ int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services
   const LogLevel level = LevelOf(g, /*interactive=*/false);
   d.log_level = std::string(LogLevelName(level));
   d.shutdown_grace = SpanMicros(*grace);
+  d.leave_runs = o.leave_runs;
   Logger log(sv.err, sv.clock, FormatOf(g), level);
   return RunDaemon(d, sv.clock, sv.env, *sv.fs, log);
 }

@@ -46,6 +46,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv);
 
 struct DaemonCliOptions {
   std::string shutdown_grace = "10s";
+  bool leave_runs = false;
 };
 int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services& sv);
 

@@ -8,9 +8,23 @@
 #include "base/signal_names.h"
 #include "os/event_loop.h"
 #include "sched/random_delay.h"
+#include "time/timespan.h"
 #include "time/timestamp.h"
 
 namespace surety {
+
+namespace {
+
+// How long the daemon waits for runs it told to stop, at most (a job whose
+// kill_grace is longer, or infinite, is killed after this), and on top.
+constexpr Micros kMaxStopWait{std::chrono::minutes(10)};
+constexpr Micros kStopMargin{std::chrono::seconds(5)};
+// After SIGKILL to everything: how long, and how often, to look for
+// processes still going away.
+constexpr Micros kKillWait{std::chrono::seconds(5)};
+constexpr Micros kKillPoll{std::chrono::milliseconds(100)};
+
+}  // namespace
 
 Daemon::Daemon(const DaemonOptions& o, const Clock& clock, const Env& env, FileSystem& fs,
                Logger& log, DaemonSystem& system)
@@ -42,6 +56,9 @@ bool Daemon::Start() {
                         "SURETY_CONFIG", "XDG_CONFIG_HOME", "XDG_STATE_HOME"})
     if (auto v = env_.Get(k)) run_env_[k] = *v;
   if (!Load(true)) return false;
+  max_running_ = config_.settings.max_running > 0
+                     ? static_cast<size_t>(config_.settings.max_running)
+                     : DefaultMaxRunning(sys_.CpuCount());
   // Runs started in the same second would otherwise delay the next starts:
   // a child runs first after fork, and every `surety run` competes with
   // us for the CPU. The children are reset to normal priority.
@@ -114,6 +131,9 @@ bool Daemon::Load(bool initial) {
     return false;
   }
   Config next = std::move(*r.config);
+  if (!initial)
+    max_running_ = next.settings.max_running > 0 ? static_cast<size_t>(next.settings.max_running)
+                                                 : DefaultMaxRunning(sys_.CpuCount());
   // The state directory opened and checked once, then used by its real
   // path: a symlink swapped later cannot move the history (os/state_dir.h).
   auto pinned = sys_.PinStateDir(next.settings.state_dir);
@@ -227,7 +247,12 @@ void Daemon::Arm() {
 
 void Daemon::OnTimer() {
   if (stopping_) {
-    FinishShutdown();
+    if (stop_phase_ == Phase::kDraining)
+      StopRuns();
+    else if (stop_phase_ == Phase::kStopping)
+      KillAll();
+    else
+      Reap();  // looks again at what is left below us
     return;
   }
   Instant now = clock_.Now();
@@ -256,6 +281,38 @@ void Daemon::Fire(const std::string& name, JobState& st, Trigger trigger, Instan
     log_.Warn("run_not_started", {{"job", name}, {"reason", "a run is already waiting"}});
     return;
   }
+  // At most max_running runs at once: the rest wait their turn, in the
+  // order they came due, one place per job (a job due again while it waits
+  // is not queued twice).
+  if (Running() >= max_running_) {
+    if (std::none_of(queue_.begin(), queue_.end(),
+                     [&](const Queued& q) { return q.job == name; })) {
+      queue_.push_back(Queued{name, trigger, st.due ? st.due->when : now});
+      log_.Warn("run_queued", {{"job", name},
+                               {"running", std::to_string(Running())},
+                               {"max_running", std::to_string(max_running_)},
+                               {"queued", std::to_string(queue_.size())}});
+    }
+    return;
+  }
+  Start(name, st, trigger, st.due ? st.due->when : now);
+}
+
+void Daemon::StartQueued() {
+  while (!queue_.empty() && Running() < max_running_) {
+    Queued q = std::move(queue_.front());
+    queue_.pop_front();
+    auto it = jobs_.find(q.job);
+    if (it == jobs_.end()) continue;  // removed by a reload meanwhile
+    const Micros late = clock_.Now() - q.due;
+    log_.Warn("run_delayed", {{"job", q.job},
+                              {"delay_ms", std::to_string(late.count() / 1000)},
+                              {"reason", "max_running runs were running"}});
+    Start(q.job, it->second, q.trigger, q.due);
+  }
+}
+
+void Daemon::Start(const std::string& name, JobState& st, Trigger trigger, Instant due) {
   std::vector<std::string> argv = run_argv_;
   argv.insert(argv.end(), {name, "--trigger=" + std::string(TriggerName(trigger))});
   auto pid = sys_.StartRun(argv, run_env_);
@@ -268,7 +325,7 @@ void Daemon::Fire(const std::string& name, JobState& st, Trigger trigger, Instan
   log_.Info("run_started", {{"job", name},
                             {"trigger", std::string(TriggerName(trigger))},
                             {"pid", std::to_string(*pid)},
-                            {"due", FormatRfc3339(st.due ? st.due->when : now)}});
+                            {"due", FormatRfc3339(due)}});
 }
 
 void Daemon::OnSignal(int sig) {
@@ -316,10 +373,11 @@ void Daemon::Reap() {
               {"pid", std::to_string(r.pid)},
               {"exit", r.signal ? "SIG" + SignalName(r.signal) : std::to_string(r.exit_code)}});
   }
-  if (stopping_ && Running() == 0) {
-    stopped_ = true;
+  if (stopping_) {
+    MaybeFinishStopping();
     return;
   }
+  StartQueued();
   if (any) Arm();
 }
 
@@ -329,33 +387,79 @@ size_t Daemon::Running() const {
   return n;
 }
 
+// Stopping, in phases. kDraining: nothing new starts; running runs get
+// shutdown_grace to finish. kStopping: each runner is told to stop (it stops
+// its job's tree with the job's own kill sequence and records the run
+// interrupted); they get the longest kill_grace among them and a margin.
+// kKilling: SIGKILL to every descendant; the daemon waits (5 s at most)
+// until none is left, so that a restarted daemon finds no job still dying.
+// A second stop request moves to the next phase at once.
 void Daemon::BeginShutdown(int sig) {
-  if (stopping_) return;
+  if (stopping_) {
+    log_.Warn("stop_requested_again", {{"signal", SignalName(sig)}});
+    if (stop_phase_ == Phase::kDraining)
+      StopRuns();
+    else if (stop_phase_ == Phase::kStopping)
+      KillAll();
+    return;
+  }
   stopping_ = true;
-  size_t running = Running();
-  log_.Info("stopping", {{"signal", SignalName(sig)},
-                         {"running", std::to_string(running)},
-                         {"grace", std::to_string(opt_.shutdown_grace.count() / 1000) + "ms"}});
+  queue_.clear();  // what waited for a place does not start now
+  const size_t running = Running();
+  log_.Info(
+      "stopping",
+      {{"signal", SignalName(sig)},
+       {"running", std::to_string(running)},
+       {"grace", FormatTimespan(Timespan{static_cast<uint64_t>(opt_.shutdown_grace.count())})},
+       {"runs", opt_.leave_runs ? "left running" : "given the grace to finish"}});
   sys_.Notify("STOPPING=1");
-  if (running == 0) {
+  if (running == 0 || opt_.leave_runs) {
+    // Runs left running are their own processes with their own locks; a
+    // daemon started again sees them held and starts no second run.
     stopped_ = true;
     return;
   }
-  // Each runner forwards SIGTERM to its job's process tree and records
-  // the run as interrupted.
-  for (auto& [name, st] : jobs_)
-    for (int pid : st.runners) sys_.SignalRun(pid, SIGTERM);
-  for (auto& [pid, name] : orphans_) sys_.SignalRun(pid, SIGTERM);
+  stop_phase_ = Phase::kDraining;
   wake_ = clock_.Now() + opt_.shutdown_grace;
 }
 
-void Daemon::FinishShutdown() {
-  wake_.reset();  // the grace is over: only the killed runs' exits are awaited
-  int killed = sys_.KillAllDescendants();
-  log_.Warn("shutdown_grace_expired", {{"killed", std::to_string(killed)}});
-  // SIGCHLD for the killed processes ends the loop once all are reaped.
+void Daemon::StopRuns() {
+  stop_phase_ = Phase::kStopping;
+  Micros longest{0};
+  for (auto& [name, st] : jobs_) {
+    for (int pid : st.runners) sys_.SignalRun(pid, SIGTERM);
+    if (!st.runners.empty()) {
+      const Timespan grace = config_.jobs.at(name).kill_grace;
+      longest = std::max(longest, grace.infinite() ? kMaxStopWait : SpanMicros(grace));
+    }
+  }
+  for (auto& [pid, name] : orphans_) sys_.SignalRun(pid, SIGTERM);
+  const Micros wait = std::min(longest, kMaxStopWait) + kStopMargin;
+  log_.Warn("shutdown_grace_expired",
+            {{"running", std::to_string(Running())},
+             {"action", "told every run to stop; SIGKILL in " +
+                            FormatTimespan(Timespan{static_cast<uint64_t>(wait.count())})}});
+  wake_ = clock_.Now() + wait;
+}
+
+void Daemon::KillAll() {
+  stop_phase_ = Phase::kKilling;
+  const int killed = sys_.KillAllDescendants();
+  log_.Warn("runs_killed", {{"killed", std::to_string(killed)}});
+  kill_deadline_ = clock_.Now() + kKillWait;
+  // SIGCHLD reaps them; the daemon ends once nothing is left below it.
   Reap();
-  if (Running() == 0) stopped_ = true;
+  MaybeFinishStopping();
+}
+
+void Daemon::MaybeFinishStopping() {
+  if (!stopping_ || Running() != 0) return;
+  if (stop_phase_ == Phase::kKilling && sys_.CountDescendants() > 0 &&
+      clock_.Now() < kill_deadline_) {
+    wake_ = std::min(kill_deadline_, clock_.Now() + kKillPoll);  // look again soon
+    return;
+  }
+  stopped_ = true;
 }
 
 // next.json is for `surety next` and status: written at most once a
@@ -385,6 +489,8 @@ void Daemon::WriteNextFile() {
       {"written_at", FormatRfc3339(clock_.Now())}, {"pid", sys_.Pid()}, {"jobs", j}};
   (void)sys_.WriteFile(config_.settings.state_dir + "/next.json", doc.dump(1) + "\n");
 }
+
+size_t DefaultMaxRunning(unsigned cpus) { return std::max<size_t>(8, size_t{4} * cpus); }
 
 JobHistoryFacts FactsFromHistory(const JobSpec& job, HistoryStore* history, Instant now) {
   JobHistoryFacts f;

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,8 +46,19 @@ struct DaemonOptions {
   std::vector<std::string> configs;  // passed on to every `surety run`
   std::string log_format = "logfmt";
   std::string log_level = "info";  // passed on to every `surety run`
+  // On SIGTERM/SIGINT: how long running runs get to finish before they are
+  // told to stop.
   Micros shutdown_grace{std::chrono::seconds(10)};
+  // On SIGTERM/SIGINT, exit at once and leave running runs to finish on
+  // their own (a restart or an upgrade must not kill a backup).
+  bool leave_runs = false;
 };
+
+// How many runs the daemon starts at once when [settings] max_running does
+// not say: four per processor, at least 8 — backups mostly wait on disks
+// and networks, yet 500 runs at once on 2 cores starve everything, the
+// daemon included.
+size_t DefaultMaxRunning(unsigned cpus);
 
 // What the run history says about a job when a scheduler (re)learns it:
 // last start/finish, and — for persistent jobs only, like systemd's stamp
@@ -103,7 +115,11 @@ class Daemon {
   void Reap();
   size_t Running() const;
   void BeginShutdown(int sig);
-  void FinishShutdown();
+  void StopRuns();
+  void KillAll();
+  void MaybeFinishStopping();
+  void StartQueued();
+  void Start(const std::string& name, JobState& st, Trigger trigger, Instant due);
   void MaybeWriteNextFile();
   void WriteNextFile();
 
@@ -135,6 +151,17 @@ class Daemon {
   uint32_t uid_ = 0;
   bool stopping_ = false;
   bool stopped_ = false;
+  enum class Phase { kDraining, kStopping, kKilling };
+  Phase stop_phase_ = Phase::kDraining;
+  Instant kill_deadline_;
+  // Runs that came due while max_running ran, oldest first.
+  struct Queued {
+    std::string job;
+    Trigger trigger;
+    Instant due;
+  };
+  std::deque<Queued> queue_;
+  size_t max_running_ = 0;
   std::optional<Instant> wake_;
   std::optional<Micros> tick_;
 };

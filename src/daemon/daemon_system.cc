@@ -1,6 +1,7 @@
 #include "daemon/daemon_system.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include "os/service_manager.h"
 #include "os/state_dir.h"
@@ -14,6 +15,11 @@ Result<int> RealDaemonSystem::StartRun(const std::vector<std::string>& argv,
 }
 void RealDaemonSystem::SignalRun(int pid, int sig) { SignalProcessGroup(pid, sig); }
 int RealDaemonSystem::KillAllDescendants() { return SignalAllDescendants(SIGKILL); }
+int RealDaemonSystem::CountDescendants() { return SignalAllDescendants(0); }
+unsigned RealDaemonSystem::CpuCount() {
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<unsigned>(n) : 1;
+}
 std::vector<Reaped> RealDaemonSystem::ReapChildren() { return surety::ReapChildren(); }
 void RealDaemonSystem::Notify(const std::string& state) { NotifySystemd(state); }
 std::optional<Micros> RealDaemonSystem::WatchdogInterval() { return surety::WatchdogInterval(); }

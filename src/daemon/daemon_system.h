@@ -36,6 +36,10 @@ class DaemonSystem {
   virtual void SignalRun(int pid, int sig) = 0;
   // SIGKILL to every descendant (the end of the shutdown grace); how many.
   virtual int KillAllDescendants() = 0;
+  // How many descendants are left (killed ones may take a moment to go).
+  virtual int CountDescendants() = 0;
+  // How many processors this process may run on.
+  virtual unsigned CpuCount() = 0;
   // Every child that has exited since the last call, reaped.
   virtual std::vector<Reaped> ReapChildren() = 0;
 
@@ -79,6 +83,8 @@ class RealDaemonSystem final : public DaemonSystem {
                        const std::map<std::string, std::string>& env) override;
   void SignalRun(int pid, int sig) override;
   int KillAllDescendants() override;
+  int CountDescendants() override;
+  unsigned CpuCount() override;
   std::vector<Reaped> ReapChildren() override;
   void Notify(const std::string& state) override;
   std::optional<Micros> WatchdogInterval() override;

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "store/memory_history.h"
@@ -43,6 +44,8 @@ class FakeDaemonSystem final : public DaemonSystem {
     ++kill_alls;
     return 0;
   }
+  int CountDescendants() override { return descendants; }
+  unsigned CpuCount() override { return 2; }
   std::vector<Reaped> ReapChildren() override {
     std::vector<Reaped> out;
     out.swap(exited);
@@ -93,6 +96,7 @@ class FakeDaemonSystem final : public DaemonSystem {
   Instant boot = kT0 - hours(1);
   int next_pid = 1000;
   int kill_alls = 0;
+  int descendants = 0;  // what CountDescendants() says
 
  private:
   const FakeClock& clock_;
@@ -274,30 +278,110 @@ TEST_F(DaemonTest, OnBootRunsOnceAfterTheBoot) {
   EXPECT_EQ(d.DueOf("boot"), std::nullopt);
 }
 
-// SIGTERM: each run is told to stop; the daemon waits the grace, even when
-// another run ends meanwhile (that used to move the deadline), then kills
-// what is left, once.
-TEST_F(DaemonTest, AStopGivesRunningRunsTheWholeGrace) {
+// SIGTERM: running runs get the whole grace to finish (a run that ends
+// meanwhile does not move the deadline; it used to); then each runner is
+// told to stop, gets its job's kill_grace, and only then is everything
+// killed — once — and the daemon waits until nothing is left below it.
+TEST_F(DaemonTest, AStopGivesRunningRunsTheGraceToFinishThenStopsThem) {
   WriteJobs(
       "[jobs.a]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n"
-      "[jobs.b]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n");
+      "[jobs.b]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n"
+      "kill_grace = \"20s\"\n");
   options_.shutdown_grace = seconds(10);
   Daemon& d = Start();
   RunUntil(kT0 + seconds(10));
   ASSERT_EQ(system_.starts.size(), 2u);
   clock_.Set(kT0 + seconds(11));
   d.OnSignal(SIGTERM);
-  EXPECT_EQ(system_.signals.size(), 2u);
+  EXPECT_TRUE(system_.signals.empty()) << "runs were stopped at once, not given the grace";
   EXPECT_EQ(d.wake(), kT0 + seconds(21));
   clock_.Set(kT0 + seconds(12));
   Exit(system_.starts[0].pid);
   EXPECT_EQ(d.wake(), kT0 + seconds(21)) << "a run that ended moved the grace deadline";
   EXPECT_FALSE(d.stopped());
-  RunUntil(kT0 + seconds(30));
+
+  RunUntil(kT0 + seconds(21));  // the grace is over: the runner left is told to stop
+  ASSERT_EQ(system_.signals.size(), 1u);
+  EXPECT_EQ(system_.signals[0], std::make_pair(system_.starts[1].pid, SIGTERM));
+  EXPECT_EQ(d.wake(), kT0 + seconds(21 + 20 + 5)) << "b's kill_grace and a margin";
+  EXPECT_EQ(system_.kill_alls, 0);
+
+  system_.descendants = 1;  // killed, but not gone yet
+  RunUntil(kT0 + seconds(46));
   EXPECT_EQ(system_.kill_alls, 1);
-  EXPECT_EQ(system_.starts.size(), 2u) << "a run was started while stopping";
   Exit(system_.starts[1].pid);
+  EXPECT_FALSE(d.stopped()) << "stopped while a killed process was still there";
+  system_.descendants = 0;
+  RunUntil(kT0 + seconds(47));
   EXPECT_TRUE(d.stopped());
+  EXPECT_EQ(system_.starts.size(), 2u) << "a run was started while stopping";
+}
+
+// A second stop request does not wait for the rest of the grace.
+TEST_F(DaemonTest, ASecondStopRequestSkipsToTheNextStep) {
+  WriteJobs("[jobs.a]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n");
+  options_.shutdown_grace = minutes(5);
+  Daemon& d = Start();
+  RunUntil(kT0 + seconds(10));
+  d.OnSignal(SIGTERM);
+  EXPECT_TRUE(system_.signals.empty());
+  d.OnSignal(SIGTERM);
+  EXPECT_EQ(system_.signals.size(), 1u) << "the second SIGTERM stops the runs now";
+  d.OnSignal(SIGINT);
+  EXPECT_EQ(system_.kill_alls, 1) << "the third kills what is left";
+}
+
+// --leave-runs: the daemon exits at once and touches no run (an upgrade
+// must not kill a backup that is running).
+TEST_F(DaemonTest, LeaveRunsExitsAtOnceWithoutTouchingRuns) {
+  WriteJobs("[jobs.a]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n");
+  options_.leave_runs = true;
+  Daemon& d = Start();
+  RunUntil(kT0 + seconds(10));
+  ASSERT_EQ(system_.starts.size(), 1u);
+  d.OnSignal(SIGTERM);
+  EXPECT_TRUE(d.stopped());
+  EXPECT_TRUE(system_.signals.empty());
+  EXPECT_EQ(system_.kill_alls, 0);
+}
+
+// Overload: 30 jobs due in the same second with max_running = 4. Four
+// start; the rest wait in the order they came due, one place per job, and
+// start as places free up, each delay logged.
+TEST_F(DaemonTest, AtMostMaxRunningRunsAtOnceTheRestInDueOrder) {
+  std::string jobs;
+  for (int i = 0; i < 30; ++i) {
+    char name[8];
+    std::snprintf(name, sizeof name, "j%02d", i);
+    jobs += std::string("[jobs.") + name +
+            "]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n";
+  }
+  fs_.AddFile("/etc/surety/surety.toml",
+              "[settings]\nstate_dir = \"/var/lib/surety\"\nmax_running = 4\n" + jobs);
+  options_.configs = {"/etc/surety/surety.toml"};
+  daemon_ = std::make_unique<Daemon>(options_, clock_, env_, fs_, log_, system_);
+  ASSERT_TRUE(daemon_->Start()) << logs_.str();
+  RunUntil(kT0 + seconds(10));
+  ASSERT_EQ(system_.starts.size(), 4u);
+  EXPECT_EQ(FakeDaemonSystem::JobOf(system_.starts[0]), "j00");
+  EXPECT_EQ(FakeDaemonSystem::JobOf(system_.starts[3]), "j03");
+  RunUntil(kT0 + seconds(20));  // all due again: none is queued twice
+  EXPECT_EQ(system_.starts.size(), 4u);
+  clock_.Set(kT0 + seconds(21));
+  Exit(system_.starts[1].pid);
+  ASSERT_EQ(system_.starts.size(), 5u);
+  EXPECT_EQ(FakeDaemonSystem::JobOf(system_.starts[4]), "j04") << "not in due order";
+  EXPECT_NE(logs_.str().find("event=run_delayed job=j04 delay_ms=11000"), std::string::npos)
+      << logs_.str();
+  size_t queued = 0;
+  for (size_t at = logs_.str().find("event=run_queued"); at != std::string::npos;
+       at = logs_.str().find("event=run_queued", at + 1))
+    ++queued;
+  // 26 waited from the first second; at the next, the 4 running ones came
+  // due again and joined the end of the queue; the 26 were not queued twice.
+  EXPECT_EQ(queued, 30u);
+  EXPECT_EQ(DefaultMaxRunning(2), 8u);
+  EXPECT_EQ(DefaultMaxRunning(16), 64u);
 }
 
 }  // namespace

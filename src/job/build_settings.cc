@@ -56,9 +56,11 @@ Settings BuildSettings(const MNode& root, const BuildContext& b) {
   Settings out;
   const MNode* settings = b.values.Child(root, "settings", true);
   if (const MNode* s = settings) {
-    b.values.CheckKeys(*s, {"state_dir", "host"}, "settings");
+    b.values.CheckKeys(*s, {"state_dir", "host", "max_running"}, "settings");
     out.state_dir = b.values.Path(s, "state_dir", "settings").value_or("");
     out.host = b.values.String(s, "host", "settings").value_or("");
+    if (auto n = b.values.Int(s, "max_running", "settings", 1, 100000))
+      out.max_running = static_cast<int>(*n);
   }
   if (out.state_dir.empty()) out.state_dir = DefaultStateDir(b.load.env, b.load.running_as_root);
   CheckStateDir(settings, out.state_dir, b);

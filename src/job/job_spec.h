@@ -145,6 +145,9 @@ struct AlertSpec {
 struct Settings {
   std::string state_dir;
   std::string host;  // defaults to the machine's hostname
+  // The most runs the daemon starts at once (the rest wait their turn);
+  // 0: its default (daemon.h DefaultMaxRunning).
+  int max_running = 0;
 };
 
 struct Config {
