@@ -22,6 +22,8 @@ std::string_view Status::ErrnoText() const {
       return "Device or resource busy";
     case StatusCode::kInternal:
       return "Internal error";
+    case StatusCode::kCorrupt:
+      return "Bad message";
   }
   return "Unknown error";
 }

@@ -27,6 +27,7 @@ enum class StatusCode {
   kIoError,
   kBusy,
   kInternal,
+  kCorrupt,  // stored data that cannot be read as what it should be (EBADMSG)
 };
 
 class [[nodiscard]] Status {

@@ -104,13 +104,16 @@ std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, LoadFor want 
 }
 
 // The history of the state directory (pinned by Load()).
-Result<std::unique_ptr<HistoryStore>> OpenHistory(const Config& cfg) {
+// `read_only_ok`: a reader (history, next) that may not write the state
+// directory still reads it.
+Result<std::unique_ptr<HistoryStore>> OpenHistory(const Config& cfg, bool read_only_ok) {
   // Many runs may start in the same second: wait for the database rather
   // than lose a record.
   SqliteHistoryOptions options;
   options.busy_timeout = std::chrono::seconds(60);
   // The job does not wait long for its start record: the finish writes it.
   options.begin_wait = std::chrono::seconds(10);
+  options.read_only_ok = read_only_ok;
   return OpenStateHistory(cfg.settings.state_dir, options);
 }
 
@@ -126,8 +129,10 @@ bool HistoryExists(const Config& cfg, Services& sv) {
 }
 
 // Says on stderr that a read showed history.db with the unfolded journal
-// merged in, because the journal could not be folded.
+// merged in, because the journal could not be folded; and, louder, that
+// history.db was found damaged and set aside.
 void WarnIfUnfolded(const HistoryStore& history, Services& sv) {
+  if (Status s = history.Recovery(); !s.ok()) sv.err << "error: " << s.message() << '\n';
   if (Status s = history.FoldStatus(); !s.ok())
     sv.err << "warning: the run journal could not be folded into history.db, so this shows "
               "both, merged in memory (nothing was written): "
@@ -313,7 +318,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
   if (!l->state_dir_status.ok())  // the job still runs: the backup matters more than its record
     log.Error("history_unavailable",
               {{"job", job->name}, {"error", l->state_dir_status.message()}});
-  else if (auto opened = OpenHistory(cfg); opened.ok())
+  else if (auto opened = OpenHistory(cfg, false); opened.ok())
     history = std::move(opened.value());
   else
     log.Error("history_unavailable", {{"job", job->name}, {"error", opened.status().message()}});
@@ -368,7 +373,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
   const bool known = all || cfg.jobs.count(o.job) > 0;
   std::vector<RunRecord> runs;
   if (HistoryExists(cfg, sv)) {
-    auto history = OpenHistory(cfg);
+    auto history = OpenHistory(cfg, true);
     if (!history.ok()) {
       sv.err << "error: " << history.status().message() << '\n';
       return 1;
@@ -473,7 +478,7 @@ int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
   }
   std::unique_ptr<HistoryStore> history;
   if (HistoryExists(cfg, sv)) {
-    if (auto opened = OpenHistory(cfg); opened.ok()) history = std::move(*opened);
+    if (auto opened = OpenHistory(cfg, true); opened.ok()) history = std::move(*opened);
   }
   Instant now = sv.clock.Now();
   if (history) (void)history->ReapDead(ProcessOwnerAlive, now);

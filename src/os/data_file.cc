@@ -19,7 +19,8 @@ namespace {
 
 class RealDataFile final : public DataFile {
  public:
-  RealDataFile(std::string path, int fd) : DataFile(std::move(path)), fd_(fd) {}
+  RealDataFile(std::string path, int fd, bool read_only)
+      : DataFile(std::move(path)), fd_(fd), read_only_(read_only) {}
   ~RealDataFile() override { ::close(fd_); }
   RealDataFile(const RealDataFile&) = delete;
   RealDataFile& operator=(const RealDataFile&) = delete;
@@ -33,6 +34,7 @@ class RealDataFile final : public DataFile {
   }
 
   Status WriteAt(uint64_t offset, std::string_view data) override {
+    if (read_only_) return IoError("cannot write", path(), EACCES);
     while (!data.empty()) {
       ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
       if (n < 0 && errno == EINTR) continue;
@@ -45,6 +47,7 @@ class RealDataFile final : public DataFile {
   }
 
   Status Truncate(uint64_t size) override {
+    if (read_only_) return IoError("cannot truncate", path(), EACCES);
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
       return IoError("cannot truncate", path(), errno);
     return Status::Ok();
@@ -84,6 +87,7 @@ class RealDataFile final : public DataFile {
 
  private:
   int fd_;
+  bool read_only_;  // opened read-only: reading a history this user may not write
 };
 
 }  // namespace
@@ -95,18 +99,25 @@ Status IoError(const std::string& doing, const std::string& path, int err) {
 }
 
 Result<std::unique_ptr<DataFile>> RealDataFiles::Open(const std::string& path) {
+  bool read_only = false;
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && (errno == EACCES || errno == EROFS)) {
+    // Reading never needs write access: a reader of a read-only state
+    // directory still gets the file; a write to it fails, saying why.
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    read_only = true;
+  }
   if (fd < 0) {
     if (errno == ENOENT) return std::unique_ptr<DataFile>();
     return IoError("cannot open", path, errno);
   }
-  return std::unique_ptr<DataFile>(std::make_unique<RealDataFile>(path, fd));
+  return std::unique_ptr<DataFile>(std::make_unique<RealDataFile>(path, fd, read_only));
 }
 
 Result<std::unique_ptr<DataFile>> RealDataFiles::Create(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_CREAT | O_EXCL, 0600);
   if (fd < 0) return IoError("cannot create", path, errno);
-  return std::unique_ptr<DataFile>(std::make_unique<RealDataFile>(path, fd));
+  return std::unique_ptr<DataFile>(std::make_unique<RealDataFile>(path, fd, false));
 }
 
 Status RealDataFiles::SyncDirectory(const std::string& dir) {
@@ -123,6 +134,11 @@ Status RealDataFiles::SyncDirectory(const std::string& dir) {
 
 Status RealDataFiles::Remove(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return IoError("cannot remove", path, errno);
+  return Status::Ok();
+}
+
+Status RealDataFiles::Rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return IoError("cannot rename", from, errno);
   return Status::Ok();
 }
 

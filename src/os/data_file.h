@@ -57,13 +57,16 @@ class DataFile {
 class DataFiles {
  public:
   virtual ~DataFiles() = default;
-  // Opens `path`; nullptr (not an error) when it does not exist.
+  // Opens `path`; nullptr (not an error) when it does not exist. A file
+  // this process may only read is opened read-only (its writes fail).
   virtual Result<std::unique_ptr<DataFile>> Open(const std::string& path) = 0;
   // Creates `path` (mode 0600); an error if it exists.
   virtual Result<std::unique_ptr<DataFile>> Create(const std::string& path) = 0;
   // Makes the entries of directory `dir` durable (a file created in it).
   virtual Status SyncDirectory(const std::string& dir) = 0;
   virtual Status Remove(const std::string& path) = 0;
+  // Renames `from` to `to` (same file system); a missing `from` is an error.
+  virtual Status Rename(const std::string& from, const std::string& to) = 0;
   // 64 random bits (getrandom), never the same twice in practice.
   virtual uint64_t Random() = 0;
   // Creates directory `dir` (mode 0700) if it does not exist, durably (its
@@ -80,6 +83,7 @@ class RealDataFiles final : public DataFiles {
   Result<std::unique_ptr<DataFile>> Create(const std::string& path) override;
   Status SyncDirectory(const std::string& dir) override;
   Status Remove(const std::string& path) override;
+  Status Rename(const std::string& from, const std::string& to) override;
   uint64_t Random() override;
   Status MakeDirectory(const std::string& dir) override;
   Result<std::vector<std::string>> List(const std::string& dir) override;

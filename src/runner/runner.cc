@@ -280,6 +280,15 @@ class JobRun {
     rec_.finished_at = finished;
     rec_.duration_ms = ElapsedMs(timed_from_, finished);
     SaveFinishedRecord();
+    if (d_.history) {
+      if (Status s = d_.history->Recovery(); !s.ok())
+        d_.log.Error("history_damaged", {{"job", job_.name}, {"error", s.message()}});
+      if (Status s = d_.history->FoldStatus(); !s.ok())
+        d_.log.Error("history_fold_failed",
+                     {{"job", job_.name},
+                      {"error", s.message()},
+                      {"note", "runs are kept in the journal until the history can take them"}});
+    }
     d_.log.Log(RunResultLogLevel(rec_.result), "run_finished",
                {{"job", job_.name},
                 {"run_id", std::to_string(rec_.id)},

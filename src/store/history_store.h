@@ -93,6 +93,9 @@ class HistoryStore {
   // runners marked interrupted in memory), writing nothing; callers should
   // warn that they did. Only the journaled store (OpenStateHistory) folds.
   virtual Status FoldStatus() const { return Status::Ok(); }
+  // Whether history.db was found damaged and set aside (and where it went,
+  // and what was lost), or ok. Whoever holds this store must say it loudly.
+  virtual Status Recovery() const { return Status::Ok(); }
 };
 
 // The message of a record ReapDead() marks interrupted. A runner that could
@@ -134,6 +137,10 @@ struct SqliteHistoryOptions {
   // PRAGMA max_page_count after opening (0: SQLite's default). Lets tests
   // make the "disk" fill up.
   int64_t max_page_count = 0;
+  // A reader: a history.db this process may not write (a read-only state
+  // directory, another user's files) is opened read-only — no migration,
+  // the journal merged in memory — instead of refused.
+  bool read_only_ok = false;
   // How the run journal's file is opened, written and flushed (null: the
   // kernel's, DefaultDataFiles()). Lets tests make a write or an fdatasync
   // fail.

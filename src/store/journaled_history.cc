@@ -197,19 +197,24 @@ class JournaledHistory final : public HistoryStore {
     if (Status s = file_->Sync(); !s.ok()) return s;
     RemoveAdopted(adopted);
     // The record is safe; folding is housekeeping, and a failure here is
-    // retried by the next reader.
-    if (size > kFoldThreshold) (void)Fold();
+    // retried by the next reader — but said (FoldStatus), or the journal
+    // would grow without bound with nobody the wiser.
+    if (size > kFoldThreshold) {
+      fold_status_ = Fold();
+      if (fold_status_.code() == StatusCode::kCorrupt && SetAside(fold_status_))
+        fold_status_ = Fold();
+    }
     return Status::Ok();
   }
 
-  Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override {
+  Result<std::vector<RunRecord>> RecentOnce(const std::string& job, int limit) {
     auto db = Synced();
     if (!db.ok()) return db.status();
     auto runs = (*db)->Recent(job, limit);
     if (!runs.ok() || fold_status_.ok()) return runs;
     return Merged(std::move(*runs), job, limit);
   }
-  Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) override {
+  Result<std::vector<RunRecord>> RecentStartsOnce(const std::string& job, int limit) {
     auto db = Synced();
     if (!db.ok()) return db.status();
     auto runs = (*db)->RecentStarts(job, limit);
@@ -218,7 +223,7 @@ class JournaledHistory final : public HistoryStore {
     for (RunRecord& r : merged) r = StartOnly(r);
     return merged;
   }
-  Result<std::optional<RunResult>> LastResult(const std::string& job) override {
+  Result<std::optional<RunResult>> LastResultOnce(const std::string& job) {
     auto db = Synced();
     if (!db.ok()) return db.status();
     if (!fold_status_.ok()) {
@@ -230,7 +235,7 @@ class JournaledHistory final : public HistoryStore {
     }
     return (*db)->LastResult(job);
   }
-  Result<std::optional<RunRecord>> LastGood(const std::string& job) override {
+  Result<std::optional<RunRecord>> LastGoodOnce(const std::string& job) {
     auto db = Synced();
     if (!db.ok()) return db.status();
     if (!fold_status_.ok()) {
@@ -241,7 +246,7 @@ class JournaledHistory final : public HistoryStore {
     }
     return (*db)->LastGood(job);
   }
-  Result<std::optional<RunRecord>> LastArtifact(const std::string& job) override {
+  Result<std::optional<RunRecord>> LastArtifactOnce(const std::string& job) {
     auto db = Synced();
     if (!db.ok()) return db.status();
     if (!fold_status_.ok()) {
@@ -250,7 +255,7 @@ class JournaledHistory final : public HistoryStore {
     }
     return (*db)->LastArtifact(job);
   }
-  Result<int> ReapDead(const OwnerAlive& alive, Instant now) override {
+  Result<int> ReapDeadOnce(const OwnerAlive& alive, Instant now) {
     auto db = Db();
     if (!db.ok()) return db.status();
     // Reads that cannot fold mark dead runners in memory, as of now.
@@ -269,13 +274,13 @@ class JournaledHistory final : public HistoryStore {
     if (!fold_status_.ok()) return fold_status_;
     return (*db)->ReapDead(alive, now);
   }
-  Status ApplyRetention(const std::string& job, int keep) override {
+  Status ApplyRetentionOnce(const std::string& job, int keep) {
     auto db = Synced();
     if (!db.ok()) return db.status();
     if (!fold_status_.ok()) return fold_status_;  // a write: only on a folded history
     return (*db)->ApplyRetention(job, keep);
   }
-  Result<std::vector<std::string>> Jobs() override {
+  Result<std::vector<std::string>> JobsOnce() {
     auto db = Synced();
     if (!db.ok()) return db.status();
     auto jobs = (*db)->Jobs();
@@ -285,7 +290,32 @@ class JournaledHistory final : public HistoryStore {
     jobs->erase(std::unique(jobs->begin(), jobs->end()), jobs->end());
     return jobs;
   }
+  Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override {
+    return Recovering([&] { return RecentOnce(job, limit); });
+  }
+  Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) override {
+    return Recovering([&] { return RecentStartsOnce(job, limit); });
+  }
+  Result<std::optional<RunResult>> LastResult(const std::string& job) override {
+    return Recovering([&] { return LastResultOnce(job); });
+  }
+  Result<std::optional<RunRecord>> LastGood(const std::string& job) override {
+    return Recovering([&] { return LastGoodOnce(job); });
+  }
+  Result<std::optional<RunRecord>> LastArtifact(const std::string& job) override {
+    return Recovering([&] { return LastArtifactOnce(job); });
+  }
+  Result<int> ReapDead(const OwnerAlive& alive, Instant now) override {
+    return Recovering([&] { return ReapDeadOnce(alive, now); });
+  }
+  Status ApplyRetention(const std::string& job, int keep) override {
+    return Recovering([&] { return ApplyRetentionOnce(job, keep); });
+  }
+  Result<std::vector<std::string>> Jobs() override {
+    return Recovering([&] { return JobsOnce(); });
+  }
   Status FoldStatus() const override { return fold_status_; }
+  Status Recovery() const override { return recovery_; }
 
   Status SpoolRun(const RunRecord& record, int keep_runs) override {
     if (Status s = files_.MakeDirectory(spool_dir_); !s.ok()) return s;
@@ -408,9 +438,57 @@ class JournaledHistory final : public HistoryStore {
     return end + line.size();
   }
 
+  // Runs a read; when history.db turns out damaged (kCorrupt), sets it
+  // aside, builds a new one from the journal and reads once more.
+  template <typename Read>
+  auto Recovering(Read read) -> decltype(read()) {
+    auto result = read();
+    if (StatusOf(result).code() != StatusCode::kCorrupt) return result;
+    if (!SetAside(StatusOf(result))) return result;
+    return read();
+  }
+  static const Status& StatusOf(const Status& s) { return s; }
+  template <typename T>
+  static const Status& StatusOf(const Result<T>& r) {
+    return r.status();
+  }
+
+  // history.db cannot be read as a database (garbage in its header, pages
+  // cut off, or emptied to 0 bytes): the history must not go on silently
+  // without it, nor stop recording. The damaged file (and its -wal, -shm)
+  // is moved aside under a new name, for `sqlite3 … .recover` to salvage
+  // what it can; a new history.db is built from what the run journal holds;
+  // Recovery() says so from then on. False when the file cannot be moved
+  // (a read-only state directory).
+  bool SetAside(const Status& why) {
+    db_.reset();
+    const std::string aside = db_path_ + ".damaged-" + JournalGenText(files_.Random());
+    if (!files_.Rename(db_path_, aside).ok()) return false;
+    for (const char* suffix : {"-wal", "-shm"})
+      (void)files_.Rename(db_path_ + suffix, aside + suffix);
+    (void)files_.SyncDirectory(state_dir_);
+    recovery_ = Status::Error(
+        StatusCode::kCorrupt,
+        db_path_ + " was damaged (" + why.message() + "); it was moved to " + aside +
+            " and a new history built from the run journal: runs recorded before its last fold "
+            "are only in the damaged file (sqlite3 " +
+            aside + " .recover may salvage them)");
+    return true;
+  }
+
   Result<SqliteHistoryStore*> Db() {
     if (!db_) {
+      // A history.db emptied to 0 bytes opens as an empty database: every
+      // run it held would be gone without a word.
+      if (auto f = files_.Open(db_path_); f.ok() && *f) {
+        if (auto size = (*f)->Size(); size.ok() && *size == 0) {
+          f->reset();
+          (void)SetAside(Status::Error(StatusCode::kCorrupt, "it was empty (0 bytes)"));
+        }
+      }
       auto db = OpenSqliteStore(db_path_, options_);
+      if (!db.ok() && db.status().code() == StatusCode::kCorrupt && SetAside(db.status()))
+        db = OpenSqliteStore(db_path_, options_);
       if (!db.ok()) return db.status();
       db_ = std::move(db.value());
     }
@@ -426,6 +504,11 @@ class JournaledHistory final : public HistoryStore {
     auto db = Db();
     if (!db.ok()) return db.status();
     fold_status_ = Fold();
+    if (fold_status_.code() == StatusCode::kCorrupt && SetAside(fold_status_)) {
+      db = Db();
+      if (!db.ok()) return db.status();
+      fold_status_ = Fold();
+    }
     if (fold_status_.ok()) return db;
     bool newer = false;
     if (Status s = LoadPending(newer); newer) {
@@ -696,6 +779,8 @@ class JournaledHistory final : public HistoryStore {
   std::unique_ptr<SqliteHistoryStore> db_;
   // Why the last read could not fold (FoldStatus()), and what it merged.
   Status fold_status_;
+  // What became of a damaged history.db (SetAside); ok when nothing did.
+  Status recovery_;
   std::vector<RunRecord> pending_;
   // The last ReapDead()'s question and time, for reads that merge.
   struct ReapAs {

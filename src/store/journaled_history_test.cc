@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -735,6 +737,9 @@ class FaultyDataFiles final : public DataFiles {
   }
   Status SyncDirectory(const std::string& dir) override { return real_.SyncDirectory(dir); }
   Status Remove(const std::string& path) override { return real_.Remove(path); }
+  Status Rename(const std::string& from, const std::string& to) override {
+    return real_.Rename(from, to);
+  }
   uint64_t Random() override { return real_.Random(); }
   Status MakeDirectory(const std::string& dir) override { return real_.MakeDirectory(dir); }
   Result<std::vector<std::string>> List(const std::string& dir) override { return real_.List(dir); }
@@ -881,6 +886,107 @@ TEST_F(JournalFaults, AFullDiskKeepsTheResultWithoutTheOutputTail) {
   next.id = *id2;
   faults_.write_budget = 0;
   EXPECT_FALSE(h->FinishRun(Finished(next, RunResult::kSuccess), 0).ok());
+}
+
+}  // namespace
+}  // namespace surety
+
+namespace surety {
+namespace {
+
+// A damaged history.db: garbage over its header, its pages cut off, or
+// emptied to 0 bytes. Before, reads failed (or, emptied, silently showed
+// nothing) and the journal grew without bound. Now the damaged file is set
+// aside, a new history is built from what the journal holds, recording goes
+// on, and Recovery() says what happened.
+class DamagedHistory : public JournaledHistory {
+ protected:
+  // Two runs folded into history.db, then one more only in the journal.
+  void RecordThreeRuns() {
+    auto h = Open();
+    Record(*h, Running("db", At(100)), RunResult::kSuccess);
+    Record(*h, Running("db", At(200)), RunResult::kFailed);
+    ASSERT_TRUE(h->Recent("db", 0).ok());  // folds both into history.db
+    Record(*h, Running("db", At(300)), RunResult::kWarning);
+  }
+  // Moves every page the write-ahead log holds into history.db itself, so
+  // that damage to the file is damage to the history.
+  void Checkpoint() {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ + "/history.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    std::filesystem::remove(dir_ + "/history.db-wal");
+    std::filesystem::remove(dir_ + "/history.db-shm");
+  }
+  // Damages history.db as a disk or a person would.
+  void Damage(const std::function<void(std::fstream&, uintmax_t)>& how) {
+    Checkpoint();
+    const std::string db = dir_ + "/history.db";
+    const uintmax_t size = std::filesystem::file_size(db);
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    how(f, size);
+  }
+  size_t SetAsideFiles() {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir_))
+      if (e.path().filename().string().rfind("history.db.damaged-", 0) == 0 &&
+          e.path().extension() != ".db-wal")
+        ++n;
+    return n;
+  }
+  void ExpectRecoveredAndStillRecording(const std::string& why) {
+    auto h = Open();
+    auto runs = h->Recent("db", 0);
+    ASSERT_TRUE(runs.ok()) << runs.status().message();
+    EXPECT_THAT(h->Recovery().message(), HasSubstr("was damaged (" + why));
+    EXPECT_THAT(h->Recovery().message(), HasSubstr(".recover"));
+    EXPECT_GE(SetAsideFiles(), 1u);
+    // What the journal still held is there; recording goes on.
+    bool warning_kept = false;
+    for (const RunRecord& r : *runs) warning_kept |= r.result == RunResult::kWarning;
+    EXPECT_TRUE(warning_kept);
+    Record(*h, Running("db", At(400)), RunResult::kSuccess);
+    auto after = Open()->Recent("db", 0);
+    ASSERT_TRUE(after.ok()) << after.status().message();
+    EXPECT_EQ(after->size(), runs->size() + 1);
+  }
+};
+
+TEST_F(DamagedHistory, GarbageOverTheHeaderIsSetAsideAndRebuilt) {
+  RecordThreeRuns();
+  {
+    auto h = Open();  // the two runs in history.db, checkpointed into the file
+    for (int i = 0; i < 100; ++i) Record(*h, Running("db", At(1000 + i)), RunResult::kSuccess);
+    ASSERT_TRUE(h->Recent("db", 0).ok());
+    Record(*h, Running("db", At(300)), RunResult::kWarning);
+  }
+  Damage([](std::fstream& f, uintmax_t) { f << std::string(100, 'X'); });
+  ExpectRecoveredAndStillRecording("");
+}
+
+TEST_F(DamagedHistory, AnEmptiedDatabaseIsNotTakenForAnEmptyHistory) {
+  RecordThreeRuns();
+  std::filesystem::resize_file(dir_ + "/history.db", 0);
+  ExpectRecoveredAndStillRecording("it was empty (0 bytes)");
+}
+
+TEST_F(DamagedHistory, PagesCutOffAreFound) {
+  RecordThreeRuns();
+  // Checkpoint everything into history.db, then cut it in half.
+  {
+    auto h = Open();
+    for (int i = 0; i < 200; ++i) Record(*h, Running("db", At(1000 + i)), RunResult::kSuccess);
+    ASSERT_TRUE(h->Recent("db", 0).ok());
+  }
+  Checkpoint();
+  ASSERT_GT(std::filesystem::file_size(dir_ + "/history.db"), 20 * 1024u);
+  std::filesystem::resize_file(dir_ + "/history.db", 3 * 1024);  // 3 of many 1 KiB pages
+  auto h = Open();
+  auto runs = h->Recent("db", 0);
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  EXPECT_THAT(h->Recovery().message(), HasSubstr("was damaged"));
 }
 
 }  // namespace

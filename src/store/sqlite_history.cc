@@ -346,6 +346,7 @@ class SqliteHistory final : public SqliteHistoryStore {
 
   sqlite3* db_;
   std::string path_;
+  bool read_only_ = false;  // opened read-only for a reader (read_only_ok)
   std::array<sqlite3_stmt*, kStmtCount> stmts_{};
   // The record this store began last, and its number within its job: when
   // that number is at most keep_runs, the job cannot have more records than
@@ -367,7 +368,8 @@ Status SqliteHistory::Error(int rc, std::string_view doing) const {
   if (int err = db_ != nullptr ? sqlite3_system_errno(db_) : 0;
       err != 0 && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN))
     message += " (" + std::generic_category().message(err) + ")";
-  return Status::Error(StatusCode::kIoError, std::move(message));
+  const bool damaged = (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+  return Status::Error(damaged ? StatusCode::kCorrupt : StatusCode::kIoError, std::move(message));
 }
 
 Result<sqlite3_stmt*> SqliteHistory::Prepare(Stmt id) {
@@ -445,8 +447,11 @@ Status SqliteHistory::Configure(const SqliteHistoryOptions& options) {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
   if (sqlite3_db_readonly(db_, "main") == 1) {
-    return Status::Error(StatusCode::kIoError,
-                         "cannot write history database " + path_ + ": it opened read-only");
+    if (!options.read_only_ok)
+      return Status::Error(StatusCode::kIoError,
+                           "cannot write history database " + path_ + ": it opened read-only");
+    read_only_ = true;  // a reader: nothing to set up, nothing to migrate
+    return Status::Ok();
   }
   // A new database gets 1 KiB pages: a run rewrites a few small rows, and
   // every page it touches is a frame in the log that is written, fsynced and
@@ -494,6 +499,11 @@ Status SqliteHistory::Migrate() {
   auto version = UserVersion();
   if (!version.ok()) return version.status();
   if (*version > kSchemaVersion) return newer(*version);
+  if (read_only_ && *version < kSchemaVersion)
+    return Status::Error(StatusCode::kIoError,
+                         path_ +
+                             " needs an upgrade of its schema, which a reader that may not "
+                             "write it cannot make; run surety once as its owner");
   while (*version < kSchemaVersion) {
     Status s = InWriteTransaction("migrating the schema", [&]() -> Status {
       // Another process may have migrated while we waited for the lock.
