@@ -1,5 +1,6 @@
 #include "alert/alert.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -117,7 +118,8 @@ std::string DotSafe(const std::string& text) {
   return out;
 }
 
-std::string EmailMessage(const AlertSpec& alert, const RunRecord& record, AlertEvent event) {
+std::string EmailMessage(const AlertSpec& alert, const RunRecord& record, AlertEvent event,
+                         const std::string& idempotency_key) {
   std::string from = alert.from.empty() ? "surety@" + record.host : alert.from;
   std::string m;
   m += "To: " + OneLine(alert.to) + "\n";
@@ -128,6 +130,14 @@ std::string EmailMessage(const AlertSpec& alert, const RunRecord& record, AlertE
   m += "Content-Type: text/plain; charset=utf-8\n";
   m += "Content-Transfer-Encoding: 8bit\n";
   m += "Auto-Submitted: auto-generated\n";
+  // The same delivery tried again carries the same Message-ID: mail
+  // software drops the repeat.
+  if (!idempotency_key.empty()) {
+    std::string id;
+    for (char c : idempotency_key)
+      id += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '.';
+    m += "Message-ID: <" + id + "@surety>\n";
+  }
   m += "\n";
   std::string body;
   body += "job:         " + record.job + "\n";
@@ -214,7 +224,23 @@ std::string_view AlertEventName(AlertEvent event) {
   return "failure";
 }
 
-std::string RunRecordJson(const RunRecord& record, std::optional<AlertEvent> event) {
+std::string IdempotencyKey(const RunRecord& record, AlertEvent event, const std::string& alert) {
+  // A run that never got an id is named by its start instead.
+  const std::string run = record.id > 0
+                              ? std::to_string(record.id)
+                              : "t" + std::to_string(record.started_at.time_since_epoch().count());
+  return record.host + "/" + record.job + "/" + run + "/" + std::string(AlertEventName(event)) +
+         "/" + alert;
+}
+
+std::optional<AlertEvent> AlertEventFromName(std::string_view name) {
+  for (AlertEvent e : {AlertEvent::kFailure, AlertEvent::kRecovery, AlertEvent::kSuccess})
+    if (AlertEventName(e) == name) return e;
+  return std::nullopt;
+}
+
+std::string RunRecordJson(const RunRecord& record, std::optional<AlertEvent> event,
+                          const std::string& idempotency_key) {
   Json j;
   j["id"] = record.id;
   j["job"] = record.job;
@@ -232,10 +258,12 @@ std::string RunRecordJson(const RunRecord& record, std::optional<AlertEvent> eve
   j["artifact_path"] = record.artifact_path;
   j["artifact_size"] = record.artifact_size ? Json(*record.artifact_size) : Json();
   if (event) j["event"] = AlertEventName(*event);
+  if (!idempotency_key.empty()) j["idempotency_key"] = idempotency_key;
   return Dump(j);
 }
 
-std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, AlertEvent event) {
+std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, AlertEvent event,
+                                                const std::string& idempotency_key) {
   std::map<std::string, std::string> env;
   env["SURETY_JOB"] = record.job;
   env["SURETY_RESULT"] = std::string(RunResultName(record.result));
@@ -250,6 +278,7 @@ std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, AlertEv
   env["SURETY_HOST"] = record.host;
   env["SURETY_TRIGGER"] = TriggerName(record.trigger);
   env["SURETY_EVENT"] = AlertEventName(event);
+  if (!idempotency_key.empty()) env["SURETY_IDEMPOTENCY_KEY"] = idempotency_key;
   return env;
 }
 
@@ -260,7 +289,7 @@ std::optional<AlertEvent> AlertEventFor(RunResult result, std::optional<RunResul
 }
 
 Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent event,
-                    AlertEnv& env) {
+                    AlertEnv& env, const std::string& idempotency_key) {
   // Configuration problems fail at once: retrying cannot fix them.
   std::function<Status()> attempt;
   if (AlertKindPostsToUrl(alert.kind) && alert.url.empty()) {
@@ -268,7 +297,7 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent 
   }
   switch (alert.kind) {
     case AlertKind::kWebhook: {
-      std::string body = RunRecordJson(record, event);
+      std::string body = RunRecordJson(record, event, idempotency_key);
       attempt = [&, body] { return PostOnce(alert, alert.url, "application/json", body, env); };
       break;
     }
@@ -310,7 +339,7 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent 
       CommandSpec spec;
       spec.argv = {alert.sendmail, "-t"};
       spec.env = env.base_env;
-      spec.stdin_data = EmailMessage(alert, record, event);
+      spec.stdin_data = EmailMessage(alert, record, event, idempotency_key);
       spec.timeout = kCommandTimeout;
       spec.stream_output = false;
       spec.tail_bytes = 4096;
@@ -322,8 +351,8 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent 
       CommandSpec spec;
       spec.argv = alert.command.argv;
       spec.env = env.base_env;
-      for (auto& [k, v] : RunRecordEnv(record, event)) spec.env[k] = v;
-      spec.stdin_data = RunRecordJson(record, event);
+      for (auto& [k, v] : RunRecordEnv(record, event, idempotency_key)) spec.env[k] = v;
+      spec.stdin_data = RunRecordJson(record, event, idempotency_key);
       spec.timeout = kCommandTimeout;
       spec.stream_output = false;
       spec.tail_bytes = 4096;

@@ -36,16 +36,26 @@ enum class AlertEvent { kFailure, kRecovery, kSuccess };
 // "failure", "recovery", "success": the "event" of the JSON body and
 // $SURETY_EVENT.
 std::string_view AlertEventName(AlertEvent event);
+std::optional<AlertEvent> AlertEventFromName(std::string_view name);
 
 // The run record as the JSON object the design specifies (RFC 3339 UTC
-// times), plus "event" when one is given.
-std::string RunRecordJson(const RunRecord& record, std::optional<AlertEvent> event);
+// times), plus "event" when one is given and "idempotency_key" when one is:
+// deliveries are at least once, so a receiver may see one twice and drop
+// the repeat by this key.
+std::string RunRecordJson(const RunRecord& record, std::optional<AlertEvent> event,
+                          const std::string& idempotency_key = "");
 
 // The record as environment variables for exec alerts: SURETY_JOB,
 // SURETY_RESULT, SURETY_EXIT_CODE, SURETY_SIGNAL, SURETY_MESSAGE,
 // SURETY_RUN_ID, SURETY_STARTED_AT, SURETY_FINISHED_AT, SURETY_DURATION_MS,
-// SURETY_ATTEMPTS, SURETY_HOST, SURETY_TRIGGER, SURETY_EVENT.
-std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, AlertEvent event);
+// SURETY_ATTEMPTS, SURETY_HOST, SURETY_TRIGGER, SURETY_EVENT, and
+// SURETY_IDEMPOTENCY_KEY when there is one.
+std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, AlertEvent event,
+                                                const std::string& idempotency_key = "");
+
+// The key that names one delivery — this event about this run to this
+// alert — the same every time it is tried: "HOST/JOB/RUN_ID/EVENT/ALERT".
+std::string IdempotencyKey(const RunRecord& record, AlertEvent event, const std::string& alert);
 
 // Sends one HTTP POST. Injected so tests need no network.
 class HttpPoster {
@@ -81,7 +91,7 @@ struct AlertEnv {
 // Configuration errors (no url, no recipients, no command, unknown kind) are
 // returned at once, without retrying.
 Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent event,
-                    AlertEnv& env);
+                    AlertEnv& env, const std::string& idempotency_key = "");
 
 // Which event, if any, a finished run raises: failure for every bad result
 // (failed, preflight_failed, verify_failed, timeout, interrupted), recovery

@@ -131,6 +131,7 @@ struct Parsed {
   HistoryOptions hist;
   CalendarOptions cal;
   TimespanOptions ts;
+  OutboxOptions box;
   std::function<int()> action;
 };
 
@@ -215,6 +216,29 @@ void AddHistory(CLI::App& app, Parsed& p, Services& sv) {
   h->callback([&] { p.action = [&] { return RunHistory(p.global, p.hist, sv); }; });
 }
 
+void AddOutbox(CLI::App& app, Parsed& p, Services& sv) {
+  auto* o = app.add_subcommand("outbox", "Show alerts not delivered yet; --drain sends them");
+  o->footer(R"(
+Every alert is written to the state directory's outbox before it is sent
+and removed once it was delivered. A runner killed while sending, or a
+receiver that was down, leaves it there; the next run of the job, the
+daemon (every minute while the outbox holds anything) or this command with
+--drain sends it again. Deliveries are at least once: each carries an
+idempotency key (the webhook's "idempotency_key", $SURETY_IDEMPOTENCY_KEY,
+the mail's Message-ID) a receiver can drop a repeat by. An alert still
+undelivered a week after its first try is given up, with an error logged.
+
+Examples:
+  surety outbox
+  surety outbox --drain
+  surety outbox --json
+
+Exit status: 0; with --drain, 1 when some alert could not be delivered.)");
+  o->add_flag("--drain", p.box.drain, "Send every alert waiting in the outbox");
+  o->add_flag("--json", p.box.json, "Print the waiting alerts as JSON");
+  o->callback([&] { p.action = [&] { return RunOutbox(p.global, p.box, sv); }; });
+}
+
 void AddCalendar(CLI::App& app, Parsed& p, Services& sv) {
   auto* c = app.add_subcommand("calendar", "Normalize calendar specs and show their next elapses");
   c->footer(kCalendarHelp);
@@ -243,9 +267,9 @@ struct Command {
   void (*add)(CLI::App&, Parsed&, Services&);
 };
 constexpr Command kCommands[] = {
-    {"validate", AddValidate}, {"run", AddRun},         {"daemon", AddDaemon},
-    {"next", AddNext},         {"history", AddHistory}, {"calendar", AddCalendar},
-    {"timespan", AddTimespan},
+    {"validate", AddValidate}, {"run", AddRun},           {"daemon", AddDaemon},
+    {"next", AddNext},         {"history", AddHistory},   {"outbox", AddOutbox},
+    {"calendar", AddCalendar}, {"timespan", AddTimespan},
 };
 
 }  // namespace

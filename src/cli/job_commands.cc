@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "alert/alert.h"
+#include "alert/outbox.h"
 #include "base/strings.h"
 #include "daemon/daemon.h"
 #include "job/config_loader.h"
@@ -322,6 +323,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
     history = std::move(opened.value());
   else
     log.Error("history_unavailable", {{"job", job->name}, {"error", opened.status().message()}});
+  Outbox outbox(cfg.settings.state_dir, DefaultDataFiles());
   RunnerDeps deps{sv.clock,
                   *sv.fs,
                   *sv.commands,
@@ -355,7 +357,8 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
                   ProcessOwnerAlive,
                   FillOwner,
                   [](Micros d) { SleepFor(d); },
-                  interactive ? &sv.err : nullptr};
+                  interactive ? &sv.err : nullptr,
+                  &outbox};
   RunRequest request{TriggerFromName(o.trigger).value_or(Trigger::kManual),
                      o.tag_output ? "[" + job->name + "] " : ""};
   RunReport report = RunJob(*job, cfg, request, deps);
@@ -434,6 +437,55 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
                     std::string(TriggerName(r.trigger)), msg});
     if (all) rows.back().insert(rows.back().begin() + 1, r.job);
   }
+  sv.out << FormatTable(rows);
+  return 0;
+}
+
+int RunOutbox(const GlobalOptions& g, const OutboxOptions& o, Services& sv) {
+  auto l = Load(g, sv, LoadFor{.secrets = o.drain, .state = PinState::kExisting});
+  if (!l->result.config) return 2;
+  const Config& cfg = *l->result.config;
+  Outbox outbox(cfg.settings.state_dir, DefaultDataFiles());
+  Logger log(sv.err, sv.clock, FormatOf(g), LevelOf(g, false));
+  if (o.drain) {
+    AlertEnv aenv{*sv.http, *sv.commands, [](Micros d) { SleepFor(d); },
+                  ProcessEnvironment(sv.env, JobSpec{})};
+    DrainReport report = DrainOutbox(outbox, cfg.alerts, aenv, sv.clock.Now());
+    for (const std::string& problem : report.problems)
+      log.Error("outbox_delivery_failed", {{"problem", problem}});
+    log.Info("outbox_drained", {{"delivered", std::to_string(report.delivered)},
+                                {"failed", std::to_string(report.failed)},
+                                {"given_up", std::to_string(report.given_up)}});
+    return report.failed > 0 || report.given_up > 0 ? 1 : 0;
+  }
+  auto pending = outbox.Pending();
+  if (!pending.ok()) {
+    sv.err << "error: " << pending.status().message() << '\n';
+    return 1;
+  }
+  if (o.json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const OutboxEntry& e : *pending)
+      arr.push_back({{"key", e.key},
+                     {"alert", e.alert},
+                     {"event", AlertEventName(e.event)},
+                     {"attempts", e.attempts},
+                     {"first_attempt_at", FormatRfc3339(e.first_attempt_at)},
+                     {"job", e.record.job},
+                     {"run_id", e.record.id}});
+    sv.out << JsonText(arr) << '\n';
+    return 0;
+  }
+  if (pending->empty()) {
+    sv.out << "the outbox is empty: every alert was delivered\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"FIRST TRIED", "JOB", "RUN", "EVENT", "ALERT", "ATTEMPTS", "KEY"}};
+  for (const OutboxEntry& e : *pending)
+    rows.push_back({FormatTimestamp(e.first_attempt_at, *l->local), e.record.job,
+                    std::to_string(e.record.id), std::string(AlertEventName(e.event)), e.alert,
+                    std::to_string(e.attempts), e.key});
   sv.out << FormatTable(rows);
   return 0;
 }

@@ -44,6 +44,14 @@ struct HistoryOptions {
 };
 int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv);
 
+struct OutboxOptions {
+  bool drain = false;
+  bool json = false;
+};
+// `surety outbox`: the alerts written down but not delivered yet; --drain
+// sends them.
+int RunOutbox(const GlobalOptions& g, const OutboxOptions& o, Services& sv);
+
 struct DaemonCliOptions {
   std::string shutdown_grace = "10s";
   bool leave_runs = false;

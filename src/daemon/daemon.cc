@@ -23,6 +23,8 @@ constexpr Micros kStopMargin{std::chrono::seconds(5)};
 // processes still going away.
 constexpr Micros kKillWait{std::chrono::seconds(5)};
 constexpr Micros kKillPoll{std::chrono::milliseconds(100)};
+// How often the outbox is looked at, and drained while it holds anything.
+constexpr Micros kDrainEvery{std::chrono::minutes(1)};
 
 }  // namespace
 
@@ -72,6 +74,8 @@ bool Daemon::Start() {
                              {"priority", realtime ? "realtime" : "normal"},
                              {"config", config_.files.empty() ? "" : config_.files.front()}});
   if (auto watchdog = sys_.WatchdogInterval()) tick_ = *watchdog / 2;
+  MaybeDrainOutbox();  // what the last daemon's runs could not deliver
+  Arm();
   return true;
 }
 
@@ -236,6 +240,8 @@ void Daemon::Arm() {
     int64_t b = std::max(a, window_ends_.begin()->time_since_epoch().count());
     wake = Instant{Micros{CoalescedWakeup(a, b, phase_)}};
   }
+  // While the outbox holds alerts, look again in a minute.
+  if (outbox_pending_ && (!wake || next_drain_check_ < *wake)) wake = next_drain_check_;
   MaybeWriteNextFile();
   // A write held back by the once-a-second limit is done a second later.
   if (next_file_dirty_) {
@@ -259,6 +265,7 @@ void Daemon::OnTimer() {
   std::vector<std::string> due;
   for (auto it = order_.begin(); it != order_.end() && it->first <= now; ++it)
     due.push_back(it->second);
+  MaybeDrainOutbox();
   ScheduleContext ctx = Context();
   for (const auto& name : due) {
     JobState& st = jobs_.at(name);
@@ -296,6 +303,28 @@ void Daemon::Fire(const std::string& name, JobState& st, Trigger trigger, Instan
     return;
   }
   Start(name, st, trigger, st.due ? st.due->when : now);
+}
+
+// Alerts a runner could not deliver (it was killed; the receiver was down)
+// wait in the outbox: once a minute, while it holds any, a drain is started
+// — one at a time, as a process of its own, so that a slow receiver never
+// holds up the loop.
+void Daemon::MaybeDrainOutbox() {
+  const Instant now = clock_.Now();
+  if (stopping_ || now < next_drain_check_) return;
+  next_drain_check_ = now + kDrainEvery;
+  outbox_pending_ = sys_.OutboxPending(config_.settings.state_dir);
+  if (!outbox_pending_ || drain_pid_ != 0) return;
+  std::vector<std::string> argv = run_argv_;
+  argv.resize(argv.size() - 2);  // up to the global options: drop "run --tag-output"
+  argv.insert(argv.end(), {"outbox", "--drain"});
+  auto pid = sys_.StartRun(argv, run_env_);
+  if (!pid.ok()) {
+    log_.Error("outbox_drain_not_started", {{"error", pid.status().message()}});
+    return;
+  }
+  drain_pid_ = *pid;
+  log_.Info("outbox_drain_started", {{"pid", std::to_string(*pid)}});
 }
 
 void Daemon::StartQueued() {
@@ -351,6 +380,10 @@ void Daemon::Reap() {
   bool any = false;
   for (const Reaped& r : sys_.ReapChildren()) {
     orphans_.erase(r.pid);
+    if (r.pid == drain_pid_) {
+      drain_pid_ = 0;
+      continue;
+    }
     auto owner = runner_job_.find(r.pid);
     if (owner == runner_job_.end()) continue;
     const std::string name = owner->second;

@@ -119,6 +119,7 @@ class Daemon {
   void KillAll();
   void MaybeFinishStopping();
   void StartQueued();
+  void MaybeDrainOutbox();
   void Start(const std::string& name, JobState& st, Trigger trigger, Instant due);
   void MaybeWriteNextFile();
   void WriteNextFile();
@@ -162,6 +163,11 @@ class Daemon {
   };
   std::deque<Queued> queue_;
   size_t max_running_ = 0;
+  // The outbox drain (`surety outbox --drain`): its pid while it runs, and
+  // when to look at the outbox next.
+  int drain_pid_ = 0;
+  Instant next_drain_check_;
+  bool outbox_pending_ = false;
   std::optional<Instant> wake_;
   std::optional<Micros> tick_;
 };

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "alert/outbox.h"
 #include "os/service_manager.h"
 #include "os/state_dir.h"
 #include "os/system.h"
@@ -42,6 +43,11 @@ std::unique_ptr<HistoryStore> RealDaemonSystem::OpenHistory(const std::string& s
   return OpenStateHistory(state_dir, SqliteHistoryOptions{});
 }
 bool RealDaemonSystem::OwnerAlive(const RunRecord& record) { return ProcessOwnerAlive(record); }
+bool RealDaemonSystem::OutboxPending(const std::string& state_dir) {
+  Outbox outbox(state_dir, DefaultDataFiles());
+  auto pending = outbox.Pending();
+  return pending.ok() && !pending->empty();
+}
 Status RealDaemonSystem::WriteFile(const std::string& path, const std::string& content) {
   return WriteFileAtomic(path, content, 0600, /*durable=*/false);
 }

@@ -72,6 +72,8 @@ class DaemonSystem {
   virtual std::unique_ptr<HistoryStore> OpenHistory(const std::string& state_dir) = 0;
   // Whether the owner of a `running` record still runs.
   virtual bool OwnerAlive(const RunRecord& record) = 0;
+  // Whether the state directory's outbox holds alerts not delivered yet.
+  virtual bool OutboxPending(const std::string& state_dir) = 0;
   // Writes a small file atomically (not flushed: it is recomputed anyway).
   virtual Status WriteFile(const std::string& path, const std::string& content) = 0;
   virtual void RemoveFile(const std::string& path) = 0;
@@ -101,6 +103,7 @@ class RealDaemonSystem final : public DaemonSystem {
   Result<std::string> PinStateDir(const std::string& path) override;
   std::unique_ptr<HistoryStore> OpenHistory(const std::string& state_dir) override;
   bool OwnerAlive(const RunRecord& record) override;
+  bool OutboxPending(const std::string& state_dir) override;
   Status WriteFile(const std::string& path, const std::string& content) override;
   void RemoveFile(const std::string& path) override;
 };

@@ -68,6 +68,7 @@ class FakeDaemonSystem final : public DaemonSystem {
     return std::make_unique<MemoryHistory>();
   }
   bool OwnerAlive(const RunRecord&) override { return false; }
+  bool OutboxPending(const std::string&) override { return outbox_pending; }
   Status WriteFile(const std::string& path, const std::string& content) override {
     files[path] = content;
     return Status::Ok();
@@ -97,6 +98,7 @@ class FakeDaemonSystem final : public DaemonSystem {
   int next_pid = 1000;
   int kill_alls = 0;
   int descendants = 0;  // what CountDescendants() says
+  bool outbox_pending = false;
 
  private:
   const FakeClock& clock_;
@@ -382,6 +384,31 @@ TEST_F(DaemonTest, AtMostMaxRunningRunsAtOnceTheRestInDueOrder) {
   EXPECT_EQ(queued, 30u);
   EXPECT_EQ(DefaultMaxRunning(2), 8u);
   EXPECT_EQ(DefaultMaxRunning(16), 64u);
+}
+
+// Alerts the runs could not deliver wait in the outbox: while it holds
+// any, the daemon starts one `surety outbox --drain` a minute, never two at
+// once, without waking otherwise.
+TEST_F(DaemonTest, APendingOutboxIsDrainedOnceAMinuteByAProcessOfItsOwn) {
+  WriteJobs("[jobs.night]\ncommand = [\"true\"]\nschedule = \"02:30\"\n");
+  system_.outbox_pending = true;
+  Daemon& d = Start();
+  ASSERT_EQ(system_.starts.size(), 1u);
+  EXPECT_EQ(system_.starts[0].argv,
+            (std::vector<std::string>{"/usr/bin/surety", "--config", "/etc/surety/surety.toml",
+                                      "--log-format", "logfmt", "--log-level", "info", "outbox",
+                                      "--drain"}));
+  EXPECT_LE(d.wake(), kT0 + minutes(1));
+  RunUntil(kT0 + minutes(1));
+  EXPECT_EQ(system_.starts.size(), 1u) << "a second drain while the first runs";
+  Exit(system_.starts[0].pid, 1);
+  RunUntil(kT0 + minutes(2));
+  EXPECT_EQ(system_.starts.size(), 2u);
+  Exit(system_.starts[1].pid);
+  system_.outbox_pending = false;
+  RunUntil(kT0 + minutes(3));
+  EXPECT_EQ(system_.starts.size(), 2u);
+  EXPECT_GE(d.wake(), kT0 + hours(2) + minutes(30)) << "an empty outbox wakes nobody";
 }
 
 }  // namespace

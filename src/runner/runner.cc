@@ -304,6 +304,7 @@ class JobRun {
   // anyone heard of them), then this run's own event. A failed delivery is
   // logged and recorded, never changes the result.
   void Alert() {
+    DrainOwnOutbox();
     TellDeadRuns();
     if (job_.alert.empty()) return;
     const std::optional<AlertEvent> event = AlertEventFor(rec_.result, previous_);
@@ -443,22 +444,59 @@ class JobRun {
   // more. `pings_only`: only the healthchecks-style alerts, which want a
   // ping on every good run (their service reports a check down when pings
   // stop).
+  AlertEnv MakeAlertEnv() {
+    return AlertEnv{d_.http, d_.commands,
+                    [this](Micros m) {
+                      if (d_.pause)
+                        d_.pause(m);
+                      else
+                        d_.sleep(m);
+                    },
+                    d_.base_env};
+  }
+
+  // Deliveries of this job an earlier runner could not finish (it was
+  // killed, or the receiver was down) go out first, before this run's own.
+  void DrainOwnOutbox() {
+    if (!d_.outbox || job_.alert.empty()) return;
+    AlertEnv aenv = MakeAlertEnv();
+    DrainReport report = DrainOutbox(*d_.outbox, config_.alerts, aenv, d_.clock.Now(), job_.name);
+    for (const std::string& problem : report.problems)
+      d_.log.Error("outbox_delivery_failed", {{"job", job_.name}, {"problem", problem}});
+    if (report.delivered > 0)
+      d_.log.Info("outbox_delivered",
+                  {{"job", job_.name}, {"delivered", std::to_string(report.delivered)}});
+  }
+
   std::string Deliver(const RunRecord& record, AlertEvent event, bool pings_only = false) {
-    AlertEnv aenv{d_.http, d_.commands,
-                  [this](Micros m) {
-                    if (d_.pause)
-                      d_.pause(m);
-                    else
-                      d_.sleep(m);
-                  },
-                  d_.base_env};
+    AlertEnv aenv = MakeAlertEnv();
     const std::string id = std::to_string(record.id);
     std::string status;
     for (const auto& name : job_.alert) {
       auto it = config_.alerts.find(name);
       if (it == config_.alerts.end()) continue;
       if (pings_only && it->second.kind != AlertKind::kHealthchecks) continue;
-      Status s = DeliverAlert(it->second, record, event, aenv);
+      // Written down first: if this runner dies now, whoever drains the
+      // outbox next sends it (at least once; the key lets a receiver drop
+      // a repeat).
+      OutboxEntry entry{"",    IdempotencyKey(record, event, name), name, event, 0, d_.clock.Now(),
+                        record};
+      if (d_.outbox) {
+        if (auto path = d_.outbox->Put(entry); path.ok())
+          entry.path = *path;
+        else
+          d_.log.Error("outbox_write_failed", {{"job", job_.name},
+                                               {"run_id", id},
+                                               {"alert", name},
+                                               {"error", path.status().message()}});
+      }
+      Status s = DeliverAlert(it->second, record, event, aenv, entry.key);
+      if (!entry.path.empty()) {
+        if (s.ok())
+          (void)d_.outbox->Remove(entry.path);
+        else
+          (void)d_.outbox->CountAttempt(entry);
+      }
       std::string one = s.ok() ? "sent" : "failed: " + s.message();
       status += (status.empty() ? "" : "; ") + it->second.Describe() + ": " + one;
       if (s.ok())

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "alert/alert.h"
+#include "alert/outbox.h"
 #include "job/job_spec.h"
 #include "os/clock.h"
 #include "os/file_system.h"
@@ -64,6 +65,9 @@ struct RunnerDeps {
   // A person's terminal (stderr when it is one), told in words what a run
   // waits for when a wait takes more than a moment; null: nobody watches.
   std::ostream* terminal = nullptr;
+  // Where each delivery is written down before it is tried (alert/outbox.h),
+  // so that it survives the runner; null: alerts are sent without it.
+  Outbox* outbox = nullptr;
 };
 
 struct RunRequest {

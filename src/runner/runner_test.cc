@@ -4,10 +4,13 @@
 #include "runner/runner.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <deque>
+#include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "os/fake_process.h"
@@ -110,7 +113,8 @@ class RunnerTest : public testing::Test {
           pauses_.push_back(d);
           clock_.Advance(d);
         },
-        terminal_};
+        terminal_,
+        outbox_};
     return RunJob(job_, config_, request_, deps);
   }
   // The job alerts the webhook alert "ops" at `url`.
@@ -141,6 +145,7 @@ class RunnerTest : public testing::Test {
   std::vector<Micros> pauses_;  // between alert attempts
   bool stop_during_sleep_ = false;
   std::ostream* terminal_ = nullptr;  // RunnerDeps::terminal
+  Outbox* outbox_ = nullptr;          // RunnerDeps::outbox
   RunRequest request_{Trigger::kSchedule, ""};
   // What RunnerDeps::stop_requested answers (a SIGTERM a command saw).
   std::function<bool()> stop_ = [] { return false; };
@@ -266,6 +271,37 @@ TEST_F(RunnerTest, TheDurationIsTheJobsNotTheStartRecordsWait) {
   RunReport r = Run();
   EXPECT_EQ(r.record.duration_ms, 1000);
   EXPECT_EQ(r.record.started_at, Instant{Micros{1'763'780'400'000'000}});
+}
+
+// An alert is written down before it is sent: one the receiver refused
+// (or that a runner killed mid-delivery left) stays in the outbox, and the
+// job's next run sends it first, with the same idempotency key.
+TEST_F(RunnerTest, AnUndeliveredAlertWaitsInTheOutboxForTheNextRun) {
+  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  RealDataFiles files;
+  Outbox outbox(dir, files);
+  outbox_ = &outbox;
+  AlertByWebhook("https://hooks.example/x");
+  http_.code = 503;
+  commands_.outcomes = {Exited(1, "boom\n")};
+  Run();
+  ASSERT_EQ(http_.bodies.size(), 3u) << "three tries";
+  const std::string key =
+      nlohmann::json::parse(http_.bodies[0])["idempotency_key"].get<std::string>();
+  EXPECT_EQ(key, "host1/db/1/failure/ops");
+  ASSERT_EQ(outbox.Pending()->size(), 1u);
+
+  http_.code = 200;
+  http_.bodies.clear();
+  commands_.outcomes = {Exited(1, "boom\n")};
+  Run();
+  ASSERT_EQ(http_.bodies.size(), 2u) << "the waiting alert, then this run's";
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["idempotency_key"], key);
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/2/failure/ops");
+  EXPECT_TRUE(outbox.Pending()->empty());
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(RunnerTest, TheOutputPrefixReachesTheCommand) {

@@ -1,0 +1,83 @@
+// Outbox: alerts written down before they are sent, so that none dies with
+// its runner.
+//
+// For: the runner (every delivery), `surety outbox --drain` (the daemon
+// starts it while the outbox holds anything) and, later, `surety check
+// --alert`. Each delivery — one event about one run to one alert — is a file
+// in STATE_DIR/outbox, written and flushed before the first attempt and
+// removed once it was delivered. A runner killed mid-delivery (kill -9), or
+// a delivery that failed, leaves the file; whoever drains the outbox next
+// sends it again. Deliveries are therefore at least once: each carries an
+// idempotency key (alert.h IdempotencyKey) a receiver can drop a repeat by.
+// An entry still undelivered a week after its first attempt is given up,
+// loudly (the caller logs it).
+//
+// File: one line of JSON (key, alert, event, attempts, first_attempt_at),
+// then the run record as a run-journal line (store/run_journal.h).
+//
+// Thread-compatible: one Outbox per thread; several processes may share a
+// directory (a file is delivered by whoever drains it, possibly twice).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alert/alert.h"
+#include "base/instant.h"
+#include "base/status.h"
+#include "os/data_file.h"
+#include "store/run_record.h"
+
+namespace surety {
+
+struct OutboxEntry {
+  std::string path;  // set by Put() and Pending()
+  std::string key;   // IdempotencyKey()
+  std::string alert;
+  AlertEvent event = AlertEvent::kFailure;
+  int attempts = 0;
+  Instant first_attempt_at;
+  RunRecord record;
+};
+
+// How long an undelivered entry is tried before it is given up.
+inline constexpr Micros kOutboxGiveUpAfter{std::chrono::hours(24 * 7)};
+
+class Outbox {
+ public:
+  Outbox(std::string state_dir, DataFiles& files);
+
+  // Writes `entry` durably (file and directory flushed); its path.
+  Result<std::string> Put(OutboxEntry entry);
+  // The entry was delivered (or given up): its file goes.
+  Status Remove(const std::string& path);
+  // Rewrites `entry` with one more attempt counted.
+  Status CountAttempt(OutboxEntry& entry);
+  // Every entry, oldest first; only those of `job` when given. Files that
+  // cannot be read as entries are skipped (and left for a person).
+  Result<std::vector<OutboxEntry>> Pending(const std::optional<std::string>& job = std::nullopt);
+
+ private:
+  Status Write(const std::string& path, const OutboxEntry& entry, bool create);
+  std::string dir_;
+  DataFiles& files_;
+};
+
+// What DrainOutbox() did with each entry.
+struct DrainReport {
+  int delivered = 0;
+  int failed = 0;                     // kept for the next drain
+  int given_up = 0;                   // older than kOutboxGiveUpAfter, or its alert is gone
+  std::vector<std::string> problems;  // one line each, for the log
+};
+
+// Delivers every pending entry (of `job`, when given) once — DeliverAlert's
+// own few quick retries included — removing each that went out, counting an
+// attempt on each that did not, giving up those that are too old or whose
+// alert no longer exists.
+DrainReport DrainOutbox(Outbox& outbox, const std::map<std::string, AlertSpec>& alerts,
+                        AlertEnv& env, Instant now,
+                        const std::optional<std::string>& job = std::nullopt);
+
+}  // namespace surety
