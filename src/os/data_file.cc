@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -140,6 +141,19 @@ Status RealDataFiles::Remove(const std::string& path) {
 Status RealDataFiles::Rename(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) return IoError("cannot rename", from, errno);
   return Status::Ok();
+}
+
+Result<bool> RealDataFiles::RenameNew(const std::string& from, const std::string& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
+  if (errno == EEXIST) return false;
+  if (errno != EINVAL && errno != ENOSYS) return IoError("cannot rename", from, errno);
+  // A file system without RENAME_NOREPLACE: a hard link is just as atomic.
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    if (errno == EEXIST) return false;
+    return IoError("cannot link", from, errno);
+  }
+  (void)::unlink(from.c_str());
+  return true;
 }
 
 uint64_t RealDataFiles::Random() {

@@ -67,6 +67,9 @@ class DataFiles {
   virtual Status Remove(const std::string& path) = 0;
   // Renames `from` to `to` (same file system); a missing `from` is an error.
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  // Renames `from` to `to` unless `to` exists: false (and `from` left
+  // where it is) when it does. Makes a file appear whole, once.
+  virtual Result<bool> RenameNew(const std::string& from, const std::string& to) = 0;
   // 64 random bits (getrandom), never the same twice in practice.
   virtual uint64_t Random() = 0;
   // Creates directory `dir` (mode 0700) if it does not exist, durably (its
@@ -84,6 +87,7 @@ class RealDataFiles final : public DataFiles {
   Status SyncDirectory(const std::string& dir) override;
   Status Remove(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
+  Result<bool> RenameNew(const std::string& from, const std::string& to) override;
   uint64_t Random() override;
   Status MakeDirectory(const std::string& dir) override;
   Result<std::vector<std::string>> List(const std::string& dir) override;

@@ -141,6 +141,11 @@ struct SqliteHistoryOptions {
   // directory, another user's files) is opened read-only — no migration,
   // the journal merged in memory — instead of refused.
   bool read_only_ok = false;
+  // False: a missing database is not created (kNotFound). The state
+  // directory's history builds a new history.db under another name and
+  // moves it into place whole, so that no process ever meets a half-made
+  // (empty) one.
+  bool create = true;
   // How the run journal's file is opened, written and flushed (null: the
   // kernel's, DefaultDataFiles()). Lets tests make a write or an fdatasync
   // fail.

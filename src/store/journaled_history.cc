@@ -462,6 +462,13 @@ class JournaledHistory final : public HistoryStore {
   // (a read-only state directory).
   bool SetAside(const Status& why) {
     db_.reset();
+    // Another process set it aside (and made a new one) since this one
+    // opened it: the file now named history.db is not the damaged one.
+    if (db_file_ && !db_file_->IsCurrent()) {
+      db_file_.reset();
+      return true;
+    }
+    db_file_.reset();
     const std::string aside = db_path_ + ".damaged-" + JournalGenText(files_.Random());
     if (!files_.Rename(db_path_, aside).ok()) return false;
     for (const char* suffix : {"-wal", "-shm"})
@@ -476,23 +483,63 @@ class JournaledHistory final : public HistoryStore {
     return true;
   }
 
+  // A new history.db, made whole under another name (schema, WAL mode) and
+  // then moved into place unless another process got there first. SQLite
+  // creating history.db in place would leave it empty for a moment, and an
+  // empty history.db is a damaged one (Db()).
+  Status CreateDb() {
+    const std::string fresh = db_path_ + ".new-" + JournalGenText(files_.Random());
+    SqliteHistoryOptions options = options_;
+    options.create = true;
+    Status built;
+    {
+      auto made = OpenSqliteStore(fresh, options);
+      built = made.status();
+    }  // closed: its log is folded into the file
+    Result<bool> moved = false;
+    if (built.ok()) moved = files_.RenameNew(fresh, db_path_);
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) (void)files_.Remove(fresh + suffix);
+    if (!built.ok())
+      return Status::Error(built.code(),
+                           "cannot create " + db_path_ + " (" + built.message() + ")");
+    if (!moved.ok()) return moved.status();
+    return files_.SyncDirectory(state_dir_);
+  }
+
   Result<SqliteHistoryStore*> Db() {
-    if (!db_) {
+    if (db_) return db_.get();
+    SqliteHistoryOptions existing = options_;
+    existing.create = false;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      auto file = files_.Open(db_path_);
+      if (!file.ok()) return file.status();
+      if (!*file) {
+        if (Status s = CreateDb(); !s.ok()) return s;
+        continue;
+      }
       // A history.db emptied to 0 bytes opens as an empty database: every
       // run it held would be gone without a word.
-      if (auto f = files_.Open(db_path_); f.ok() && *f) {
-        if (auto size = (*f)->Size(); size.ok() && *size == 0) {
-          f->reset();
-          (void)SetAside(Status::Error(StatusCode::kCorrupt, "it was empty (0 bytes)"));
-        }
+      if (auto size = (*file)->Size(); size.ok() && *size == 0) {
+        db_file_ = std::move(*file);
+        if (!SetAside(Status::Error(StatusCode::kCorrupt, "it was empty (0 bytes)")))
+          return Status::Error(StatusCode::kCorrupt, db_path_ + " is empty (0 bytes)");
+        continue;
       }
-      auto db = OpenSqliteStore(db_path_, options_);
-      if (!db.ok() && db.status().code() == StatusCode::kCorrupt && SetAside(db.status()))
-        db = OpenSqliteStore(db_path_, options_);
+      auto db = OpenSqliteStore(db_path_, existing);
+      if (!db.ok() && db.status().code() == StatusCode::kNotFound) continue;  // moved away
+      if (!db.ok() && db.status().code() == StatusCode::kCorrupt) {
+        db_file_ = std::move(*file);
+        if (SetAside(db.status())) continue;
+      }
       if (!db.ok()) return db.status();
+      // Replaced while it was opened: open what is there now.
+      if (!(*file)->IsCurrent()) continue;
       db_ = std::move(db.value());
+      db_file_ = std::move(*file);
+      return db_.get();
     }
-    return db_.get();
+    return Status::Error(StatusCode::kIoError,
+                         db_path_ + " keeps being replaced while surety opens it");
   }
 
   // history.db with every journal entry folded in. When the fold fails (a
@@ -777,6 +824,9 @@ class JournaledHistory final : public HistoryStore {
   DataFiles& files_;
   std::unique_ptr<DataFile> file_;  // the journal, once opened
   std::unique_ptr<SqliteHistoryStore> db_;
+  // history.db as opened with db_: tells whether it is still the file of
+  // that name (SetAside).
+  std::unique_ptr<DataFile> db_file_;
   // Why the last read could not fold (FoldStatus()), and what it merged.
   Status fold_status_;
   // What became of a damaged history.db (SetAside); ok when nothing did.

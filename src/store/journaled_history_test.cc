@@ -668,6 +668,51 @@ TEST_F(JournaledHistory, AFinishThatDoesNotFitIsRecordedWithoutItsOutputTail) {
   EXPECT_THAT(runs[0].message, HasSubstr("cannot write"));
 }
 
+// Processes that meet a state directory without a history.db at the same
+// moment: one of them creates it, and none takes the new, still empty file
+// for a damaged one. Before, a reader could set aside the database another
+// was creating, and the runs folded into it were gone (1 in ~100 runs).
+TEST_F(JournaledHistory, ProcessesCreatingTheHistoryTogetherLoseNothing) {
+  constexpr int kRounds = 15;
+  constexpr int kProcs = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string dir = dir_ + "/round-" + std::to_string(round);
+    ASSERT_TRUE(std::filesystem::create_directory(dir));
+    std::vector<pid_t> children;
+    for (int c = 0; c < kProcs; ++c) {
+      pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        auto h = OpenStateHistory(dir, SqliteHistoryOptions{});
+        bool ok = h->Recent("db", 5).ok();  // opens (or creates) history.db first
+        RunRecord r = Running("db", At(round * 100 + c), static_cast<int>(getpid()));
+        auto id = h->BeginRun(r);
+        ok = ok && id.ok();
+        if (id.ok()) {
+          r = Finished(r, RunResult::kSuccess);
+          r.id = *id;
+          ok = ok && h->FinishRun(r, 0).ok() && h->Recent("db", 5).ok();
+        }
+        _exit(ok ? 0 : 1);
+      }
+      children.push_back(pid);
+    }
+    for (pid_t pid : children) {
+      int status = 0;
+      ASSERT_EQ(waitpid(pid, &status, 0), pid);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "round " << round;
+    }
+    auto h = OpenStateHistory(dir, SqliteHistoryOptions{});
+    auto runs = h->Recent("db", 100);
+    ASSERT_TRUE(runs.ok()) << runs.status().message();
+    EXPECT_EQ(runs->size(), static_cast<size_t>(kProcs)) << "round " << round;
+    EXPECT_TRUE(h->Recovery().ok()) << "round " << round << ": " << h->Recovery().message();
+    for (const auto& name : std::filesystem::directory_iterator(dir))
+      EXPECT_EQ(name.path().filename().string().find(".damaged-"), std::string::npos)
+          << "round " << round << ": " << name.path();
+  }
+}
+
 TEST_F(JournaledHistory, ConcurrentRunnersAndReadersLoseAndDuplicateNothing) {
   constexpr int kRunners = 4;
   constexpr int kRuns = 25;
@@ -739,6 +784,9 @@ class FaultyDataFiles final : public DataFiles {
   Status Remove(const std::string& path) override { return real_.Remove(path); }
   Status Rename(const std::string& from, const std::string& to) override {
     return real_.Rename(from, to);
+  }
+  Result<bool> RenameNew(const std::string& from, const std::string& to) override {
+    return real_.RenameNew(from, to);
   }
   uint64_t Random() override { return real_.Random(); }
   Status MakeDirectory(const std::string& dir) override { return real_.MakeDirectory(dir); }

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -950,10 +951,10 @@ Result<std::unique_ptr<SqliteHistoryStore>> OpenSqliteStore(const std::string& p
                                                             const SqliteHistoryOptions& options) {
   // Never through a symlink; the VFS keeps the files 0600 (sqlite_vfs.h).
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
-      SuretyVfsName());
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) |
+                               SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+                           SuretyVfsName());
   if (db == nullptr) {
     return Status::Error(StatusCode::kIoError,
                          "cannot open history database " + path + ": out of memory");
@@ -961,9 +962,11 @@ Result<std::unique_ptr<SqliteHistoryStore>> OpenSqliteStore(const std::string& p
   auto store = std::make_unique<SqliteHistory>(db, path);
   if (rc != SQLITE_OK) {
     std::string message = "cannot open history database " + path + ": " + sqlite3_errmsg(db);
-    if (int err = sqlite3_system_errno(db); err != 0)
-      message += " (" + std::generic_category().message(err) + ")";
-    return Status::Error(StatusCode::kIoError, std::move(message));
+    const int err = sqlite3_system_errno(db);
+    if (err != 0) message += " (" + std::generic_category().message(err) + ")";
+    const bool missing = !options.create && (rc & 0xff) == SQLITE_CANTOPEN && err == ENOENT;
+    return Status::Error(missing ? StatusCode::kNotFound : StatusCode::kIoError,
+                         std::move(message));
   }
   if (Status s = store->Configure(options); !s.ok()) return s;
   if (Status s = store->Migrate(); !s.ok()) return s;
