@@ -115,7 +115,8 @@ Result<std::vector<OutboxEntry>> Outbox::Pending(const std::optional<std::string
 }
 
 DrainReport DrainOutbox(Outbox& outbox, const std::map<std::string, AlertSpec>& alerts,
-                        AlertEnv& env, Instant now, const std::optional<std::string>& job) {
+                        AlertEnv& env, Instant now, const std::optional<std::string>& job,
+                        const std::set<std::string>& skip_keys) {
   DrainReport report;
   auto pending = outbox.Pending(job);
   if (!pending.ok()) {
@@ -123,6 +124,7 @@ DrainReport DrainOutbox(Outbox& outbox, const std::map<std::string, AlertSpec>& 
     return report;
   }
   for (OutboxEntry& e : *pending) {
+    if (skip_keys.count(e.key) > 0) continue;
     auto alert = alerts.find(e.alert);
     const bool too_old = now - e.first_attempt_at > kOutboxGiveUpAfter;
     if (alert == alerts.end() || too_old) {

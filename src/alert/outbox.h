@@ -20,6 +20,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,9 +76,11 @@ struct DrainReport {
 // Delivers every pending entry (of `job`, when given) once — DeliverAlert's
 // own few quick retries included — removing each that went out, counting an
 // attempt on each that did not, giving up those that are too old or whose
-// alert no longer exists.
+// alert no longer exists. Entries whose key is in `skip_keys` (those the
+// caller sends itself) are left alone.
 DrainReport DrainOutbox(Outbox& outbox, const std::map<std::string, AlertSpec>& alerts,
                         AlertEnv& env, Instant now,
-                        const std::optional<std::string>& job = std::nullopt);
+                        const std::optional<std::string>& job = std::nullopt,
+                        const std::set<std::string>& skip_keys = {});
 
 }  // namespace surety

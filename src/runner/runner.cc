@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ostream>
+#include <set>
 
 #include "checks/checks.h"
 #include "job/environment_file.h"
@@ -58,6 +59,17 @@ class JobRun {
   }
 
  private:
+  // What this run tells its alerts (OwnEvent).
+  struct OwnAlert {
+    AlertEvent event;
+    bool pings_only;
+  };
+  // A dead run being told, and its outbox entries (WriteDownDeadRuns).
+  struct DeadRun {
+    RunRecord record;
+    std::vector<OutboxEntry> entries;
+  };
+
   // --- stages, in order ----------------------------------------------------
 
   // Record the run as running before anything else, so that a run that dies
@@ -272,13 +284,20 @@ class JobRun {
   }
 
   // Finish the record, then alert: the record first, so that an alert
-  // that hangs or fails never costs the record.
+  // that hangs or fails never costs the record. The alert is written down
+  // in the outbox before the record, though: a runner killed from then on
+  // leaves it to whoever drains the outbox next (a finished record is no
+  // dead run, so nobody else would tell it).
   RunReport Finish(Ending end) {
     const Instant finished = d_.clock.Now();
     rec_.result = end.result;
     rec_.message = std::move(end.message);
     rec_.finished_at = finished;
     rec_.duration_ms = ElapsedMs(timed_from_, finished);
+    std::vector<DeadRun> dead = WriteDownDeadRuns();
+    const std::optional<OwnAlert> own = OwnEvent();
+    std::vector<OutboxEntry> written;
+    if (own && rec_.id > 0) written = WriteDown(rec_, own->event, own->pings_only);
     SaveFinishedRecord();
     if (d_.history) {
       if (Status s = d_.history->Recovery(); !s.ok())
@@ -296,22 +315,38 @@ class JobRun {
                 {"result", std::string(RunResultName(rec_.result))},
                 {"duration_ms", std::to_string(rec_.duration_ms)},
                 {"message", rec_.message}});
-    Alert();
+    Alert(own, std::move(written), dead);
     return RunReport{rec_, RunResultExitStatus(rec_.result)};
   }
 
-  // The alert stage: dead runs first (else a "recovery" would be the first
-  // anyone heard of them), then this run's own event. A failed delivery is
-  // logged and recorded, never changes the result.
-  void Alert() {
-    DrainOwnOutbox();
-    TellDeadRuns();
-    if (job_.alert.empty()) return;
-    const std::optional<AlertEvent> event = AlertEventFor(rec_.result, previous_);
-    if (event)
-      rec_.alert_status = Deliver(rec_, *event);
-    else if (IsGoodResult(rec_.result))
-      rec_.alert_status = Deliver(rec_, AlertEvent::kSuccess, /*pings_only=*/true);
+  // What this run tells its alerts: a failure or a recovery to all of
+  // them; after any other good run a ping to the healthchecks-style ones
+  // (their service reports a check down when pings stop).
+  std::optional<OwnAlert> OwnEvent() const {
+    if (job_.alert.empty()) return std::nullopt;
+    if (std::optional<AlertEvent> event = AlertEventFor(rec_.result, previous_))
+      return OwnAlert{*event, false};
+    if (IsGoodResult(rec_.result)) return OwnAlert{AlertEvent::kSuccess, true};
+    return std::nullopt;
+  }
+
+  // The alert stage: what earlier runners left in the outbox and dead runs
+  // first (else a "recovery" would be the first anyone heard of them), then
+  // this run's own event (`written`: its outbox entries, written before the
+  // record). A failed delivery is logged and recorded, never changes the
+  // result.
+  void Alert(const std::optional<OwnAlert>& own, std::vector<OutboxEntry> written,
+             std::vector<DeadRun>& dead) {
+    std::set<std::string> sent_here;  // entries this run sends itself
+    for (const OutboxEntry& e : written) sent_here.insert(e.key);
+    for (const DeadRun& d : dead)
+      for (const OutboxEntry& e : d.entries) sent_here.insert(e.key);
+    DrainOwnOutbox(sent_here);
+    SendToldDeadRuns(dead);
+    if (!own) return;
+    // Recorded late (its id was known only then): written down now.
+    if (written.empty()) written = WriteDown(rec_, own->event, own->pings_only);
+    rec_.alert_status = Send(rec_, own->event, written);
     if (!rec_.alert_status.empty() && d_.history && rec_.id > 0)
       (void)d_.history->FinishRun(rec_, job_.keep_runs);
   }
@@ -457,10 +492,11 @@ class JobRun {
 
   // Deliveries of this job an earlier runner could not finish (it was
   // killed, or the receiver was down) go out first, before this run's own.
-  void DrainOwnOutbox() {
+  void DrainOwnOutbox(const std::set<std::string>& skip_keys) {
     if (!d_.outbox || job_.alert.empty()) return;
     AlertEnv aenv = MakeAlertEnv();
-    DrainReport report = DrainOutbox(*d_.outbox, config_.alerts, aenv, d_.clock.Now(), job_.name);
+    DrainReport report =
+        DrainOutbox(*d_.outbox, config_.alerts, aenv, d_.clock.Now(), job_.name, skip_keys);
     for (const std::string& problem : report.problems)
       d_.log.Error("outbox_delivery_failed", {{"job", job_.name}, {"problem", problem}});
     if (report.delivered > 0)
@@ -468,17 +504,17 @@ class JobRun {
                   {{"job", job_.name}, {"delivered", std::to_string(report.delivered)}});
   }
 
-  std::string Deliver(const RunRecord& record, AlertEvent event, bool pings_only = false) {
-    AlertEnv aenv = MakeAlertEnv();
-    const std::string id = std::to_string(record.id);
-    std::string status;
+  // One outbox entry per alert of the job that is to hear `event` about
+  // `record`, each written and flushed before anything is sent: if this
+  // runner dies now, whoever drains the outbox next sends it (at least
+  // once; the key lets a receiver drop a repeat). An entry that cannot be
+  // written (no outbox, a full disk) keeps an empty path and is still sent.
+  std::vector<OutboxEntry> WriteDown(const RunRecord& record, AlertEvent event, bool pings_only) {
+    std::vector<OutboxEntry> entries;
     for (const auto& name : job_.alert) {
       auto it = config_.alerts.find(name);
       if (it == config_.alerts.end()) continue;
       if (pings_only && it->second.kind != AlertKind::kHealthchecks) continue;
-      // Written down first: if this runner dies now, whoever drains the
-      // outbox next sends it (at least once; the key lets a receiver drop
-      // a repeat).
       OutboxEntry entry{"",    IdempotencyKey(record, event, name), name, event, 0, d_.clock.Now(),
                         record};
       if (d_.outbox) {
@@ -486,11 +522,26 @@ class JobRun {
           entry.path = *path;
         else
           d_.log.Error("outbox_write_failed", {{"job", job_.name},
-                                               {"run_id", id},
+                                               {"run_id", std::to_string(record.id)},
                                                {"alert", name},
                                                {"error", path.status().message()}});
       }
-      Status s = DeliverAlert(it->second, record, event, aenv, entry.key);
+      entries.push_back(std::move(entry));
+    }
+    return entries;
+  }
+
+  // Sends `event` about `record` to the alerts `entries` name; returns what
+  // goes into the record's alert_status. A delivered entry leaves the
+  // outbox; one that failed stays there for the next drain. A failed
+  // delivery is logged, never more.
+  std::string Send(const RunRecord& record, AlertEvent event, std::vector<OutboxEntry>& entries) {
+    AlertEnv aenv = MakeAlertEnv();
+    const std::string id = std::to_string(record.id);
+    std::string status;
+    for (OutboxEntry& entry : entries) {
+      const AlertSpec& spec = config_.alerts.at(entry.alert);
+      Status s = DeliverAlert(spec, record, event, aenv, entry.key);
       if (!entry.path.empty()) {
         if (s.ok())
           (void)d_.outbox->Remove(entry.path);
@@ -498,16 +549,16 @@ class JobRun {
           (void)d_.outbox->CountAttempt(entry);
       }
       std::string one = s.ok() ? "sent" : "failed: " + s.message();
-      status += (status.empty() ? "" : "; ") + it->second.Describe() + ": " + one;
+      status += (status.empty() ? "" : "; ") + spec.Describe() + ": " + one;
       if (s.ok())
         d_.log.Info("alert_sent", {{"job", job_.name},
                                    {"run_id", id},
-                                   {"alert", name},
+                                   {"alert", entry.alert},
                                    {"alert_event", std::string(AlertEventName(event))}});
       else
         d_.log.Error("alert_failed", {{"job", job_.name},
                                       {"run_id", id},
-                                      {"alert", name},
+                                      {"alert", entry.alert},
                                       {"alert_event", std::string(AlertEventName(event))},
                                       {"error", s.message()}});
     }
@@ -515,27 +566,40 @@ class JobRun {
   }
 
   // A run whose runner died (kill -9, power loss) could not alert: the
-  // reaper marked it interrupted. Its failure is told after this run has
-  // done its work (never delaying the job or its record). Told once: under
+  // reaper marked it interrupted. This run tells its failure, once: under
   // the job's lock (a runner that cannot take it at once leaves the telling
   // to the one that holds it), and only from a history that folded (else
-  // the record written back could be older than the journal's).
-  void TellDeadRuns() {
-    if (!d_.history || job_.alert.empty()) return;
+  // the record written back could be older than the journal's). The alerts
+  // are written down in the outbox and the dead run marked told before this
+  // run's own record (a runner killed after that would leave runs nobody
+  // tells: they are older than a run that did its work); they are sent
+  // after this run's work, with its own (SendToldDeadRuns).
+  std::vector<DeadRun> WriteDownDeadRuns() {
+    std::vector<DeadRun> out;
+    if (!d_.history || job_.alert.empty()) return out;
     std::optional<Result<JobLock>> held;
     if (!lock_) {
       // The lock only if there is something to tell; then read again under it.
-      if (DeadRunsToTell(*d_.history, job_.name, rec_.id).empty()) return;
+      if (DeadRunsToTell(*d_.history, job_.name, rec_.id).empty()) return out;
       const std::string lock_dir = JoinPath(d_.state_dir, "locks");
-      if (!d_.fs.MakeDirs(lock_dir, 0700).ok()) return;
+      if (!d_.fs.MakeDirs(lock_dir, 0700).ok()) return out;
       held = d_.locker.TryLock(JoinPath(lock_dir, job_.name + ".lock"));
-      if (!held->ok()) return;
+      if (!held->ok()) return out;
     }
     std::vector<RunRecord> dead = DeadRunsToTell(*d_.history, job_.name, rec_.id);
-    if (dead.empty() || !d_.history->FoldStatus().ok()) return;
+    if (dead.empty() || !d_.history->FoldStatus().ok()) return out;
     for (RunRecord& old : dead) {
-      old.alert_status = Deliver(old, AlertEvent::kFailure);
+      std::vector<OutboxEntry> entries = WriteDown(old, AlertEvent::kFailure, false);
+      old.alert_status = "written to the outbox";
       SaveRecord(old);
+      out.push_back(DeadRun{old, std::move(entries)});
+    }
+    return out;
+  }
+  void SendToldDeadRuns(std::vector<DeadRun>& dead) {
+    for (DeadRun& d : dead) {
+      d.record.alert_status = Send(d.record, AlertEvent::kFailure, d.entries);
+      SaveRecord(d.record);
     }
   }
 

@@ -304,6 +304,50 @@ TEST_F(RunnerTest, AnUndeliveredAlertWaitsInTheOutboxForTheNextRun) {
   std::filesystem::remove_all(dir);
 }
 
+// A runner killed (kill -9) between recording its run and sending the
+// alert must not take the alert with it: by the time the finish reaches the
+// history, the alert waits in the outbox. Before, a failed run recorded just
+// before the kill was never told (its record is finished, so no dead-run
+// alert either), and the window included delivering older alerts.
+TEST_F(RunnerTest, TheAlertIsInTheOutboxBeforeTheFinishIsRecorded) {
+  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  RealDataFiles files;
+  Outbox outbox(dir, files);
+  outbox_ = &outbox;
+  AlertByWebhook("https://hooks.example/x");
+  std::vector<size_t> waiting_at_finish;
+  history_.on_finish = [&](const RunRecord& r) {
+    if (r.result != RunResult::kRunning && r.alert_status.empty())
+      waiting_at_finish.push_back(outbox.Pending()->size());
+  };
+  commands_.outcomes = {Exited(1, "boom\n")};
+  Run();
+  ASSERT_EQ(waiting_at_finish.size(), 1u);
+  EXPECT_EQ(waiting_at_finish[0], 1u) << "the failure alert was not written down yet";
+  ASSERT_EQ(http_.bodies.size(), 1u) << "sent once, by this run";
+  EXPECT_TRUE(outbox.Pending()->empty());
+  EXPECT_NE(history_.runs[0].alert_status.find("sent"), std::string::npos);
+
+  // A waiting alert of an earlier run goes first, and this run's own entry
+  // is not sent twice (once by the drain, once by the run).
+  http_.bodies.clear();
+  http_.code = 503;
+  commands_.outcomes = {Exited(1, "boom\n")};
+  Run();
+  ASSERT_EQ(outbox.Pending()->size(), 1u);
+  http_.code = 200;
+  http_.bodies.clear();
+  commands_.outcomes = {Exited(0)};
+  Run();
+  ASSERT_EQ(http_.bodies.size(), 2u) << "the waiting failure, then this run's recovery";
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["idempotency_key"], "host1/db/2/failure/ops");
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/3/recovery/ops");
+  EXPECT_TRUE(outbox.Pending()->empty());
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(RunnerTest, TheOutputPrefixReachesTheCommand) {
   request_.output_prefix = "[db] ";
   commands_.outcomes = {Exited(0)};
@@ -737,6 +781,38 @@ TEST_F(RunnerTest, ADeadRunIsToldAfterTheJobNeverBeforeIt) {
   ASSERT_EQ(http_.bodies.size(), 2u);
   EXPECT_NE(http_.bodies[0].find("pid 4242"), std::string::npos);
   EXPECT_EQ(seen[0], std::make_pair(size_t{1}, size_t{2})) << "told before the job ran";
+}
+
+// A runner killed after its own record was finished left the dead run it
+// was about to tell untold for good (it is older than a run that did its
+// work). Its alert is now in the outbox, and the dead run marked told,
+// before this run's finish is recorded.
+TEST_F(RunnerTest, ADeadRunIsWrittenDownBeforeThisRunsFinishIsRecorded) {
+  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  RealDataFiles files;
+  Outbox outbox(dir, files);
+  outbox_ = &outbox;
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  history_.runs.back().host = "host1";
+  std::vector<std::pair<size_t, std::string>> at_finish;  // outbox size, dead run's alert_status
+  history_.on_finish = [&](const RunRecord& r) {
+    if (r.id == 2 && r.result != RunResult::kRunning && r.alert_status.empty())
+      at_finish.emplace_back(outbox.Pending()->size(), history_.runs[0].alert_status);
+  };
+  commands_.outcomes = {Exited(0)};
+  Run();
+  ASSERT_EQ(at_finish.size(), 1u);
+  EXPECT_EQ(at_finish[0].first, 2u) << "the dead run's failure and this run's recovery";
+  EXPECT_EQ(at_finish[0].second, "written to the outbox");
+  ASSERT_EQ(http_.bodies.size(), 2u) << "each sent once";
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["idempotency_key"], "host1/db/1/failure/ops");
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/2/recovery/ops");
+  EXPECT_NE(history_.runs[0].alert_status.find("sent"), std::string::npos);
+  EXPECT_TRUE(outbox.Pending()->empty());
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(RunnerTest, AStartThatCouldNotBeRecordedIsRecordedWithTheFinish) {

@@ -30,6 +30,7 @@ class MemoryHistory : public HistoryStore {
     return runs.back().id;
   }
   Status FinishRun(const RunRecord& r, int keep_runs) override {
+    if (on_finish) on_finish(r);
     if (fail_writes) return Status::Error(StatusCode::kIoError, "fsync failed");
     runs.at(static_cast<size_t>(r.id - 1)) = r;
     if (keep_runs > 0) kept = keep_runs;
@@ -78,6 +79,8 @@ class MemoryHistory : public HistoryStore {
   bool fail_spool = false;
   std::vector<RunRecord> spooled;
   std::function<void()> on_begin;  // called at each BeginRun (a slow journal lock)
+  // Called at each FinishRun, before it is stored (what had happened by then).
+  std::function<void(const RunRecord&)> on_finish;
 };
 
 }  // namespace surety
