@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly what CI runs: install dependencies, build with
-# warnings as errors, check formatting and lint, run every test.
+# warnings as errors, check formatting and lint, run every test, then the
+# reliability suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,3 +9,5 @@ bash scripts/setup.sh
 bash scripts/build.sh -DSURETY_WERROR=ON
 bash scripts/lint.sh
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 300)
+# The attacks from outside (tests/reliability/README.md): about a minute.
+python3 tests/reliability/reliability.py --surety build/surety

@@ -87,6 +87,10 @@ class JobRun {
       if (!job_.alert.empty()) {
         if (d_.owner_alive) (void)d_.history->ReapDead(d_.owner_alive, started_);
         if (auto last = d_.history->LastResult(job_.name); last.ok()) previous_ = *last;
+        // history.db was damaged and rebuilt from the journal: the job's
+        // last result may have gone with it. A good run then tells a
+        // recovery rather than risk silence after a failure.
+        previous_lost_ = !previous_ && !d_.history->Recovery().ok();
       }
       auto id = d_.history->BeginRun(rec_);
       if (id.ok())
@@ -326,6 +330,7 @@ class JobRun {
     if (job_.alert.empty()) return std::nullopt;
     if (std::optional<AlertEvent> event = AlertEventFor(rec_.result, previous_))
       return OwnAlert{*event, false};
+    if (previous_lost_ && IsGoodResult(rec_.result)) return OwnAlert{AlertEvent::kRecovery, false};
     if (IsGoodResult(rec_.result)) return OwnAlert{AlertEvent::kSuccess, true};
     return std::nullopt;
   }
@@ -614,6 +619,7 @@ class JobRun {
   RunRecord rec_;
   std::string run_id_;                 // rec_.id as text (0 until recorded)
   std::optional<RunResult> previous_;  // the job's result before this run
+  bool previous_lost_ = false;         // unknown: the history was rebuilt after damage
   std::map<std::string, std::string> env_;
   std::optional<uint32_t> uid_, gid_;
   std::optional<JobLock> lock_;            // held from the lock stage on

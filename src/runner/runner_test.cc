@@ -815,6 +815,25 @@ TEST_F(RunnerTest, ADeadRunIsWrittenDownBeforeThisRunsFinishIsRecorded) {
   std::filesystem::remove_all(dir);
 }
 
+// A damaged history.db is rebuilt from the journal; the failure it held is
+// gone, and the next good run saw no previous result and sent no recovery:
+// the last thing anyone heard was the failure. It now tells a recovery.
+TEST_F(RunnerTest, AGoodRunAfterTheHistoryWasRebuiltTellsARecovery) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.recovery = Status::Error(StatusCode::kCorrupt, "history.db was damaged");
+  commands_.outcomes = {Exited(0)};
+  Run();
+  ASSERT_EQ(http_.bodies.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["event"], "recovery");
+
+  // With the previous result known, the usual rules hold: no recovery
+  // after a success.
+  http_.bodies.clear();
+  commands_.outcomes = {Exited(0)};
+  Run();
+  EXPECT_TRUE(http_.bodies.empty());
+}
+
 TEST_F(RunnerTest, AStartThatCouldNotBeRecordedIsRecordedWithTheFinish) {
   history_.fail_begins = 1;  // the journal's lock was held too long at the start
   commands_.outcomes = {Exited(0)};

@@ -64,6 +64,7 @@ class MemoryHistory : public HistoryStore {
   }
   Result<std::vector<std::string>> Jobs() override { return std::vector<std::string>{}; }
   Status FoldStatus() const override { return fold_status; }
+  Status Recovery() const override { return recovery; }
   Status SpoolRun(const RunRecord& r, int) override {
     if (fail_spool) return Status::Error(StatusCode::kIoError, "disk full");
     spooled.push_back(r);
@@ -75,6 +76,7 @@ class MemoryHistory : public HistoryStore {
   bool fail_begin = false;            // only BeginRun fails
   int fail_begins = 0;                // BeginRun fails this many times, then works
   Status fold_status = Status::Ok();  // as a read that could not fold says
+  Status recovery = Status::Ok();     // as a history rebuilt after damage says
   int kept = 0;
   bool fail_spool = false;
   std::vector<RunRecord> spooled;
