@@ -158,7 +158,8 @@ class Env:
 
 
 def job_block(name, command, extra=""):
-    return '[jobs.%s]\ncommand = %s\nalert = ["rec"]\ntimeout = "30s"\n%s\n' % (
+    # keep_runs: the soak makes more runs than the default retention keeps.
+    return '[jobs.%s]\ncommand = %s\nalert = ["rec"]\ntimeout = "30s"\nkeep_runs = 100000\n%s\n' % (
         name, json.dumps(command), extra)
 
 
