@@ -114,6 +114,7 @@ AlertSpec BuildAlert(const std::string& name, const MNode& t, const BuildContext
   }
   if (auto f = b.values.Path(&t, "url_file", ctx)) {
     ++sources;
+    a.url_file = *f;
     const toml::node* n = b.values.Leaf(&t, "url_file", ctx);
     if (!b.load.resolve_secrets) {
       // A command that sends no alerts does not read the secret.
@@ -126,6 +127,7 @@ AlertSpec BuildAlert(const std::string& name, const MNode& t, const BuildContext
   }
   if (auto e = b.values.String(&t, "url_env", ctx)) {
     ++sources;
+    a.url_env = *e;
     auto v = b.load.env.Get(*e);
     if (!b.load.resolve_secrets) {
       // An interactive shell need not have the daemon's environment.

@@ -135,6 +135,10 @@ struct AlertSpec {
   std::string name;
   AlertKind kind = AlertKind::kWebhook;
   std::string url;  // secret; an http(s) URL for webhook, slack, ntfy, healthchecks
+  // Where the URL came from, when not inline: the file (absolute) or the
+  // environment variable named. Not secrets; the resolved job file
+  // (job_file_writer.h) names them instead of the URL.
+  std::string url_file, url_env;
   std::string to;   // email recipients
   std::string from;
   Command command;  // exec
