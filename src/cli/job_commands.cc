@@ -51,6 +51,10 @@ struct LoadFor {
   // elapse again, programs that are not on the job's PATH.
   bool lint = false;
   PinState state = PinState::kNone;
+  // Go on with the jobs that loaded when the only errors are inside other
+  // jobs (LoadResult::usable): one broken job does not stop its
+  // neighbours. The errors are still printed.
+  bool scoped = false;
 };
 
 std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, LoadFor want = {}) {
@@ -81,6 +85,7 @@ std::unique_ptr<Loaded> Load(const GlobalOptions& g, Services& sv, LoadFor want 
     ctx.group_exists = [](const std::string& name) { return LookupGroup(name).ok(); };
   }
   l->result = LoadConfig(paths, ctx);
+  if (want.scoped && !l->result.config && l->result.usable) l->result.config = l->result.usable;
   // From here on the state directory is the one opened and checked, by its
   // real path (os/state_dir.h): a symlink swapped after the check cannot
   // send the history or the locks elsewhere.
@@ -307,22 +312,22 @@ int RunValidate(const GlobalOptions& g, const ValidateOptions& o, Services& sv) 
   return 0;
 }
 
-int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
-  auto l = Load(g, sv, LoadFor{.state = PinState::kCreate});
-  if (!l->result.config) return 2;
-  const Config& cfg = *l->result.config;
-  const JobSpec* job = FindJob(cfg, o.job, sv);
-  if (!job) return 2;
-  const bool interactive = Interactive(g, sv);
+namespace {
+
+// Runs `job` of `cfg` (or records it refused: request.refused) with the
+// real OS, history and outbox of cfg's state directory. `state_dir_status`:
+// why that directory could not be opened, if it could not.
+RunReport RunWithServices(const JobSpec& job, const Config& cfg, const RunRequest& request,
+                          const Status& state_dir_status, const Zone& local, bool interactive,
+                          const GlobalOptions& g, Services& sv) {
   Logger log(sv.err, sv.clock, FormatOf(g), LevelOf(g, interactive));
   std::unique_ptr<HistoryStore> history;
-  if (!l->state_dir_status.ok())  // the job still runs: the backup matters more than its record
-    log.Error("history_unavailable",
-              {{"job", job->name}, {"error", l->state_dir_status.message()}});
+  if (!state_dir_status.ok())  // the job still runs: the backup matters more than its record
+    log.Error("history_unavailable", {{"job", job.name}, {"error", state_dir_status.message()}});
   else if (auto opened = OpenHistory(cfg, false); opened.ok())
     history = std::move(opened.value());
   else
-    log.Error("history_unavailable", {{"job", job->name}, {"error", opened.status().message()}});
+    log.Error("history_unavailable", {{"job", job.name}, {"error", opened.status().message()}});
   Outbox outbox(cfg.settings.state_dir, DefaultDataFiles());
   RunnerDeps deps{sv.clock,
                   *sv.fs,
@@ -332,7 +337,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
                   history.get(),
                   *sv.http,
                   log,
-                  *l->local,
+                  local,
                   [](Micros d) { return SleepUnlessStopped(d); },
                   [] { return StopRequested(); },
                   [](const std::string& user,
@@ -351,7 +356,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
                     }
                     return std::make_pair(uid, gid);
                   },
-                  ProcessEnvironment(sv.env, *job),
+                  ProcessEnvironment(sv.env, job),
                   cfg.settings.host,
                   cfg.settings.state_dir,
                   ProcessOwnerAlive,
@@ -359,15 +364,70 @@ int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
                   [](Micros d) { SleepFor(d); },
                   interactive ? &sv.err : nullptr,
                   &outbox};
+  return RunJob(job, cfg, request, deps);
+}
+
+// The job file has errors that keep job `name` from running (its own, or
+// global ones): the run is still recorded, as failed with the first error,
+// and alerted, whenever the state directory is known — a timer that starts
+// `surety run` every night must not fail in silence. Exit 2.
+int RefuseRun(const Loaded& l, const GlobalOptions& g, const RunOptions& o, Services& sv) {
+  const LoadResult& r = l.result;
+  auto broken = r.broken.find(o.job);
+  const std::vector<Diagnostic>& errors = broken != r.broken.end() ? broken->second : r.errors;
+  if (errors.empty()) return 2;
+  std::string why = "the job file has errors, so the job did not run: " + errors.front().ToString();
+  if (errors.size() > 1)
+    why += " (and " + std::to_string(errors.size() - 1) + " more; surety validate lists them)";
+  if (!r.settings) {
+    sv.err << "error: this failed run of " << o.job
+           << " cannot be recorded: the state directory is unknown while [settings] has errors\n";
+    return 2;
+  }
+  Config cfg;
+  cfg.settings = *r.settings;
+  auto pinned = PinStateDir(cfg.settings.state_dir, true, RunningAsRoot());
+  if (!pinned.ok()) {
+    sv.err << "error: this failed run of " << o.job
+           << " cannot be recorded: " << pinned.status().message() << '\n';
+    return 2;
+  }
+  cfg.settings.state_dir = pinned->real_path;
+  cfg.alerts = r.alerts;
+  JobSpec job;
+  job.name = o.job;
+  if (auto a = r.job_alerts.find(o.job); a != r.job_alerts.end())
+    for (const std::string& name : a->second)
+      if (cfg.alerts.count(name)) job.alert.push_back(name);
   RunRequest request{TriggerFromName(o.trigger).value_or(Trigger::kManual),
-                     o.tag_output ? "[" + job->name + "] " : ""};
-  RunReport report = RunJob(*job, cfg, request, deps);
+                     o.tag_output ? "[" + job.name + "] " : "", why};
+  const bool interactive = Interactive(g, sv);
+  RunReport report = RunWithServices(job, cfg, request, Status::Ok(), *l.local, interactive, g, sv);
+  if (interactive) sv.err << SummaryLine(report.record, true) << std::flush;
+  return 2;
+}
+
+}  // namespace
+
+int RunRun(const GlobalOptions& g, const RunOptions& o, Services& sv) {
+  auto l = Load(g, sv, LoadFor{.state = PinState::kCreate, .scoped = true});
+  const LoadResult& r = l->result;
+  const bool known = r.broken.count(o.job) > 0 || r.job_alerts.count(o.job) > 0;
+  if (!r.config || (r.broken.count(o.job) > 0)) return known ? RefuseRun(*l, g, o, sv) : 2;
+  const Config& cfg = *r.config;
+  const JobSpec* job = FindJob(cfg, o.job, sv);
+  if (!job) return 2;
+  const bool interactive = Interactive(g, sv);
+  RunRequest request{TriggerFromName(o.trigger).value_or(Trigger::kManual),
+                     o.tag_output ? "[" + job->name + "] " : "", ""};
+  RunReport report =
+      RunWithServices(*job, cfg, request, l->state_dir_status, *l->local, interactive, g, sv);
   if (interactive) sv.err << SummaryLine(report.record, true) << std::flush;
   return report.exit_status;
 }
 
 int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
-  auto l = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kExisting});
+  auto l = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kExisting, .scoped = true});
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   const bool all = o.job.empty();
@@ -442,7 +502,7 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
 }
 
 int RunOutbox(const GlobalOptions& g, const OutboxOptions& o, Services& sv) {
-  auto l = Load(g, sv, LoadFor{.secrets = o.drain, .state = PinState::kExisting});
+  auto l = Load(g, sv, LoadFor{.secrets = o.drain, .state = PinState::kExisting, .scoped = true});
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   Outbox outbox(cfg.settings.state_dir, DefaultDataFiles());
@@ -509,7 +569,7 @@ int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services
 }
 
 int RunNext(const GlobalOptions& g, const NextOptions& o, Services& sv) {
-  auto l = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kExisting});
+  auto l = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kExisting, .scoped = true});
   if (!l->result.config) return 2;
   const Config& cfg = *l->result.config;
   std::vector<const JobSpec*> jobs;

@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "base/signal_names.h"
+#include "job/job_file_writer.h"
 #include "os/event_loop.h"
 #include "sched/random_delay.h"
 #include "time/timespan.h"
@@ -50,10 +52,7 @@ bool Daemon::Start() {
   // Every run is `surety [--config F]... --log-format L --log-level V run
   // --tag-output JOB --trigger=T` with a few variables of our environment:
   // its logs as ours, its output lines labelled with the job.
-  run_argv_ = {sys_.SelfExecutable()};
-  for (const auto& c : opt_.configs) run_argv_.insert(run_argv_.end(), {"--config", c});
-  run_argv_.insert(run_argv_.end(), {"--log-format", opt_.log_format, "--log-level", opt_.log_level,
-                                     "run", "--tag-output"});
+  SetRunArgv(opt_.configs);
   for (const char* k : {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR",
                         "SURETY_CONFIG", "XDG_CONFIG_HOME", "XDG_STATE_HOME"})
     if (auto v = env_.Get(k)) run_env_[k] = *v;
@@ -95,6 +94,9 @@ void Daemon::OnTick() { sys_.Notify("WATCHDOG=1"); }
 
 void Daemon::Finish() {
   sys_.RemoveFile(config_.settings.state_dir + "/next.json");
+  // Runs left running (--leave-runs) read theirs at their start, long ago.
+  for (const std::string* p : {&old_jobset_path_, &jobset_path_})
+    if (!p->empty()) sys_.RemoveFile(*p);
   log_.Info("daemon_stopped", {});
 }
 
@@ -107,6 +109,53 @@ std::optional<Instant> Daemon::DueOf(const std::string& job) const {
 std::vector<int> Daemon::RunnersOf(const std::string& job) const {
   auto it = jobs_.find(job);
   return it == jobs_.end() ? std::vector<int>{} : it->second.runners;
+}
+
+void Daemon::SetRunArgv(const std::vector<std::string>& configs) {
+  run_argv_ = {sys_.SelfExecutable()};
+  for (const auto& c : configs) run_argv_.insert(run_argv_.end(), {"--config", c});
+  run_argv_.insert(run_argv_.end(), {"--log-format", opt_.log_format, "--log-level", opt_.log_level,
+                                     "run", "--tag-output"});
+}
+
+namespace {
+
+// 64-bit FNV-1a: names a job set file after its content.
+std::string ContentName(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : text) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace
+
+// The runs this daemon starts use the job set it validated, never a job
+// file edited since: `next` is written to STATE_DIR/jobset-HASH.toml (the
+// resolved job file, job_file_writer.h) and every `surety run` is given
+// that file. The previous set's file stays while runs started with it may
+// still read it; older ones go.
+void Daemon::UseJobSet(const Config& next) {
+  // Alerts whose URL comes from the environment need it in the runs'.
+  for (const auto& [name, alert] : next.alerts)
+    if (!alert.url_env.empty())
+      if (auto v = env_.Get(alert.url_env)) run_env_[alert.url_env] = *v;
+  const std::string text = WriteJobFile(next);
+  const std::string path = next.settings.state_dir + "/jobset-" + ContentName(text) + ".toml";
+  if (path == jobset_path_) return;
+  if (Status s = sys_.WriteFile(path, text); !s.ok()) {
+    log_.Error("jobset_unwritable",
+               {{"path", path},
+                {"error", s.message()},
+                {"action", "runs read the job file itself, as it is when each starts"}});
+    SetRunArgv(opt_.configs);
+    return;
+  }
+  if (!old_jobset_path_.empty()) sys_.RemoveFile(old_jobset_path_);
+  old_jobset_path_ = jobset_path_;
+  jobset_path_ = path;
+  SetRunArgv({path});
 }
 
 bool Daemon::Load(bool initial) {
@@ -127,14 +176,25 @@ bool Daemon::Load(bool initial) {
   }
   LoadResult r = LoadConfig(paths, ctx);
   for (const auto& w : r.warnings) log_.Warn("config_warning", {{"detail", w.ToString()}});
-  if (!r.config) {
+  // At start-up an error inside [jobs.X] keeps X alone from running; a
+  // reload takes effect only when the whole file is valid (the running set,
+  // which was, stays meanwhile).
+  const bool usable = r.config || (initial && r.usable);
+  if (!r.errors.empty()) {
     for (const auto& e : r.errors) log_.Error("config_error", {{"detail", e.ToString()}});
-    log_.Error(initial ? "config_invalid" : "reload_failed",
-               {{"errors", std::to_string(r.errors.size())},
-                {"action", initial ? "not starting" : "keeping the running job set"}});
-    return false;
+    if (!usable)
+      log_.Error(initial ? "config_invalid" : "reload_failed",
+                 {{"errors", std::to_string(r.errors.size())},
+                  {"action", initial ? "not starting" : "keeping the running job set"}});
+    for (const auto& [name, errors] : r.broken)
+      log_.Error("job_broken",
+                 {{"job", name},
+                  {"detail", errors.front().ToString()},
+                  {"action", usable ? "not scheduled; every other job is"
+                                    : "the running job set keeps its last valid definition"}});
   }
-  Config next = std::move(*r.config);
+  if (!usable) return false;
+  Config next = std::move(r.config ? *r.config : *r.usable);
   if (!initial)
     max_running_ = next.settings.max_running > 0 ? static_cast<size_t>(next.settings.max_running)
                                                  : DefaultMaxRunning(sys_.CpuCount());
@@ -148,6 +208,7 @@ bool Daemon::Load(bool initial) {
     return false;
   }
   next.settings.state_dir = *pinned;
+  UseJobSet(next);
   if (!history_ || next.settings.state_dir != config_.settings.state_dir) {
     history_ = sys_.OpenHistory(next.settings.state_dir);
   }

@@ -130,7 +130,12 @@ class Daemon {
   FileSystem& fs_;
   Logger& log_;
   DaemonSystem& sys_;
+  void SetRunArgv(const std::vector<std::string>& configs);
+  void UseJobSet(const Config& next);
+
   std::vector<std::string> run_argv_;  // up to and including "run --tag-output"
+  // The job set file the runs are given (UseJobSet), and the one before.
+  std::string jobset_path_, old_jobset_path_;
   std::map<std::string, std::string> run_env_;
   std::mt19937_64 rng_;
   ZoneDb zones_;

@@ -154,10 +154,61 @@ TEST_F(DaemonTest, StartsEachRunAtItsTimeThroughSuretyRun) {
     EXPECT_EQ(starts[i].at, kT0 + seconds(10 * (i + 1)));
     EXPECT_EQ(FakeDaemonSystem::TriggerOf(starts[i]), "--trigger=schedule");
   }
+  // The run is given the job set the daemon validated, not the job file.
+  ASSERT_GE(starts[0].argv.size(), 3u);
+  const std::string jobset = starts[0].argv[2];
+  EXPECT_EQ(jobset.rfind("/var/lib/surety/jobset-", 0), 0u) << jobset;
   EXPECT_EQ(starts[0].argv,
-            (std::vector<std::string>{"/usr/bin/surety", "--config", "/etc/surety/surety.toml",
-                                      "--log-format", "logfmt", "--log-level", "info", "run",
-                                      "--tag-output", "tick", "--trigger=schedule"}));
+            (std::vector<std::string>{"/usr/bin/surety", "--config", jobset, "--log-format",
+                                      "logfmt", "--log-level", "info", "run", "--tag-output",
+                                      "tick", "--trigger=schedule"}));
+  ASSERT_EQ(system_.files.count(jobset), 1u);
+  EXPECT_NE(system_.files[jobset].find("[jobs.tick]"), std::string::npos);
+}
+
+// Measured: one typo added to the job file while the daemon ran made every
+// scheduled run of every job fail (each `surety run` re-read the file). The
+// runs now read the job set the daemon validated; a bad reload keeps it.
+TEST_F(DaemonTest, AnEditedJobFileNeverReachesTheRunsUntilItIsValid) {
+  WriteJobs("[jobs.a]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n");
+  Daemon& d = Start();
+  WriteJobs(
+      "[jobs.a]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n"
+      "[jobs.new]\ncommand = [\"true\"]\nschedule = \"Mon 25:00\"\n");
+  d.OnSignal(SIGHUP);
+  EXPECT_NE(logs_.str().find("event=reload_failed"), std::string::npos) << logs_.str();
+  EXPECT_NE(logs_.str().find("event=job_broken job=new"), std::string::npos) << logs_.str();
+  RunUntil(kT0 + seconds(25));
+  auto starts = system_.StartsOf("a");
+  ASSERT_EQ(starts.size(), 2u) << logs_.str();
+  const std::string jobset = starts[1].argv[2];
+  ASSERT_EQ(system_.files.count(jobset), 1u);
+  EXPECT_EQ(system_.files[jobset].find("new"), std::string::npos) << "the broken job reached a run";
+
+  // Fixed, the reload takes: a new job set file, the old one kept for the
+  // runs that may still read it.
+  WriteJobs(
+      "[jobs.a]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n"
+      "[jobs.new]\ncommand = [\"true\"]\nschedule = \"Mon 23:00\"\n");
+  d.OnSignal(SIGHUP);
+  RunUntil(kT0 + seconds(35));
+  starts = system_.StartsOf("a");
+  ASSERT_EQ(starts.size(), 3u);
+  EXPECT_NE(starts[2].argv[2], jobset);
+  EXPECT_NE(system_.files[starts[2].argv[2]].find("[jobs.new]"), std::string::npos);
+  EXPECT_EQ(system_.files.count(jobset), 1u);
+}
+
+// At start-up an error inside one job keeps that job alone from running.
+TEST_F(DaemonTest, ABrokenJobAtStartUpStopsNoOtherJob) {
+  WriteJobs(
+      "[jobs.a]\ncommand = [\"true\"]\nschedule = \"*:*:0/10\"\naccuracy = \"1us\"\n"
+      "[jobs.new]\ncommand = [\"true\"]\nschedule = \"Mon 25:00\"\n");
+  Daemon& d = Start();
+  EXPECT_EQ(d.DueOf("a"), kT0 + seconds(10));
+  EXPECT_FALSE(d.DueOf("new"));
+  EXPECT_NE(logs_.str().find("level=error event=job_broken job=new"), std::string::npos)
+      << logs_.str();
 }
 
 TEST_F(DaemonTest, TellsSystemdItIsReadyStoppingAndAlive) {
@@ -394,8 +445,9 @@ TEST_F(DaemonTest, APendingOutboxIsDrainedOnceAMinuteByAProcessOfItsOwn) {
   system_.outbox_pending = true;
   Daemon& d = Start();
   ASSERT_EQ(system_.starts.size(), 1u);
+  ASSERT_GE(system_.starts[0].argv.size(), 3u);
   EXPECT_EQ(system_.starts[0].argv,
-            (std::vector<std::string>{"/usr/bin/surety", "--config", "/etc/surety/surety.toml",
+            (std::vector<std::string>{"/usr/bin/surety", "--config", system_.starts[0].argv[2],
                                       "--log-format", "logfmt", "--log-level", "info", "outbox",
                                       "--drain"}));
   EXPECT_LE(d.wake(), kT0 + minutes(1));

@@ -59,7 +59,9 @@ LoadResult LoadConfig(const std::vector<std::string>& paths, const LoadContext& 
   Config cfg;
   cfg.files = files.files();
   values.CheckKeys(root, {"include", "settings", "defaults", "alerts", "jobs"}, "");
+  const size_t errors_before_settings = diags.errors().size();
   cfg.settings = BuildSettings(root, b);
+  const bool settings_ok = diags.errors().size() == errors_before_settings;
   cfg.alerts = BuildAlerts(root, b);
   cfg.jobs = BuildJobs(root, cfg.alerts, b);
   if (cfg.jobs.empty() && !diags.has_errors())
@@ -67,9 +69,33 @@ LoadResult LoadConfig(const std::vector<std::string>& paths, const LoadContext& 
                           "no jobs defined (add a [jobs.NAME] table)"});
 
   LoadResult out;
-  if (!diags.has_errors()) out.config = std::move(cfg);
+  bool global = false;
+  for (const Diagnostic& e : diags.errors()) {
+    if (e.job.empty())
+      global = true;
+    else
+      out.broken[e.job].push_back(e);
+  }
+  for (const auto& [name, job] : cfg.jobs) {
+    out.job_alerts[name] = job.alert;
+    // Counted for the job but listed once, for the job that found it first.
+    if (!global && diags.JobHasErrors(name) && !out.broken.count(name))
+      out.broken[name].push_back(
+          Diagnostic{cfg.files.empty() ? "" : cfg.files.front(), 0, 0,
+                     "jobs." + name + ": has the error reported for another job above", name});
+  }
+  if (settings_ok) out.settings = cfg.settings;
+  out.alerts = cfg.alerts;
+  if (!diags.has_errors()) {
+    out.config = cfg;
+    out.usable = std::move(cfg);
+  } else if (!global) {
+    for (const auto& [name, errors] : out.broken) cfg.jobs.erase(name);
+    out.usable = std::move(cfg);
+  }
   out.errors = diags.TakeErrors();
   out.warnings = diags.TakeWarnings();
+  for (auto& [name, errors] : out.broken) SortInFileOrder(errors);
   // Problems in the order a person reads the files: file by file, then by
   // line and column, not by key.
   SortInFileOrder(out.errors);

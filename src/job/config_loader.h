@@ -28,6 +28,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,8 +43,23 @@ namespace surety {
 
 // Errors and warnings come in file order (SortInFileOrder); each names the
 // job it belongs to, if any (Diagnostic::job).
+//
+// An error inside [jobs.X] breaks X alone: `usable` still holds every other
+// job. An error anywhere else — a file that cannot be read or parsed,
+// [settings], [defaults] (every job inherits it), an alert — is global:
+// nothing is usable. Either way `errors` lists everything, and what could
+// be built is kept for telling someone (a run recorded as failed, an
+// alert): the state directory when [settings] had no error, the alerts,
+// each job's alert list.
 struct LoadResult {
-  std::optional<Config> config;  // set when there are no errors
+  std::optional<Config> config;  // set when there are no errors at all
+  // Set when no error is outside a job: every job without errors (a broken
+  // job is in `broken`, not here).
+  std::optional<Config> usable;
+  std::map<std::string, std::vector<Diagnostic>> broken;       // job → its errors, in file order
+  std::optional<Settings> settings;                            // when [settings] had no error
+  std::map<std::string, AlertSpec> alerts;                     // as far as they were read
+  std::map<std::string, std::vector<std::string>> job_alerts;  // job → its alert list
   std::vector<Diagnostic> errors;
   std::vector<Diagnostic> warnings;
 };

@@ -1196,5 +1196,60 @@ schedule = "Mon 25:00"
   EXPECT_EQ(r.errors[2].line, 7);
 }
 
+// One typo in a new job used to stop every job (the daemon's runs re-read
+// the file and failed with exit 2): an error inside [jobs.X] breaks X alone.
+TEST_F(ConfigLoaderTest, AnErrorInsideAJobBreaksThatJobAlone) {
+  auto r = Load(R"([settings]
+state_dir = "/var/lib/surety"
+[alerts.ops]
+kind = "exec"
+command = ["true"]
+[jobs.db]
+command = ["pg_dump"]
+schedule = "daily"
+alert = ["ops"]
+[jobs.new]
+command = ["true"]
+schedule = "Mon 25:00"
+alert = ["ops"]
+[jobs."bad name"]
+command = ["true"]
+)");
+  EXPECT_FALSE(r.config) << "errors remain errors";
+  ASSERT_TRUE(r.usable) << Errors(r);
+  EXPECT_EQ(r.usable->jobs.size(), 1u);
+  EXPECT_EQ(r.usable->jobs.count("db"), 1u);
+  ASSERT_EQ(r.broken.count("new"), 1u);
+  EXPECT_EQ(r.broken.at("new").front().ToString().rfind("/etc/surety/surety.toml:12:", 0), 0u)
+      << r.broken.at("new").front().ToString();
+  EXPECT_EQ(r.broken.count("bad name"), 1u);
+  EXPECT_EQ(r.broken.count("db"), 0u);
+  ASSERT_TRUE(r.settings);
+  EXPECT_EQ(r.settings->state_dir, "/var/lib/surety");
+  EXPECT_EQ(r.job_alerts.at("new"), std::vector<std::string>{"ops"});
+  EXPECT_EQ(r.alerts.count("ops"), 1u);
+}
+
+TEST_F(ConfigLoaderTest, AnErrorOutsideEveryJobIsGlobal) {
+  const char* jobs = R"(
+[jobs.db]
+command = ["pg_dump"]
+schedule = "daily"
+)";
+  for (const std::string& outside :
+       {std::string("[settings]\nstate_dir = \"/var/lib/surety\"\nmax_running = 0\n"),
+        std::string("[defaults]\ntimeout = \"soon\"\n"),
+        std::string("[alerts.ops]\nkind = \"pager\"\n"), std::string("[jobs\n")}) {
+    SCOPED_TRACE(outside);
+    auto r = Load(outside + jobs);
+    EXPECT_FALSE(r.errors.empty());
+    EXPECT_FALSE(r.config);
+    EXPECT_FALSE(r.usable) << "one job would run although its [defaults] or alerts are wrong";
+  }
+  auto r =
+      Load("[settings]\nstate_dir = \"/var/lib/surety\"\nmax_running = 0\n" + std::string(jobs));
+  EXPECT_FALSE(r.settings) << "a state directory from a [settings] with errors is not used";
+}
+
 }  // namespace
 }  // namespace surety

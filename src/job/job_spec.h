@@ -139,7 +139,7 @@ struct AlertSpec {
   // environment variable named. Not secrets; the resolved job file
   // (job_file_writer.h) names them instead of the URL.
   std::string url_file, url_env;
-  std::string to;   // email recipients
+  std::string to;  // email recipients
   std::string from;
   Command command;  // exec
   std::string sendmail = "/usr/sbin/sendmail";

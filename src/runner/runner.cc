@@ -52,6 +52,7 @@ class JobRun {
 
   RunReport Execute() {
     BeginRecord();
+    if (!request_.refused.empty()) return Finish(Ending{RunResult::kFailed, request_.refused});
     for (StageResult (JobRun::*stage)() : {&JobRun::Environment, &JobRun::Preflight, &JobRun::Lock,
                                            &JobRun::RunCommand, &JobRun::Verify})
       if (StageResult end = (this->*stage)()) return Finish(std::move(*end));

@@ -75,6 +75,10 @@ struct RunRequest {
   // Written before each line of the job's output on our stdout (the
   // daemon's runs: "[db] "); empty: the output as the job wrote it.
   std::string output_prefix;
+  // Not empty: the run cannot start, for this reason (the job file has
+  // errors: "FILE:LINE:COL: …"). It is recorded as failed with it and
+  // alerted like any failure; the command never runs.
+  std::string refused;
 };
 
 struct RunReport {

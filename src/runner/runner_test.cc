@@ -146,7 +146,7 @@ class RunnerTest : public testing::Test {
   bool stop_during_sleep_ = false;
   std::ostream* terminal_ = nullptr;  // RunnerDeps::terminal
   Outbox* outbox_ = nullptr;          // RunnerDeps::outbox
-  RunRequest request_{Trigger::kSchedule, ""};
+  RunRequest request_{Trigger::kSchedule, "", ""};
   // What RunnerDeps::stop_requested answers (a SIGTERM a command saw).
   std::function<bool()> stop_ = [] { return false; };
 };
