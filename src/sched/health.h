@@ -3,7 +3,7 @@
 // For: every place that judges a job — `surety status`, `surety check`
 // (Nagios exit statuses), `surety metrics`, the daemon's alerts and the
 // status page all call EvaluateHealth(), so they cannot disagree. The rules
-// are docs/health.md's (the contract: /work/shared/health-semantics.md), in
+// are docs/health.md's, in
 // order, the first that holds: broken, stuck, failing, overdue, warning,
 // running, pending, ok.
 //
