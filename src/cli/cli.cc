@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "cli/health_commands.h"
 #include "cli/job_commands.h"
 #include "cli/time_commands.h"
 
@@ -132,6 +133,9 @@ struct Parsed {
   CalendarOptions cal;
   TimespanOptions ts;
   OutboxOptions box;
+  StatusOptions st;
+  CheckOptions chk;
+  MetricsOptions met;
   std::function<int()> action;
 };
 
@@ -206,6 +210,68 @@ Examples:
   nx->callback([&] { p.action = [&] { return RunNext(p.global, p.nxt, sv); }; });
 }
 
+void AddStatus(CLI::App& app, Parsed& p, Services& sv) {
+  auto* s = app.add_subcommand("status", "Show every job's next and last run, result and health");
+  s->footer(R"(
+One line per job, like systemctl list-timers: NEXT and LEFT (the next
+elapse, without the random delay), LAST and PASSED (the newest run's
+start), RESULT (the newest finished run's), LAST SUCCESS, HEALTH and JOB.
+On a terminal a summary follows, with a sentence for each job at fault.
+
+HEALTH is the first of these that holds (docs/health.md): broken (the
+job's definition has an error), stuck (running past its longest possible
+run, or its runner died), failing (the last run failed), overdue (no run
+started since an elapse whose deadline — elapse + randomized_delay +
+accuracy + grace, 1h by default — has passed), warning, running, pending
+(new, first deadline not reached), ok.
+
+Examples:
+  surety status
+  surety status db --json | jq '.[0].health'
+
+Exit status: 0; 1 when the history cannot be read; 2 for an unknown job.)");
+  s->add_option("JOB", p.st.jobs, "Jobs to show (default: all)");
+  s->add_flag("--json", p.st.json, "Print every field as JSON");
+  s->callback([&] { p.action = [&] { return RunStatus(p.global, p.st, sv); }; });
+}
+
+void AddCheck(CLI::App& app, Parsed& p, Services& sv) {
+  auto* c = app.add_subcommand("check", "Nagios/Icinga plugin: are all jobs healthy?");
+  c->footer(R"(
+Prints one line — SURETY OK/WARNING/CRITICAL/UNKNOWN, the jobs at fault,
+performance data — then a line per job at fault, and exits with the
+plugin status: 0 OK, 1 WARNING (a job's last run was a warning, alert
+deliveries keep failing), 2 CRITICAL (a job broken, stuck, failing or
+overdue; the job file has errors; the daemon that ran here stopped
+heart-beating), 3 UNKNOWN (the history cannot be read, no jobs). Never OK
+when something could not be read.
+
+Run it from your monitoring, or from a timer every few minutes: it catches
+jobs that stopped happening even when nothing runs them any more.
+
+Examples:
+  surety check
+  surety check db --json)");
+  c->add_option("JOB", p.chk.jobs, "Jobs to check (default: all)");
+  c->add_flag("--json", p.chk.json, "Print the status and every job as JSON");
+  c->callback([&] { p.action = [&] { return RunCheck(p.global, p.chk, sv); }; });
+}
+
+void AddMetrics(CLI::App& app, Parsed& p, Services& sv) {
+  auto* m = app.add_subcommand("metrics", "Write Prometheus metrics of every job");
+  m->footer(R"(
+Prints Prometheus text exposition (docs/metrics.md): per job the last
+success and last run times, duration, result, runs by result, next elapse
+and health, and the daemon's heartbeat. With --output the file is replaced
+atomically, as node_exporter's textfile collector needs.
+
+Examples:
+  surety metrics
+  surety metrics --output /var/lib/prometheus/node-exporter/surety.prom)");
+  m->add_option("--output", p.met.output, "Write to this file (atomically) instead of stdout");
+  m->callback([&] { p.action = [&] { return RunMetrics(p.global, p.met, sv); }; });
+}
+
 void AddHistory(CLI::App& app, Parsed& p, Services& sv) {
   auto* h = app.add_subcommand("history", "Show recorded runs, newest first");
   h->footer(kHistoryHelp);
@@ -268,6 +334,7 @@ struct Command {
 };
 constexpr Command kCommands[] = {
     {"validate", AddValidate}, {"run", AddRun},           {"daemon", AddDaemon},
+    {"status", AddStatus},     {"check", AddCheck},       {"metrics", AddMetrics},
     {"next", AddNext},         {"history", AddHistory},   {"outbox", AddOutbox},
     {"calendar", AddCalendar}, {"timespan", AddTimespan},
 };

@@ -27,6 +27,8 @@ constexpr Micros kKillWait{std::chrono::seconds(5)};
 constexpr Micros kKillPoll{std::chrono::milliseconds(100)};
 // How often the outbox is looked at, and drained while it holds anything.
 constexpr Micros kDrainEvery{std::chrono::minutes(1)};
+// How often the heartbeat file is rewritten (surety check: 2 min is stale).
+constexpr Micros kHeartbeatEvery{std::chrono::seconds(30)};
 
 }  // namespace
 
@@ -72,7 +74,12 @@ bool Daemon::Start() {
   log_.Info("daemon_ready", {{"jobs", std::to_string(jobs_.size())},
                              {"priority", realtime ? "realtime" : "normal"},
                              {"config", config_.files.empty() ? "" : config_.files.front()}});
-  if (auto watchdog = sys_.WatchdogInterval()) tick_ = *watchdog / 2;
+  // The tick: the watchdog's (half its interval) and the heartbeat's, which
+  // `surety check` reads to tell a daemon that died from one that runs.
+  watchdog_ = sys_.WatchdogInterval().has_value();
+  tick_ = kHeartbeatEvery;
+  if (auto watchdog = sys_.WatchdogInterval()) tick_ = std::min(*tick_, *watchdog / 2);
+  WriteHeartbeat();
   MaybeDrainOutbox();  // what the last daemon's runs could not deliver
   Arm();
   return true;
@@ -90,10 +97,25 @@ void Daemon::OnZoneChange() {
   if (Load(false)) Reschedule();
 }
 
-void Daemon::OnTick() { sys_.Notify("WATCHDOG=1"); }
+void Daemon::OnTick() {
+  if (watchdog_) sys_.Notify("WATCHDOG=1");
+  WriteHeartbeat();
+}
+
+// STATE_DIR/daemon.json: the daemon's pid and its last heartbeat. Removed
+// on a clean stop; left behind, and growing old, when the daemon died.
+void Daemon::WriteHeartbeat() {
+  nlohmann::json j = {{"pid", sys_.Pid()},
+                      {"started_at", FormatRfc3339(start_)},
+                      {"heartbeat_at", FormatRfc3339(clock_.Now())},
+                      {"heartbeat_us", clock_.Now().time_since_epoch().count()},
+                      {"jobs", jobs_.size()}};
+  (void)sys_.WriteFile(config_.settings.state_dir + "/daemon.json", j.dump() + "\n");
+}
 
 void Daemon::Finish() {
   sys_.RemoveFile(config_.settings.state_dir + "/next.json");
+  sys_.RemoveFile(config_.settings.state_dir + "/daemon.json");
   // Runs left running (--leave-runs) read theirs at their start, long ago.
   for (const std::string* p : {&old_jobset_path_, &jobset_path_})
     if (!p->empty()) sys_.RemoveFile(*p);

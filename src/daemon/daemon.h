@@ -81,11 +81,12 @@ class Daemon {
   void OnSignal(int sig);  // SIGHUP, SIGTERM, SIGINT, SIGCHLD
   void OnClockChange();    // the wall clock jumped
   void OnZoneChange();     // /etc/localtime was replaced
-  void OnTick();           // the watchdog's tick
+  void OnTick();           // the heartbeat and watchdog tick
 
   // When the loop should call OnTimer() next; nullopt: only for a signal.
   std::optional<Instant> wake() const { return wake_; }
-  // How often OnTick() is wanted (the watchdog); nullopt: never.
+  // How often OnTick() is wanted: the heartbeat's period (kHeartbeatEvery),
+  // or half the watchdog's interval if that is shorter.
   std::optional<Micros> tick() const { return tick_; }
   // True once the daemon has stopped: the loop ends.
   bool stopped() const { return stopped_; }
@@ -131,6 +132,7 @@ class Daemon {
   Logger& log_;
   DaemonSystem& sys_;
   void SetRunArgv(const std::vector<std::string>& configs);
+  void WriteHeartbeat();
   void UseJobSet(const Config& next);
 
   std::vector<std::string> run_argv_;  // up to and including "run --tag-output"
@@ -175,6 +177,7 @@ class Daemon {
   bool outbox_pending_ = false;
   std::optional<Instant> wake_;
   std::optional<Micros> tick_;
+  bool watchdog_ = false;  // systemd asked for WATCHDOG=1 pings
 };
 
 // Runs until SIGTERM/SIGINT. Returns the process exit status (0 after a

@@ -22,4 +22,26 @@ Result<std::optional<RunRecord>> HistoryStore::LastArtifact(const std::string& j
   return std::optional<RunRecord>();
 }
 
+Result<std::map<std::string, JobSummary>> HistoryStore::Summaries(
+    const std::vector<std::string>& jobs, bool with_counts) {
+  std::map<std::string, JobSummary> out;
+  for (const std::string& job : jobs) {
+    auto runs = Recent(job, 0);
+    if (!runs.ok()) return runs.status();
+    JobSummary& sum = out[job];
+    for (RunRecord& r : *runs) {
+      r.output_tail.clear();
+      if (!sum.last) sum.last = r;
+      if (r.result == RunResult::kRunning) {
+        if (!sum.running) sum.running = r;
+      } else if (r.result != RunResult::kSkipped && !sum.last_counted) {
+        sum.last_counted = r;
+      }
+      if (r.finished_at && IsGoodResult(r.result) && !sum.last_good) sum.last_good = r;
+      if (with_counts) ++sum.counts[r.result];
+    }
+  }
+  return out;
+}
+
 }  // namespace surety

@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,16 @@ namespace surety {
 // process. Injected so tests can declare owners dead or alive. ReapDead
 // fills only id, job, started_at and the owner_* fields of the record.
 using OwnerAlive = std::function<bool(const RunRecord& record)>;
+
+// What `status`, `check` and `metrics` need of one job (records without
+// their output tails).
+struct JobSummary {
+  std::optional<RunRecord> last;          // the newest record, of any result
+  std::optional<RunRecord> last_counted;  // the newest neither running nor skipped
+  std::optional<RunRecord> running;       // the newest still running
+  std::optional<RunRecord> last_good;     // the newest finished success/warning/already_done
+  std::map<RunResult, int64_t> counts;    // records by result (when asked for)
+};
 
 class HistoryStore {
  public:
@@ -73,6 +84,12 @@ class HistoryStore {
   // already_done run verified nothing and has no size. The default scans
   // Recent() (for fakes); the stores answer with one indexed query.
   virtual Result<std::optional<RunRecord>> LastArtifact(const std::string& job);
+  // JobSummary of each job in `jobs` (an entry for every one, empty when it
+  // has no runs), in one read; `with_counts`: also count each job's records
+  // by result (a scan of the whole history). The default reads Recent()
+  // (for fakes); the stores answer with a few indexed queries per job.
+  virtual Result<std::map<std::string, JobSummary>> Summaries(const std::vector<std::string>& jobs,
+                                                              bool with_counts);
   // Marks running records whose owner is dead as interrupted; returns how many.
   virtual Result<int> ReapDead(const OwnerAlive& alive, Instant now) = 0;
   // Keeps the newest `keep` finished records of the job (and every running

@@ -305,6 +305,16 @@ class JournaledHistory final : public HistoryStore {
   Result<std::optional<RunRecord>> LastArtifact(const std::string& job) override {
     return Recovering([&] { return LastArtifactOnce(job); });
   }
+  Result<std::map<std::string, JobSummary>> Summaries(const std::vector<std::string>& jobs,
+                                                      bool with_counts) override {
+    return Recovering([&]() -> Result<std::map<std::string, JobSummary>> {
+      auto db = Synced();
+      if (!db.ok()) return db.status();
+      // The journal merged in memory: from the merged reads.
+      if (!fold_status_.ok()) return HistoryStore::Summaries(jobs, with_counts);
+      return (*db)->Summaries(jobs, with_counts);
+    });
+  }
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override {
     return Recovering([&] { return ReapDeadOnce(alive, now); });
   }

@@ -713,6 +713,41 @@ TEST_F(JournaledHistory, ProcessesCreatingTheHistoryTogetherLoseNothing) {
   }
 }
 
+// What status, check and metrics read: per job the newest record, the
+// newest that counts, the newest good one and the one running, without
+// output tails; the same from SQL and from the generic reads.
+TEST_F(JournaledHistory, SummariesGiveEachJobsNewestRunsOfEachKind) {
+  auto h = Open();
+  RunRecord good = Running("db", At(10));
+  good.output_tail = "a long tail";
+  Record(*h, good, RunResult::kSuccess);
+  Record(*h, Running("db", At(20)), RunResult::kFailed);
+  Record(*h, Running("db", At(30)), RunResult::kSkipped);
+  ASSERT_TRUE(h->BeginRun(Running("db", At(40))).ok());
+  Record(*h, Running("other", At(5)), RunResult::kWarning);
+  auto check = [](const std::map<std::string, JobSummary>& sums) {
+    ASSERT_EQ(sums.size(), 3u);
+    const JobSummary& db = sums.at("db");
+    ASSERT_TRUE(db.last && db.last_counted && db.last_good && db.running);
+    EXPECT_EQ(db.last->started_at, At(40));
+    EXPECT_EQ(db.running->started_at, At(40));
+    EXPECT_EQ(db.last_counted->result, RunResult::kFailed);
+    EXPECT_EQ(db.last_good->started_at, At(10));
+    EXPECT_TRUE(db.last_good->output_tail.empty());
+    EXPECT_EQ(db.counts.at(RunResult::kSuccess), 1);
+    EXPECT_EQ(db.counts.at(RunResult::kSkipped), 1);
+    EXPECT_EQ(db.counts.at(RunResult::kRunning), 1);
+    EXPECT_EQ(sums.at("other").last_good->result, RunResult::kWarning);
+    EXPECT_FALSE(sums.at("none").last);
+  };
+  auto sql = h->Summaries({"db", "other", "none"}, true);
+  ASSERT_TRUE(sql.ok()) << sql.status().message();
+  check(*sql);
+  auto generic = h->HistoryStore::Summaries({"db", "other", "none"}, true);
+  ASSERT_TRUE(generic.ok());
+  check(*generic);
+}
+
 TEST_F(JournaledHistory, ConcurrentRunnersAndReadersLoseAndDuplicateNothing) {
   constexpr int kRunners = 4;
   constexpr int kRuns = 25;

@@ -97,6 +97,12 @@ constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());
   "signal, result, message, output_tail, artifact_size, artifact_path, alert_status, "       \
   "owner_pid, owner_boot_id, owner_start_time"
 
+// The same without the output tail (an empty blob in its place).
+#define SURETY_RUN_COLUMNS_NO_TAIL                                                           \
+  "id, job, trigger_kind, host, started_at, finished_at, duration_ms, attempts, exit_code, " \
+  "signal, result, message, X'', artifact_size, artifact_path, alert_status, "               \
+  "owner_pid, owner_boot_id, owner_start_time"
+
 enum Stmt : size_t {
   kBegin,
   kCommit,
@@ -121,6 +127,11 @@ enum Stmt : size_t {
   kSetFoldedTo,
   kRetainCandidates,
   kDeleteRun,
+  kSumLast,
+  kSumCounted,
+  kSumGood,
+  kSumRunning,
+  kSumCounts,
   kStmtCount,
 };
 
@@ -204,6 +215,16 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT id, owner_pid, owner_boot_id, owner_start_time FROM runs WHERE job = ?1"
     " AND result <> 'running' AND seq <= (SELECT MAX(seq) FROM runs WHERE job = ?1) - ?2",
     "DELETE FROM runs WHERE id = ?1",
+    // Summaries(): the newest record, the newest that counts, the newest
+    // good one, every running one, and the records by result.
+    "SELECT " SURETY_RUN_COLUMNS_NO_TAIL " FROM runs WHERE job = ?1 ORDER BY seq DESC LIMIT 1",
+    "SELECT " SURETY_RUN_COLUMNS_NO_TAIL
+    " FROM runs WHERE job = ?1 AND result NOT IN ('running', 'skipped') ORDER BY seq DESC LIMIT 1",
+    "SELECT " SURETY_RUN_COLUMNS_NO_TAIL
+    " FROM runs WHERE job = ?1 AND finished_at IS NOT NULL"
+    " AND result IN ('success', 'warning', 'already_done') ORDER BY seq DESC LIMIT 1",
+    "SELECT " SURETY_RUN_COLUMNS_NO_TAIL " FROM runs WHERE result = 'running' ORDER BY id",
+    "SELECT job, result, COUNT(*) FROM runs GROUP BY job, result",
 };
 #undef SURETY_RUN_COLUMNS
 
@@ -304,6 +325,8 @@ class SqliteHistory final : public SqliteHistoryStore {
   Result<std::optional<RunResult>> LastResult(const std::string& job) override;
   Result<std::optional<RunRecord>> LastGood(const std::string& job) override;
   Result<std::optional<RunRecord>> LastArtifact(const std::string& job) override;
+  Result<std::map<std::string, JobSummary>> Summaries(const std::vector<std::string>& jobs,
+                                                      bool with_counts) override;
   Result<int> ReapDead(const OwnerAlive& alive, Instant now) override;
   Status ApplyRetention(const std::string& job, int keep) override;
   Result<std::vector<std::string>> Jobs() override;
@@ -686,6 +709,45 @@ Result<std::optional<RunRecord>> SqliteHistory::LastGood(const std::string& job)
 
 Result<std::optional<RunRecord>> SqliteHistory::LastArtifact(const std::string& job) {
   return ReadOne(kLastArtifact, job, "reading the last artifact of " + job);
+}
+
+Result<std::map<std::string, JobSummary>> SqliteHistory::Summaries(
+    const std::vector<std::string>& jobs, bool with_counts) {
+  std::map<std::string, JobSummary> out;
+  for (const std::string& job : jobs) {
+    JobSummary& sum = out[job];
+    for (auto [stmt, field] :
+         {std::pair{kSumLast, &JobSummary::last}, std::pair{kSumCounted, &JobSummary::last_counted},
+          std::pair{kSumGood, &JobSummary::last_good}}) {
+      auto one = ReadOne(stmt, job, "summing up the runs of " + job);
+      if (!one.ok()) return one.status();
+      sum.*field = std::move(*one);
+    }
+  }
+  {
+    auto select = Prepare(kSumRunning);
+    if (!select.ok()) return select.status();
+    StmtUse use(*select);
+    std::vector<RunRecord> running;
+    if (Status s = ReadRecords(use.get(), "reading running records", running); !s.ok()) return s;
+    for (RunRecord& r : running)
+      if (auto it = out.find(r.job); it != out.end()) it->second.running = std::move(r);
+  }
+  if (with_counts) {
+    auto select = Prepare(kSumCounts);
+    if (!select.ok()) return select.status();
+    StmtUse use(*select);
+    for (;;) {
+      int rc = sqlite3_step(use.get());
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return Error(rc, "counting runs by result");
+      auto it = out.find(ColumnText(use.get(), 0));
+      auto result = RunResultFromName(ColumnText(use.get(), 1));
+      if (it != out.end() && result)
+        it->second.counts[*result] = sqlite3_column_int64(use.get(), 2);
+    }
+  }
+  return out;
 }
 
 Result<int> SqliteHistory::ReapDead(const OwnerAlive& alive, Instant now) {

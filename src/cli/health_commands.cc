@@ -1,0 +1,547 @@
+#include "cli/health_commands.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "alert/outbox.h"
+#include "cli/job_load.h"
+#include "os/data_file.h"
+#include "os/state_dir.h"
+#include "os/system.h"
+#include "sched/health.h"
+#include "sched/schedule.h"
+#include "time/timespan.h"
+#include "time/timestamp.h"
+
+namespace surety {
+
+std::string HeartbeatPath(const std::string& state_dir) { return state_dir + "/daemon.json"; }
+
+namespace {
+
+constexpr RunResult kAllResults[] = {
+    RunResult::kSuccess,      RunResult::kWarning, RunResult::kAlreadyDone,
+    RunResult::kSkipped,      RunResult::kFailed,  RunResult::kPreflightFailed,
+    RunResult::kVerifyFailed, RunResult::kTimeout, RunResult::kInterrupted};
+constexpr Health kAllHealth[] = {Health::kOk,      Health::kPending, Health::kRunning,
+                                 Health::kStuck,   Health::kWarning, Health::kFailing,
+                                 Health::kOverdue, Health::kBroken};
+
+// One job as status, check and metrics see it.
+struct JobView {
+  std::string name;
+  const JobSpec* spec = nullptr;      // null when broken
+  std::optional<std::string> broken;  // "file:line:col: message"
+  JobSummary runs;
+  HealthReport health;
+  std::optional<Instant> next;  // the next elapse (without the random delay)
+};
+
+// Everything the three commands read, read once.
+struct Facts {
+  std::unique_ptr<Loaded> loaded;
+  Instant now;
+  std::vector<JobView> jobs;
+  // The job file's errors outside every job (nothing in it can be trusted).
+  std::vector<std::string> global_errors;
+  bool have_state = false;  // the state directory is known
+  std::string state_dir;
+  Status history;  // why the history could not be read, or ok
+  // The daemon's last heartbeat, when a daemon has run on this state
+  // directory and not stopped cleanly (it removes the file).
+  std::optional<Instant> heartbeat;
+  int undelivered = 0;  // outbox entries that failed at least once
+  std::string undelivered_alerts;
+};
+
+LastOutcome OutcomeOf(const RunRecord& r) {
+  switch (r.result) {
+    case RunResult::kSuccess:
+    case RunResult::kAlreadyDone:
+      return LastOutcome::kGood;
+    case RunResult::kWarning:
+      return LastOutcome::kWarning;
+    case RunResult::kSkipped:
+    case RunResult::kRunning:
+      return LastOutcome::kNone;
+    default:
+      return LastOutcome::kFailure;
+  }
+}
+
+// When surety first saw each job: STATE_DIR/first-seen.json, written when a
+// job is new to it (best effort: a read-only state directory keeps the
+// answer in memory). A job new to the file that has runs was there at its
+// newest run already.
+std::map<std::string, Instant> FirstSeen(const std::string& state_dir,
+                                         const std::vector<JobView>& jobs, Instant now,
+                                         Services& sv) {
+  const std::string path = state_dir + "/first-seen.json";
+  std::map<std::string, Instant> seen;
+  if (auto text = sv.fs->ReadFile(path); text.ok()) {
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_object())
+      for (const auto& [name, v] : j.items())
+        if (v.is_number_integer()) seen[name] = Instant{Micros{v.get<int64_t>()}};
+  }
+  bool changed = false;
+  for (const JobView& v : jobs) {
+    if (seen.count(v.name)) continue;
+    Instant t = now;
+    if (v.runs.last && v.runs.last->started_at < t) t = v.runs.last->started_at;
+    seen[v.name] = t;
+    changed = true;
+  }
+  if (changed) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [name, t] : seen) j[name] = t.time_since_epoch().count();
+    (void)WriteFileAtomic(path, j.dump(1) + "\n", 0600, /*durable=*/false);
+  }
+  return seen;
+}
+
+// The next elapse of `job` after `now`: its calendar schedules, an
+// interval after the last start, on_boot after the boot.
+std::optional<Instant> NextElapse(const JobSpec& job, const JobSummary& runs, Instant now,
+                                  const CalendarEvalContext& eval) {
+  std::optional<Instant> best;
+  auto consider = [&](Instant t) {
+    if (t > now && (!best || t < *best)) best = t;
+  };
+  if (!job.schedule.empty())
+    for (Instant t : NextCalendarElapses(job, now, 1, eval)) consider(t);
+  if (job.interval) {
+    const Micros span{static_cast<int64_t>(job.interval->usec)};
+    Instant from = runs.last ? runs.last->started_at : now;
+    if (job.interval_from == IntervalFrom::kFinish && runs.last && runs.last->finished_at)
+      from = *runs.last->finished_at;
+    consider(std::max(from + span, now + Micros{1}));
+  }
+  if (job.on_boot) consider(BootInstant() + Micros{static_cast<int64_t>(job.on_boot->usec)});
+  return best;
+}
+
+// Reads the facts; nullptr after printing why when the command cannot go
+// on at all (an unknown job named). `with_counts`: runs by result (metrics).
+std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
+                              const std::vector<std::string>& only, bool with_counts) {
+  auto f = std::make_unique<Facts>();
+  f->now = sv.clock.Now();
+  f->loaded = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kExisting, .scoped = true});
+  const LoadResult& r = f->loaded->result;
+  const Config* cfg = r.config ? &*r.config : nullptr;
+  // The jobs: every job that loaded, and every broken one.
+  std::map<std::string, JobView> views;
+  if (cfg) {
+    for (const auto& [name, job] : cfg->jobs) views[name] = JobView{name, &job, {}, {}, {}, {}};
+  } else {
+    for (const Diagnostic& e : r.errors)
+      if (e.job.empty()) f->global_errors.push_back(e.ToString());
+    // Nothing can be trusted: every job the file names is broken by them.
+    for (const auto& [name, alerts] : r.job_alerts) views[name].name = name;
+  }
+  for (const auto& [name, errors] : r.broken) {
+    views[name].name = name;
+    views[name].spec = nullptr;
+    views[name].broken = errors.front().ToString();
+  }
+  for (auto& [name, v] : views)
+    if (!cfg && !v.broken)
+      v.broken = "the job file has errors: " + (f->global_errors.empty()
+                                                    ? std::string("see surety validate")
+                                                    : f->global_errors.front());
+  if (!only.empty()) {
+    std::map<std::string, JobView> chosen;
+    for (const std::string& name : only) {
+      auto it = views.find(name);
+      if (it == views.end()) {
+        if (cfg)
+          (void)FindJob(*cfg, name, sv);  // says so, with the closest name
+        else
+          sv.err << "error: no job named '" << name << "'\n";
+        return nullptr;
+      }
+      chosen.insert(*it);
+    }
+    views = std::move(chosen);
+  }
+  // The state directory: the one Load() pinned, or (the file has errors
+  // elsewhere) the one [settings] names, if it had none.
+  if (cfg) {
+    f->have_state = true;
+    f->state_dir = cfg->settings.state_dir;
+  } else if (r.settings) {
+    if (auto pinned = PinStateDir(r.settings->state_dir, false, RunningAsRoot()); pinned.ok()) {
+      f->have_state = true;
+      f->state_dir = pinned->real_path;
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, v] : views) names.push_back(name);
+  if (f->have_state) {
+    const bool any = [&] {
+      for (const char* file : {"/history.db", "/history.journal"})
+        if (auto st = sv.fs->Stat(f->state_dir + file); st.ok() && st->exists) return true;
+      return false;
+    }();
+    if (any) {
+      SqliteHistoryOptions options;
+      options.busy_timeout = std::chrono::seconds(10);
+      options.read_only_ok = true;
+      auto history = OpenStateHistory(f->state_dir, options);
+      (void)history->ReapDead(ProcessOwnerAlive, f->now);
+      auto sums = history->Summaries(names, with_counts);
+      if (sums.ok()) {
+        for (auto& [name, s] : *sums) views[name].runs = std::move(s);
+        WarnIfUnfolded(*history, sv);
+      } else {
+        f->history = sums.status();
+      }
+    }
+    if (auto text = sv.fs->ReadFile(HeartbeatPath(f->state_dir)); text.ok()) {
+      auto j = nlohmann::json::parse(*text, nullptr, false);
+      if (j.is_object() && j["heartbeat_us"].is_number_integer())
+        f->heartbeat = Instant{Micros{j["heartbeat_us"].get<int64_t>()}};
+      else
+        f->heartbeat = Instant{};  // unreadable: as old as can be
+    }
+    Outbox outbox(f->state_dir, DefaultDataFiles());
+    if (auto pending = outbox.Pending(); pending.ok()) {
+      std::set<std::string> alerts;
+      for (const OutboxEntry& e : *pending)
+        if (e.attempts > 0 && (only.empty() || views.count(e.record.job))) {
+          ++f->undelivered;
+          alerts.insert(e.alert);
+        }
+      for (const auto& a : alerts)
+        f->undelivered_alerts += (f->undelivered_alerts.empty() ? "" : ", ") + a;
+    }
+  }
+  std::map<std::string, Instant> first_seen;
+  std::vector<JobView> list;
+  for (auto& [name, v] : views) list.push_back(std::move(v));
+  if (f->have_state) first_seen = FirstSeen(f->state_dir, list, f->now, sv);
+  MktimeState mk;
+  CalendarEvalContext eval{f->loaded->local.get(), &f->loaded->zones, &mk};
+  const Instant boot = BootInstant();
+  for (JobView& v : list) {
+    HealthInput in;
+    in.job = v.spec;
+    in.broken = v.broken;
+    if (v.runs.last) in.runs.last_start = v.runs.last->started_at;
+    if (v.runs.last_counted) {
+      in.runs.last_outcome = OutcomeOf(*v.runs.last_counted);
+      in.runs.last_finish = v.runs.last_counted->finished_at;
+      in.runs.last_message = v.runs.last_counted->message;
+    }
+    if (v.runs.running)
+      in.runs.running =
+          JobRunFacts::Running{v.runs.running->started_at, ProcessOwnerAlive(*v.runs.running)};
+    auto seen = first_seen.find(v.name);
+    in.first_seen = seen != first_seen.end() ? seen->second : f->now;
+    in.now = f->now;
+    in.boot = boot;
+    in.eval = eval;
+    v.health = EvaluateHealth(in);
+    if (v.spec) v.next = NextElapse(*v.spec, v.runs, f->now, eval);
+  }
+  f->jobs = std::move(list);
+  return f;
+}
+
+bool DaemonStale(const Facts& f) {
+  return f.heartbeat && f.now - *f.heartbeat > Micros{std::chrono::seconds(kHeartbeatStaleSeconds)};
+}
+
+nlohmann::json JsonTime(const std::optional<Instant>& t) {
+  return t ? nlohmann::json(FormatRfc3339(*t)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json JobJson(const JobView& v) {
+  nlohmann::json j = {
+      {"job", v.name},
+      {"health", HealthName(v.health.health)},
+      {"detail", v.health.detail},
+      {"check_status", HealthCheckStatus(v.health.health)},
+      {"next", JsonTime(v.next)},
+      {"last_start",
+       JsonTime(v.runs.last ? std::optional<Instant>(v.runs.last->started_at) : std::nullopt)},
+      {"last_result", v.runs.last_counted
+                          ? nlohmann::json(RunResultName(v.runs.last_counted->result))
+                          : nlohmann::json(nullptr)},
+      {"last_finish",
+       JsonTime(v.runs.last_counted ? v.runs.last_counted->finished_at : std::nullopt)},
+      {"last_success",
+       JsonTime(v.runs.last_good ? std::optional<Instant>(v.runs.last_good->started_at)
+                                 : std::nullopt)},
+      {"running_since", JsonTime(v.runs.running ? std::optional<Instant>(v.runs.running->started_at)
+                                                : std::nullopt)},
+      {"expected", JsonTime(v.health.expected)},
+      {"deadline", JsonTime(v.health.deadline)},
+      {"next_deadline", JsonTime(v.health.next_deadline)},
+      {"never_ran", v.health.never_ran},
+      {"late_s", static_cast<double>(v.health.late.count()) / 1e6}};
+  j["broken"] = v.broken ? nlohmann::json(*v.broken) : nlohmann::json(nullptr);
+  return j;
+}
+
+const char* Colour(Health h) {
+  switch (HealthCheckStatus(h)) {
+    case 2:
+      return "\033[1;31m";
+    case 1:
+      return "\033[1;33m";
+    default:
+      return h == Health::kOk ? "\033[32m" : "";
+  }
+}
+
+}  // namespace
+
+int RunStatus(const GlobalOptions& g, const StatusOptions& o, Services& sv) {
+  auto f = Gather(g, sv, o.jobs, false);
+  if (!f) return 2;
+  if (f->jobs.empty()) {
+    if (o.json) {
+      sv.out << "[]\n";
+    } else {
+      sv.out << "No jobs yet. Add one to the job file, e.g.\n\n"
+                "  [jobs.backup]\n"
+                "  command = [\"restic\", \"backup\", \"/srv\"]\n"
+                "  schedule = \"daily\"\n\n"
+                "then check it with 'surety validate' and start 'surety daemon'.\n";
+    }
+    return f->global_errors.empty() ? 0 : 2;
+  }
+  if (!f->history.ok())
+    sv.err << "error: cannot read the history: " << f->history.message() << '\n';
+  if (DaemonStale(*f))
+    sv.err << "warning: the daemon's last heartbeat was " << FormatRelative(*f->heartbeat, f->now)
+           << " (" << HeartbeatPath(f->state_dir) << "); is it still running?\n";
+  if (f->undelivered > 0)
+    sv.err << "warning: " << f->undelivered << " alert deliveries keep failing ("
+           << f->undelivered_alerts << "); 'surety outbox' shows them\n";
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const JobView& v : f->jobs) out.push_back(JobJson(v));
+    sv.out << JsonText(out) << '\n';
+    return f->history.ok() ? 0 : 1;
+  }
+  const bool colour = sv.err_is_terminal && !g.quiet && !sv.env.Get("NO_COLOR");
+  const Zone& zone = *f->loaded->local;
+  std::vector<std::vector<std::string>> rows = {
+      {"NEXT", "LEFT", "LAST", "PASSED", "RESULT", "LAST SUCCESS", "HEALTH", "JOB"}};
+  std::map<Health, int> by_health;
+  for (const JobView& v : f->jobs) {
+    ++by_health[v.health.health];
+    const auto& last = v.runs.last;
+    rows.push_back(
+        {v.next ? FormatTimestamp(*v.next, zone) : "-",
+         v.next ? FormatRelative(*v.next, f->now) : "-",
+         last ? FormatTimestamp(last->started_at, zone) : "-",
+         last ? FormatRelative(last->started_at, f->now) : "-",
+         v.runs.last_counted ? std::string(RunResultName(v.runs.last_counted->result)) : "-",
+         v.runs.last_good ? FormatRelative(v.runs.last_good->started_at, f->now) : "never",
+         std::string(HealthName(v.health.health)), v.name});
+  }
+  std::string table = FormatTable(rows);
+  if (colour) {
+    // Colour the HEALTH word of each row (the table is laid out first, so
+    // the escapes do not count as width).
+    std::istringstream in(table);
+    std::ostringstream coloured;
+    std::string line;
+    size_t i = 0;
+    while (std::getline(in, line)) {
+      if (i > 0 && i <= f->jobs.size()) {
+        const JobView& v = f->jobs[i - 1];
+        const std::string word(HealthName(v.health.health));
+        const size_t at = line.rfind(word + " ");
+        if (at != std::string::npos && *Colour(v.health.health))
+          line = line.substr(0, at) + Colour(v.health.health) + word + "\033[0m" +
+                 line.substr(at + word.size());
+      }
+      coloured << line << '\n';
+      ++i;
+    }
+    table = coloured.str();
+  }
+  sv.out << table;
+  if (sv.err_is_terminal) {
+    sv.out << '\n' << f->jobs.size() << (f->jobs.size() == 1 ? " job" : " jobs");
+    for (Health h : kAllHealth)
+      if (by_health[h] > 0) sv.out << ", " << by_health[h] << ' ' << HealthName(h);
+    sv.out << '\n';
+    for (const JobView& v : f->jobs)
+      if (HealthCheckStatus(v.health.health) > 0)
+        sv.out << v.name << ": " << HealthName(v.health.health) << ": " << v.health.detail << '\n';
+  }
+  return f->history.ok() ? 0 : 1;
+}
+
+int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv) {
+  auto f = Gather(g, sv, o.jobs, false);
+  if (!f) return 3;
+  int status = 0;
+  std::vector<std::string> faults;  // "db overdue", in order
+  for (const JobView& v : f->jobs) {
+    const int s = HealthCheckStatus(v.health.health);
+    status = std::max(status, s);
+    if (s > 0) faults.push_back(v.name + " " + std::string(HealthName(v.health.health)));
+  }
+  std::vector<std::string> problems;
+  if (!f->global_errors.empty()) {
+    status = 2;
+    problems.push_back("the job file has errors: " + f->global_errors.front());
+  }
+  if (!f->history.ok()) {
+    status = std::max(status, 3);
+    problems.push_back("cannot read the history: " + f->history.message());
+  }
+  if (DaemonStale(*f)) {
+    status = 2;
+    problems.push_back("the daemon's last heartbeat was " + FormatRelative(*f->heartbeat, f->now));
+  }
+  if (f->undelivered > 0) {
+    status = std::max(status, 1);
+    problems.push_back(std::to_string(f->undelivered) + " alert deliveries failing (" +
+                       f->undelivered_alerts + ")");
+  }
+  if (f->jobs.empty() && f->global_errors.empty()) {
+    status = 3;
+    problems.push_back("no jobs defined");
+  }
+  // UNKNOWN outranks nothing but OK: a CRITICAL job stays CRITICAL.
+  if (status == 3 && std::any_of(f->jobs.begin(), f->jobs.end(), [](const JobView& v) {
+        return HealthCheckStatus(v.health.health) == 2;
+      }))
+    status = 2;
+  static const char* kWord[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+  std::map<Health, int> by_health;
+  for (const JobView& v : f->jobs) ++by_health[v.health.health];
+  if (o.json) {
+    nlohmann::json j = {{"status", status}, {"status_text", kWord[status]}};
+    j["problems"] = problems;
+    nlohmann::json jobs = nlohmann::json::array();
+    for (const JobView& v : f->jobs) jobs.push_back(JobJson(v));
+    j["jobs"] = jobs;
+    sv.out << JsonText(j) << '\n';
+    return status;
+  }
+  std::string line = std::string("SURETY ") + kWord[status] + " - ";
+  if (!faults.empty()) {
+    line += std::to_string(faults.size()) + " of " + std::to_string(f->jobs.size()) +
+            " jobs at fault: ";
+    for (size_t i = 0; i < faults.size(); ++i) line += (i ? ", " : "") + faults[i];
+  } else if (problems.empty()) {
+    line += std::to_string(f->jobs.size()) + (f->jobs.size() == 1 ? " job" : " jobs") + " OK";
+  }
+  for (size_t i = 0; i < problems.size(); ++i)
+    line += (i == 0 && faults.empty() ? "" : "; ") + problems[i];
+  // Performance data: how many jobs are in each health.
+  line += " | jobs=" + std::to_string(f->jobs.size());
+  for (Health h : kAllHealth)
+    line += " " + std::string(HealthName(h)) + "=" + std::to_string(by_health[h]);
+  sv.out << line << '\n';
+  // Long output: a line per job at fault.
+  for (const JobView& v : f->jobs)
+    if (HealthCheckStatus(v.health.health) > 0)
+      sv.out << v.name << ": " << HealthName(v.health.health) << ": " << v.health.detail << '\n';
+  (void)o.alert;
+  return status;
+}
+
+int RunMetrics(const GlobalOptions& g, const MetricsOptions& o, Services& sv) {
+  auto f = Gather(g, sv, {}, true);
+  if (!f) return 2;
+  std::ostringstream m;
+  auto num = [](double v) {  // the shortest text that reads back as v
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
+  };
+  auto secs = [&](Instant t) {
+    return num(static_cast<double>(t.time_since_epoch().count()) / 1e6);
+  };
+  auto label = [](const std::string& v) {
+    std::string out;
+    for (char c : v) {
+      if (c == '\\' || c == '"') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  };
+  auto family = [&](const char* name, const char* help) {
+    m << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n";
+  };
+  family("surety_job_last_success_timestamp_seconds",
+         "Start of the job's newest good run (success, warning, already_done).");
+  for (const JobView& v : f->jobs)
+    if (v.runs.last_good)
+      m << "surety_job_last_success_timestamp_seconds{job=\"" << label(v.name) << "\"} "
+        << secs(v.runs.last_good->started_at) << '\n';
+  family("surety_job_last_run_timestamp_seconds", "Start of the job's newest run of any result.");
+  for (const JobView& v : f->jobs)
+    if (v.runs.last)
+      m << "surety_job_last_run_timestamp_seconds{job=\"" << label(v.name) << "\"} "
+        << secs(v.runs.last->started_at) << '\n';
+  family("surety_job_last_run_duration_seconds", "Duration of the job's newest finished run.");
+  for (const JobView& v : f->jobs)
+    if (v.runs.last_counted)
+      m << "surety_job_last_run_duration_seconds{job=\"" << label(v.name) << "\"} "
+        << num(static_cast<double>(v.runs.last_counted->duration_ms) / 1000.0) << '\n';
+  family("surety_job_last_result", "1 for the result of the job's newest finished run.");
+  for (const JobView& v : f->jobs) {
+    if (!v.runs.last_counted) continue;
+    for (RunResult r : kAllResults)
+      m << "surety_job_last_result{job=\"" << label(v.name) << "\",result=\"" << RunResultName(r)
+        << "\"} " << (v.runs.last_counted->result == r ? 1 : 0) << '\n';
+  }
+  family("surety_job_recorded_runs", "Runs of the job in the retained history, by result.");
+  for (const JobView& v : f->jobs)
+    for (RunResult r : kAllResults) {
+      auto it = v.runs.counts.find(r);
+      m << "surety_job_recorded_runs{job=\"" << label(v.name) << "\",result=\"" << RunResultName(r)
+        << "\"} " << (it == v.runs.counts.end() ? 0 : it->second) << '\n';
+    }
+  family("surety_job_next_run_timestamp_seconds", "The job's next expected elapse.");
+  for (const JobView& v : f->jobs)
+    if (v.next)
+      m << "surety_job_next_run_timestamp_seconds{job=\"" << label(v.name) << "\"} "
+        << secs(*v.next) << '\n';
+  family("surety_job_health", "1 for the job's health (docs/health.md), 0 for the others.");
+  for (const JobView& v : f->jobs)
+    for (Health h : kAllHealth)
+      m << "surety_job_health{job=\"" << label(v.name) << "\",health=\"" << HealthName(h) << "\"} "
+        << (v.health.health == h ? 1 : 0) << '\n';
+  family("surety_jobs", "Jobs the job file defines (broken ones included).");
+  m << "surety_jobs " << f->jobs.size() << '\n';
+  family("surety_job_file_valid", "1 when the job file loads without errors.");
+  m << "surety_job_file_valid " << (f->loaded->result.errors.empty() ? 1 : 0) << '\n';
+  if (f->heartbeat) {
+    family("surety_daemon_heartbeat_timestamp_seconds", "The daemon's last heartbeat.");
+    m << "surety_daemon_heartbeat_timestamp_seconds " << secs(*f->heartbeat) << '\n';
+  }
+  family("surety_daemon_up", "1 when the daemon's heartbeat is younger than 2 minutes.");
+  m << "surety_daemon_up " << (f->heartbeat && !DaemonStale(*f) ? 1 : 0) << '\n';
+  family("surety_metrics_generated_timestamp_seconds", "When these metrics were written.");
+  m << "surety_metrics_generated_timestamp_seconds " << secs(f->now) << '\n';
+  if (o.output.empty()) {
+    sv.out << m.str();
+  } else if (Status s = WriteFileAtomic(o.output, m.str(), 0644, /*durable=*/false); !s.ok()) {
+    sv.err << "error: " << s.message() << '\n';
+    return 1;
+  }
+  return f->history.ok() ? 0 : 1;
+}
+
+}  // namespace surety

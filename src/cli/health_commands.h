@@ -1,0 +1,44 @@
+// `surety status`, `surety check` and `surety metrics`: every job's health
+// (sched/health.h) as a table, as a Nagios/Icinga plugin, and as Prometheus
+// text exposition.
+//
+// All three read the same facts the same way (JobFacts in
+// health_commands.cc): the job file (a broken job is `broken`), the
+// history's summary of each job, when surety first saw each job
+// (STATE_DIR/first-seen.json), the daemon's heartbeat (STATE_DIR/daemon.json)
+// and the outbox (alerts that keep failing).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "cli/job_commands.h"
+
+namespace surety {
+
+struct StatusOptions {
+  std::vector<std::string> jobs;  // empty: all
+  bool json = false;
+};
+int RunStatus(const GlobalOptions& g, const StatusOptions& o, Services& sv);
+
+struct CheckOptions {
+  std::vector<std::string> jobs;  // empty: all
+  bool json = false;
+  bool alert = false;
+};
+// Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the plugin API).
+int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv);
+
+struct MetricsOptions {
+  std::string output;  // empty: stdout
+};
+int RunMetrics(const GlobalOptions& g, const MetricsOptions& o, Services& sv);
+
+// The daemon's heartbeat file in a state directory, and how old it may be
+// before `check` says the daemon stopped.
+std::string HeartbeatPath(const std::string& state_dir);
+inline constexpr int kHeartbeatStaleSeconds = 120;
+
+}  // namespace surety
