@@ -17,6 +17,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev   # lint and libFuzzer
   hyperfine jq python3               # whole-process benchmarks (bench/*.sh)
   systemd                            # systemd-analyze: the oracle for the time engine
+  prometheus                         # promtool: checks and unit-tests packaging/prometheus/*.yml
 )
 
 missing=()
@@ -35,4 +36,20 @@ SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 echo "setup: installing ${missing[*]}"
 $SUDO apt-get update -qq
+# Debian's prometheus package (wanted only for promtool) would start a
+# Prometheus server on :9090 from its maintainer script, through systemd or,
+# where no systemd runs (a container, CI), its init script. A policy-rc.d
+# that says 101 ("action forbidden") stops invoke-rc.d and deb-systemd-invoke
+# from starting anything this install brings; one already present is kept.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  trap '$SUDO rm -f "$policy"' EXIT
+  printf '#!/bin/sh\n# scripts/setup.sh: start no service while installing\nexit 101\n' |
+    $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Nor at the next boot, on a host that runs systemd (a developer's machine).
+if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+  $SUDO systemctl disable --quiet prometheus.service || true
+fi
