@@ -55,6 +55,9 @@ struct Facts {
   // The daemon's last heartbeat, when a daemon has run on this state
   // directory and not stopped cleanly (it removes the file).
   std::optional<Instant> heartbeat;
+  // Why when jobs were first seen could not be written down: a job that
+  // never runs would then look new at every look, never overdue.
+  Status first_seen;
   int undelivered = 0;  // outbox entries that failed at least once
   std::string undelivered_alerts;
 };
@@ -80,7 +83,7 @@ LastOutcome OutcomeOf(const RunRecord& r) {
 // newest run already.
 std::map<std::string, Instant> FirstSeen(const std::string& state_dir,
                                          const std::vector<JobView>& jobs, Instant now,
-                                         Services& sv) {
+                                         Services& sv, Status& written) {
   const std::string path = state_dir + "/first-seen.json";
   std::map<std::string, Instant> seen;
   if (auto text = sv.fs->ReadFile(path); text.ok()) {
@@ -100,7 +103,7 @@ std::map<std::string, Instant> FirstSeen(const std::string& state_dir,
   if (changed) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [name, t] : seen) j[name] = t.time_since_epoch().count();
-    (void)WriteFileAtomic(path, j.dump(1) + "\n", 0600, /*durable=*/false);
+    written = WriteFileAtomic(path, j.dump(1) + "\n", 0600, /*durable=*/false);
   }
   return seen;
 }
@@ -132,7 +135,9 @@ std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
                               const std::vector<std::string>& only, bool with_counts) {
   auto f = std::make_unique<Facts>();
   f->now = sv.clock.Now();
-  f->loaded = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kExisting, .scoped = true});
+  // The state directory is created if missing: when each job was first
+  // seen must be written down from the first look on.
+  f->loaded = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kCreate, .scoped = true});
   const LoadResult& r = f->loaded->result;
   const Config* cfg = r.config ? &*r.config : nullptr;
   // The jobs: every job that loaded, and every broken one.
@@ -225,7 +230,7 @@ std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
   std::map<std::string, Instant> first_seen;
   std::vector<JobView> list;
   for (auto& [name, v] : views) list.push_back(std::move(v));
-  if (f->have_state) first_seen = FirstSeen(f->state_dir, list, f->now, sv);
+  if (f->have_state) first_seen = FirstSeen(f->state_dir, list, f->now, sv, f->first_seen);
   MktimeState mk;
   CalendarEvalContext eval{f->loaded->local.get(), &f->loaded->zones, &mk};
   const Instant boot = BootInstant();
@@ -323,6 +328,9 @@ int RunStatus(const GlobalOptions& g, const StatusOptions& o, Services& sv) {
   if (DaemonStale(*f))
     sv.err << "warning: the daemon's last heartbeat was " << FormatRelative(*f->heartbeat, f->now)
            << " (" << HeartbeatPath(f->state_dir) << "); is it still running?\n";
+  if (!f->first_seen.ok())
+    sv.err << "warning: cannot write down when jobs were first seen (" << f->first_seen.message()
+           << "): a job that never runs would not show as overdue\n";
   if (f->undelivered > 0)
     sv.err << "warning: " << f->undelivered << " alert deliveries keep failing ("
            << f->undelivered_alerts << "); 'surety outbox' shows them\n";
@@ -402,6 +410,11 @@ int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv) {
   if (!f->history.ok()) {
     status = std::max(status, 3);
     problems.push_back("cannot read the history: " + f->history.message());
+  }
+  if (!f->first_seen.ok()) {
+    status = std::max(status, 3);
+    problems.push_back("cannot write down when jobs were first seen (" + f->first_seen.message() +
+                       "), so a job that never runs would not be noticed");
   }
   if (DaemonStale(*f)) {
     status = 2;
