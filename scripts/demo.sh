@@ -42,6 +42,10 @@ for job in backup flaky slow; do
   say "surety --config demo.toml history $job --limit 5"
   $S --config "$CFG" history "$job" --limit 5
 done
+say "surety --config demo.toml status"
+$S --config "$CFG" status
+say "surety --config demo.toml check     # a Nagios/Icinga plugin: 0 OK, 1 WARNING, 2 CRITICAL"
+$S --config "$CFG" check || true
 printf '\nThe daemon keeps running (state in %s/demo-state); Ctrl-C stops it.\n' "$PWD"
 if [[ -z "${DEMO_SECONDS:-}" ]]; then
   wait $DAEMON
@@ -61,4 +65,9 @@ for job in backup flaky slow; do
 done
 $S --config "$CFG" history backup --json | jq -e 'any(.[]; .result == "success")' >/dev/null ||
   fail "job backup never succeeded"
+$S --config "$CFG" status backup --json | jq -e '.[0].health != "broken"' >/dev/null ||
+  fail "surety status does not show job backup"
+check_rc=0
+$S --config "$CFG" check backup >/dev/null 2>&1 || check_rc=$?
+((check_rc <= 2)) || fail "surety check backup answered UNKNOWN ($check_rc)"
 echo "demo: ok"
