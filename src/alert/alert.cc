@@ -165,6 +165,38 @@ std::string EmailMessage(const AlertSpec& alert, const RunRecord& record, AlertE
   return m;
 }
 
+// syslog's priorities, as journald reads PRIORITY.
+constexpr int kPriorityErr = 3;
+constexpr int kPriorityWarning = 4;
+constexpr int kPriorityInfo = 6;
+
+// One journal entry for `event` about `record`: what `journalctl
+// SURETY_JOB=db` finds. Never a secret: a journal alert has none, and the
+// record holds none.
+JournalWriter::Fields JournalFields(const AlertSpec& alert, const RunRecord& record,
+                                    AlertEvent event, const std::string& idempotency_key) {
+  const std::string result(RunResultName(record.result));
+  std::string message = "surety: " + record.job + " " + result;
+  if (!record.message.empty()) message += ": " + record.message;
+  const int priority = event == AlertEvent::kFailure          ? kPriorityErr
+                       : record.result == RunResult::kWarning ? kPriorityWarning
+                                                              : kPriorityInfo;
+  JournalWriter::Fields f;
+  f.emplace_back("MESSAGE", OneLine(message));
+  f.emplace_back("PRIORITY", std::to_string(priority));
+  f.emplace_back("SYSLOG_IDENTIFIER", alert.identifier.empty() ? "surety" : alert.identifier);
+  f.emplace_back("SURETY_JOB", record.job);
+  f.emplace_back("SURETY_RESULT", result);
+  f.emplace_back("SURETY_EVENT", std::string(AlertEventName(event)));
+  f.emplace_back("SURETY_RUN_ID", std::to_string(record.id));
+  if (record.exit_code) f.emplace_back("SURETY_EXIT_CODE", std::to_string(*record.exit_code));
+  f.emplace_back("SURETY_HOST", record.host);
+  if (!idempotency_key.empty()) f.emplace_back("SURETY_IDEMPOTENCY_KEY", idempotency_key);
+  f.emplace_back("SURETY_STARTED_AT", FormatRfc3339(record.started_at));
+  f.emplace_back("SURETY_MESSAGE", record.message);
+  return f;
+}
+
 // One HTTP delivery attempt.
 Status PostOnce(const AlertSpec& alert, const std::string& url, const std::string& content_type,
                 const std::string& body, AlertEnv& env) {
@@ -359,9 +391,15 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent 
       attempt = [&, spec] { return RunOnce(alert, spec, env); };
       break;
     }
-    case AlertKind::kJournal:
-      return Status::Error(StatusCode::kInternal,
-                           alert.Describe() + ": journal alerts are not available yet");
+    case AlertKind::kJournal: {
+      JournalWriter::Fields fields = JournalFields(alert, record, event, idempotency_key);
+      attempt = [&, fields] {
+        Status s = env.journal.Send(fields);
+        if (s.ok()) return s;
+        return Status::Error(s.code(), alert.Describe() + ": " + s.message());
+      };
+      break;
+    }
   }
   if (!attempt) return Status::Invalid(alert.Describe() + ": unknown alert kind");
 

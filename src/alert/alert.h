@@ -20,6 +20,7 @@
 
 #include "base/status.h"
 #include "job/job_spec.h"
+#include "os/journal.h"
 #include "os/process.h"
 #include "store/run_record.h"
 
@@ -72,6 +73,7 @@ using Sleeper = std::function<void(Micros)>;
 
 struct AlertEnv {
   HttpPoster& http;
+  JournalWriter& journal;
   CommandRunner& commands;
   Sleeper sleep;
   std::map<std::string, std::string> base_env;  // environment for exec/sendmail
@@ -87,7 +89,14 @@ struct AlertEnv {
 //   email         `sendmail -t` with an RFC 5322 message on stdin
 //   exec          alert.command with base_env + RunRecordEnv, and
 //                 RunRecordJson on stdin
-//   journal       not available yet (an error, not retried)
+//   journal       one structured entry through env.journal: MESSAGE
+//                 ("surety: db failed: exited with status 1"), PRIORITY (3
+//                 failure, 4 a warning result, 6 otherwise),
+//                 SYSLOG_IDENTIFIER (alert.identifier), SURETY_JOB,
+//                 SURETY_RESULT, SURETY_EVENT, SURETY_RUN_ID,
+//                 SURETY_EXIT_CODE (when there is one), SURETY_HOST,
+//                 SURETY_IDEMPOTENCY_KEY (when given), SURETY_STARTED_AT,
+//                 SURETY_MESSAGE
 // Configuration errors (no url, no recipients, no command, unknown kind) are
 // returned at once, without retrying.
 Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent event,

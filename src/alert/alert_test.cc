@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "os/fake_journal.h"
 #include "os/fake_process.h"
 #include "time/zone.h"
 
@@ -71,6 +72,7 @@ class AlertTest : public ::testing::Test {
  protected:
   AlertTest()
       : env_{http_,
+             journal_,
              commands_,
              [this](Micros d) { sleeps_.push_back(d); },
              {{"PATH", "/usr/bin:/bin"}, {"LANG", "C.UTF-8"}}} {}
@@ -80,6 +82,7 @@ class AlertTest : public ::testing::Test {
   }
 
   FakeHttpPoster http_;
+  RecordingJournalWriter journal_;
   FakeCommandRunner commands_;
   std::vector<Micros> sleeps_;
   AlertEnv env_;
@@ -508,24 +511,121 @@ TEST_F(AlertTest, ExecWithoutCommandFailsAtOnce) {
   EXPECT_TRUE(commands_.specs.empty());
 }
 
-// --- the rest -----------------------------------------------------------------
+// --- journal --------------------------------------------------------------------
 
-TEST_F(AlertTest, JournalIsNotAvailableYet) {
-  Status st = Deliver(Alert("journal", ""));
-  EXPECT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("journal alerts are not available yet"), std::string::npos);
+using Fields = JournalWriter::Fields;
+
+TEST_F(AlertTest, JournalFailureIsOneErrEntryWithTheRunsFields) {
+  AlertSpec a = Alert("journal", "");
+  ASSERT_TRUE(DeliverAlert(a, record_, AlertEvent::kFailure, env_, "host1/db/42/failure/ops").ok());
+  ASSERT_EQ(journal_.entries.size(), 1u);
+  EXPECT_EQ(journal_.entries[0], (Fields{
+                                     {"MESSAGE", "surety: db failed: exited with status 1"},
+                                     {"PRIORITY", "3"},
+                                     {"SYSLOG_IDENTIFIER", "surety"},
+                                     {"SURETY_JOB", "db"},
+                                     {"SURETY_RESULT", "failed"},
+                                     {"SURETY_EVENT", "failure"},
+                                     {"SURETY_RUN_ID", "42"},
+                                     {"SURETY_EXIT_CODE", "1"},
+                                     {"SURETY_HOST", "host1"},
+                                     {"SURETY_IDEMPOTENCY_KEY", "host1/db/42/failure/ops"},
+                                     {"SURETY_STARTED_AT", "2026-11-22T03:04:05Z"},
+                                     {"SURETY_MESSAGE", "exited with status 1"},
+                                 }));
   EXPECT_TRUE(http_.requests.empty());
   EXPECT_TRUE(commands_.specs.empty());
-  EXPECT_TRUE(sleeps_.empty());
 }
 
-// A kind that cannot be delivered yet (the loader refuses it; an unknown
-// kind name cannot reach here at all) fails at once, without retries.
-TEST_F(AlertTest, AKindThatCannotBeDeliveredFailsAtOnce) {
-  Status st = Deliver(Alert("journal"));
+TEST_F(AlertTest, JournalRecoveryIsInfoUnderTheConfiguredIdentifier) {
+  AlertSpec a = Alert("journal", "");
+  a.identifier = "backups";
+  record_.result = RunResult::kSuccess;
+  record_.exit_code = 0;
+  record_.message = "exited with status 0";
+  ASSERT_TRUE(Deliver(a, AlertEvent::kRecovery).ok());
+  ASSERT_EQ(journal_.entries.size(), 1u);
+  EXPECT_EQ(journal_.entries[0], (Fields{
+                                     {"MESSAGE", "surety: db success: exited with status 0"},
+                                     {"PRIORITY", "6"},
+                                     {"SYSLOG_IDENTIFIER", "backups"},
+                                     {"SURETY_JOB", "db"},
+                                     {"SURETY_RESULT", "success"},
+                                     {"SURETY_EVENT", "recovery"},
+                                     {"SURETY_RUN_ID", "42"},
+                                     {"SURETY_EXIT_CODE", "0"},
+                                     {"SURETY_HOST", "host1"},
+                                     {"SURETY_STARTED_AT", "2026-11-22T03:04:05Z"},
+                                     {"SURETY_MESSAGE", "exited with status 0"},
+                                 }));
+}
+
+// A run that ended in a warning result is a warning in the journal, whether
+// it recovers the job or is a plain success; a run killed by a signal has no
+// exit code, and so no SURETY_EXIT_CODE; MESSAGE stays one line.
+TEST_F(AlertTest, JournalWarningResultIsAWarningEntry) {
+  record_.result = RunResult::kWarning;
+  record_.exit_code.reset();
+  record_.signal = "PIPE";
+  record_.message = "killed by signal PIPE\nsecond line";
+  ASSERT_TRUE(Deliver(Alert("journal", ""), AlertEvent::kRecovery).ok());
+  ASSERT_TRUE(Deliver(Alert("journal", ""), AlertEvent::kSuccess).ok());
+  ASSERT_EQ(journal_.entries.size(), 2u);
+  EXPECT_EQ(journal_.entries[0],
+            (Fields{
+                {"MESSAGE", "surety: db warning: killed by signal PIPE second line"},
+                {"PRIORITY", "4"},
+                {"SYSLOG_IDENTIFIER", "surety"},
+                {"SURETY_JOB", "db"},
+                {"SURETY_RESULT", "warning"},
+                {"SURETY_EVENT", "recovery"},
+                {"SURETY_RUN_ID", "42"},
+                {"SURETY_HOST", "host1"},
+                {"SURETY_STARTED_AT", "2026-11-22T03:04:05Z"},
+                {"SURETY_MESSAGE", "killed by signal PIPE\nsecond line"},
+            }));
+  EXPECT_EQ(journal_.entries[1][1], (std::pair<std::string, std::string>{"PRIORITY", "4"}));
+  EXPECT_EQ(journal_.entries[1][5],
+            (std::pair<std::string, std::string>{"SURETY_EVENT", "success"}));
+}
+
+// Every field name is one journald takes.
+TEST_F(AlertTest, JournalFieldNamesAreValid) {
+  ASSERT_TRUE(Deliver(Alert("journal", ""), AlertEvent::kFailure).ok());
+  ASSERT_EQ(journal_.entries.size(), 1u);
+  for (const auto& [name, value] : journal_.entries[0])
+    EXPECT_TRUE(IsJournalFieldName(name)) << name;
+}
+
+// No journald (a container, a machine without systemd): a failed delivery
+// that says why, retried like any other and then left to the outbox.
+TEST_F(AlertTest, JournalUnreachableIsAFailedDeliveryWithTheReason) {
+  journal_.answer = Status::Error(
+      StatusCode::kIoError,
+      "cannot reach journald: /run/systemd/journal/socket: No such file or directory; is "
+      "systemd-journald running?");
+  Status st = Deliver(Alert("journal", ""));
   EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(),
+            "journal ops: cannot reach journald: /run/systemd/journal/socket: No such file or "
+            "directory; is systemd-journald running?");
+  EXPECT_EQ(journal_.entries.size(), 3u);
+  EXPECT_EQ(sleeps_, (std::vector<Micros>{seconds(1), seconds(2)}));
+}
+
+// --- the rest -----------------------------------------------------------------
+
+// A kind this build does not know (a newer job file's, say) fails at once,
+// without retries.
+TEST_F(AlertTest, AnUnknownKindFailsAtOnce) {
+  AlertSpec a = Alert("webhook");
+  a.kind = static_cast<AlertKind>(99);
+  Status st = Deliver(a);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("unknown alert kind"), std::string::npos) << st.message();
   EXPECT_EQ(st.message().find("s3cr3t"), std::string::npos);
   EXPECT_TRUE(http_.requests.empty());
+  EXPECT_TRUE(journal_.entries.empty());
   EXPECT_TRUE(sleeps_.empty());
 }
 

@@ -485,7 +485,7 @@ class JobRun {
   // ping on every good run (their service reports a check down when pings
   // stop).
   AlertEnv MakeAlertEnv() {
-    return AlertEnv{d_.http, d_.commands,
+    return AlertEnv{d_.http, d_.journal, d_.commands,
                     [this](Micros m) {
                       if (d_.pause)
                         d_.pause(m);

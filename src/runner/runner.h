@@ -24,6 +24,7 @@
 #include "job/job_spec.h"
 #include "os/clock.h"
 #include "os/file_system.h"
+#include "os/journal.h"
 #include "os/lock.h"
 #include "os/log.h"
 #include "os/net.h"
@@ -43,6 +44,7 @@ struct RunnerDeps {
   Connector& net;
   HistoryStore* history;  // may be null when the store could not be opened
   HttpPoster& http;
+  JournalWriter& journal;
   Logger& log;
   const Zone& local;
   // Waits between preflight checks and retries; false if told to stop.

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "os/fake_journal.h"
 #include "os/fake_process.h"
 #include "store/memory_history.h"
 
@@ -93,6 +94,7 @@ class RunnerTest : public testing::Test {
         net_,
         history_ptr_,
         http_,
+        journal_,
         log_,
         *zone_,
         [this](Micros d) {
@@ -135,6 +137,7 @@ class RunnerTest : public testing::Test {
   MemoryHistory history_;
   HistoryStore* history_ptr_ = &history_;
   FakeHttp http_;
+  RecordingJournalWriter journal_;
   std::ostringstream logs_;
   Logger log_{logs_, clock_};
   ZoneDb zones_;
@@ -1010,6 +1013,47 @@ TEST_F(RunnerTest, HealthchecksAlertsArePingedOnEveryGoodRun) {
   EXPECT_EQ(http_.urls[0], "https://hc.example/ping/abc");
   EXPECT_EQ(http_.urls[1], "https://hc.example/ping/abc");
   EXPECT_EQ(history_.runs[1].alert_status, "healthchecks hc: sent");
+}
+
+// A journal alert reaches the injected writer with the delivery's key; when
+// journald cannot be reached it is a failed delivery like any other: the
+// result stands, the record says why, and the outbox keeps it.
+TEST_F(RunnerTest, JournalAlertsGoThroughTheInjectedWriter) {
+  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  RealDataFiles files;
+  Outbox outbox(dir, files);
+  outbox_ = &outbox;
+  AlertSpec a;
+  a.name = "log";
+  a.kind = AlertKind::kJournal;
+  config_.alerts["log"] = a;
+  job_.alert = {"log"};
+  commands_.outcomes = {Exited(1)};
+  Run();
+  ASSERT_EQ(journal_.entries.size(), 1u);
+  const JournalWriter::Fields& f = journal_.entries[0];
+  EXPECT_NE(std::find(f.begin(), f.end(),
+                      std::pair<std::string, std::string>{"SURETY_IDEMPOTENCY_KEY",
+                                                          "host1/db/1/failure/log"}),
+            f.end());
+  EXPECT_EQ(history_.runs[0].alert_status, "journal log: sent");
+  EXPECT_TRUE(outbox.Pending()->empty());
+
+  journal_.answer = Status::Error(StatusCode::kIoError,
+                                  "cannot reach journald: /run/systemd/journal/socket: No such "
+                                  "file or directory; is systemd-journald running?");
+  commands_.outcomes = {Exited(1)};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kFailed);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(journal_.entries.size(), 4u);  // three tries
+  EXPECT_EQ(history_.runs[1].alert_status,
+            "journal log: failed: journal log: cannot reach journald: "
+            "/run/systemd/journal/socket: No such file or directory; is systemd-journald running?");
+  EXPECT_EQ(outbox.Pending()->size(), 1u);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(RunnerTest, AlreadyDoneOutputCountsAnywhereInTheOutput) {
