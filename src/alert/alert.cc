@@ -1,5 +1,6 @@
 #include "alert/alert.h"
 
+#include <cassert>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -165,6 +166,20 @@ std::string EmailMessage(const AlertSpec& alert, const RunRecord& record, AlertE
   return m;
 }
 
+// A healthchecks URL with `endpoint` ("/fail", "/start", or "" for the
+// URL itself) added to its path, which goes before a query string
+// (?create=1) or fragment; trailing slashes are dropped.
+std::string HealthchecksUrl(const std::string& base, std::string_view endpoint) {
+  std::string url = base;
+  std::string query;
+  if (size_t q = url.find_first_of("?#"); q != std::string::npos) {
+    query = url.substr(q);
+    url.erase(q);
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url + std::string(endpoint) + query;
+}
+
 // syslog's priorities, as journald reads PRIORITY.
 constexpr int kPriorityErr = 3;
 constexpr int kPriorityWarning = 4;
@@ -197,10 +212,10 @@ JournalWriter::Fields JournalFields(const AlertSpec& alert, const RunRecord& rec
   return f;
 }
 
-// One HTTP delivery attempt.
-Status PostOnce(const AlertSpec& alert, const std::string& url, const std::string& content_type,
-                const std::string& body, AlertEnv& env) {
-  Result<int> code = env.http.Post(url, content_type, body, kHttpTimeout);
+// One HTTP POST to `url`, which is alert.url or made from it.
+Status PostTo(const AlertSpec& alert, HttpPoster& http, const std::string& url,
+              const std::string& content_type, const std::string& body, Micros timeout) {
+  Result<int> code = http.Post(url, content_type, body, timeout);
   if (!code.ok()) {
     // Not always a connection failure: a server may accept and never answer.
     return Status::Error(StatusCode::kIoError, alert.Describe() + ": no answer: " +
@@ -211,6 +226,12 @@ Status PostOnce(const AlertSpec& alert, const std::string& url, const std::strin
                          alert.Describe() + ": HTTP " + std::to_string(*code));
   }
   return Status::Ok();
+}
+
+// One HTTP delivery attempt.
+Status PostOnce(const AlertSpec& alert, const std::string& url, const std::string& content_type,
+                const std::string& body, AlertEnv& env) {
+  return PostTo(alert, env.http, url, content_type, body, kHttpTimeout);
 }
 
 Status RunOnce(const AlertSpec& alert, const CommandSpec& spec, AlertEnv& env) {
@@ -236,7 +257,16 @@ std::string Redact(std::string message, const std::string& url) {
   size_t scheme = url.find("://");
   size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
   size_t path = url.find_first_of("/?#", authority);
-  if (path != std::string::npos) replace_all(url.substr(path));
+  if (path != std::string::npos) {
+    replace_all(url.substr(path));
+    // Apart too: a URL made from this one puts an endpoint between them
+    // (healthchecks' /fail and /start go before the ?query).
+    size_t query = url.find_first_of("?#", path);
+    if (query != std::string::npos) {
+      replace_all(url.substr(path, query - path));
+      replace_all(url.substr(query));
+    }
+  }
   size_t at = url.find('@', authority);
   if (at != std::string::npos && (path == std::string::npos || at < path)) {
     replace_all(url.substr(authority, at - authority));
@@ -314,6 +344,16 @@ std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, AlertEv
   return env;
 }
 
+Status PingRunStart(const AlertSpec& alert, const RunRecord& record, HttpPoster& http,
+                    Micros timeout) {
+  assert(alert.kind == AlertKind::kHealthchecks);
+  if (alert.url.empty()) return Status::Invalid(alert.Describe() + ": no url configured");
+  const std::string url = HealthchecksUrl(alert.url, "/start");
+  const std::string body = OneLine("surety: job " + record.job + " started on " + record.host) +
+                           " (run " + std::to_string(record.id) + ")\n";
+  return PostTo(alert, http, url, "text/plain; charset=utf-8", body, timeout);
+}
+
 std::optional<AlertEvent> AlertEventFor(RunResult result, std::optional<RunResult> previous) {
   if (IsFailureResult(result)) return AlertEvent::kFailure;
   if (IsGoodResult(result) && previous && IsFailureResult(*previous)) return AlertEvent::kRecovery;
@@ -351,16 +391,9 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent 
     }
     case AlertKind::kHealthchecks: {
       // A good run (success, recovery) pings the URL, anything else its
-      // /fail endpoint, which goes before a query string (?create=1).
-      std::string url = alert.url;
-      std::string query;
-      if (size_t q = url.find_first_of("?#"); q != std::string::npos) {
-        query = url.substr(q);
-        url.erase(q);
-      }
-      while (!url.empty() && url.back() == '/') url.pop_back();
-      if (event != AlertEvent::kRecovery && event != AlertEvent::kSuccess) url += "/fail";
-      url += query;
+      // /fail endpoint.
+      const bool good = event == AlertEvent::kRecovery || event == AlertEvent::kSuccess;
+      std::string url = HealthchecksUrl(alert.url, good ? "" : "/fail");
       attempt = [&, url] {
         return PostOnce(alert, url, "text/plain; charset=utf-8", record.output_tail, env);
       };

@@ -5,11 +5,13 @@
 // "failure", "recovery", …). A failed delivery is retried briefly (3
 // attempts, 1 s then 2 s apart, through the injected sleeper) and reported
 // in the returned status (the caller logs it); it never changes the run's
-// result.
+// result. Also the runner's ping when a run starts (PingRunStart), which is
+// no event: it is tried once and never written to the outbox.
 //
 // Thread-safety: one delivery at a time per sink.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,8 +29,9 @@
 namespace surety {
 
 // Removes every trace of `url` from a message: the URL itself, and its user
-// info and path (where tokens live) on their own. Secrets shorter than two
-// characters are left alone.
+// info and path (where tokens live) on their own, the path also without its
+// query and the query without the path. Secrets shorter than two characters
+// are left alone.
 std::string Redact(std::string message, const std::string& url);
 
 // What an alert tells: a run failed, the job recovered, a good run (a
@@ -107,5 +110,18 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent 
 // for a good result after a bad previous one, nothing otherwise (skipped
 // raises nothing).
 std::optional<AlertEvent> AlertEventFor(RunResult result, std::optional<RunResult> previous);
+
+// How long the runner's start pings may hold up a run, all of them together.
+inline constexpr Micros kStartPingBudget = std::chrono::seconds(5);
+
+// Tells a healthchecks alert that a run of `record.job` started: one POST
+// to its URL's /start endpoint (before any ?query, as /fail), so that the
+// service times the run and reports a run that started and never finished.
+// One attempt within `timeout`: no retry, no outbox, no AlertEvent (a lost
+// start ping costs only the timing). Returns ok or why not, without the
+// URL's secrets ("healthchecks hc: HTTP 500").
+// REQUIRES: alert.kind == AlertKind::kHealthchecks.
+Status PingRunStart(const AlertSpec& alert, const RunRecord& record, HttpPoster& http,
+                    Micros timeout);
 
 }  // namespace surety

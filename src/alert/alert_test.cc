@@ -382,6 +382,59 @@ TEST_F(AlertTest, HealthchecksPingsEveryGoodRunAndKeepsTheQueryLast) {
   EXPECT_EQ(http_.requests[1].url, "https://hc.example/ping/abc/fail?create=1");
 }
 
+// The token sits before the query, and /fail goes between them: an error
+// that names the URL it tried must lose the token all the same.
+TEST_F(AlertTest, HealthchecksFailureNeverShowsTheTokenBeforeAQuery) {
+  const std::string url = "https://hc.example/ping/s3cr3tT0ken?create=1";
+  const Status err = Status::Error(StatusCode::kIoError,
+                                   "cannot POST https://hc.example/ping/s3cr3tT0ken/fail?create=1");
+  http_.answers = {err, err, err};
+  Status st = Deliver(Alert("healthchecks", url));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message().find("s3cr3tT0ken"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("https://hc.example"), std::string::npos) << st.message();
+}
+
+// --- healthchecks: the start of a run ------------------------------------------
+
+TEST_F(AlertTest, StartPingPostsOnceToStartBeforeTheQuery) {
+  record_.result = RunResult::kRunning;
+  ASSERT_TRUE(PingRunStart(Alert("healthchecks", "https://hc.example/ping/abc/?create=1"), record_,
+                           http_, seconds(5))
+                  .ok());
+  ASSERT_TRUE(PingRunStart(Alert("healthchecks", "https://hc-ping.com/1234-abcd"), record_, http_,
+                           seconds(3))
+                  .ok());
+  ASSERT_EQ(http_.requests.size(), 2u);
+  EXPECT_EQ(http_.requests[0].url, "https://hc.example/ping/abc/start?create=1");
+  EXPECT_EQ(http_.requests[0].timeout, seconds(5));
+  EXPECT_EQ(http_.requests[0].body, "surety: job db started on host1 (run 42)\n");
+  EXPECT_EQ(http_.requests[1].url, "https://hc-ping.com/1234-abcd/start");
+  EXPECT_EQ(http_.requests[1].timeout, seconds(3));
+}
+
+// One attempt, no pause: the job is waiting.
+TEST_F(AlertTest, StartPingIsNeverRetried) {
+  http_.answers = {500};
+  Status st = PingRunStart(Alert("healthchecks"), record_, http_, seconds(5));
+  EXPECT_EQ(st.message(), "healthchecks ops: HTTP 500");
+  const std::string url = "https://hc.example/ping/s3cr3tT0ken?create=1";
+  http_.answers = {Status::Error(StatusCode::kIoError,
+                                 "timed out: https://hc.example/ping/s3cr3tT0ken/start?create=1")};
+  st = PingRunStart(Alert("healthchecks", url), record_, http_, seconds(5));
+  EXPECT_EQ(st.message().rfind("healthchecks ops: no answer: timed out: https://hc.example", 0), 0u)
+      << st.message();
+  EXPECT_EQ(st.message().find("s3cr3tT0ken"), std::string::npos) << st.message();
+  EXPECT_EQ(http_.requests.size(), 2u);
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+TEST_F(AlertTest, StartPingWithoutAUrlFailsWithoutPosting) {
+  Status st = PingRunStart(Alert("healthchecks", ""), record_, http_, seconds(5));
+  EXPECT_EQ(st.message(), "healthchecks ops: no url configured");
+  EXPECT_TRUE(http_.requests.empty());
+}
+
 // --- email --------------------------------------------------------------------
 
 TEST_F(AlertTest, EmailHandsAnRfc5322MessageToSendmail) {
@@ -650,6 +703,10 @@ TEST(Redact, ReplacesEveryOccurrenceAndStopsWhenTheSecretIsInTheMarker) {
             "could not reach <redacted> (<redacted>)");
   EXPECT_EQ(Redact("red; red", "red"), "<redacted>; <redacted>");
   EXPECT_EQ(Redact("path /T0KEN leaked", "https://h.example/T0KEN"), "path <redacted> leaked");
+  // A URL made from this one (an endpoint before the query) loses the path
+  // and the query apart.
+  EXPECT_EQ(Redact("https://h.example/T0KEN/fail?key=K3Y", "https://h.example/T0KEN?key=K3Y"),
+            "https://h.example<redacted>/fail<redacted>");
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 // run, since the daemon and exported timers start `surety run`. The pipeline
 // (docs/runner.md), one stage each, every stage either ending the run or
 // handing on to the next (runner.cc):
-//   record running → environment → preflight (re-checked until
+//   record running → ping healthchecks' /start → environment → preflight (re-checked until
 //   preflight.wait) → lock (overlap skip/wait) → execute (timeout kills the
 //   whole tree) → classify the exit (classify.h) → retry failed/timed-out
 //   attempts with backoff → verify the artifact → finish the record → alert.
