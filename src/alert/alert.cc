@@ -1,5 +1,6 @@
 #include "alert/alert.h"
 
+#include <cassert>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -165,10 +166,56 @@ std::string EmailMessage(const AlertSpec& alert, const RunRecord& record, AlertE
   return m;
 }
 
-// One HTTP delivery attempt.
-Status PostOnce(const AlertSpec& alert, const std::string& url, const std::string& content_type,
-                const std::string& body, AlertEnv& env) {
-  Result<int> code = env.http.Post(url, content_type, body, kHttpTimeout);
+// A healthchecks URL with `endpoint` ("/fail", "/start", or "" for the
+// URL itself) added to its path, which goes before a query string
+// (?create=1) or fragment; trailing slashes are dropped.
+std::string HealthchecksUrl(const std::string& base, std::string_view endpoint) {
+  std::string url = base;
+  std::string query;
+  if (size_t q = url.find_first_of("?#"); q != std::string::npos) {
+    query = url.substr(q);
+    url.erase(q);
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url + std::string(endpoint) + query;
+}
+
+// syslog's priorities, as journald reads PRIORITY.
+constexpr int kPriorityErr = 3;
+constexpr int kPriorityWarning = 4;
+constexpr int kPriorityInfo = 6;
+
+// One journal entry for `event` about `record`: what `journalctl
+// SURETY_JOB=db` finds. Never a secret: a journal alert has none, and the
+// record holds none.
+JournalWriter::Fields JournalFields(const AlertSpec& alert, const RunRecord& record,
+                                    AlertEvent event, const std::string& idempotency_key) {
+  const std::string result(RunResultName(record.result));
+  std::string message = "surety: " + record.job + " " + result;
+  if (!record.message.empty()) message += ": " + record.message;
+  const int priority = event == AlertEvent::kFailure          ? kPriorityErr
+                       : record.result == RunResult::kWarning ? kPriorityWarning
+                                                              : kPriorityInfo;
+  JournalWriter::Fields f;
+  f.emplace_back("MESSAGE", OneLine(message));
+  f.emplace_back("PRIORITY", std::to_string(priority));
+  f.emplace_back("SYSLOG_IDENTIFIER", alert.identifier.empty() ? "surety" : alert.identifier);
+  f.emplace_back("SURETY_JOB", record.job);
+  f.emplace_back("SURETY_RESULT", result);
+  f.emplace_back("SURETY_EVENT", std::string(AlertEventName(event)));
+  f.emplace_back("SURETY_RUN_ID", std::to_string(record.id));
+  if (record.exit_code) f.emplace_back("SURETY_EXIT_CODE", std::to_string(*record.exit_code));
+  f.emplace_back("SURETY_HOST", record.host);
+  if (!idempotency_key.empty()) f.emplace_back("SURETY_IDEMPOTENCY_KEY", idempotency_key);
+  f.emplace_back("SURETY_STARTED_AT", FormatRfc3339(record.started_at));
+  f.emplace_back("SURETY_MESSAGE", record.message);
+  return f;
+}
+
+// One HTTP POST to `url`, which is alert.url or made from it.
+Status PostTo(const AlertSpec& alert, HttpPoster& http, const std::string& url,
+              const std::string& content_type, const std::string& body, Micros timeout) {
+  Result<int> code = http.Post(url, content_type, body, timeout);
   if (!code.ok()) {
     // Not always a connection failure: a server may accept and never answer.
     return Status::Error(StatusCode::kIoError, alert.Describe() + ": no answer: " +
@@ -179,6 +226,12 @@ Status PostOnce(const AlertSpec& alert, const std::string& url, const std::strin
                          alert.Describe() + ": HTTP " + std::to_string(*code));
   }
   return Status::Ok();
+}
+
+// One HTTP delivery attempt.
+Status PostOnce(const AlertSpec& alert, const std::string& url, const std::string& content_type,
+                const std::string& body, AlertEnv& env) {
+  return PostTo(alert, env.http, url, content_type, body, kHttpTimeout);
 }
 
 Status RunOnce(const AlertSpec& alert, const CommandSpec& spec, AlertEnv& env) {
@@ -204,7 +257,16 @@ std::string Redact(std::string message, const std::string& url) {
   size_t scheme = url.find("://");
   size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
   size_t path = url.find_first_of("/?#", authority);
-  if (path != std::string::npos) replace_all(url.substr(path));
+  if (path != std::string::npos) {
+    replace_all(url.substr(path));
+    // Apart too: a URL made from this one puts an endpoint between them
+    // (healthchecks' /fail and /start go before the ?query).
+    size_t query = url.find_first_of("?#", path);
+    if (query != std::string::npos) {
+      replace_all(url.substr(path, query - path));
+      replace_all(url.substr(query));
+    }
+  }
   size_t at = url.find('@', authority);
   if (at != std::string::npos && (path == std::string::npos || at < path)) {
     replace_all(url.substr(authority, at - authority));
@@ -282,6 +344,16 @@ std::map<std::string, std::string> RunRecordEnv(const RunRecord& record, AlertEv
   return env;
 }
 
+Status PingRunStart(const AlertSpec& alert, const RunRecord& record, HttpPoster& http,
+                    Micros timeout) {
+  assert(alert.kind == AlertKind::kHealthchecks);
+  if (alert.url.empty()) return Status::Invalid(alert.Describe() + ": no url configured");
+  const std::string url = HealthchecksUrl(alert.url, "/start");
+  const std::string body = OneLine("surety: job " + record.job + " started on " + record.host) +
+                           " (run " + std::to_string(record.id) + ")\n";
+  return PostTo(alert, http, url, "text/plain; charset=utf-8", body, timeout);
+}
+
 std::optional<AlertEvent> AlertEventFor(RunResult result, std::optional<RunResult> previous) {
   if (IsFailureResult(result)) return AlertEvent::kFailure;
   if (IsGoodResult(result) && previous && IsFailureResult(*previous)) return AlertEvent::kRecovery;
@@ -319,16 +391,9 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent 
     }
     case AlertKind::kHealthchecks: {
       // A good run (success, recovery) pings the URL, anything else its
-      // /fail endpoint, which goes before a query string (?create=1).
-      std::string url = alert.url;
-      std::string query;
-      if (size_t q = url.find_first_of("?#"); q != std::string::npos) {
-        query = url.substr(q);
-        url.erase(q);
-      }
-      while (!url.empty() && url.back() == '/') url.pop_back();
-      if (event != AlertEvent::kRecovery && event != AlertEvent::kSuccess) url += "/fail";
-      url += query;
+      // /fail endpoint.
+      const bool good = event == AlertEvent::kRecovery || event == AlertEvent::kSuccess;
+      std::string url = HealthchecksUrl(alert.url, good ? "" : "/fail");
       attempt = [&, url] {
         return PostOnce(alert, url, "text/plain; charset=utf-8", record.output_tail, env);
       };
@@ -359,9 +424,15 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent 
       attempt = [&, spec] { return RunOnce(alert, spec, env); };
       break;
     }
-    case AlertKind::kJournal:
-      return Status::Error(StatusCode::kInternal,
-                           alert.Describe() + ": journal alerts are not available yet");
+    case AlertKind::kJournal: {
+      JournalWriter::Fields fields = JournalFields(alert, record, event, idempotency_key);
+      attempt = [&, fields] {
+        Status s = env.journal.Send(fields);
+        if (s.ok()) return s;
+        return Status::Error(s.code(), alert.Describe() + ": " + s.message());
+      };
+      break;
+    }
   }
   if (!attempt) return Status::Invalid(alert.Describe() + ": unknown alert kind");
 

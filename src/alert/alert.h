@@ -5,11 +5,13 @@
 // "failure", "recovery", …). A failed delivery is retried briefly (3
 // attempts, 1 s then 2 s apart, through the injected sleeper) and reported
 // in the returned status (the caller logs it); it never changes the run's
-// result.
+// result. Also the runner's ping when a run starts (PingRunStart), which is
+// no event: it is tried once and never written to the outbox.
 //
 // Thread-safety: one delivery at a time per sink.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,14 +22,16 @@
 
 #include "base/status.h"
 #include "job/job_spec.h"
+#include "os/journal.h"
 #include "os/process.h"
 #include "store/run_record.h"
 
 namespace surety {
 
 // Removes every trace of `url` from a message: the URL itself, and its user
-// info and path (where tokens live) on their own. Secrets shorter than two
-// characters are left alone.
+// info and path (where tokens live) on their own, the path also without its
+// query and the query without the path. Secrets shorter than two characters
+// are left alone.
 std::string Redact(std::string message, const std::string& url);
 
 // What an alert tells: a run failed, the job recovered, a good run (a
@@ -72,6 +76,7 @@ using Sleeper = std::function<void(Micros)>;
 
 struct AlertEnv {
   HttpPoster& http;
+  JournalWriter& journal;
   CommandRunner& commands;
   Sleeper sleep;
   std::map<std::string, std::string> base_env;  // environment for exec/sendmail
@@ -87,7 +92,14 @@ struct AlertEnv {
 //   email         `sendmail -t` with an RFC 5322 message on stdin
 //   exec          alert.command with base_env + RunRecordEnv, and
 //                 RunRecordJson on stdin
-//   journal       not available yet (an error, not retried)
+//   journal       one structured entry through env.journal: MESSAGE
+//                 ("surety: db failed: exited with status 1"), PRIORITY (3
+//                 failure, 4 a warning result, 6 otherwise),
+//                 SYSLOG_IDENTIFIER (alert.identifier), SURETY_JOB,
+//                 SURETY_RESULT, SURETY_EVENT, SURETY_RUN_ID,
+//                 SURETY_EXIT_CODE (when there is one), SURETY_HOST,
+//                 SURETY_IDEMPOTENCY_KEY (when given), SURETY_STARTED_AT,
+//                 SURETY_MESSAGE
 // Configuration errors (no url, no recipients, no command, unknown kind) are
 // returned at once, without retrying.
 Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent event,
@@ -98,5 +110,18 @@ Status DeliverAlert(const AlertSpec& alert, const RunRecord& record, AlertEvent 
 // for a good result after a bad previous one, nothing otherwise (skipped
 // raises nothing).
 std::optional<AlertEvent> AlertEventFor(RunResult result, std::optional<RunResult> previous);
+
+// How long the runner's start pings may hold up a run, all of them together.
+inline constexpr Micros kStartPingBudget = std::chrono::seconds(5);
+
+// Tells a healthchecks alert that a run of `record.job` started: one POST
+// to its URL's /start endpoint (before any ?query, as /fail), so that the
+// service times the run and reports a run that started and never finished.
+// One attempt within `timeout`: no retry, no outbox, no AlertEvent (a lost
+// start ping costs only the timing). Returns ok or why not, without the
+// URL's secrets ("healthchecks hc: HTTP 500").
+// REQUIRES: alert.kind == AlertKind::kHealthchecks.
+Status PingRunStart(const AlertSpec& alert, const RunRecord& record, HttpPoster& http,
+                    Micros timeout);
 
 }  // namespace surety

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "os/fake_journal.h"
 #include "os/fake_process.h"
 #include "time/zone.h"
 
@@ -71,6 +72,7 @@ class AlertTest : public ::testing::Test {
  protected:
   AlertTest()
       : env_{http_,
+             journal_,
              commands_,
              [this](Micros d) { sleeps_.push_back(d); },
              {{"PATH", "/usr/bin:/bin"}, {"LANG", "C.UTF-8"}}} {}
@@ -80,6 +82,7 @@ class AlertTest : public ::testing::Test {
   }
 
   FakeHttpPoster http_;
+  RecordingJournalWriter journal_;
   FakeCommandRunner commands_;
   std::vector<Micros> sleeps_;
   AlertEnv env_;
@@ -379,6 +382,59 @@ TEST_F(AlertTest, HealthchecksPingsEveryGoodRunAndKeepsTheQueryLast) {
   EXPECT_EQ(http_.requests[1].url, "https://hc.example/ping/abc/fail?create=1");
 }
 
+// The token sits before the query, and /fail goes between them: an error
+// that names the URL it tried must lose the token all the same.
+TEST_F(AlertTest, HealthchecksFailureNeverShowsTheTokenBeforeAQuery) {
+  const std::string url = "https://hc.example/ping/s3cr3tT0ken?create=1";
+  const Status err = Status::Error(StatusCode::kIoError,
+                                   "cannot POST https://hc.example/ping/s3cr3tT0ken/fail?create=1");
+  http_.answers = {err, err, err};
+  Status st = Deliver(Alert("healthchecks", url));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message().find("s3cr3tT0ken"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("https://hc.example"), std::string::npos) << st.message();
+}
+
+// --- healthchecks: the start of a run ------------------------------------------
+
+TEST_F(AlertTest, StartPingPostsOnceToStartBeforeTheQuery) {
+  record_.result = RunResult::kRunning;
+  ASSERT_TRUE(PingRunStart(Alert("healthchecks", "https://hc.example/ping/abc/?create=1"), record_,
+                           http_, seconds(5))
+                  .ok());
+  ASSERT_TRUE(PingRunStart(Alert("healthchecks", "https://hc-ping.com/1234-abcd"), record_, http_,
+                           seconds(3))
+                  .ok());
+  ASSERT_EQ(http_.requests.size(), 2u);
+  EXPECT_EQ(http_.requests[0].url, "https://hc.example/ping/abc/start?create=1");
+  EXPECT_EQ(http_.requests[0].timeout, seconds(5));
+  EXPECT_EQ(http_.requests[0].body, "surety: job db started on host1 (run 42)\n");
+  EXPECT_EQ(http_.requests[1].url, "https://hc-ping.com/1234-abcd/start");
+  EXPECT_EQ(http_.requests[1].timeout, seconds(3));
+}
+
+// One attempt, no pause: the job is waiting.
+TEST_F(AlertTest, StartPingIsNeverRetried) {
+  http_.answers = {500};
+  Status st = PingRunStart(Alert("healthchecks"), record_, http_, seconds(5));
+  EXPECT_EQ(st.message(), "healthchecks ops: HTTP 500");
+  const std::string url = "https://hc.example/ping/s3cr3tT0ken?create=1";
+  http_.answers = {Status::Error(StatusCode::kIoError,
+                                 "timed out: https://hc.example/ping/s3cr3tT0ken/start?create=1")};
+  st = PingRunStart(Alert("healthchecks", url), record_, http_, seconds(5));
+  EXPECT_EQ(st.message().rfind("healthchecks ops: no answer: timed out: https://hc.example", 0), 0u)
+      << st.message();
+  EXPECT_EQ(st.message().find("s3cr3tT0ken"), std::string::npos) << st.message();
+  EXPECT_EQ(http_.requests.size(), 2u);
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+TEST_F(AlertTest, StartPingWithoutAUrlFailsWithoutPosting) {
+  Status st = PingRunStart(Alert("healthchecks", ""), record_, http_, seconds(5));
+  EXPECT_EQ(st.message(), "healthchecks ops: no url configured");
+  EXPECT_TRUE(http_.requests.empty());
+}
+
 // --- email --------------------------------------------------------------------
 
 TEST_F(AlertTest, EmailHandsAnRfc5322MessageToSendmail) {
@@ -508,24 +564,121 @@ TEST_F(AlertTest, ExecWithoutCommandFailsAtOnce) {
   EXPECT_TRUE(commands_.specs.empty());
 }
 
-// --- the rest -----------------------------------------------------------------
+// --- journal --------------------------------------------------------------------
 
-TEST_F(AlertTest, JournalIsNotAvailableYet) {
-  Status st = Deliver(Alert("journal", ""));
-  EXPECT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("journal alerts are not available yet"), std::string::npos);
+using Fields = JournalWriter::Fields;
+
+TEST_F(AlertTest, JournalFailureIsOneErrEntryWithTheRunsFields) {
+  AlertSpec a = Alert("journal", "");
+  ASSERT_TRUE(DeliverAlert(a, record_, AlertEvent::kFailure, env_, "host1/db/42/failure/ops").ok());
+  ASSERT_EQ(journal_.entries.size(), 1u);
+  EXPECT_EQ(journal_.entries[0], (Fields{
+                                     {"MESSAGE", "surety: db failed: exited with status 1"},
+                                     {"PRIORITY", "3"},
+                                     {"SYSLOG_IDENTIFIER", "surety"},
+                                     {"SURETY_JOB", "db"},
+                                     {"SURETY_RESULT", "failed"},
+                                     {"SURETY_EVENT", "failure"},
+                                     {"SURETY_RUN_ID", "42"},
+                                     {"SURETY_EXIT_CODE", "1"},
+                                     {"SURETY_HOST", "host1"},
+                                     {"SURETY_IDEMPOTENCY_KEY", "host1/db/42/failure/ops"},
+                                     {"SURETY_STARTED_AT", "2026-11-22T03:04:05Z"},
+                                     {"SURETY_MESSAGE", "exited with status 1"},
+                                 }));
   EXPECT_TRUE(http_.requests.empty());
   EXPECT_TRUE(commands_.specs.empty());
-  EXPECT_TRUE(sleeps_.empty());
 }
 
-// A kind that cannot be delivered yet (the loader refuses it; an unknown
-// kind name cannot reach here at all) fails at once, without retries.
-TEST_F(AlertTest, AKindThatCannotBeDeliveredFailsAtOnce) {
-  Status st = Deliver(Alert("journal"));
+TEST_F(AlertTest, JournalRecoveryIsInfoUnderTheConfiguredIdentifier) {
+  AlertSpec a = Alert("journal", "");
+  a.identifier = "backups";
+  record_.result = RunResult::kSuccess;
+  record_.exit_code = 0;
+  record_.message = "exited with status 0";
+  ASSERT_TRUE(Deliver(a, AlertEvent::kRecovery).ok());
+  ASSERT_EQ(journal_.entries.size(), 1u);
+  EXPECT_EQ(journal_.entries[0], (Fields{
+                                     {"MESSAGE", "surety: db success: exited with status 0"},
+                                     {"PRIORITY", "6"},
+                                     {"SYSLOG_IDENTIFIER", "backups"},
+                                     {"SURETY_JOB", "db"},
+                                     {"SURETY_RESULT", "success"},
+                                     {"SURETY_EVENT", "recovery"},
+                                     {"SURETY_RUN_ID", "42"},
+                                     {"SURETY_EXIT_CODE", "0"},
+                                     {"SURETY_HOST", "host1"},
+                                     {"SURETY_STARTED_AT", "2026-11-22T03:04:05Z"},
+                                     {"SURETY_MESSAGE", "exited with status 0"},
+                                 }));
+}
+
+// A run that ended in a warning result is a warning in the journal, whether
+// it recovers the job or is a plain success; a run killed by a signal has no
+// exit code, and so no SURETY_EXIT_CODE; MESSAGE stays one line.
+TEST_F(AlertTest, JournalWarningResultIsAWarningEntry) {
+  record_.result = RunResult::kWarning;
+  record_.exit_code.reset();
+  record_.signal = "PIPE";
+  record_.message = "killed by signal PIPE\nsecond line";
+  ASSERT_TRUE(Deliver(Alert("journal", ""), AlertEvent::kRecovery).ok());
+  ASSERT_TRUE(Deliver(Alert("journal", ""), AlertEvent::kSuccess).ok());
+  ASSERT_EQ(journal_.entries.size(), 2u);
+  EXPECT_EQ(journal_.entries[0],
+            (Fields{
+                {"MESSAGE", "surety: db warning: killed by signal PIPE second line"},
+                {"PRIORITY", "4"},
+                {"SYSLOG_IDENTIFIER", "surety"},
+                {"SURETY_JOB", "db"},
+                {"SURETY_RESULT", "warning"},
+                {"SURETY_EVENT", "recovery"},
+                {"SURETY_RUN_ID", "42"},
+                {"SURETY_HOST", "host1"},
+                {"SURETY_STARTED_AT", "2026-11-22T03:04:05Z"},
+                {"SURETY_MESSAGE", "killed by signal PIPE\nsecond line"},
+            }));
+  EXPECT_EQ(journal_.entries[1][1], (std::pair<std::string, std::string>{"PRIORITY", "4"}));
+  EXPECT_EQ(journal_.entries[1][5],
+            (std::pair<std::string, std::string>{"SURETY_EVENT", "success"}));
+}
+
+// Every field name is one journald takes.
+TEST_F(AlertTest, JournalFieldNamesAreValid) {
+  ASSERT_TRUE(Deliver(Alert("journal", ""), AlertEvent::kFailure).ok());
+  ASSERT_EQ(journal_.entries.size(), 1u);
+  for (const auto& [name, value] : journal_.entries[0])
+    EXPECT_TRUE(IsJournalFieldName(name)) << name;
+}
+
+// No journald (a container, a machine without systemd): a failed delivery
+// that says why, retried like any other and then left to the outbox.
+TEST_F(AlertTest, JournalUnreachableIsAFailedDeliveryWithTheReason) {
+  journal_.answer = Status::Error(
+      StatusCode::kIoError,
+      "cannot reach journald: /run/systemd/journal/socket: No such file or directory; is "
+      "systemd-journald running?");
+  Status st = Deliver(Alert("journal", ""));
   EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(),
+            "journal ops: cannot reach journald: /run/systemd/journal/socket: No such file or "
+            "directory; is systemd-journald running?");
+  EXPECT_EQ(journal_.entries.size(), 3u);
+  EXPECT_EQ(sleeps_, (std::vector<Micros>{seconds(1), seconds(2)}));
+}
+
+// --- the rest -----------------------------------------------------------------
+
+// A kind this build does not know (a newer job file's, say) fails at once,
+// without retries.
+TEST_F(AlertTest, AnUnknownKindFailsAtOnce) {
+  AlertSpec a = Alert("webhook");
+  a.kind = static_cast<AlertKind>(99);
+  Status st = Deliver(a);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("unknown alert kind"), std::string::npos) << st.message();
   EXPECT_EQ(st.message().find("s3cr3t"), std::string::npos);
   EXPECT_TRUE(http_.requests.empty());
+  EXPECT_TRUE(journal_.entries.empty());
   EXPECT_TRUE(sleeps_.empty());
 }
 
@@ -550,6 +703,10 @@ TEST(Redact, ReplacesEveryOccurrenceAndStopsWhenTheSecretIsInTheMarker) {
             "could not reach <redacted> (<redacted>)");
   EXPECT_EQ(Redact("red; red", "red"), "<redacted>; <redacted>");
   EXPECT_EQ(Redact("path /T0KEN leaked", "https://h.example/T0KEN"), "path <redacted> leaked");
+  // A URL made from this one (an endpoint before the query) loses the path
+  // and the query apart.
+  EXPECT_EQ(Redact("https://h.example/T0KEN/fail?key=K3Y", "https://h.example/T0KEN?key=K3Y"),
+            "https://h.example<redacted>/fail<redacted>");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "os/fake_journal.h"
 #include "os/fake_process.h"
 
 namespace surety {
@@ -62,8 +63,9 @@ class OutboxTest : public testing::Test {
   RealDataFiles files_;
   std::map<std::string, AlertSpec> alerts_;
   RecordingPoster http_;
+  RecordingJournalWriter journal_;
   ScriptedCommandRunner commands_;
-  AlertEnv env_{http_, commands_, [](Micros) {}, {}};
+  AlertEnv env_{http_, journal_, commands_, [](Micros) {}, {}};
 };
 
 TEST_F(OutboxTest, AnEntryOutlivesItsWriterUntilRemoved) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "alert/alert.h"
+#include "os/fake_journal.h"
 #include "time/zone.h"
 
 namespace surety {
@@ -167,7 +168,7 @@ class WebhookEndToEnd : public ::testing::Test {
  protected:
   WebhookEndToEnd()
       : http_(MakeCurlPoster()),
-        env_{*http_, commands_, [this](Micros d) { sleeps_.push_back(d); }, {}} {}
+        env_{*http_, journal_, commands_, [this](Micros d) { sleeps_.push_back(d); }, {}} {}
 
   AlertSpec Webhook(const std::string& url) {
     AlertSpec a;
@@ -178,6 +179,7 @@ class WebhookEndToEnd : public ::testing::Test {
   }
 
   std::unique_ptr<HttpPoster> http_;
+  RecordingJournalWriter journal_;
   NoCommands commands_;
   std::vector<Micros> sleeps_;
   AlertEnv env_;

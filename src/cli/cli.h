@@ -23,6 +23,7 @@ class CommandRunner;
 class Locker;
 class Connector;
 class HttpPoster;
+class JournalWriter;
 
 // The OS as the commands see it. The time commands need only the first four;
 // the job commands need the rest (main() builds the real ones; tests may
@@ -37,6 +38,7 @@ struct Services {
   Locker* locker = nullptr;
   Connector* net = nullptr;
   HttpPoster* http = nullptr;
+  JournalWriter* journal = nullptr;
   // Whether stderr is a terminal: a person is watching, so `surety run`
   // says in words what it waits for and how the run ended.
   bool err_is_terminal = false;

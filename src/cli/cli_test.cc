@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "alert/alert.h"
+#include "os/fake_journal.h"
 #include "os/file_system.h"
 #include "os/lock.h"
 #include "os/net.h"
@@ -473,11 +474,12 @@ TEST_F(CliHistory, WithoutAJobItShowsEveryJobsLatestRuns) {
   RealLocker locker;
   RealConnector net;
   auto http = MakeCurlPoster();
+  RecordingJournalWriter journal;
   auto run = [&](const std::string& job) {
     MapEnv env(kCLocale);
     std::ostringstream out, err;
     RealFileSystem fs;
-    Services sv{clock_, env, out, err, &fs, &commands, &locker, &net, http.get()};
+    Services sv{clock_, env, out, err, &fs, &commands, &locker, &net, http.get(), &journal};
     return RunCli({"--config", config_, "run", job, "--trigger", "schedule"}, sv);
   };
   EXPECT_EQ(run("backup"), 0);
@@ -507,11 +509,13 @@ TEST_F(CliHistory, ATerminalGetsASummaryLineInsteadOfInfoEvents) {
   RealLocker locker;
   RealConnector net;
   auto http = MakeCurlPoster();
+  RecordingJournalWriter journal;
   auto run = [&](bool terminal, std::vector<std::string> global) {
     MapEnv env(kCLocale);
     std::ostringstream out, err;
     RealFileSystem fs;
-    Services sv{clock_, env, out, err, &fs, &commands, &locker, &net, http.get(), terminal};
+    Services sv{clock_,  env,  out,        err,      &fs,     &commands,
+                &locker, &net, http.get(), &journal, terminal};
     global.insert(global.begin(), {"--config", config_});
     global.insert(global.end(), {"run", "backup"});
     EXPECT_EQ(RunCli(global, sv), 0);
@@ -543,10 +547,11 @@ TEST_F(CliHistory, EveryStateFileIsOwnerOnly) {
   RealLocker locker;
   RealConnector net;
   auto http = MakeCurlPoster();
+  RecordingJournalWriter journal;
   MapEnv env(kCLocale);
   std::ostringstream out, err;
   RealFileSystem fs;
-  Services sv{clock_, env, out, err, &fs, &commands, &locker, &net, http.get()};
+  Services sv{clock_, env, out, err, &fs, &commands, &locker, &net, http.get(), &journal};
   const mode_t old_umask = umask(022);
   EXPECT_EQ(RunCli({"--config", config_, "run", "backup"}, sv), 0) << err.str();
   EXPECT_EQ(Run({"--config", config_, "history"}).rc, 0);  // creates history.db

@@ -113,6 +113,7 @@ RunReport RunWithServices(const JobSpec& job, const Config& cfg, const RunReques
                   *sv.net,
                   history.get(),
                   *sv.http,
+                  *sv.journal,
                   log,
                   local,
                   [](Micros d) { return SleepUnlessStopped(d); },
@@ -285,7 +286,7 @@ int RunOutbox(const GlobalOptions& g, const OutboxOptions& o, Services& sv) {
   Outbox outbox(cfg.settings.state_dir, DefaultDataFiles());
   Logger log(sv.err, sv.clock, FormatOf(g), LevelOf(g, false));
   if (o.drain) {
-    AlertEnv aenv{*sv.http, *sv.commands, [](Micros d) { SleepFor(d); },
+    AlertEnv aenv{*sv.http, *sv.journal, *sv.commands, [](Micros d) { SleepFor(d); },
                   ProcessEnvironment(sv.env, JobSpec{})};
     DrainReport report = DrainOutbox(outbox, cfg.alerts, aenv, sv.clock.Now());
     for (const std::string& problem : report.problems)

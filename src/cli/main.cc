@@ -11,6 +11,7 @@
 #include "os/clock.h"
 #include "os/env.h"
 #include "os/file_system.h"
+#include "os/journal.h"
 #include "os/lock.h"
 #include "os/net.h"
 #include "os/process.h"
@@ -36,8 +37,18 @@ int main(int argc, char** argv) {
   surety::RealLocker locker;
   surety::RealConnector net;
   std::unique_ptr<surety::HttpPoster> http = surety::MakeCurlPoster();
-  surety::Services services{clock,     env,     std::cout, std::cerr,  &fs,
-                            &commands, &locker, &net,      http.get(), surety::IsTerminal(2)};
+  std::unique_ptr<surety::JournalWriter> journal = surety::MakeSdJournalWriter();
+  surety::Services services{clock,
+                            env,
+                            std::cout,
+                            std::cerr,
+                            &fs,
+                            &commands,
+                            &locker,
+                            &net,
+                            http.get(),
+                            journal.get(),
+                            surety::IsTerminal(2)};
   int rc = surety::RunCli(args, services);
   std::cout.flush();
   return rc;

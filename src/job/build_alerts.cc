@@ -14,6 +14,16 @@ namespace {
 
 constexpr uint64_t kMaxSecretFileBytes = uint64_t{64} << 10;
 
+// A journal alert's identifier: a short printable token, which syslog's
+// "IDENT[PID]: message" lines and `journalctl -t IDENT` read unambiguously.
+bool IsSyslogIdentifier(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
 // http:// or https:// and something after it: what libcurl will be asked
 // to POST to.
 bool IsHttpUrl(const std::string& url) {
@@ -49,15 +59,15 @@ std::optional<std::string> ReadSecretFile(const toml::node& n, const std::string
 
 AlertSpec BuildAlert(const std::string& name, const MNode& t, const BuildContext& b) {
   const std::string ctx = "alerts." + name;
-  // What a job file may name (journal: not yet).
+  // What a job file may name.
   static const std::vector<std::string> kKinds = [] {
     std::vector<std::string> names;
-    for (AlertKind k : kAllAlertKinds)
-      if (k != AlertKind::kJournal) names.emplace_back(AlertKindName(k));
+    for (AlertKind k : kAllAlertKinds) names.emplace_back(AlertKindName(k));
     return names;
   }();
-  b.values.CheckKeys(t, {"kind", "url", "url_file", "url_env", "to", "from", "command", "sendmail"},
-                     ctx);
+  b.values.CheckKeys(
+      t, {"kind", "url", "url_file", "url_env", "to", "from", "command", "sendmail", "identifier"},
+      ctx);
   AlertSpec a;
   a.name = name;
   std::optional<AlertKind> known;  // unset: missing or wrong, and said so
@@ -65,14 +75,6 @@ AlertSpec BuildAlert(const std::string& name, const MNode& t, const BuildContext
   if (!kind) {
     if (!t.children.count("kind"))
       b.diags.Error(t.where, ctx + ": missing 'kind'; one of " + CommaList(kKinds));
-  } else if (*kind == "journal") {
-    // The runner cannot deliver these yet; refusing them here beats
-    // passing validate and failing at every run.
-    b.diags.Error(b.values.Leaf(&t, "kind", ctx)->source(),
-                  ctx +
-                      ".kind: \"journal\" alerts are not supported yet; use kind = \"exec\" with "
-                      "command = [\"logger\", \"-t\", \"surety\"] or [\"systemd-cat\", \"-t\", "
-                      "\"surety\"] (both log the run record they read on standard input)");
   } else if (std::find(kKinds.begin(), kKinds.end(), *kind) == kKinds.end()) {
     std::string msg = ctx + ".kind: unknown alert kind '" + QuoteForMessage(*kind) + "'";
     if (auto m = ClosestMatch(*kind, kKinds)) msg += "; did you mean '" + *m + "'?";
@@ -154,6 +156,15 @@ AlertSpec BuildAlert(const std::string& name, const MNode& t, const BuildContext
   }
   a.command = b.values.CommandOf(&t, "command", ctx);
   if (auto s = b.values.String(&t, "sendmail", ctx)) a.sendmail = *s;
+  if (auto id = b.values.String(&t, "identifier", ctx)) {
+    if (IsSyslogIdentifier(*id))
+      a.identifier = *id;
+    else
+      b.diags.Error(b.values.Leaf(&t, "identifier", ctx)->source(),
+                    ctx + ".identifier: '" + QuoteForMessage(*id) +
+                        "' is not a short token: 1 to 64 letters, digits, '.', '_' or '-' (it "
+                        "becomes the entry's SYSLOG_IDENTIFIER, as `journalctl -t` shows it)");
+  }
   if (needs_url && sources == 0)
     b.diags.Error(t.where, ctx + ": a " + kind_name + " alert needs url, url_file or url_env");
   if (known == AlertKind::kEmail && a.to.empty())

@@ -410,16 +410,48 @@ TEST_F(ConfigLoaderTest, ASignalInTwoExitClassesIsAnError) {
   EXPECT_TRUE(distinct.errors.empty()) << Errors(distinct);
 }
 
-TEST_F(ConfigLoaderTest, JournalAlertsAreRefusedUntilTheyWork) {
-  auto r = Load("[alerts.log]\nkind = \"journal\"\n[jobs.a]\ncommand = \"true\"\n");
-  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
-  EXPECT_EQ(r.errors[0].line, 2);
-  EXPECT_TRUE(Contains(r.errors[0].message,
-                       "alerts.log.kind: \"journal\" alerts are not "
-                       "supported yet; use kind = \"exec\" with"))
-      << r.errors[0].message;
-  EXPECT_TRUE(Contains(r.errors[0].message, "logger"));
-  EXPECT_TRUE(Contains(r.errors[0].message, "systemd-cat"));
+TEST_F(ConfigLoaderTest, JournalAlertsNeedNoUrlAndDefaultToTheIdentifierSurety) {
+  auto r = Load(
+      "[alerts.log]\nkind = \"journal\"\n"
+      "[jobs.a]\ncommand = \"true\"\nschedule = \"daily\"\nalert = [\"log\"]\n");
+  ASSERT_TRUE(r.errors.empty()) << Errors(r);
+  for (const auto& w : r.warnings) ADD_FAILURE() << w.ToString();
+  const AlertSpec& a = r.config->alerts.at("log");
+  EXPECT_EQ(a.kind, AlertKind::kJournal);
+  EXPECT_EQ(a.identifier, "surety");
+  EXPECT_TRUE(a.url.empty());
+}
+
+TEST_F(ConfigLoaderTest, JournalAlertsTakeAnIdentifier) {
+  auto r = Load("[alerts.log]\nkind = \"journal\"\nidentifier = \"backup-db_2.x\"\n");
+  ASSERT_TRUE(r.errors.empty()) << Errors(r);
+  EXPECT_EQ(r.config->alerts.at("log").identifier, "backup-db_2.x");
+}
+
+// It becomes SYSLOG_IDENTIFIER: a space, a colon or a bracket would make
+// syslog's "IDENT[PID]: message" ambiguous.
+TEST_F(ConfigLoaderTest, AJournalIdentifierMustBeAShortToken) {
+  const std::vector<std::string> bads = {"\"\"",
+                                         "\"two words\"",
+                                         "\"db:\"",
+                                         "\"x[1]\"",
+                                         "\"tab\\there\"",
+                                         "\"caf\\u00e9\"",
+                                         "\"" + std::string(65, 'a') + "\""};
+  for (const std::string& bad : bads) {
+    auto r = Load("[alerts.log]\nkind = \"journal\"\nidentifier = " + bad + "\n");
+    ASSERT_EQ(r.errors.size(), 1u) << bad << Errors(r);
+    EXPECT_EQ(
+        r.errors[0].ToString().rfind("/etc/surety/surety.toml:3:14: alerts.log.identifier: '", 0),
+        0u)
+        << r.errors[0].ToString();
+    EXPECT_TRUE(Contains(r.errors[0].message,
+                         "' is not a short token: 1 to 64 letters, digits, '.', '_' or '-'"))
+        << r.errors[0].message;
+  }
+  auto wrong_type = Load("[alerts.log]\nkind = \"journal\"\nidentifier = 7\n");
+  ASSERT_EQ(wrong_type.errors.size(), 1u) << Errors(wrong_type);
+  EXPECT_EQ(wrong_type.errors[0].line, 3);
 }
 
 TEST_F(ConfigLoaderTest, ASelfIncludeIsACycleAtOnce) {

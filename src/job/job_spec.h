@@ -143,7 +143,8 @@ struct AlertSpec {
   std::string from;
   Command command;  // exec
   std::string sendmail = "/usr/sbin/sendmail";
-  std::string Describe() const;  // "webhook ops" — no secrets
+  std::string identifier = "surety";  // journal: SYSLOG_IDENTIFIER
+  std::string Describe() const;       // "webhook ops" — no secrets
 };
 
 struct Settings {

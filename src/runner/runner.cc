@@ -53,6 +53,7 @@ class JobRun {
   RunReport Execute() {
     BeginRecord();
     if (!request_.refused.empty()) return Finish(Ending{RunResult::kFailed, request_.refused});
+    PingStart();
     for (StageResult (JobRun::*stage)() : {&JobRun::Environment, &JobRun::Preflight, &JobRun::Lock,
                                            &JobRun::RunCommand, &JobRun::Verify})
       if (StageResult end = (this->*stage)()) return Finish(std::move(*end));
@@ -107,6 +108,41 @@ class JobRun {
     d_.log.Info("run_started", {{"job", job_.name},
                                 {"run_id", run_id_},
                                 {"trigger", std::string(TriggerName(rec_.trigger))}});
+  }
+
+  // Healthchecks alerts hear that the run started (their /start
+  // endpoint), so that their service times it and reports a run that
+  // started and never finished. Best effort and quick: one attempt each, all
+  // of them within kStartPingBudget, never retried nor written to the
+  // outbox; a failure is a warning and changes nothing else. Their time is
+  // surety's, not the job's: the duration counts from after them.
+  void PingStart() {
+    const Micros from = d_.clock.Monotonic();
+    bool pinged = false;
+    for (const auto& name : job_.alert) {
+      auto it = config_.alerts.find(name);
+      if (it == config_.alerts.end() || it->second.kind != AlertKind::kHealthchecks) continue;
+      const AlertSpec& alert = it->second;
+      pinged = true;
+      const Micros left = kStartPingBudget - (d_.clock.Monotonic() - from);
+      Status s =
+          left.count() > 0
+              ? PingRunStart(alert, rec_, d_.http, left)
+              : Status::Error(
+                    StatusCode::kIoError,
+                    alert.Describe() +
+                        ": not tried, the start pings before it "
+                        "took all of their " +
+                        FormatTimespan(Timespan{static_cast<uint64_t>(kStartPingBudget.count())}));
+      if (s.ok())
+        d_.log.Debug("alert_start_ping_sent",
+                     {{"job", job_.name}, {"run_id", run_id_}, {"alert", name}});
+      else
+        d_.log.Warn(
+            "alert_start_ping_failed",
+            {{"job", job_.name}, {"run_id", run_id_}, {"alert", name}, {"error", s.message()}});
+    }
+    if (pinged) timed_from_ = d_.clock.Now();
   }
 
   // The job's environment: inherited, then environment_file, then
@@ -486,7 +522,7 @@ class JobRun {
   // ping on every good run (their service reports a check down when pings
   // stop).
   AlertEnv MakeAlertEnv() {
-    return AlertEnv{d_.http, d_.commands,
+    return AlertEnv{d_.http, d_.journal, d_.commands,
                     [this](Micros m) {
                       if (d_.pause)
                         d_.pause(m);

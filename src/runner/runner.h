@@ -4,7 +4,7 @@
 // run, since the daemon and exported timers start `surety run`. The pipeline
 // (docs/runner.md), one stage each, every stage either ending the run or
 // handing on to the next (runner.cc):
-//   record running → environment → preflight (re-checked until
+//   record running → ping healthchecks' /start → environment → preflight (re-checked until
 //   preflight.wait) → lock (overlap skip/wait) → execute (timeout kills the
 //   whole tree) → classify the exit (classify.h) → retry failed/timed-out
 //   attempts with backoff → verify the artifact → finish the record → alert.
@@ -24,6 +24,7 @@
 #include "job/job_spec.h"
 #include "os/clock.h"
 #include "os/file_system.h"
+#include "os/journal.h"
 #include "os/lock.h"
 #include "os/log.h"
 #include "os/net.h"
@@ -43,6 +44,7 @@ struct RunnerDeps {
   Connector& net;
   HistoryStore* history;  // may be null when the store could not be opened
   HttpPoster& http;
+  JournalWriter& journal;
   Logger& log;
   const Zone& local;
   // Waits between preflight checks and retries; false if told to stop.

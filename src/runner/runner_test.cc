@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "os/fake_journal.h"
 #include "os/fake_process.h"
 #include "store/memory_history.h"
 
@@ -58,14 +59,16 @@ class FakeConnector : public Connector {
 class FakeHttp : public HttpPoster {
  public:
   Result<int> Post(const std::string& url, const std::string&, const std::string& body,
-                   Micros) override {
+                   Micros timeout) override {
     urls.push_back(url);
     bodies.push_back(body);
+    timeouts.push_back(timeout);
     if (on_post) on_post();
     return code;
   }
   int code = 200;
   std::vector<std::string> urls, bodies;
+  std::vector<Micros> timeouts;
   std::function<void()> on_post;  // called at each post (to see what had happened by then)
 };
 
@@ -93,6 +96,7 @@ class RunnerTest : public testing::Test {
         net_,
         history_ptr_,
         http_,
+        journal_,
         log_,
         *zone_,
         [this](Micros d) {
@@ -117,6 +121,15 @@ class RunnerTest : public testing::Test {
         outbox_};
     return RunJob(job_, config_, request_, deps);
   }
+  // The job alerts the healthchecks alert "hc" at `url`.
+  void AlertByHealthchecks(const std::string& url) {
+    AlertSpec a;
+    a.name = "hc";
+    a.kind = AlertKind::kHealthchecks;
+    a.url = url;
+    config_.alerts["hc"] = a;
+    job_.alert = {"hc"};
+  }
   // The job alerts the webhook alert "ops" at `url`.
   void AlertByWebhook(const std::string& url) {
     AlertSpec a;
@@ -135,6 +148,7 @@ class RunnerTest : public testing::Test {
   MemoryHistory history_;
   HistoryStore* history_ptr_ = &history_;
   FakeHttp http_;
+  RecordingJournalWriter journal_;
   std::ostringstream logs_;
   Logger log_{logs_, clock_};
   ZoneDb zones_;
@@ -1006,10 +1020,172 @@ TEST_F(RunnerTest, HealthchecksAlertsArePingedOnEveryGoodRun) {
   commands_.outcomes = {Exited(0), Exited(0)};
   Run();
   Run();
-  ASSERT_EQ(http_.urls.size(), 2u);
-  EXPECT_EQ(http_.urls[0], "https://hc.example/ping/abc");
+  ASSERT_EQ(http_.urls.size(), 4u);
+  EXPECT_EQ(http_.urls[0], "https://hc.example/ping/abc/start");
   EXPECT_EQ(http_.urls[1], "https://hc.example/ping/abc");
+  EXPECT_EQ(http_.urls[2], "https://hc.example/ping/abc/start");
+  EXPECT_EQ(http_.urls[3], "https://hc.example/ping/abc");
   EXPECT_EQ(history_.runs[1].alert_status, "healthchecks hc: sent");
+}
+
+// healthchecks.io times a run from its /start ping and reports one that
+// started and never finished: the ping goes out once the run is recorded
+// (its id is in the body), before preflight and the command, and before the
+// run's own ping at the end.
+TEST_F(RunnerTest, HealthchecksHearWhenARunStarts) {
+  AlertByHealthchecks("https://hc.example/ping/abc");
+  fs_.AddFile("/etc/default/db", "A=1\n");
+  job_.preflight.files = {"/etc/default/db"};
+  std::vector<size_t> commands_before_post, runs_recorded_before_post;
+  http_.on_post = [&] {
+    commands_before_post.push_back(commands_.specs.size());
+    runs_recorded_before_post.push_back(history_.runs.size());
+  };
+  commands_.outcomes = {Exited(1)};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kFailed);
+  ASSERT_EQ(http_.urls.size(), 2u);
+  EXPECT_EQ(http_.urls[0], "https://hc.example/ping/abc/start");
+  EXPECT_EQ(http_.bodies[0], "surety: job db started on host1 (run 1)\n");
+  EXPECT_EQ(http_.timeouts[0], std::chrono::seconds(5));
+  EXPECT_EQ(http_.urls[1], "https://hc.example/ping/abc/fail");
+  EXPECT_EQ(commands_before_post, (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(runs_recorded_before_post[0], 1u);
+  EXPECT_EQ(history_.runs[0].alert_status, "healthchecks hc: sent");
+  const std::string logs = logs_.str();
+  EXPECT_LT(logs.find("event=run_started"), logs.find("event=run_finished")) << logs;
+}
+
+// As with the start record's wait: a slow start ping is surety's time,
+// not the job's.
+TEST_F(RunnerTest, TheDurationIsTheJobsNotTheStartPings) {
+  AlertByHealthchecks("https://hc.example/ping/abc");
+  http_.on_post = [this] { clock_.Advance(std::chrono::seconds(4)); };
+  commands_.outcomes = {Exited(0)};  // takes one second on the fake clock
+  RunReport r = Run();
+  EXPECT_EQ(r.record.duration_ms, 1000);
+  EXPECT_EQ(r.record.started_at, Instant{Micros{1'763'780'400'000'000}});
+}
+
+TEST_F(RunnerTest, TheStartPingGoesBeforeTheQuery) {
+  AlertByHealthchecks("https://hc.example/ping/abc/?create=1");
+  commands_.outcomes = {Exited(0)};
+  Run();
+  ASSERT_EQ(http_.urls.size(), 2u);
+  EXPECT_EQ(http_.urls[0], "https://hc.example/ping/abc/start?create=1");
+  EXPECT_EQ(http_.urls[1], "https://hc.example/ping/abc?create=1");
+}
+
+// A start ping that fails is a warning, and nothing more: the job runs,
+// its result and alert_status are the job's, nothing waits in the outbox
+// for it, and the log does not show the URL's token.
+TEST_F(RunnerTest, AFailedStartPingChangesNothing) {
+  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  RealDataFiles files;
+  Outbox outbox(dir, files);
+  outbox_ = &outbox;
+  AlertByHealthchecks("https://hc.example/ping/s3cr3tT0ken");
+  http_.on_post = [this] { http_.code = http_.urls.size() == 1 ? 503 : 200; };
+  commands_.outcomes = {Exited(0)};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kSuccess);
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_EQ(commands_.specs.size(), 1u);
+  ASSERT_EQ(http_.urls.size(), 2u);  // the /start once, never retried; then the run's ping
+  EXPECT_TRUE(pauses_.empty());
+  EXPECT_EQ(history_.runs[0].alert_status, "healthchecks hc: sent");
+  EXPECT_TRUE(outbox.Pending()->empty());
+  const std::string logs = logs_.str();
+  EXPECT_NE(logs.find("level=warning event=alert_start_ping_failed job=db run_id=1 alert=hc "
+                      "error=\"healthchecks hc: HTTP 503\""),
+            std::string::npos)
+      << logs;
+  EXPECT_EQ(logs.find("s3cr3tT0ken"), std::string::npos) << logs;
+  std::filesystem::remove_all(dir);
+}
+
+// However many healthchecks alerts a job has, their start pings hold the
+// job up for at most 5 s in all.
+TEST_F(RunnerTest, StartPingsShareOneShortBudget) {
+  AlertByHealthchecks("https://hc.example/ping/one");
+  for (const char* name : {"two", "three"}) {
+    AlertSpec a = config_.alerts.at("hc");
+    a.name = name;
+    a.url = std::string("https://hc.example/ping/") + name;
+    config_.alerts[name] = a;
+    job_.alert.push_back(name);
+  }
+  // The first answers after 3 s, the second after 2 more: none left for the third.
+  http_.on_post = [this] { clock_.Advance(std::chrono::seconds(http_.urls.size() == 1 ? 3 : 2)); };
+  commands_.outcomes = {Exited(0)};
+  Run();
+  ASSERT_GE(http_.timeouts.size(), 2u);
+  EXPECT_EQ(http_.urls[0], "https://hc.example/ping/one/start");
+  EXPECT_EQ(http_.timeouts[0], std::chrono::seconds(5));
+  EXPECT_EQ(http_.urls[1], "https://hc.example/ping/two/start");
+  EXPECT_EQ(http_.timeouts[1], std::chrono::seconds(2));
+  EXPECT_EQ(std::count(http_.urls.begin(), http_.urls.end(), "https://hc.example/ping/three/start"),
+            0);
+  EXPECT_NE(logs_.str().find("event=alert_start_ping_failed job=db run_id=1 alert=three "
+                             "error=\"healthchecks three: not tried"),
+            std::string::npos)
+      << logs_.str();
+}
+
+// Only healthchecks alerts have a /start: a webhook hears nothing of a run
+// that went well, and of one that failed only its failure.
+TEST_F(RunnerTest, OtherAlertsGetNoStartPing) {
+  AlertByWebhook("https://hooks.example/x");
+  commands_.outcomes = {Exited(0), Exited(1)};
+  Run();
+  EXPECT_TRUE(http_.urls.empty());
+  Run();
+  ASSERT_EQ(http_.urls.size(), 1u);
+  EXPECT_NE(http_.bodies[0].find("\"event\":\"failure\""), std::string::npos) << http_.bodies[0];
+  EXPECT_EQ(logs_.str().find("start_ping"), std::string::npos);
+}
+
+// A journal alert reaches the injected writer with the delivery's key; when
+// journald cannot be reached it is a failed delivery like any other: the
+// result stands, the record says why, and the outbox keeps it.
+TEST_F(RunnerTest, JournalAlertsGoThroughTheInjectedWriter) {
+  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  RealDataFiles files;
+  Outbox outbox(dir, files);
+  outbox_ = &outbox;
+  AlertSpec a;
+  a.name = "log";
+  a.kind = AlertKind::kJournal;
+  config_.alerts["log"] = a;
+  job_.alert = {"log"};
+  commands_.outcomes = {Exited(1)};
+  Run();
+  ASSERT_EQ(journal_.entries.size(), 1u);
+  const JournalWriter::Fields& f = journal_.entries[0];
+  EXPECT_NE(std::find(f.begin(), f.end(),
+                      std::pair<std::string, std::string>{"SURETY_IDEMPOTENCY_KEY",
+                                                          "host1/db/1/failure/log"}),
+            f.end());
+  EXPECT_EQ(history_.runs[0].alert_status, "journal log: sent");
+  EXPECT_TRUE(outbox.Pending()->empty());
+
+  journal_.answer = Status::Error(StatusCode::kIoError,
+                                  "cannot reach journald: /run/systemd/journal/socket: No such "
+                                  "file or directory; is systemd-journald running?");
+  commands_.outcomes = {Exited(1)};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kFailed);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(journal_.entries.size(), 4u);  // three tries
+  EXPECT_EQ(history_.runs[1].alert_status,
+            "journal log: failed: journal log: cannot reach journald: "
+            "/run/systemd/journal/socket: No such file or directory; is systemd-journald running?");
+  EXPECT_EQ(outbox.Pending()->size(), 1u);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(RunnerTest, AlreadyDoneOutputCountsAnywhereInTheOutput) {
