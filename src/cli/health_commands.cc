@@ -187,6 +187,7 @@ std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
     }
   }
   std::vector<std::string> names;
+  names.reserve(views.size());
   for (const auto& [name, v] : views) names.push_back(name);
   if (f->have_state) {
     const bool any = [&] {
@@ -229,6 +230,7 @@ std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
   }
   std::map<std::string, Instant> first_seen;
   std::vector<JobView> list;
+  list.reserve(views.size());
   for (auto& [name, v] : views) list.push_back(std::move(v));
   if (f->have_state) first_seen = FirstSeen(f->state_dir, list, f->now, sv, f->first_seen);
   MktimeState mk;
@@ -427,7 +429,7 @@ int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv) {
   }
   if (f->jobs.empty() && f->global_errors.empty()) {
     status = 3;
-    problems.push_back("no jobs defined");
+    problems.emplace_back("no jobs defined");
   }
   // UNKNOWN outranks nothing but OK: a CRITICAL job stays CRITICAL.
   if (status == 3 && std::any_of(f->jobs.begin(), f->jobs.end(), [](const JobView& v) {
