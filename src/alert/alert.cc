@@ -60,8 +60,22 @@ std::string Verb(const RunRecord& record, AlertEvent event) {
         return "failed";
     }
   }
-  if (event == AlertEvent::kRecovery) return "recovered";
-  return "reported " + std::string(AlertEventName(event));
+  switch (event) {
+    case AlertEvent::kRecovery:
+      return "recovered";
+    case AlertEvent::kOverdue:
+      return "is overdue";
+    case AlertEvent::kStuck:
+      return "is stuck";
+    case AlertEvent::kBroken:
+      return "is broken";
+    case AlertEvent::kWarning:
+      return "ended with a warning";
+    case AlertEvent::kReminder:
+      return "still needs attention";
+    default:
+      return "reported " + std::string(AlertEventName(event));
+  }
 }
 
 // Header values and one-line texts must not carry line breaks.
@@ -282,6 +296,16 @@ std::string_view AlertEventName(AlertEvent event) {
       return "recovery";
     case AlertEvent::kSuccess:
       return "success";
+    case AlertEvent::kOverdue:
+      return "overdue";
+    case AlertEvent::kStuck:
+      return "stuck";
+    case AlertEvent::kBroken:
+      return "broken";
+    case AlertEvent::kWarning:
+      return "warning";
+    case AlertEvent::kReminder:
+      return "reminder";
   }
   return "failure";
 }
@@ -296,7 +320,9 @@ std::string IdempotencyKey(const RunRecord& record, AlertEvent event, const std:
 }
 
 std::optional<AlertEvent> AlertEventFromName(std::string_view name) {
-  for (AlertEvent e : {AlertEvent::kFailure, AlertEvent::kRecovery, AlertEvent::kSuccess})
+  for (AlertEvent e :
+       {AlertEvent::kFailure, AlertEvent::kRecovery, AlertEvent::kSuccess, AlertEvent::kOverdue,
+        AlertEvent::kStuck, AlertEvent::kBroken, AlertEvent::kWarning, AlertEvent::kReminder})
     if (AlertEventName(e) == name) return e;
   return std::nullopt;
 }

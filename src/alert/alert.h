@@ -35,10 +35,23 @@ namespace surety {
 std::string Redact(std::string message, const std::string& url);
 
 // What an alert tells: a run failed, the job recovered, a good run (a
-// heartbeat for healthchecks-style pings).
-enum class AlertEvent { kFailure, kRecovery, kSuccess };
-// "failure", "recovery", "success": the "event" of the JSON body and
-// $SURETY_EVENT.
+// heartbeat for healthchecks-style pings) — the runner's events — and, from
+// the alert policy on top of job health (alert_policy.h), the job became
+// overdue, stuck, broken or (when the job asks) warning, or it still is
+// (a reminder). A policy alert about a failing job is kFailure, its end
+// kRecovery.
+enum class AlertEvent {
+  kFailure,
+  kRecovery,
+  kSuccess,
+  kOverdue,
+  kStuck,
+  kBroken,
+  kWarning,
+  kReminder,
+};
+// "failure", "recovery", "success", "overdue", "stuck", "broken",
+// "warning", "reminder": the "event" of the JSON body and $SURETY_EVENT.
 std::string_view AlertEventName(AlertEvent event);
 std::optional<AlertEvent> AlertEventFromName(std::string_view name);
 

@@ -5,6 +5,7 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "os/fake_journal.h"
@@ -178,6 +179,23 @@ TEST(RunRecordEnv, HasEveryVariable) {
   EXPECT_EQ(env["SURETY_EXIT_CODE"], "");
   EXPECT_EQ(env["SURETY_SIGNAL"], "TERM");
   EXPECT_EQ(env["SURETY_FINISHED_AT"], "");
+}
+
+// --- event names ---------------------------------------------------------------
+
+TEST(AlertEventName, RoundTripsEveryEvent) {
+  const std::pair<AlertEvent, const char*> names[] = {
+      {AlertEvent::kFailure, "failure"}, {AlertEvent::kRecovery, "recovery"},
+      {AlertEvent::kSuccess, "success"}, {AlertEvent::kOverdue, "overdue"},
+      {AlertEvent::kStuck, "stuck"},     {AlertEvent::kBroken, "broken"},
+      {AlertEvent::kWarning, "warning"}, {AlertEvent::kReminder, "reminder"},
+  };
+  for (const auto& [event, name] : names) {
+    EXPECT_EQ(AlertEventName(event), name);
+    EXPECT_EQ(AlertEventFromName(name), event) << name;
+  }
+  EXPECT_EQ(AlertEventFromName("failing"), std::nullopt);  // a health, not an event
+  EXPECT_EQ(AlertEventFromName(""), std::nullopt);
 }
 
 // --- which event a run raises -------------------------------------------------

@@ -18,6 +18,10 @@ constexpr Micros kOneMicro{1};
 // How many elapses EvaluateHealth() steps through from t to find E_k* of an
 // overdue job before it bisects instead (about 17 h of a minutely job).
 constexpr int kChainSteps = 1000;
+// LastBefore(): the window it starts with when no gap between elapses is
+// known, and how far it steps along the chain before it bisects instead.
+constexpr Micros kFirstWindow{std::chrono::hours(1)};
+constexpr int kGallopSteps = 16;
 
 // What a run may take besides its attempts, as the runner and checks spend
 // it (docs/runner.md; sched/ cannot include runner/ or checks/):
@@ -85,6 +89,33 @@ class Elapses {
       }
     }
     return found;
+  }
+
+  // The same, searching back from x: windows (x − w, x] with w from `w0`,
+  // four times larger each time, until one holds an elapse; then along the
+  // chain to the last one ≤ x. With w0 near the gap between elapses that is
+  // a handful of After() calls where LastIn() makes about 45 for a year;
+  // past kGallopSteps steps of the chain LastIn() finishes the search. The
+  // answer is LastIn()'s except in a DST overlap (see there): both give the
+  // last elapse at or before x of the chain they walk.
+  std::optional<Instant> LastBefore(Instant lo, Instant x, Micros w0) const {
+    if (x <= lo) return std::nullopt;
+    Micros w = std::max(w0, kOneMicro);
+    for (;;) {
+      const Instant y = x - lo > w ? x - w : lo;
+      std::optional<Instant> e = After(y);
+      if (e && *e > lo && *e <= x) {
+        for (int i = 0; i < kGallopSteps; ++i) {
+          const std::optional<Instant> n = After(*e);
+          if (!n || *n > x) return e;
+          e = n;
+        }
+        const std::optional<Instant> rest = LastIn(*e, x);
+        return rest ? rest : e;
+      }
+      if (y == lo) return std::nullopt;
+      w = w < kMaxSpan / 4 ? w * 4 : kMaxSpan;
+    }
   }
 
  private:
@@ -266,7 +297,8 @@ HealthReport EvaluateHealth(const HealthInput& in) {
       // Not overdue: the newest start answered k*, so E_k* ≤ that start.
       Instant upto = last_due;
       if (newest_start && *newest_start < upto) upto = *newest_start;
-      k = elapses.LastIn(before_first_seen, upto);
+      // E_k* lies a gap or so before t: start looking that far back.
+      k = elapses.LastBefore(before_first_seen, upto, t ? *t - upto : kFirstWindow);
     }
     if (k) {
       r.expected = *k;
