@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -142,6 +143,51 @@ TEST_F(HealthE2E, AStaleHeartbeatIsCriticalAnUnreadableHistoryUnknown) {
   CliResult unknown = Surety("check");
   EXPECT_EQ(unknown.rc, 3) << unknown.out;
   EXPECT_NE(unknown.out.find("SURETY UNKNOWN"), std::string::npos) << unknown.out;
+}
+
+// check --alert tells a change of health once, however often it runs, and
+// the recovery once: what it told is kept in the state directory.
+TEST_F(HealthE2E, CheckAlertTellsEachChangeOnceAndTheRecoveryOnce) {
+  const std::string alerts = dir_ + "/alerts.txt";
+  WriteConfig(R"(
+[alerts.rec]
+kind = "exec"
+command = ["sh", "-c", "echo \"$SURETY_EVENT $SURETY_JOB $SURETY_IDEMPOTENCY_KEY\" >> )" +
+              alerts + R"("]
+[jobs.tick]
+command = ["true"]
+schedule = "*:*:0/2"
+accuracy = "1ms"
+grace = "1s"
+alert = ["rec"]
+)");
+  CliResult first = Surety("check --alert");
+  EXPECT_EQ(first.rc, 0) << first.out;
+  CliResult late;
+  for (int i = 0; i < 60; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    late = Surety("check --alert");
+    if (late.rc != 0) break;
+  }
+  ASSERT_EQ(late.rc, 2) << late.out;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Surety("check --alert").rc, 2);
+  auto lines = [&] {
+    return Shell("cat " + testing_util::ShellQuote(alerts) + " 2>/dev/null").out;
+  };
+  std::string told = lines();
+  EXPECT_EQ(std::count(told.begin(), told.end(), '\n'), 1) << told;
+  EXPECT_EQ(told.rfind("overdue tick ", 0), 0u) << told;
+  ASSERT_EQ(Surety("run tick").rc, 0);
+  CliResult ok = Surety("check --alert");
+  EXPECT_EQ(ok.rc, 0) << ok.out;
+  EXPECT_EQ(Surety("check --alert").rc, 0);
+  told = lines();
+  EXPECT_EQ(std::count(told.begin(), told.end(), '\n'), 2) << told;
+  EXPECT_NE(told.find("\nrecovery tick "), std::string::npos) << told;
+  // --quiet: nothing printed while OK.
+  CliResult quiet = Shell(Line("--quiet check") + " 2>&1");
+  EXPECT_EQ(quiet.rc, 0);
+  EXPECT_EQ(quiet.out, "");
 }
 
 TEST_F(HealthE2E, MetricsPassPromtoolAndAreWrittenAtomically) {

@@ -249,11 +249,21 @@ when something could not be read.
 Run it from your monitoring, or from a timer every few minutes: it catches
 jobs that stopped happening even when nothing runs them any more.
 
+With --alert it also tells each job's alerts when its health changes: into
+broken, stuck or overdue (failed runs the runner tells itself), a reminder
+every 24 h while that lasts, and one recovery when it ends. What was told
+is kept in STATE_DIR/alert-state/, so running it every few minutes — or
+the daemon, which runs it every minute — never repeats an alert; each
+carries an idempotency key and goes through the outbox. With --quiet it
+prints nothing while all is OK.
+
 Examples:
   surety check
-  surety check db --json)");
+  surety check db --json
+  surety --quiet check --alert       # from a timer every 5 minutes)");
   c->add_option("JOB", p.chk.jobs, "Jobs to check (default: all)");
   c->add_flag("--json", p.chk.json, "Print the status and every job as JSON");
+  c->add_flag("--alert", p.chk.alert, "Alert on changes of health (broken, stuck, overdue)");
   c->callback([&] { p.action = [&] { return RunCheck(p.global, p.chk, sv); }; });
 }
 

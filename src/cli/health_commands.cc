@@ -1,6 +1,7 @@
 #include "cli/health_commands.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "alert/alert_policy.h"
 #include "alert/outbox.h"
 #include "cli/job_load.h"
 #include "os/data_file.h"
@@ -132,12 +134,13 @@ std::optional<Instant> NextElapse(const JobSpec& job, const JobSummary& runs, In
 // Reads the facts; nullptr after printing why when the command cannot go
 // on at all (an unknown job named). `with_counts`: runs by result (metrics).
 std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
-                              const std::vector<std::string>& only, bool with_counts) {
+                              const std::vector<std::string>& only, bool with_counts,
+                              bool secrets = false) {
   auto f = std::make_unique<Facts>();
   f->now = sv.clock.Now();
   // The state directory is created if missing: when each job was first
   // seen must be written down from the first look on.
-  f->loaded = Load(g, sv, LoadFor{.secrets = false, .state = PinState::kCreate, .scoped = true});
+  f->loaded = Load(g, sv, LoadFor{.secrets = secrets, .state = PinState::kCreate, .scoped = true});
   const LoadResult& r = f->loaded->result;
   const Config* cfg = r.config ? &*r.config : nullptr;
   // The jobs: every job that loaded, and every broken one.
@@ -308,6 +311,112 @@ const char* Colour(Health h) {
   }
 }
 
+// A file name for `text` (job and alert names): letters, digits, '.',
+// '_' and '-' as they are, every other byte as %XX.
+std::string FileWord(const std::string& text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '.' || c == '_' || c == '-') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
+// check --alert: tells each job's alerts when its health changes (into
+// broken, stuck, failing or overdue, back, and a reminder every day while
+// it lasts), as alert/alert_policy.h decides, from the state kept per job
+// and alert in STATE_DIR/alert-state/ — so a check every few minutes, or a
+// daemon restarted, repeats nothing. A failed run and the first good run
+// after it are the runner's to tell (it does, with the run): those events
+// are not sent twice. Each delivery goes through the outbox first.
+// Returns the number of deliveries that failed.
+int SendHealthAlerts(const Facts& f, const GlobalOptions& g, Services& sv) {
+  const LoadResult& r = f.loaded->result;
+  Logger log(sv.err, sv.clock, FormatOf(g), LevelOf(g, false));
+  if (!f.have_state) {
+    log.Error("health_alerts_not_sent", {{"error", "the state directory is unknown"}});
+    return 1;
+  }
+  const std::map<std::string, AlertSpec>& alerts = r.config ? r.config->alerts : r.alerts;
+  const std::string host =
+      r.config ? r.config->settings.host : (r.settings ? r.settings->host : std::string());
+  const std::string dir = f.state_dir + "/alert-state";
+  if (Status s = sv.fs->MakeDirs(dir, 0700); !s.ok()) {
+    log.Error("health_alerts_not_sent", {{"error", s.message()}});
+    return 1;
+  }
+  Outbox outbox(f.state_dir, DefaultDataFiles());
+  AlertEnv aenv{*sv.http, *sv.journal, *sv.commands, [](Micros d) { SleepFor(d); },
+                ProcessEnvironment(sv.env, JobSpec{})};
+  int failed = 0;
+  for (const JobView& v : f.jobs) {
+    std::vector<std::string> sinks;
+    if (v.spec)
+      sinks = v.spec->alert;
+    else if (auto it = r.job_alerts.find(v.name); it != r.job_alerts.end())
+      sinks = it->second;
+    for (const std::string& name : sinks) {
+      auto spec = alerts.find(name);
+      if (spec == alerts.end()) continue;
+      const std::string path = dir + "/" + FileWord(v.name) + "." + FileWord(name);
+      std::string line;
+      if (auto text = sv.fs->ReadFile(path); text.ok()) line = *text;
+      while (!line.empty() && line.back() == '\n') line.pop_back();
+      const AlertDecision d = DecideAlert(AlertedState::FromText(line), v.health.health, f.now,
+                                          AlertPolicySettings{}, {host, v.name, name});
+      const bool runners =
+          d.event && (*d.event == AlertEvent::kFailure ||
+                      (*d.event == AlertEvent::kRecovery && d.about == Health::kFailing));
+      if (d.event && !runners) {
+        // The record the receiver gets: the job's newest run (or a bare one
+        // for a job that never ran), with the health's sentence as message.
+        RunRecord rec = v.runs.last ? *v.runs.last : RunRecord{};
+        rec.job = v.name;
+        if (rec.host.empty()) rec.host = host;
+        if (!v.runs.last) {
+          rec.started_at = f.now;
+          rec.result = RunResult::kFailed;
+        }
+        rec.message = std::string(HealthName(v.health.health)) + ": " + v.health.detail;
+        OutboxEntry entry{"", d.key, name, *d.event, 0, f.now, rec};
+        if (auto put = outbox.Put(entry); put.ok()) entry.path = *put;
+        Status s = DeliverAlert(spec->second, rec, *d.event, aenv, d.key);
+        if (!entry.path.empty()) {
+          if (s.ok())
+            (void)outbox.Remove(entry.path);
+          else
+            (void)outbox.CountAttempt(entry);
+        }
+        if (s.ok()) {
+          log.Info("alert_sent", {{"job", v.name},
+                                  {"alert", name},
+                                  {"alert_event", std::string(AlertEventName(*d.event))},
+                                  {"health", std::string(HealthName(v.health.health))}});
+        } else {
+          ++failed;
+          log.Error("alert_failed", {{"job", v.name},
+                                     {"alert", name},
+                                     {"alert_event", std::string(AlertEventName(*d.event))},
+                                     {"error", s.message()}});
+        }
+      }
+      if (Status s = WriteFileAtomic(path, d.next.ToText() + "\n", 0600, /*durable=*/true);
+          !s.ok()) {
+        ++failed;
+        log.Error("alert_state_unwritable", {{"job", v.name}, {"error", s.message()}});
+      }
+    }
+  }
+  return failed;
+}
+
 }  // namespace
 
 int RunStatus(const GlobalOptions& g, const StatusOptions& o, Services& sv) {
@@ -395,8 +504,9 @@ int RunStatus(const GlobalOptions& g, const StatusOptions& o, Services& sv) {
 }
 
 int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv) {
-  auto f = Gather(g, sv, o.jobs, false);
+  auto f = Gather(g, sv, o.jobs, false, /*secrets=*/o.alert);
   if (!f) return 3;
+  const int undelivered = o.alert ? SendHealthAlerts(*f, g, sv) : 0;
   int status = 0;
   std::vector<std::string> faults;  // "db overdue", in order
   for (const JobView& v : f->jobs) {
@@ -421,6 +531,10 @@ int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv) {
   if (DaemonStale(*f)) {
     status = 2;
     problems.push_back("the daemon's last heartbeat was " + FormatRelative(*f->heartbeat, f->now));
+  }
+  if (undelivered > 0) {
+    status = std::max(status, 1);
+    problems.push_back(std::to_string(undelivered) + " health alerts could not be sent now");
   }
   if (f->undelivered > 0) {
     status = std::max(status, 1);
@@ -448,6 +562,7 @@ int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv) {
     sv.out << JsonText(j) << '\n';
     return status;
   }
+  if (g.quiet && status == 0) return 0;  // --quiet: say something only when not OK
   std::string line = std::string("SURETY ") + kWord[status] + " - ";
   if (!faults.empty()) {
     line += std::to_string(faults.size()) + " of " + std::to_string(f->jobs.size()) +
@@ -467,7 +582,6 @@ int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv) {
   for (const JobView& v : f->jobs)
     if (HealthCheckStatus(v.health.health) > 0)
       sv.out << v.name << ": " << HealthName(v.health.health) << ": " << v.health.detail << '\n';
-  (void)o.alert;
   return status;
 }
 

@@ -29,6 +29,8 @@ constexpr Micros kKillPoll{std::chrono::milliseconds(100)};
 constexpr Micros kDrainEvery{std::chrono::minutes(1)};
 // How often the heartbeat file is rewritten (surety check: 2 min is stale).
 constexpr Micros kHeartbeatEvery{std::chrono::seconds(30)};
+// How often `surety check --alert` runs (MaybeCheckHealth).
+constexpr Micros kHealthCheckEvery{std::chrono::minutes(1)};
 
 }  // namespace
 
@@ -100,6 +102,30 @@ void Daemon::OnZoneChange() {
 void Daemon::OnTick() {
   if (watchdog_) sys_.Notify("WATCHDOG=1");
   WriteHeartbeat();
+  MaybeCheckHealth();
+}
+
+// Once a minute, when any job has alerts: `surety --quiet check --alert`,
+// as a process of its own (the loop never waits for a receiver), so that
+// a job that stops happening — or hangs, or breaks — is told without
+// waiting for a run of it. What it told is kept in the state directory, so
+// a restarted daemon repeats nothing.
+void Daemon::MaybeCheckHealth() {
+  const Instant now = clock_.Now();
+  if (stopping_ || now < next_health_check_ || check_pid_ != 0) return;
+  next_health_check_ = now + kHealthCheckEvery;
+  const bool any_alerts = std::any_of(config_.jobs.begin(), config_.jobs.end(),
+                                      [](const auto& j) { return !j.second.alert.empty(); });
+  if (!any_alerts) return;
+  std::vector<std::string> argv = run_argv_;
+  argv.resize(argv.size() - 2);  // up to the global options: drop "run --tag-output"
+  argv.insert(argv.end(), {"--quiet", "check", "--alert"});
+  auto pid = sys_.StartRun(argv, run_env_);
+  if (!pid.ok()) {
+    log_.Error("health_check_not_started", {{"error", pid.status().message()}});
+    return;
+  }
+  check_pid_ = *pid;
 }
 
 // STATE_DIR/daemon.json: the daemon's pid and its last heartbeat. Removed
@@ -465,6 +491,10 @@ void Daemon::Reap() {
     orphans_.erase(r.pid);
     if (r.pid == drain_pid_) {
       drain_pid_ = 0;
+      continue;
+    }
+    if (r.pid == check_pid_) {
+      check_pid_ = 0;
       continue;
     }
     auto owner = runner_job_.find(r.pid);

@@ -133,6 +133,7 @@ class Daemon {
   DaemonSystem& sys_;
   void SetRunArgv(const std::vector<std::string>& configs);
   void WriteHeartbeat();
+  void MaybeCheckHealth();
   void UseJobSet(const Config& next);
 
   std::vector<std::string> run_argv_;  // up to and including "run --tag-output"
@@ -173,6 +174,8 @@ class Daemon {
   // The outbox drain (`surety outbox --drain`): its pid while it runs, and
   // when to look at the outbox next.
   int drain_pid_ = 0;
+  int check_pid_ = 0;  // the running `surety check --alert`, if any
+  Instant next_health_check_;
   Instant next_drain_check_;
   bool outbox_pending_ = false;
   std::optional<Instant> wake_;

@@ -463,5 +463,45 @@ TEST_F(DaemonTest, APendingOutboxIsDrainedOnceAMinuteByAProcessOfItsOwn) {
   EXPECT_GE(d.wake(), kT0 + hours(2) + minutes(30)) << "an empty outbox wakes nobody";
 }
 
+// The heartbeat file (surety check reads it) is written at start and at
+// every tick, and removed on a clean stop; once a minute, when a job has
+// alerts, the tick starts `surety --quiet check --alert`, never two at once.
+TEST_F(DaemonTest, TicksWriteTheHeartbeatAndCheckHealthOnceAMinute) {
+  WriteJobs(
+      "[alerts.log]\nkind = \"exec\"\ncommand = [\"true\"]\n"
+      "[jobs.night]\ncommand = [\"true\"]\nschedule = \"02:30\"\nalert = [\"log\"]\n");
+  Daemon& d = Start();
+  ASSERT_TRUE(d.tick());
+  EXPECT_LE(*d.tick(), std::chrono::microseconds(std::chrono::seconds(30)));
+  ASSERT_EQ(system_.files.count("/var/lib/surety/daemon.json"), 1u);
+  EXPECT_NE(system_.files["/var/lib/surety/daemon.json"].find("\"heartbeat_us\":"),
+            std::string::npos);
+  auto checks = [&] {
+    size_t n = 0;
+    for (const auto& s : system_.starts)
+      if (std::find(s.argv.begin(), s.argv.end(), "--alert") != s.argv.end()) ++n;
+    return n;
+  };
+  clock_.Set(kT0 + seconds(30));
+  d.OnTick();
+  ASSERT_EQ(checks(), 1u);
+  const auto& argv = system_.starts.back().argv;
+  EXPECT_EQ(std::vector<std::string>(argv.end() - 3, argv.end()),
+            (std::vector<std::string>{"--quiet", "check", "--alert"}));
+  EXPECT_NE(system_.files["/var/lib/surety/daemon.json"].find(
+                std::to_string((kT0 + seconds(30)).time_since_epoch().count())),
+            std::string::npos)
+      << "the heartbeat was not renewed";
+  clock_.Set(kT0 + minutes(2));
+  d.OnTick();
+  EXPECT_EQ(checks(), 1u) << "a second check while the first runs";
+  Exit(system_.starts.back().pid);
+  clock_.Set(kT0 + minutes(2) + seconds(30));
+  d.OnTick();
+  EXPECT_EQ(checks(), 2u);
+  d.Finish();
+  EXPECT_EQ(system_.files.count("/var/lib/surety/daemon.json"), 0u);
+}
+
 }  // namespace
 }  // namespace surety
