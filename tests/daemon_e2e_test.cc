@@ -610,6 +610,50 @@ accuracy = "1us"
   EXPECT_EQ(Stop(d), 0) << Log(d);
 }
 
+// Measured before: a typo added to the job file under a running daemon
+// (no reload) made every scheduled run of every job fail with exit 2 before
+// it was recorded, because each `surety run` re-read the file. The runs
+// now read the job set the daemon validated: every job keeps running and
+// being recorded, and `surety check` names the broken job.
+TEST_F(DaemonE2E, ATypoAddedUnderTheDaemonStopsNoRun) {
+  const std::string jobs = R"(
+[jobs.a]
+command = ["true"]
+schedule = "*:*:0/1"
+accuracy = "1us"
+[jobs.b]
+command = ["true"]
+schedule = "*:*:0/1"
+accuracy = "1us"
+)";
+  WriteConfig(jobs);
+  Daemon& d = Start();
+  ASSERT_TRUE(WaitForEvent(d, "daemon_ready")) << Log(d);
+  WriteConfig(jobs + "[jobs.new]\ncommand = [\"true\"]\nschedule = \"Mon 25:00\"\n");
+  auto finished_ok = [&](const std::string& job) {
+    size_t n = 0;
+    for (auto& e : Select(d, "run_finished", job))
+      if (e["result"] == "success") ++n;
+    return n;
+  };
+  const size_t a0 = finished_ok("a"), b0 = finished_ok("b");
+  EXPECT_TRUE(WaitFor([&] { return finished_ok("a") >= a0 + 2 && finished_ok("b") >= b0 + 2; },
+                      15s))
+      << "runs stopped succeeding after the job file broke\n"
+      << Log(d);
+  EXPECT_EQ(Count(d, "config_error"), 0u) << "a run re-read the edited file\n" << Log(d);
+  // The history has them, read through the edited file (job a is fine).
+  auto history = Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) +
+                       " history a --json 2>/dev/null");
+  ASSERT_EQ(history.rc, 0);
+  EXPECT_GE(nlohmann::json::parse(history.out).size(), a0 + 2);
+  auto check = Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) +
+                     " check 2>/dev/null");
+  EXPECT_EQ(check.rc, 2) << check.out;
+  EXPECT_NE(check.out.find("new broken"), std::string::npos) << check.out;
+  EXPECT_EQ(Stop(d), 0) << Log(d);
+}
+
 TEST_F(DaemonE2E, InvalidFileAtStartExitsTwoAtOnce) {
   // Line 5, column 12: a calendar spec without quotes.
   WriteConfig("[jobs.x]\ncommand = \"true\"\nschedule = *:*:0/1\n");
