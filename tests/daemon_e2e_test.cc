@@ -637,8 +637,8 @@ accuracy = "1us"
     return n;
   };
   const size_t a0 = finished_ok("a"), b0 = finished_ok("b");
-  EXPECT_TRUE(WaitFor([&] { return finished_ok("a") >= a0 + 2 && finished_ok("b") >= b0 + 2; },
-                      15s))
+  EXPECT_TRUE(
+      WaitFor([&] { return finished_ok("a") >= a0 + 2 && finished_ok("b") >= b0 + 2; }, 15s))
       << "runs stopped succeeding after the job file broke\n"
       << Log(d);
   EXPECT_EQ(Count(d, "config_error"), 0u) << "a run re-read the edited file\n" << Log(d);
@@ -647,8 +647,8 @@ accuracy = "1us"
                        " history a --json 2>/dev/null");
   ASSERT_EQ(history.rc, 0);
   EXPECT_GE(nlohmann::json::parse(history.out).size(), a0 + 2);
-  auto check = Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) +
-                     " check 2>/dev/null");
+  auto check =
+      Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) + " check 2>/dev/null");
   EXPECT_EQ(check.rc, 2) << check.out;
   EXPECT_NE(check.out.find("new broken"), std::string::npos) << check.out;
   EXPECT_EQ(Stop(d), 0) << Log(d);

@@ -15,6 +15,7 @@
 #include "os/data_file.h"
 #include "os/state_dir.h"
 #include "os/system.h"
+#include "runner/runner.h"
 #include "sched/health.h"
 #include "sched/schedule.h"
 #include "time/timespan.h"
@@ -65,6 +66,10 @@ struct Facts {
 };
 
 LastOutcome OutcomeOf(const RunRecord& r) {
+  const std::string_view note = kOperatorStopNote;
+  if (r.result == RunResult::kInterrupted && r.message.size() >= note.size() &&
+      r.message.compare(r.message.size() - note.size(), note.size(), note) == 0)
+    return LastOutcome::kOperatorStopped;  // a Ctrl-C on a manual run
   switch (r.result) {
     case RunResult::kSuccess:
     case RunResult::kAlreadyDone:

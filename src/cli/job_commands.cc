@@ -13,6 +13,7 @@
 #include "os/log.h"
 #include "os/process.h"
 #include "os/state_dir.h"
+#include "os/stop_signal.h"
 #include "os/system.h"
 #include "runner/runner.h"
 #include "sched/random_delay.h"
@@ -141,7 +142,8 @@ RunReport RunWithServices(const JobSpec& job, const Config& cfg, const RunReques
                   FillOwner,
                   [](Micros d) { SleepFor(d); },
                   interactive ? &sv.err : nullptr,
-                  &outbox};
+                  &outbox,
+                  [] { return StopSignal(); }};
   return RunJob(job, cfg, request, deps);
 }
 

@@ -475,7 +475,7 @@ void Supervisor::HandleSignals(bool loop_running) {
     if (sig == SIGCHLD) {
       need_scan_ = true;
     } else if (sig == SIGTERM || sig == SIGINT) {
-      NoteStopRequest();
+      NoteStopRequest(sig);
       if (!loop_running) continue;
       Micros now = clock_.Monotonic();
       if (phase_ == Phase::kRunning && !main_reaped_) {

@@ -14,6 +14,13 @@ namespace surety {
 namespace {
 
 std::atomic<bool> g_stop_requested{false};
+std::atomic<int> g_stop_signal{0};  // the first one
+
+void NoteSignal(int sig) {
+  int none = 0;
+  (void)g_stop_signal.compare_exchange_strong(none, sig);
+  g_stop_requested = true;
+}
 
 }  // namespace
 
@@ -69,7 +76,7 @@ bool TakeStopSignal(Micros wait) {
   for (;;) {
     int sig = sigtimedwait(&stop, nullptr, &ts);
     if (sig == SIGTERM || sig == SIGINT) {
-      g_stop_requested = true;
+      NoteSignal(sig);
       return true;
     }
     if (sig < 0 && errno == EINTR) continue;  // the remaining time is not tracked precisely
@@ -83,7 +90,11 @@ bool StopRequested() {
   // stage about to start sees it instead of a job that is then killed.
   return g_stop_requested.load() || TakeStopSignal(Micros{0});
 }
-void NoteStopRequest() { g_stop_requested = true; }
-void ClearStopRequestForTesting() { g_stop_requested = false; }
+void NoteStopRequest(int sig) { NoteSignal(sig); }
+int StopSignal() { return g_stop_signal.load(); }
+void ClearStopRequestForTesting() {
+  g_stop_requested = false;
+  g_stop_signal = 0;
+}
 
 }  // namespace surety

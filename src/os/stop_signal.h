@@ -33,8 +33,12 @@ bool StopRequested();
 // PrepareProcessForRunning), waiting up to `wait` for one; true, and
 // StopRequested() from then on, if one came.
 bool TakeStopSignal(Micros wait);
-// Records a stop request read elsewhere (the supervisor's signalfd).
-void NoteStopRequest();
+// Records a stop request read elsewhere (the supervisor's signalfd):
+// `sig`, SIGTERM or SIGINT.
+void NoteStopRequest(int sig);
+// The first stop signal received (SIGTERM or SIGINT), 0 before any: an
+// operator's Ctrl-C (SIGINT) is told apart from a service manager's stop.
+int StopSignal();
 // Forgets a stop request, so that one test's SIGTERM does not leak into the
 // next. Tests only.
 void ClearStopRequestForTesting();

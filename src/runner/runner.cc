@@ -1,5 +1,7 @@
 #include "runner/runner.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <ostream>
 #include <set>
@@ -333,6 +335,7 @@ class JobRun {
     const Instant finished = d_.clock.Now();
     rec_.result = end.result;
     rec_.message = std::move(end.message);
+    if (StoppedByTheOperator()) rec_.message += std::string(" ") + kOperatorStopNote;
     rec_.finished_at = finished;
     rec_.duration_ms = ElapsedMs(timed_from_, finished);
     std::vector<DeadRun> dead = WriteDownDeadRuns();
@@ -360,11 +363,19 @@ class JobRun {
     return RunReport{rec_, RunResultExitStatus(rec_.result)};
   }
 
+  // A manual run interrupted with SIGINT: a person pressed Ctrl-C on it.
+  // It is recorded interrupted (and says so) but pages no one.
+  bool StoppedByTheOperator() const {
+    return rec_.result == RunResult::kInterrupted && rec_.trigger == Trigger::kManual &&
+           d_.stop_signal && d_.stop_signal() == SIGINT;
+  }
+
   // What this run tells its alerts: a failure or a recovery to all of
   // them; after any other good run a ping to the healthchecks-style ones
   // (their service reports a check down when pings stop).
   std::optional<OwnAlert> OwnEvent() const {
     if (job_.alert.empty()) return std::nullopt;
+    if (StoppedByTheOperator()) return std::nullopt;
     if (std::optional<AlertEvent> event = AlertEventFor(rec_.result, previous_))
       return OwnAlert{*event, false};
     if (previous_lost_ && IsGoodResult(rec_.result)) return OwnAlert{AlertEvent::kRecovery, false};

@@ -70,6 +70,10 @@ struct RunnerDeps {
   // Where each delivery is written down before it is tried (alert/outbox.h),
   // so that it survives the runner; null: alerts are sent without it.
   Outbox* outbox = nullptr;
+  // The stop signal received (StopSignal()), 0 for none; unset: unknown. A
+  // manual run an operator stopped with SIGINT (Ctrl-C) is recorded
+  // interrupted but pages no one.
+  std::function<int()> stop_signal = nullptr;
 };
 
 struct RunRequest {
@@ -82,6 +86,10 @@ struct RunRequest {
   // alerted like any failure; the command never runs.
   std::string refused;
 };
+
+// Ends the message of a manual run an operator stopped with SIGINT (no
+// alert was sent; `surety status` does not count it as failing).
+inline constexpr const char* kOperatorStopNote = "(stopped by the operator with SIGINT: no alert)";
 
 struct RunReport {
   RunRecord record;

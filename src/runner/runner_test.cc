@@ -4,6 +4,7 @@
 #include "runner/runner.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -118,7 +119,8 @@ class RunnerTest : public testing::Test {
           clock_.Advance(d);
         },
         terminal_,
-        outbox_};
+        outbox_,
+        [this] { return stop_signal_; }};
     return RunJob(job_, config_, request_, deps);
   }
   // The job alerts the healthchecks alert "hc" at `url`.
@@ -160,6 +162,7 @@ class RunnerTest : public testing::Test {
   bool stop_during_sleep_ = false;
   std::ostream* terminal_ = nullptr;  // RunnerDeps::terminal
   Outbox* outbox_ = nullptr;          // RunnerDeps::outbox
+  int stop_signal_ = 0;               // RunnerDeps::stop_signal
   RunRequest request_{Trigger::kSchedule, "", ""};
   // What RunnerDeps::stop_requested answers (a SIGTERM a command saw).
   std::function<bool()> stop_ = [] { return false; };
@@ -846,6 +849,32 @@ TEST_F(RunnerTest, AGoodRunAfterTheHistoryWasRebuiltTellsARecovery) {
   commands_.outcomes = {Exited(0)};
   Run();
   EXPECT_TRUE(http_.bodies.empty());
+}
+
+// A person who presses Ctrl-C on a manual run stopped it on purpose: the
+// run is recorded interrupted, and says why, but pages no one. A SIGTERM
+// (a service manager, a shutdown) or a scheduled run still alerts.
+TEST_F(RunnerTest, AManualRunStoppedWithCtrlCPagesNoOne) {
+  AlertByWebhook("https://hooks.example/x");
+  request_.trigger = Trigger::kManual;
+  stop_signal_ = SIGINT;
+  commands_.outcomes = {Of(CommandOutcome::Kind::kInterrupted, SIGINT)};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kInterrupted);
+  EXPECT_TRUE(http_.bodies.empty()) << "an operator's Ctrl-C paged someone";
+  EXPECT_NE(r.record.message.find(kOperatorStopNote), std::string::npos) << r.record.message;
+
+  stop_signal_ = SIGTERM;
+  commands_.outcomes = {Of(CommandOutcome::Kind::kInterrupted, SIGTERM)};
+  Run();
+  EXPECT_EQ(http_.bodies.size(), 1u) << "a SIGTERM must alert";
+
+  http_.bodies.clear();
+  stop_signal_ = SIGINT;
+  request_.trigger = Trigger::kSchedule;
+  commands_.outcomes = {Of(CommandOutcome::Kind::kInterrupted, SIGINT)};
+  Run();
+  EXPECT_EQ(http_.bodies.size(), 1u) << "a scheduled run stopped by SIGINT must alert";
 }
 
 TEST_F(RunnerTest, AStartThatCouldNotBeRecordedIsRecordedWithTheFinish) {
