@@ -105,10 +105,10 @@ void Daemon::OnTick() {
   MaybeCheckHealth();
 }
 
-// Once a minute, when any job has alerts: `surety --quiet check --alert`,
-// as a process of its own (the loop never waits for a receiver), so that
-// a job that stops happening — or hangs, or breaks — is told without
-// waiting for a run of it. What it told is kept in the state directory, so
+// Once a minute, when any job has alerts: `surety --quiet check --alert` on
+// the job file, as a process of its own (the loop never waits for a
+// receiver), so that a job that stops happening — or hangs, or breaks — is
+// told without waiting for a run of it. What it told is kept in the state directory, so
 // a restarted daemon repeats nothing.
 void Daemon::MaybeCheckHealth() {
   const Instant now = clock_.Now();
@@ -117,9 +117,12 @@ void Daemon::MaybeCheckHealth() {
   const bool any_alerts = std::any_of(config_.jobs.begin(), config_.jobs.end(),
                                       [](const auto& j) { return !j.second.alert.empty(); });
   if (!any_alerts) return;
-  std::vector<std::string> argv = run_argv_;
-  argv.resize(argv.size() - 2);  // up to the global options: drop "run --tag-output"
-  argv.insert(argv.end(), {"--quiet", "check", "--alert"});
+  // The job file itself, not the job set the runs read: a job broken by an
+  // edit (not in that set) must be told too.
+  std::vector<std::string> argv = {sys_.SelfExecutable()};
+  for (const auto& c : opt_.configs) argv.insert(argv.end(), {"--config", c});
+  argv.insert(argv.end(), {"--log-format", opt_.log_format, "--log-level", opt_.log_level,
+                           "--quiet", "check", "--alert"});
   auto pid = sys_.StartRun(argv, run_env_);
   if (!pid.ok()) {
     log_.Error("health_check_not_started", {{"error", pid.status().message()}});

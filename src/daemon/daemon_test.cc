@@ -488,6 +488,8 @@ TEST_F(DaemonTest, TicksWriteTheHeartbeatAndCheckHealthOnceAMinute) {
   const auto& argv = system_.starts.back().argv;
   EXPECT_EQ(std::vector<std::string>(argv.end() - 3, argv.end()),
             (std::vector<std::string>{"--quiet", "check", "--alert"}));
+  // The job file, not the job set: a job an edit broke is told too.
+  EXPECT_EQ(argv[2], "/etc/surety/surety.toml");
   EXPECT_NE(system_.files["/var/lib/surety/daemon.json"].find(
                 std::to_string((kT0 + seconds(30)).time_since_epoch().count())),
             std::string::npos)
