@@ -374,8 +374,13 @@ int SendHealthAlerts(const Facts& f, const GlobalOptions& g, Services& sv) {
       std::string line;
       if (auto text = sv.fs->ReadFile(path); text.ok()) line = *text;
       while (!line.empty() && line.back() == '\n') line.pop_back();
+      AlertPolicySettings settings;
+      if (v.spec) {
+        settings.repeat = Micros{static_cast<int64_t>(v.spec->repeat.usec)};
+        settings.warnings = v.spec->alert_warnings;
+      }
       const AlertDecision d = DecideAlert(AlertedState::FromText(line), v.health.health, f.now,
-                                          AlertPolicySettings{}, {host, v.name, name});
+                                          settings, {host, v.name, name});
       const bool runners =
           d.event && (*d.event == AlertEvent::kFailure ||
                       (*d.event == AlertEvent::kRecovery && d.about == Health::kFailing));

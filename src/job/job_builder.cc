@@ -64,6 +64,8 @@ const std::vector<std::string>& JobBuilder::Keys() {
                                              "user",
                                              "group",
                                              "grace",
+                                             "repeat",
+                                             "alert_warnings",
                                              "alert",
                                              "preflight",
                                              "verify",
@@ -273,6 +275,8 @@ void JobBuilder::ReadEnvironment(const MNode& t, const std::string& ctx, JobSpec
 
 void JobBuilder::ReadReporting(const MNode& t, const std::string& ctx, JobSpec& j) {
   j.grace = values_.Span(&t, "grace", ctx);
+  if (auto v = values_.Span(&t, "repeat", ctx)) j.repeat = *v;
+  j.alert_warnings = values_.Bool(&t, "alert_warnings", ctx).value_or(false);
   for (const auto& [a, n] : values_.StringNodes(&t, "alert", ctx)) {
     j.alert.push_back(a);
     // The alert may be defined in a file that could not be read.

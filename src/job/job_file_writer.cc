@@ -80,6 +80,8 @@ toml::table JobTable(const JobSpec& j) {
   if (!j.user.empty()) t.insert("user", j.user);
   if (!j.group.empty()) t.insert("group", j.group);
   if (j.grace) t.insert("grace", Span(*j.grace));
+  t.insert("repeat", Span(j.repeat));
+  t.insert("alert_warnings", j.alert_warnings);
   t.insert("alert", Strings(j.alert));
   t.insert("keep_runs", static_cast<int64_t>(j.keep_runs));
   if (!j.preflight.empty()) {

@@ -86,6 +86,8 @@ void ExpectSameJob(const JobSpec& a, const JobSpec& b) {
   EXPECT_EQ(a.user, b.user);
   EXPECT_EQ(a.group, b.group);
   EXPECT_EQ(a.grace, b.grace);
+  EXPECT_EQ(a.repeat, b.repeat);
+  EXPECT_EQ(a.alert_warnings, b.alert_warnings);
   EXPECT_EQ(a.alert, b.alert);
   EXPECT_EQ(a.keep_runs, b.keep_runs);
   EXPECT_EQ(a.preflight.free_space.has_value(), b.preflight.free_space.has_value());
@@ -166,6 +168,8 @@ working_directory = "/var/backups"
 user = "postgres"
 group = "postgres"
 alert = ["ops", "phone", "inline", "mail", "log"]
+repeat = "6h"
+alert_warnings = true
 keep_runs = 77
 
 [jobs.db.preflight]
@@ -196,6 +200,9 @@ alert = []
   EXPECT_EQ(a.settings.state_dir, b.settings.state_dir);
   EXPECT_EQ(b.settings.host, "backup-1");
   EXPECT_EQ(b.settings.max_running, 12);
+  EXPECT_EQ(b.jobs.at("db").repeat, Timespan(6ull * 3600 * 1'000'000));
+  EXPECT_TRUE(b.jobs.at("db").alert_warnings);
+  EXPECT_EQ(b.jobs.at("sync").repeat, Timespan(24ull * 3600 * 1'000'000));
   for (const auto& [name, job] : a.jobs) ExpectSameJob(job, b.jobs.at(name));
   ASSERT_EQ(a.alerts.size(), b.alerts.size());
   for (const auto& [name, alert] : a.alerts) {

@@ -111,6 +111,10 @@ struct JobSpec {
   std::string user, group;
   std::optional<Timespan> grace;
   std::vector<std::string> alert;
+  // Alerts on health (surety check --alert): a reminder this often while a
+  // bad state lasts (0: none), and whether a `warning` is worth an alert.
+  Timespan repeat{24ull * 3600 * 1'000'000};
+  bool alert_warnings = false;
   PreflightSpec preflight;
   VerifySpec verify;
   int keep_runs = 1000;  // history retention
