@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly what CI runs: install dependencies, build with
-# warnings as errors, check formatting and lint, run every test, then the
-# reliability suite.
+# warnings as errors, check formatting and lint, run every test, the
+# reliability suite, then the demo for a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,3 +11,6 @@ bash scripts/lint.sh
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 300)
 # The attacks from outside (tests/reliability/README.md): about a minute.
 python3 tests/reliability/reliability.py --surety build/surety
+# The README's other command, briefly: the demo must start, run its jobs,
+# answer status and check, and stop cleanly (scripts/demo.sh fails otherwise).
+DEMO_SECONDS=3 bash scripts/demo.sh

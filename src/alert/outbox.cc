@@ -114,6 +114,17 @@ Result<std::vector<OutboxEntry>> Outbox::Pending(const std::optional<std::string
   return out;
 }
 
+Status DeliverEntry(Outbox* outbox, const AlertSpec& alert, OutboxEntry& entry, AlertEnv& env) {
+  Status s = DeliverAlert(alert, entry.record, entry.event, env, entry.key);
+  if (outbox && !entry.path.empty()) {
+    if (s.ok())
+      (void)outbox->Remove(entry.path);
+    else
+      (void)outbox->CountAttempt(entry);
+  }
+  return s;
+}
+
 DrainReport DrainOutbox(Outbox& outbox, const std::map<std::string, AlertSpec>& alerts,
                         AlertEnv& env, Instant now, const std::optional<std::string>& job,
                         const std::set<std::string>& skip_keys) {
@@ -135,14 +146,12 @@ DrainReport DrainOutbox(Outbox& outbox, const std::map<std::string, AlertSpec>& 
       (void)outbox.Remove(e.path);
       continue;
     }
-    Status s = DeliverAlert(alert->second, e.record, e.event, env, e.key);
+    Status s = DeliverEntry(&outbox, alert->second, e, env);
     if (s.ok()) {
       ++report.delivered;
-      (void)outbox.Remove(e.path);
     } else {
       ++report.failed;
       report.problems.push_back("could not deliver " + e.key + ": " + s.message());
-      (void)outbox.CountAttempt(e);
     }
   }
   return report;

@@ -65,6 +65,12 @@ class Outbox {
   DataFiles& files_;
 };
 
+// Delivers `entry` to `alert` once (DeliverAlert's own quick retries
+// included) and settles its file: removed when delivered, one more attempt
+// counted when not. An entry without a path (its file could not be
+// written) is delivered all the same. `outbox` may be null then.
+Status DeliverEntry(Outbox* outbox, const AlertSpec& alert, OutboxEntry& entry, AlertEnv& env);
+
 // What DrainOutbox() did with each entry.
 struct DrainReport {
   int delivered = 0;

@@ -119,10 +119,8 @@ void Daemon::MaybeCheckHealth() {
   if (!any_alerts) return;
   // The job file itself, not the job set the runs read: a job broken by an
   // edit (not in that set) must be told too.
-  std::vector<std::string> argv = {sys_.SelfExecutable()};
-  for (const auto& c : opt_.configs) argv.insert(argv.end(), {"--config", c});
-  argv.insert(argv.end(), {"--log-format", opt_.log_format, "--log-level", opt_.log_level,
-                           "--quiet", "check", "--alert"});
+  std::vector<std::string> argv = GlobalArgv(opt_.configs);
+  argv.insert(argv.end(), {"--quiet", "check", "--alert"});
   auto pid = sys_.StartRun(argv, run_env_);
   if (!pid.ok()) {
     log_.Error("health_check_not_started", {{"error", pid.status().message()}});
@@ -162,11 +160,16 @@ std::vector<int> Daemon::RunnersOf(const std::string& job) const {
   return it == jobs_.end() ? std::vector<int>{} : it->second.runners;
 }
 
+std::vector<std::string> Daemon::GlobalArgv(const std::vector<std::string>& configs) {
+  std::vector<std::string> argv = {sys_.SelfExecutable()};
+  for (const auto& c : configs) argv.insert(argv.end(), {"--config", c});
+  argv.insert(argv.end(), {"--log-format", opt_.log_format, "--log-level", opt_.log_level});
+  return argv;
+}
+
 void Daemon::SetRunArgv(const std::vector<std::string>& configs) {
-  run_argv_ = {sys_.SelfExecutable()};
-  for (const auto& c : configs) run_argv_.insert(run_argv_.end(), {"--config", c});
-  run_argv_.insert(run_argv_.end(), {"--log-format", opt_.log_format, "--log-level", opt_.log_level,
-                                     "run", "--tag-output"});
+  run_argv_ = GlobalArgv(configs);
+  run_argv_.insert(run_argv_.end(), {"run", "--tag-output"});
 }
 
 namespace {

@@ -131,6 +131,9 @@ class Daemon {
   FileSystem& fs_;
   Logger& log_;
   DaemonSystem& sys_;
+  // `surety [--config F]... --log-format L --log-level V`: what every
+  // process the daemon starts begins with.
+  std::vector<std::string> GlobalArgv(const std::vector<std::string>& configs);
   void SetRunArgv(const std::vector<std::string>& configs);
   void WriteHeartbeat();
   void MaybeCheckHealth();

@@ -594,13 +594,7 @@ class JobRun {
     std::string status;
     for (OutboxEntry& entry : entries) {
       const AlertSpec& spec = config_.alerts.at(entry.alert);
-      Status s = DeliverAlert(spec, record, event, aenv, entry.key);
-      if (!entry.path.empty()) {
-        if (s.ok())
-          (void)d_.outbox->Remove(entry.path);
-        else
-          (void)d_.outbox->CountAttempt(entry);
-      }
+      Status s = DeliverEntry(d_.outbox, spec, entry, aenv);
       std::string one = s.ok() ? "sent" : "failed: " + s.message();
       status += (status.empty() ? "" : "; ") + spec.Describe() + ": " + one;
       if (s.ok())

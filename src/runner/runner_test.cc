@@ -161,8 +161,24 @@ class RunnerTest : public testing::Test {
   std::vector<Micros> pauses_;  // between alert attempts
   bool stop_during_sleep_ = false;
   std::ostream* terminal_ = nullptr;  // RunnerDeps::terminal
-  Outbox* outbox_ = nullptr;          // RunnerDeps::outbox
-  int stop_signal_ = 0;               // RunnerDeps::stop_signal
+  // A real outbox in a scratch directory, removed after the test, as
+  // RunnerDeps::outbox.
+  Outbox& UseOutbox() {
+    char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
+    EXPECT_NE(mkdtemp(pattern), nullptr);
+    outbox_dir_ = pattern;
+    real_outbox_ = std::make_unique<Outbox>(outbox_dir_, outbox_files_);
+    outbox_ = real_outbox_.get();
+    return *real_outbox_;
+  }
+  void TearDown() override {
+    if (!outbox_dir_.empty()) std::filesystem::remove_all(outbox_dir_);
+  }
+  std::string outbox_dir_;
+  RealDataFiles outbox_files_;
+  std::unique_ptr<Outbox> real_outbox_;
+  Outbox* outbox_ = nullptr;  // RunnerDeps::outbox
+  int stop_signal_ = 0;       // RunnerDeps::stop_signal
   RunRequest request_{Trigger::kSchedule, "", ""};
   // What RunnerDeps::stop_requested answers (a SIGTERM a command saw).
   std::function<bool()> stop_ = [] { return false; };
@@ -294,12 +310,7 @@ TEST_F(RunnerTest, TheDurationIsTheJobsNotTheStartRecordsWait) {
 // (or that a runner killed mid-delivery left) stays in the outbox, and the
 // job's next run sends it first, with the same idempotency key.
 TEST_F(RunnerTest, AnUndeliveredAlertWaitsInTheOutboxForTheNextRun) {
-  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
-  ASSERT_NE(mkdtemp(pattern), nullptr);
-  const std::string dir = pattern;
-  RealDataFiles files;
-  Outbox outbox(dir, files);
-  outbox_ = &outbox;
+  Outbox& outbox = UseOutbox();
   AlertByWebhook("https://hooks.example/x");
   http_.code = 503;
   commands_.outcomes = {Exited(1, "boom\n")};
@@ -318,7 +329,6 @@ TEST_F(RunnerTest, AnUndeliveredAlertWaitsInTheOutboxForTheNextRun) {
   EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["idempotency_key"], key);
   EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/2/failure/ops");
   EXPECT_TRUE(outbox.Pending()->empty());
-  std::filesystem::remove_all(dir);
 }
 
 // A runner killed (kill -9) between recording its run and sending the
@@ -327,12 +337,7 @@ TEST_F(RunnerTest, AnUndeliveredAlertWaitsInTheOutboxForTheNextRun) {
 // before the kill was never told (its record is finished, so no dead-run
 // alert either), and the window included delivering older alerts.
 TEST_F(RunnerTest, TheAlertIsInTheOutboxBeforeTheFinishIsRecorded) {
-  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
-  ASSERT_NE(mkdtemp(pattern), nullptr);
-  const std::string dir = pattern;
-  RealDataFiles files;
-  Outbox outbox(dir, files);
-  outbox_ = &outbox;
+  Outbox& outbox = UseOutbox();
   AlertByWebhook("https://hooks.example/x");
   std::vector<size_t> waiting_at_finish;
   history_.on_finish = [&](const RunRecord& r) {
@@ -362,7 +367,6 @@ TEST_F(RunnerTest, TheAlertIsInTheOutboxBeforeTheFinishIsRecorded) {
   EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["idempotency_key"], "host1/db/2/failure/ops");
   EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/3/recovery/ops");
   EXPECT_TRUE(outbox.Pending()->empty());
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(RunnerTest, TheOutputPrefixReachesTheCommand) {
@@ -805,12 +809,7 @@ TEST_F(RunnerTest, ADeadRunIsToldAfterTheJobNeverBeforeIt) {
 // work). Its alert is now in the outbox, and the dead run marked told,
 // before this run's finish is recorded.
 TEST_F(RunnerTest, ADeadRunIsWrittenDownBeforeThisRunsFinishIsRecorded) {
-  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
-  ASSERT_NE(mkdtemp(pattern), nullptr);
-  const std::string dir = pattern;
-  RealDataFiles files;
-  Outbox outbox(dir, files);
-  outbox_ = &outbox;
+  Outbox& outbox = UseOutbox();
   AlertByWebhook("https://hooks.example/x");
   history_.runs.push_back(DeadRun());
   history_.runs.back().host = "host1";
@@ -829,7 +828,6 @@ TEST_F(RunnerTest, ADeadRunIsWrittenDownBeforeThisRunsFinishIsRecorded) {
   EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/2/recovery/ops");
   EXPECT_NE(history_.runs[0].alert_status.find("sent"), std::string::npos);
   EXPECT_TRUE(outbox.Pending()->empty());
-  std::filesystem::remove_all(dir);
 }
 
 // A damaged history.db is rebuilt from the journal; the failure it held is
@@ -1109,12 +1107,7 @@ TEST_F(RunnerTest, TheStartPingGoesBeforeTheQuery) {
 // its result and alert_status are the job's, nothing waits in the outbox
 // for it, and the log does not show the URL's token.
 TEST_F(RunnerTest, AFailedStartPingChangesNothing) {
-  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
-  ASSERT_NE(mkdtemp(pattern), nullptr);
-  const std::string dir = pattern;
-  RealDataFiles files;
-  Outbox outbox(dir, files);
-  outbox_ = &outbox;
+  Outbox& outbox = UseOutbox();
   AlertByHealthchecks("https://hc.example/ping/s3cr3tT0ken");
   http_.on_post = [this] { http_.code = http_.urls.size() == 1 ? 503 : 200; };
   commands_.outcomes = {Exited(0)};
@@ -1132,7 +1125,6 @@ TEST_F(RunnerTest, AFailedStartPingChangesNothing) {
             std::string::npos)
       << logs;
   EXPECT_EQ(logs.find("s3cr3tT0ken"), std::string::npos) << logs;
-  std::filesystem::remove_all(dir);
 }
 
 // However many healthchecks alerts a job has, their start pings hold the
@@ -1180,12 +1172,7 @@ TEST_F(RunnerTest, OtherAlertsGetNoStartPing) {
 // journald cannot be reached it is a failed delivery like any other: the
 // result stands, the record says why, and the outbox keeps it.
 TEST_F(RunnerTest, JournalAlertsGoThroughTheInjectedWriter) {
-  char pattern[] = "/tmp/surety-runner-outbox-XXXXXX";
-  ASSERT_NE(mkdtemp(pattern), nullptr);
-  const std::string dir = pattern;
-  RealDataFiles files;
-  Outbox outbox(dir, files);
-  outbox_ = &outbox;
+  Outbox& outbox = UseOutbox();
   AlertSpec a;
   a.name = "log";
   a.kind = AlertKind::kJournal;
@@ -1214,7 +1201,6 @@ TEST_F(RunnerTest, JournalAlertsGoThroughTheInjectedWriter) {
             "journal log: failed: journal log: cannot reach journald: "
             "/run/systemd/journal/socket: No such file or directory; is systemd-journald running?");
   EXPECT_EQ(outbox.Pending()->size(), 1u);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(RunnerTest, AlreadyDoneOutputCountsAnywhereInTheOutput) {
