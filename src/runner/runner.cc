@@ -614,9 +614,12 @@ class JobRun {
 
   // A run whose runner died (kill -9, power loss) could not alert: the
   // reaper marked it interrupted. This run tells its failure, once: under
-  // the job's lock (a runner that cannot take it at once leaves the telling
-  // to the one that holds it), and only from a history that folded (else
-  // the record written back could be older than the journal's). The alerts
+  // the job's telling lock (a runner that cannot take it at once leaves the
+  // telling to the one that holds it), and only from a history that folded
+  // (else the record written back could be older than the journal's). Not
+  // under the job's lock: what a killed runner left running holds that one
+  // (CommandSpec::inherit_fd), and the runs it skips meanwhile would leave
+  // the dead run untold until the job next ran. The alerts
   // are written down in the outbox and the dead run marked told before this
   // run's own record (a runner killed after that would leave runs nobody
   // tells: they are older than a run that did its work); they are sent
@@ -624,15 +627,13 @@ class JobRun {
   std::vector<DeadRun> WriteDownDeadRuns() {
     std::vector<DeadRun> out;
     if (!d_.history || job_.alert.empty()) return out;
-    std::optional<Result<JobLock>> held;
-    if (!lock_) {
-      // The lock only if there is something to tell; then read again under it.
-      if (DeadRunsToTell(*d_.history, job_.name, rec_.id).empty()) return out;
-      const std::string lock_dir = JoinPath(d_.state_dir, "locks");
-      if (!d_.fs.MakeDirs(lock_dir, 0700).ok()) return out;
-      held = d_.locker.TryLock(JoinPath(lock_dir, job_.name + ".lock"));
-      if (!held->ok()) return out;
-    }
+    // The lock only if there is something to tell; then read again under it.
+    if (DeadRunsToTell(*d_.history, job_.name, rec_.id).empty()) return out;
+    const std::string lock_dir = JoinPath(d_.state_dir, "locks");
+    if (!d_.fs.MakeDirs(lock_dir, 0700).ok()) return out;
+    // "JOB.telling": never a job's lock file ("JOB.lock"), whatever the names.
+    Result<JobLock> held = d_.locker.TryLock(JoinPath(lock_dir, job_.name + ".telling"));
+    if (!held.ok()) return out;
     std::vector<RunRecord> dead = DeadRunsToTell(*d_.history, job_.name, rec_.id);
     if (dead.empty() || !d_.history->FoldStatus().ok()) return out;
     for (RunRecord& old : dead) {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "os/fake_journal.h"
@@ -27,7 +28,7 @@ class FakeLocker : public Locker {
  public:
   Result<JobLock> TryLock(const std::string& path) override {
     paths.push_back(path);
-    if (busy || busy_tries > 0) {
+    if (busy || busy_tries > 0 || busy_paths.count(path) > 0) {
       if (busy_tries > 0) --busy_tries;
       return Status::Error(StatusCode::kBusy, "held");
     }
@@ -40,7 +41,8 @@ class FakeLocker : public Locker {
     return TryLock(path);
   }
   bool busy = false;
-  int busy_tries = 0;  // busy for this many more tries, then free
+  std::set<std::string> busy_paths;  // held by someone else, whatever `busy` says
+  int busy_tries = 0;                // busy for this many more tries, then free
   bool error = false;
   Micros waited{0};
   std::vector<std::string> paths;
@@ -786,8 +788,9 @@ TEST_F(RunnerTest, ARunWhoseRunnerDiedIsAlertedByTheNextRun) {
   EXPECT_NE(http_.bodies[0].find("pid 4242"), std::string::npos) << "about the dead run";
   EXPECT_NE(http_.bodies[1].find("\"recovery\""), std::string::npos);
   EXPECT_NE(history_.runs[0].alert_status.find("sent"), std::string::npos);
-  ASSERT_FALSE(locker_.paths.empty());
-  EXPECT_EQ(locker_.paths[0], "/var/lib/surety/locks/db.lock") << "told under the job lock";
+  EXPECT_EQ(locker_.paths, (std::vector<std::string>{"/var/lib/surety/locks/db.lock",
+                                                     "/var/lib/surety/locks/db.telling"}))
+      << "told under the job's telling lock";
 }
 
 // Telling about a dead run (up to 3 tries of every alert) waits until this
@@ -986,14 +989,34 @@ TEST_F(RunnerTest, ADeadRunIsToldOnceEvenWhenItStaysTheNewestRun) {
   EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 1u) << "told once, not at every run";
 }
 
-TEST_F(RunnerTest, ADeadRunIsLeftToTheRunnerThatHoldsTheJobLock) {
+TEST_F(RunnerTest, ADeadRunIsLeftToTheRunnerThatIsTellingIt) {
   AlertByWebhook("https://hooks.example/x");
   history_.runs.push_back(DeadRun());
-  locker_.busy = true;  // another runner of this job is past its lock: it tells
+  locker_.busy = true;  // another runner of this job holds both locks: it tells
   RunReport r = Run();
   EXPECT_EQ(r.record.result, RunResult::kSkipped);
   EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 0u);
   EXPECT_TRUE(history_.runs[0].alert_status.empty());
+}
+
+// What a killed runner left running (a sleep in its job's script) still
+// holds the job's lock, and the next run is skipped. That run tells the
+// dead run all the same: before, it left the telling to the lock's holder,
+// which was no runner at all, and the failure went untold until the job
+// next ran (the reliability suite's kill -9, 1 run in 10).
+TEST_F(RunnerTest, ASkippedRunTellsADeadRunWhoseLeftoversHoldTheJobLock) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(DeadRun());
+  locker_.busy_paths = {"/var/lib/surety/locks/db.lock"};
+  RunReport r = Run();
+  EXPECT_EQ(r.record.result, RunResult::kSkipped);
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 1u);
+  EXPECT_NE(history_.runs[0].alert_status.find("sent"), std::string::npos);
+
+  // Told once: the next run, skipped too, has nothing more to say.
+  http_.bodies.clear();
+  Run();
+  EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 0u);
 }
 
 TEST_F(RunnerTest, ADeadRunIsNotToldFromAHistoryThatDidNotFold) {
