@@ -31,19 +31,6 @@ std::string Dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-bool IsFailureResult(RunResult r) {
-  switch (r) {
-    case RunResult::kFailed:
-    case RunResult::kPreflightFailed:
-    case RunResult::kVerifyFailed:
-    case RunResult::kTimeout:
-    case RunResult::kInterrupted:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // What happened, as a verb phrase after "job db …".
 std::string Verb(const RunRecord& record, AlertEvent event) {
   if (event == AlertEvent::kFailure) {

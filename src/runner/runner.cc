@@ -90,7 +90,7 @@ class JobRun {
       // not pay it.
       if (!job_.alert.empty()) {
         if (d_.owner_alive) (void)d_.history->ReapDead(d_.owner_alive, started_);
-        if (auto last = d_.history->LastResult(job_.name); last.ok()) previous_ = *last;
+        ReadPrevious();
         // history.db was damaged and rebuilt from the journal: the job's
         // last result may have gone with it. A good run then tells a
         // recovery rather than risk silence after a failure.
@@ -339,6 +339,9 @@ class JobRun {
     rec_.finished_at = finished;
     rec_.duration_ms = ElapsedMs(timed_from_, finished);
     std::vector<DeadRun> dead = WriteDownDeadRuns();
+    // Read again: a run that finished while this one waited for its lock or
+    // ran beside it (overlap = "wait", "allow") is this one's previous now.
+    if (d_.history && !job_.alert.empty()) ReadPrevious();
     const std::optional<OwnAlert> own = OwnEvent();
     std::vector<OutboxEntry> written;
     if (own && rec_.id > 0) written = WriteDown(rec_, own->event, own->pings_only);
@@ -363,6 +366,25 @@ class JobRun {
     return RunReport{rec_, RunResultExitStatus(rec_.result)};
   }
 
+  // The job's result before this run (previous_), and whether it was told.
+  void ReadPrevious() {
+    if (auto last = d_.history->LastResult(job_.name); last.ok()) previous_ = *last;
+    // An operator's Ctrl-C paged no one: what follows it is news.
+    previous_told_ = previous_ != RunResult::kInterrupted || !PreviousStoppedByOperator();
+  }
+
+  // Whether the job's newest finished run was stopped by the operator
+  // (kOperatorStopNote): asked only when it was interrupted.
+  bool PreviousStoppedByOperator() const {
+    auto recent = d_.history->Recent(job_.name, 20);
+    if (!recent.ok()) return false;
+    for (const RunRecord& r : *recent) {
+      if (r.result == RunResult::kRunning || r.result == RunResult::kSkipped) continue;
+      return r.message.find(kOperatorStopNote) != std::string::npos;
+    }
+    return false;
+  }
+
   // A manual run interrupted with SIGINT: a person pressed Ctrl-C on it.
   // It is recorded interrupted (and says so) but pages no one.
   bool StoppedByTheOperator() const {
@@ -370,14 +392,20 @@ class JobRun {
            d_.stop_signal && d_.stop_signal() == SIGINT;
   }
 
-  // What this run tells its alerts: a failure or a recovery to all of
-  // them; after any other good run a ping to the healthchecks-style ones
-  // (their service reports a check down when pings stop).
+  // What this run tells its alerts: a failure (a change into failing) or a
+  // recovery to all of them; a failure after a failure, and any other good
+  // run, only to the healthchecks-style ones, whose service counts every
+  // run (and reports a check down when pings stop). A job that keeps
+  // failing is not news at every run: the others heard the first failure,
+  // and hear a reminder every `repeat` from the health check.
   std::optional<OwnAlert> OwnEvent() const {
     if (job_.alert.empty()) return std::nullopt;
     if (StoppedByTheOperator()) return std::nullopt;
-    if (std::optional<AlertEvent> event = AlertEventFor(rec_.result, previous_))
-      return OwnAlert{*event, false};
+    if (std::optional<AlertEvent> event = AlertEventFor(rec_.result, previous_)) {
+      const bool unchanged = *event == AlertEvent::kFailure && previous_ &&
+                             IsFailureResult(*previous_) && previous_told_;
+      return OwnAlert{*event, unchanged};
+    }
     if (previous_lost_ && IsGoodResult(rec_.result)) return OwnAlert{AlertEvent::kRecovery, false};
     if (IsGoodResult(rec_.result)) return OwnAlert{AlertEvent::kSuccess, true};
     return std::nullopt;
@@ -663,6 +691,7 @@ class JobRun {
   std::string run_id_;                 // rec_.id as text (0 until recorded)
   std::optional<RunResult> previous_;  // the job's result before this run
   bool previous_lost_ = false;         // unknown: the history was rebuilt after damage
+  bool previous_told_ = true;          // false: previous_ was an operator's Ctrl-C
   std::map<std::string, std::string> env_;
   std::optional<uint32_t> uid_, gid_;
   std::optional<JobLock> lock_;            // held from the lock stage on

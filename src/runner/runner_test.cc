@@ -325,12 +325,62 @@ TEST_F(RunnerTest, AnUndeliveredAlertWaitsInTheOutboxForTheNextRun) {
 
   http_.code = 200;
   http_.bodies.clear();
-  commands_.outcomes = {Exited(1, "boom\n")};
+  commands_.outcomes = {Exited(0)};
   Run();
   ASSERT_EQ(http_.bodies.size(), 2u) << "the waiting alert, then this run's";
   EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["idempotency_key"], key);
-  EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/2/failure/ops");
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/2/recovery/ops");
   EXPECT_TRUE(outbox.Pending()->empty());
+}
+
+// A job that keeps failing is not news at every run: its alerts heard the
+// change into failing, and hear the health check's reminders (every
+// `repeat`) and the recovery. Healthchecks-style alerts still hear every
+// run: their service counts them. Before, every failed run paged again.
+TEST_F(RunnerTest, AFailureAfterAFailureAlertsOnlyThePings) {
+  AlertByWebhook("https://hooks.example/x");
+  AlertSpec hc;
+  hc.name = "hc";
+  hc.kind = AlertKind::kHealthchecks;
+  hc.url = "https://hc-ping.example/uuid";
+  config_.alerts["hc"] = hc;
+  job_.alert = {"ops", "hc"};
+  auto events = [&] {
+    std::vector<std::string> out;
+    for (const std::string& b : http_.bodies) {
+      auto j = nlohmann::json::parse(b, nullptr, false);
+      out.push_back(j.is_object() && j.contains("event") ? j["event"].get<std::string>() : "ping");
+    }
+    return out;
+  };
+  for (int code : {1, 1, 4, 0, 1}) {
+    commands_.outcomes = {Exited(code)};
+    Run();
+  }
+  // Runs: failed (told), failed and failed (no news), success (recovery),
+  // failed (told again: a new episode). Healthchecks hears every run: its
+  // start and its end, 10 pings.
+  std::vector<std::string> told;
+  for (const std::string& e : events())
+    if (e != "ping") told.push_back(e);
+  EXPECT_EQ(told, (std::vector<std::string>{"failure", "recovery", "failure"}));
+  EXPECT_EQ(events().size() - told.size(), 10u);
+}
+
+// An operator's Ctrl-C paged no one, so the failure after it is news.
+TEST_F(RunnerTest, AFailureAfterAnOperatorsCtrlCIsTold) {
+  AlertByWebhook("https://hooks.example/x");
+  request_.trigger = Trigger::kManual;
+  stop_signal_ = SIGINT;
+  commands_.outcomes = {Of(CommandOutcome::Kind::kInterrupted, SIGINT)};
+  Run();
+  EXPECT_TRUE(http_.bodies.empty());
+  stop_signal_ = 0;
+  request_.trigger = Trigger::kSchedule;
+  commands_.outcomes = {Exited(1)};
+  Run();
+  ASSERT_EQ(http_.bodies.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["event"], "failure");
 }
 
 // A runner killed (kill -9) between recording its run and sending the
@@ -356,6 +406,8 @@ TEST_F(RunnerTest, TheAlertIsInTheOutboxBeforeTheFinishIsRecorded) {
 
   // A waiting alert of an earlier run goes first, and this run's own entry
   // is not sent twice (once by the drain, once by the run).
+  commands_.outcomes = {Exited(0)};
+  Run();  // a recovery: the next failure is news again
   http_.bodies.clear();
   http_.code = 503;
   commands_.outcomes = {Exited(1, "boom\n")};
@@ -366,8 +418,8 @@ TEST_F(RunnerTest, TheAlertIsInTheOutboxBeforeTheFinishIsRecorded) {
   commands_.outcomes = {Exited(0)};
   Run();
   ASSERT_EQ(http_.bodies.size(), 2u) << "the waiting failure, then this run's recovery";
-  EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["idempotency_key"], "host1/db/2/failure/ops");
-  EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/3/recovery/ops");
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["idempotency_key"], "host1/db/3/failure/ops");
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[1])["idempotency_key"], "host1/db/4/recovery/ops");
   EXPECT_TRUE(outbox.Pending()->empty());
 }
 
@@ -870,6 +922,8 @@ TEST_F(RunnerTest, AManualRunStoppedWithCtrlCPagesNoOne) {
   Run();
   EXPECT_EQ(http_.bodies.size(), 1u) << "a SIGTERM must alert";
 
+  commands_.outcomes = {Exited(0)};
+  Run();  // recovered: the next failure is news again
   http_.bodies.clear();
   stop_signal_ = SIGINT;
   request_.trigger = Trigger::kSchedule;
@@ -1017,6 +1071,21 @@ TEST_F(RunnerTest, ASkippedRunTellsADeadRunWhoseLeftoversHoldTheJobLock) {
   http_.bodies.clear();
   Run();
   EXPECT_EQ(Mentioning(http_.bodies, "pid 4242"), 0u);
+}
+
+// What came before a run is read at its end too: with overlap = "wait", a
+// run that started while the previous one ran (after a failure) and failed
+// after that one recovered is news. Read at the start only, it was taken
+// for the same failure and told no one.
+TEST_F(RunnerTest, TheResultBeforeARunIsTheOneWhenItEnds) {
+  AlertByWebhook("https://hooks.example/x");
+  history_.runs.push_back(Past(1, RunResult::kFailed));
+  history_.runs.push_back(Past(2, RunResult::kRunning));
+  history_.on_begin = [&] { history_.runs[1].result = RunResult::kSuccess; };
+  commands_.outcomes = {Exited(1)};
+  Run();
+  ASSERT_EQ(http_.bodies.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(http_.bodies[0])["event"], "failure");
 }
 
 TEST_F(RunnerTest, ADeadRunIsNotToldFromAHistoryThatDidNotFold) {
@@ -1215,10 +1284,10 @@ TEST_F(RunnerTest, JournalAlertsGoThroughTheInjectedWriter) {
   journal_.answer = Status::Error(StatusCode::kIoError,
                                   "cannot reach journald: /run/systemd/journal/socket: No such "
                                   "file or directory; is systemd-journald running?");
-  commands_.outcomes = {Exited(1)};
+  commands_.outcomes = {Exited(0)};  // a recovery to tell
   RunReport r = Run();
-  EXPECT_EQ(r.record.result, RunResult::kFailed);
-  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.record.result, RunResult::kSuccess);
+  EXPECT_EQ(r.exit_status, 0);
   EXPECT_EQ(journal_.entries.size(), 4u);  // three tries
   EXPECT_EQ(history_.runs[1].alert_status,
             "journal log: failed: journal log: cannot reach journald: "

@@ -59,4 +59,17 @@ bool IsGoodResult(RunResult r) {
   return r == RunResult::kSuccess || r == RunResult::kWarning || r == RunResult::kAlreadyDone;
 }
 
+bool IsFailureResult(RunResult r) {
+  switch (r) {
+    case RunResult::kFailed:
+    case RunResult::kPreflightFailed:
+    case RunResult::kVerifyFailed:
+    case RunResult::kTimeout:
+    case RunResult::kInterrupted:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace surety

@@ -36,6 +36,9 @@ std::optional<RunResult> RunResultFromName(std::string_view name);
 int RunResultExitStatus(RunResult r);
 // success, warning and already_done: the job did its work.
 bool IsGoodResult(RunResult r);
+// failed, preflight_failed, verify_failed, timeout, interrupted: a failure
+// to alert (skipped and running are neither good nor failures).
+bool IsFailureResult(RunResult r);
 
 struct RunRecord {
   int64_t id = 0;

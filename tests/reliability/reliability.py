@@ -9,7 +9,8 @@ attacker would, and counts what matters:
             said so) but are neither in the history nor logged at level
             error as run_lost: must be 0
   alerts    alerts owed by the final history (a failure alert for every
-            failed, timed-out or interrupted run; a recovery for the first
+            failed, timed-out or interrupted run that follows a good one,
+            and for every run whose runner died; a recovery for the first
             good run after a bad one) that never reached the receiver:
             must be 0
   leftover  processes, outbox entries or `running` records left behind
@@ -173,7 +174,11 @@ def expected_alerts(records):
         runs.sort(key=lambda r: r["id"])
         previous = None
         for r in runs:
-            if r["result"] in FAILURE_RESULTS:
+            # A failure after a failure is no news (its alerts heard the
+            # first); a run whose runner died is told by the next run
+            # whatever came before it.
+            reaped = r["result"] == "interrupted" and "marked interrupted" in r.get("message", "")
+            if r["result"] in FAILURE_RESULTS and (reaped or previous not in FAILURE_RESULTS):
                 owed.add((str(r["id"]), "failure"))
             elif r["result"] in GOOD_RESULTS and previous in FAILURE_RESULTS:
                 owed.add((str(r["id"]), "recovery"))
