@@ -14,6 +14,7 @@ packages=(
   libsqlite3-dev                     # run history
   libcurl4-openssl-dev               # webhook alerts (loaded at run time)
   libsystemd-dev                     # journal alerts (sd-journal; loaded at run time)
+  libmicrohttpd-dev                  # surety serve / daemon --listen (loaded at run time)
   libgtest-dev libgmock-dev libbenchmark-dev   # tests and benchmarks
   clang clang-format clang-tidy libclang-rt-14-dev   # lint and libFuzzer
   hyperfine jq python3               # whole-process benchmarks (bench/*.sh)

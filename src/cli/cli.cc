@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "cli/health_commands.h"
 #include "cli/job_commands.h"
+#include "cli/serve_command.h"
 #include "cli/time_commands.h"
 
 namespace surety {
@@ -136,6 +137,7 @@ struct Parsed {
   StatusOptions st;
   CheckOptions chk;
   MetricsOptions met;
+  ServeOptions srv;
   std::function<int()> action;
 };
 
@@ -180,14 +182,29 @@ At most [settings] max_running runs run at once (default: 4 per processor,
 at least 8); runs due beyond that wait their turn in the order they came
 due, each delay logged.
 
+Health: every --check-every (1min) the daemon runs 'surety check --alert'
+when any job has alerts, so a job that stops happening, hangs or breaks is
+told without waiting for a run of it; STATE_DIR/daemon.json is its
+heartbeat, which 'surety check' reads. With --listen it also runs 'surety
+serve' on that address (restarted if it dies).
+
 Examples:
   surety daemon --config /etc/surety/surety.toml
+  surety daemon --config /etc/surety/surety.toml --listen 127.0.0.1:9724
   surety daemon --config examples/demo.toml --log-format=json)");
   dm->add_option("--shutdown-grace", p.dmn.shutdown_grace,
                  "How long running jobs get to finish on SIGTERM before they are stopped "
                  "(default 10s)");
   dm->add_flag("--leave-runs", p.dmn.leave_runs,
                "On SIGTERM, exit at once and let running jobs finish on their own");
+  dm->add_option("--check-every", p.dmn.check_every,
+                 "How often every job's health is evaluated and changes alerted, when any job "
+                 "has alerts (default 1min)");
+  dm->add_option("--listen", p.dmn.listen,
+                 "Also serve /metrics, /status.json and /healthz on ADDR:PORT (loopback unless "
+                 "told otherwise; see surety serve --help)");
+  dm->add_option("--token-file", p.dmn.token_file,
+                 "With --listen on a non-loopback address: the bearer token's file");
   dm->callback([&] { p.action = [&] { return RunDaemonCommand(p.global, p.dmn, sv); }; });
 }
 
@@ -282,6 +299,38 @@ Examples:
   m->callback([&] { p.action = [&] { return RunMetrics(p.global, p.met, sv); }; });
 }
 
+void AddServe(CLI::App& app, Parsed& p, Services& sv) {
+  auto* s = app.add_subcommand("serve", "Serve every job's health over HTTP (/metrics, ...)");
+  s->footer(R"(
+Serves, until SIGTERM or SIGINT:
+  /metrics      Prometheus text exposition, as 'surety metrics' prints it
+  /status.json  every job's health, as 'surety check --json' prints it
+  /healthz      200 "ok" while surety itself works: the job file loads, the
+                history reads and (under 'surety daemon --listen') the
+                daemon's heartbeat is fresh; else 503. Job health is not in
+                it: a failing backup is news, not a reason to restart.
+For hosts whose jobs run from systemd timers or cron; 'surety daemon
+--listen ADDR:PORT' runs the same server beside its scheduler.
+
+ADDR:PORT is "PORT" (loopback), "127.0.0.1:PORT", "[::1]:PORT", or
+":PORT" / "0.0.0.0:PORT" for every interface. Anything but loopback needs
+--token-file: a file readable by its owner alone whose first line is a
+secret of 16+ characters; every request but /healthz must then send
+'Authorization: Bearer SECRET' (Prometheus: authorization.credentials_file).
+Read-only: GET and HEAD only. One health reading at a time, shared by all
+requests within a second, so many clients cost what one does.
+
+Examples:
+  surety serve                     # 127.0.0.1:9724
+  surety serve 127.0.0.1:9100
+  surety serve :9724 --token-file /etc/surety/http-token)");
+  s->add_option("ADDR:PORT", p.srv.address, "Where to listen (default 127.0.0.1:9724)");
+  s->add_option("--token-file", p.srv.token_file,
+                "Require 'Authorization: Bearer TOKEN' with the token in this file");
+  s->add_option("--daemon-pid", p.srv.daemon_pid)->group("");  // set by the daemon
+  s->callback([&] { p.action = [&] { return RunServe(p.global, p.srv, sv); }; });
+}
+
 void AddHistory(CLI::App& app, Parsed& p, Services& sv) {
   auto* h = app.add_subcommand("history", "Show recorded runs, newest first");
   h->footer(kHistoryHelp);
@@ -345,8 +394,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"validate", AddValidate}, {"run", AddRun},           {"daemon", AddDaemon},
     {"status", AddStatus},     {"check", AddCheck},       {"metrics", AddMetrics},
-    {"next", AddNext},         {"history", AddHistory},   {"outbox", AddOutbox},
-    {"calendar", AddCalendar}, {"timespan", AddTimespan},
+    {"serve", AddServe},       {"next", AddNext},         {"history", AddHistory},
+    {"outbox", AddOutbox},     {"calendar", AddCalendar}, {"timespan", AddTimespan},
 };
 
 }  // namespace

@@ -421,6 +421,88 @@ int SendHealthAlerts(const Facts& f, const GlobalOptions& g, Services& sv) {
   return failed;
 }
 
+// The Prometheus text exposition of the facts (docs/metrics.md).
+std::string MetricsText(const Facts& fr) {
+  const Facts* f = &fr;
+  std::ostringstream m;
+  auto num = [](double v) {  // the shortest text that reads back as v
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
+  };
+  auto secs = [&](Instant t) {
+    return num(static_cast<double>(t.time_since_epoch().count()) / 1e6);
+  };
+  auto label = [](const std::string& v) {
+    std::string out;
+    for (char c : v) {
+      if (c == '\\' || c == '"') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  };
+  auto family = [&](const char* name, const char* help) {
+    m << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n";
+  };
+  family("surety_job_last_success_timestamp_seconds",
+         "Start of the job's newest good run (success, warning, already_done).");
+  for (const JobView& v : f->jobs)
+    if (v.runs.last_good)
+      m << "surety_job_last_success_timestamp_seconds{job=\"" << label(v.name) << "\"} "
+        << secs(v.runs.last_good->started_at) << '\n';
+  family("surety_job_last_run_timestamp_seconds", "Start of the job's newest run of any result.");
+  for (const JobView& v : f->jobs)
+    if (v.runs.last)
+      m << "surety_job_last_run_timestamp_seconds{job=\"" << label(v.name) << "\"} "
+        << secs(v.runs.last->started_at) << '\n';
+  family("surety_job_last_run_duration_seconds", "Duration of the job's newest finished run.");
+  for (const JobView& v : f->jobs)
+    if (v.runs.last_counted)
+      m << "surety_job_last_run_duration_seconds{job=\"" << label(v.name) << "\"} "
+        << num(static_cast<double>(v.runs.last_counted->duration_ms) / 1000.0) << '\n';
+  family("surety_job_last_result", "1 for the result of the job's newest finished run.");
+  for (const JobView& v : f->jobs) {
+    if (!v.runs.last_counted) continue;
+    for (RunResult r : kAllResults)
+      m << "surety_job_last_result{job=\"" << label(v.name) << "\",result=\"" << RunResultName(r)
+        << "\"} " << (v.runs.last_counted->result == r ? 1 : 0) << '\n';
+  }
+  family("surety_job_recorded_runs", "Runs of the job in the retained history, by result.");
+  for (const JobView& v : f->jobs)
+    for (RunResult r : kAllResults) {
+      auto it = v.runs.counts.find(r);
+      m << "surety_job_recorded_runs{job=\"" << label(v.name) << "\",result=\"" << RunResultName(r)
+        << "\"} " << (it == v.runs.counts.end() ? 0 : it->second) << '\n';
+    }
+  family("surety_job_next_run_timestamp_seconds", "The job's next expected elapse.");
+  for (const JobView& v : f->jobs)
+    if (v.next)
+      m << "surety_job_next_run_timestamp_seconds{job=\"" << label(v.name) << "\"} "
+        << secs(*v.next) << '\n';
+  family("surety_job_health", "1 for the job's health (docs/health.md), 0 for the others.");
+  for (const JobView& v : f->jobs)
+    for (Health h : kAllHealth)
+      m << "surety_job_health{job=\"" << label(v.name) << "\",health=\"" << HealthName(h) << "\"} "
+        << (v.health.health == h ? 1 : 0) << '\n';
+  family("surety_jobs", "Jobs the job file defines (broken ones included).");
+  m << "surety_jobs " << f->jobs.size() << '\n';
+  family("surety_job_file_valid", "1 when the job file loads without errors.");
+  m << "surety_job_file_valid " << (f->loaded->result.errors.empty() ? 1 : 0) << '\n';
+  if (f->heartbeat) {
+    family("surety_daemon_heartbeat_timestamp_seconds", "The daemon's last heartbeat.");
+    m << "surety_daemon_heartbeat_timestamp_seconds " << secs(*f->heartbeat) << '\n';
+  }
+  family("surety_daemon_up", "1 when the daemon's heartbeat is younger than 2 minutes.");
+  m << "surety_daemon_up " << (f->heartbeat && !DaemonStale(*f) ? 1 : 0) << '\n';
+  family("surety_metrics_generated_timestamp_seconds", "When these metrics were written.");
+  m << "surety_metrics_generated_timestamp_seconds " << secs(f->now) << '\n';
+  return m.str();
+}
+
 }  // namespace
 
 int RunStatus(const GlobalOptions& g, const StatusOptions& o, Services& sv) {
@@ -507,174 +589,151 @@ int RunStatus(const GlobalOptions& g, const StatusOptions& o, Services& sv) {
   return f->history.ok() ? 0 : 1;
 }
 
-int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv) {
-  auto f = Gather(g, sv, o.jobs, false, /*secrets=*/o.alert);
-  if (!f) return 3;
-  const int undelivered = o.alert ? SendHealthAlerts(*f, g, sv) : 0;
+namespace {
+
+// What check concludes from the facts: the plugin status (0..3), the jobs
+// at fault ("db overdue") and every other problem, in order.
+struct Verdict {
   int status = 0;
-  std::vector<std::string> faults;  // "db overdue", in order
-  for (const JobView& v : f->jobs) {
-    const int s = HealthCheckStatus(v.health.health);
-    status = std::max(status, s);
-    if (s > 0) faults.push_back(v.name + " " + std::string(HealthName(v.health.health)));
-  }
+  std::vector<std::string> faults;
   std::vector<std::string> problems;
-  if (!f->global_errors.empty()) {
+};
+
+Verdict Judge(const Facts& f, int undelivered_now) {
+  Verdict v;
+  int& status = v.status;
+  for (const JobView& j : f.jobs) {
+    const int s = HealthCheckStatus(j.health.health);
+    status = std::max(status, s);
+    if (s > 0) v.faults.push_back(j.name + " " + std::string(HealthName(j.health.health)));
+  }
+  std::vector<std::string>& problems = v.problems;
+  if (!f.global_errors.empty()) {
     status = 2;
-    problems.push_back("the job file has errors: " + f->global_errors.front());
+    problems.push_back("the job file has errors: " + f.global_errors.front());
   }
-  if (!f->history.ok()) {
+  if (!f.history.ok()) {
     status = std::max(status, 3);
-    problems.push_back("cannot read the history: " + f->history.message());
+    problems.push_back("cannot read the history: " + f.history.message());
   }
-  if (!f->first_seen.ok()) {
+  if (!f.first_seen.ok()) {
     status = std::max(status, 3);
-    problems.push_back("cannot write down when jobs were first seen (" + f->first_seen.message() +
+    problems.push_back("cannot write down when jobs were first seen (" + f.first_seen.message() +
                        "), so a job that never runs would not be noticed");
   }
-  if (DaemonStale(*f)) {
+  if (DaemonStale(f)) {
     status = 2;
-    problems.push_back("the daemon's last heartbeat was " + FormatRelative(*f->heartbeat, f->now));
+    problems.push_back("the daemon's last heartbeat was " + FormatRelative(*f.heartbeat, f.now));
   }
-  if (undelivered > 0) {
+  if (undelivered_now > 0) {
     status = std::max(status, 1);
-    problems.push_back(std::to_string(undelivered) + " health alerts could not be sent now");
+    problems.push_back(std::to_string(undelivered_now) + " health alerts could not be sent now");
   }
-  if (f->undelivered > 0) {
+  if (f.undelivered > 0) {
     status = std::max(status, 1);
-    problems.push_back(std::to_string(f->undelivered) + " alert deliveries failing (" +
-                       f->undelivered_alerts + ")");
+    problems.push_back(std::to_string(f.undelivered) + " alert deliveries failing (" +
+                       f.undelivered_alerts + ")");
   }
-  if (f->jobs.empty() && f->global_errors.empty()) {
+  if (f.jobs.empty() && f.global_errors.empty()) {
     status = 3;
     problems.emplace_back("no jobs defined");
   }
   // UNKNOWN outranks nothing but OK: a CRITICAL job stays CRITICAL.
-  if (status == 3 && std::any_of(f->jobs.begin(), f->jobs.end(), [](const JobView& v) {
-        return HealthCheckStatus(v.health.health) == 2;
+  if (status == 3 && std::any_of(f.jobs.begin(), f.jobs.end(), [](const JobView& j) {
+        return HealthCheckStatus(j.health.health) == 2;
       }))
     status = 2;
-  static const char* kWord[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+  return v;
+}
+
+constexpr const char* kStatusWord[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+
+nlohmann::json CheckJson(const Facts& f, const Verdict& v) {
+  nlohmann::json j = {{"status", v.status}, {"status_text", kStatusWord[v.status]}};
+  j["problems"] = v.problems;
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const JobView& job : f.jobs) jobs.push_back(JobJson(job));
+  j["jobs"] = jobs;
+  return j;
+}
+
+// The plugin's one summary line, with its performance data.
+std::string CheckLine(const Facts& f, const Verdict& v) {
   std::map<Health, int> by_health;
-  for (const JobView& v : f->jobs) ++by_health[v.health.health];
-  if (o.json) {
-    nlohmann::json j = {{"status", status}, {"status_text", kWord[status]}};
-    j["problems"] = problems;
-    nlohmann::json jobs = nlohmann::json::array();
-    for (const JobView& v : f->jobs) jobs.push_back(JobJson(v));
-    j["jobs"] = jobs;
-    sv.out << JsonText(j) << '\n';
-    return status;
-  }
-  if (g.quiet && status == 0) return 0;  // --quiet: say something only when not OK
-  std::string line = std::string("SURETY ") + kWord[status] + " - ";
-  if (!faults.empty()) {
-    line += std::to_string(faults.size()) + " of " + std::to_string(f->jobs.size()) +
+  for (const JobView& j : f.jobs) ++by_health[j.health.health];
+  std::string line = std::string("SURETY ") + kStatusWord[v.status] + " - ";
+  if (!v.faults.empty()) {
+    line += std::to_string(v.faults.size()) + " of " + std::to_string(f.jobs.size()) +
             " jobs at fault: ";
-    for (size_t i = 0; i < faults.size(); ++i) line += (i ? ", " : "") + faults[i];
-  } else if (problems.empty()) {
-    line += std::to_string(f->jobs.size()) + (f->jobs.size() == 1 ? " job" : " jobs") + " OK";
+    for (size_t i = 0; i < v.faults.size(); ++i) line += (i ? ", " : "") + v.faults[i];
+  } else if (v.problems.empty()) {
+    line += std::to_string(f.jobs.size()) + (f.jobs.size() == 1 ? " job" : " jobs") + " OK";
   }
-  for (size_t i = 0; i < problems.size(); ++i)
-    line += (i == 0 && faults.empty() ? "" : "; ") + problems[i];
+  for (size_t i = 0; i < v.problems.size(); ++i)
+    line += (i == 0 && v.faults.empty() ? "" : "; ") + v.problems[i];
   // Performance data: how many jobs are in each health.
-  line += " | jobs=" + std::to_string(f->jobs.size());
+  line += " | jobs=" + std::to_string(f.jobs.size());
   for (Health h : kAllHealth)
     line += " " + std::string(HealthName(h)) + "=" + std::to_string(by_health[h]);
-  sv.out << line << '\n';
+  return line;
+}
+
+}  // namespace
+
+int RunCheck(const GlobalOptions& g, const CheckOptions& o, Services& sv) {
+  auto f = Gather(g, sv, o.jobs, false, /*secrets=*/o.alert);
+  if (!f) return 3;
+  const int undelivered = o.alert ? SendHealthAlerts(*f, g, sv) : 0;
+  const Verdict v = Judge(*f, undelivered);
+  if (o.json) {
+    sv.out << JsonText(CheckJson(*f, v)) << '\n';
+    return v.status;
+  }
+  if (g.quiet && v.status == 0) return 0;  // --quiet: say something only when not OK
+  sv.out << CheckLine(*f, v) << '\n';
   // Long output: a line per job at fault.
-  for (const JobView& v : f->jobs)
-    if (HealthCheckStatus(v.health.health) > 0)
-      sv.out << v.name << ": " << HealthName(v.health.health) << ": " << v.health.detail << '\n';
-  return status;
+  for (const JobView& j : f->jobs)
+    if (HealthCheckStatus(j.health.health) > 0)
+      sv.out << j.name << ": " << HealthName(j.health.health) << ": " << j.health.detail << '\n';
+  return v.status;
 }
 
 int RunMetrics(const GlobalOptions& g, const MetricsOptions& o, Services& sv) {
   auto f = Gather(g, sv, {}, true);
   if (!f) return 2;
-  std::ostringstream m;
-  auto num = [](double v) {  // the shortest text that reads back as v
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
-  };
-  auto secs = [&](Instant t) {
-    return num(static_cast<double>(t.time_since_epoch().count()) / 1e6);
-  };
-  auto label = [](const std::string& v) {
-    std::string out;
-    for (char c : v) {
-      if (c == '\\' || c == '"') out += '\\';
-      if (c == '\n') {
-        out += "\\n";
-        continue;
-      }
-      out += c;
-    }
-    return out;
-  };
-  auto family = [&](const char* name, const char* help) {
-    m << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n";
-  };
-  family("surety_job_last_success_timestamp_seconds",
-         "Start of the job's newest good run (success, warning, already_done).");
-  for (const JobView& v : f->jobs)
-    if (v.runs.last_good)
-      m << "surety_job_last_success_timestamp_seconds{job=\"" << label(v.name) << "\"} "
-        << secs(v.runs.last_good->started_at) << '\n';
-  family("surety_job_last_run_timestamp_seconds", "Start of the job's newest run of any result.");
-  for (const JobView& v : f->jobs)
-    if (v.runs.last)
-      m << "surety_job_last_run_timestamp_seconds{job=\"" << label(v.name) << "\"} "
-        << secs(v.runs.last->started_at) << '\n';
-  family("surety_job_last_run_duration_seconds", "Duration of the job's newest finished run.");
-  for (const JobView& v : f->jobs)
-    if (v.runs.last_counted)
-      m << "surety_job_last_run_duration_seconds{job=\"" << label(v.name) << "\"} "
-        << num(static_cast<double>(v.runs.last_counted->duration_ms) / 1000.0) << '\n';
-  family("surety_job_last_result", "1 for the result of the job's newest finished run.");
-  for (const JobView& v : f->jobs) {
-    if (!v.runs.last_counted) continue;
-    for (RunResult r : kAllResults)
-      m << "surety_job_last_result{job=\"" << label(v.name) << "\",result=\"" << RunResultName(r)
-        << "\"} " << (v.runs.last_counted->result == r ? 1 : 0) << '\n';
-  }
-  family("surety_job_recorded_runs", "Runs of the job in the retained history, by result.");
-  for (const JobView& v : f->jobs)
-    for (RunResult r : kAllResults) {
-      auto it = v.runs.counts.find(r);
-      m << "surety_job_recorded_runs{job=\"" << label(v.name) << "\",result=\"" << RunResultName(r)
-        << "\"} " << (it == v.runs.counts.end() ? 0 : it->second) << '\n';
-    }
-  family("surety_job_next_run_timestamp_seconds", "The job's next expected elapse.");
-  for (const JobView& v : f->jobs)
-    if (v.next)
-      m << "surety_job_next_run_timestamp_seconds{job=\"" << label(v.name) << "\"} "
-        << secs(*v.next) << '\n';
-  family("surety_job_health", "1 for the job's health (docs/health.md), 0 for the others.");
-  for (const JobView& v : f->jobs)
-    for (Health h : kAllHealth)
-      m << "surety_job_health{job=\"" << label(v.name) << "\",health=\"" << HealthName(h) << "\"} "
-        << (v.health.health == h ? 1 : 0) << '\n';
-  family("surety_jobs", "Jobs the job file defines (broken ones included).");
-  m << "surety_jobs " << f->jobs.size() << '\n';
-  family("surety_job_file_valid", "1 when the job file loads without errors.");
-  m << "surety_job_file_valid " << (f->loaded->result.errors.empty() ? 1 : 0) << '\n';
-  if (f->heartbeat) {
-    family("surety_daemon_heartbeat_timestamp_seconds", "The daemon's last heartbeat.");
-    m << "surety_daemon_heartbeat_timestamp_seconds " << secs(*f->heartbeat) << '\n';
-  }
-  family("surety_daemon_up", "1 when the daemon's heartbeat is younger than 2 minutes.");
-  m << "surety_daemon_up " << (f->heartbeat && !DaemonStale(*f) ? 1 : 0) << '\n';
-  family("surety_metrics_generated_timestamp_seconds", "When these metrics were written.");
-  m << "surety_metrics_generated_timestamp_seconds " << secs(f->now) << '\n';
+  const std::string text = MetricsText(*f);
   if (o.output.empty()) {
-    sv.out << m.str();
-  } else if (Status s = WriteFileAtomic(o.output, m.str(), 0644, /*durable=*/false); !s.ok()) {
+    sv.out << text;
+  } else if (Status s = WriteFileAtomic(o.output, text, 0644, /*durable=*/false); !s.ok()) {
     sv.err << "error: " << s.message() << '\n';
     return 1;
   }
   return f->history.ok() ? 0 : 1;
+}
+
+Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv,
+                                          bool expect_daemon) {
+  auto f = Gather(g, sv, {}, true);
+  if (!f) return Status::Error(StatusCode::kInternal, "cannot read the job file");
+  const Verdict v = Judge(*f, 0);
+  HealthSnapshot snap;
+  snap.metrics = MetricsText(*f);
+  snap.status_json = JsonText(CheckJson(*f, v)) + "\n";
+  snap.check_status = v.status;
+  snap.check_line = CheckLine(*f, v);
+  // What /healthz answers: whether the service itself works, not whether
+  // every job is healthy (a failing backup is the jobs' news, and restarting
+  // the daemon over it would help nobody).
+  if (!f->global_errors.empty())
+    snap.service_problems.push_back("the job file has errors: " + f->global_errors.front());
+  if (!f->history.ok())
+    snap.service_problems.push_back("cannot read the history: " + f->history.message());
+  if (DaemonStale(*f))
+    snap.service_problems.push_back("the daemon's last heartbeat was " +
+                                    FormatRelative(*f->heartbeat, f->now));
+  else if (expect_daemon && !f->heartbeat)
+    snap.service_problems.emplace_back("the daemon has written no heartbeat");
+  return snap;
 }
 
 }  // namespace surety

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "cli/cli.h"
 #include "cli/job_commands.h"
 
@@ -35,6 +36,20 @@ struct MetricsOptions {
   std::string output;  // empty: stdout
 };
 int RunMetrics(const GlobalOptions& g, const MetricsOptions& o, Services& sv);
+
+// One look at every job's health, for `surety serve`: the texts its
+// endpoints answer with, all from one reading of the facts.
+struct HealthSnapshot {
+  std::string metrics;      // what `surety metrics` writes
+  std::string status_json;  // what `surety check --json` writes
+  int check_status = 3;     // check's exit status: 0 OK … 3 UNKNOWN
+  std::string check_line;   // check's summary line
+  // Why the service itself is not working (/healthz): the job file has
+  // global errors, the history cannot be read, the daemon's heartbeat is
+  // stale (or, with expect_daemon, missing). Job health is not among them.
+  std::vector<std::string> service_problems;
+};
+Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, bool expect_daemon);
 
 // The daemon's heartbeat file in a state directory, and how old it may be
 // before `check` says the daemon stopped.

@@ -10,6 +10,7 @@
 #include "daemon/daemon.h"
 #include "job/config_loader.h"
 #include "os/file_system.h"
+#include "os/http_server.h"
 #include "os/log.h"
 #include "os/process.h"
 #include "os/state_dir.h"
@@ -336,7 +337,35 @@ int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services
     sv.err << "error: --shutdown-grace: expected a time span such as 10s or 1min\n";
     return 2;
   }
+  auto check_every = ParseTimespan(o.check_every);
+  if (!check_every.ok() || check_every->infinite() ||
+      SpanMicros(*check_every) < std::chrono::seconds(1)) {
+    sv.err << "error: --check-every: expected a time span of at least 1s, such as 1min\n";
+    return 2;
+  }
   DaemonOptions d;
+  d.check_every = SpanMicros(*check_every);
+  if (!o.listen.empty()) {
+    // Said now, not by the server the daemon starts later.
+    auto address = ParseListenAddress(o.listen);
+    if (!address.ok()) {
+      sv.err << "error: --listen: " << address.status().message() << '\n';
+      return 2;
+    }
+    if (!address->loopback && o.token_file.empty()) {
+      sv.err << "error: --listen " << address->ToString()
+             << " is not a loopback address: give --token-file too (see surety serve --help)\n";
+      return 2;
+    }
+    d.listen = o.listen;
+    d.token_file = o.token_file;
+    if (!d.token_file.empty() && d.token_file.front() != '/') {
+      if (auto abs = sv.fs->CanonicalPath(d.token_file); abs.ok()) d.token_file = *abs;
+    }
+  } else if (!o.token_file.empty()) {
+    sv.err << "error: --token-file needs --listen\n";
+    return 2;
+  }
   d.configs = g.configs;
   d.log_format = g.log_format.empty() ? "logfmt" : g.log_format;
   // The daemon's log is its output: info by default, on a terminal too.

@@ -55,6 +55,9 @@ int RunOutbox(const GlobalOptions& g, const OutboxOptions& o, Services& sv);
 struct DaemonCliOptions {
   std::string shutdown_grace = "10s";
   bool leave_runs = false;
+  std::string check_every = "1min";
+  std::string listen;  // empty: no HTTP server
+  std::string token_file;
 };
 int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services& sv);
 

@@ -29,8 +29,9 @@ constexpr Micros kKillPoll{std::chrono::milliseconds(100)};
 constexpr Micros kDrainEvery{std::chrono::minutes(1)};
 // How often the heartbeat file is rewritten (surety check: 2 min is stale).
 constexpr Micros kHeartbeatEvery{std::chrono::seconds(30)};
-// How often `surety check --alert` runs (MaybeCheckHealth).
-constexpr Micros kHealthCheckEvery{std::chrono::minutes(1)};
+// How soon a `surety serve` (--listen) that died is started again, at the
+// earliest (MaybeStartServer).
+constexpr Micros kServerRestartAfter{std::chrono::seconds(10)};
 
 }  // namespace
 
@@ -79,9 +80,10 @@ bool Daemon::Start() {
   // The tick: the watchdog's (half its interval) and the heartbeat's, which
   // `surety check` reads to tell a daemon that died from one that runs.
   watchdog_ = sys_.WatchdogInterval().has_value();
-  tick_ = kHeartbeatEvery;
+  tick_ = std::min(kHeartbeatEvery, opt_.check_every);
   if (auto watchdog = sys_.WatchdogInterval()) tick_ = std::min(*tick_, *watchdog / 2);
   WriteHeartbeat();
+  MaybeStartServer();
   MaybeDrainOutbox();  // what the last daemon's runs could not deliver
   Arm();
   return true;
@@ -103,6 +105,27 @@ void Daemon::OnTick() {
   if (watchdog_) sys_.Notify("WATCHDOG=1");
   WriteHeartbeat();
   MaybeCheckHealth();
+  MaybeStartServer();
+}
+
+// --listen: `surety serve ADDR:PORT --daemon-pid PID` as a process of its
+// own, so that no client, however slow or many, can hold up the loop. It
+// ends with the daemon (PR_SET_PDEATHSIG); one that died is started again
+// at the next tick, and said at level error.
+void Daemon::MaybeStartServer() {
+  if (opt_.listen.empty() || stopping_ || server_pid_ != 0) return;
+  const Instant now = clock_.Now();
+  if (now < next_server_start_) return;
+  next_server_start_ = now + kServerRestartAfter;
+  std::vector<std::string> argv = GlobalArgv(opt_.configs);
+  argv.insert(argv.end(), {"serve", opt_.listen, "--daemon-pid", std::to_string(sys_.Pid())});
+  if (!opt_.token_file.empty()) argv.insert(argv.end(), {"--token-file", opt_.token_file});
+  auto pid = sys_.StartRun(argv, run_env_);
+  if (!pid.ok()) {
+    log_.Error("server_not_started", {{"error", pid.status().message()}});
+    return;
+  }
+  server_pid_ = *pid;
 }
 
 // Once a minute, when any job has alerts: `surety --quiet check --alert` on
@@ -113,7 +136,7 @@ void Daemon::OnTick() {
 void Daemon::MaybeCheckHealth() {
   const Instant now = clock_.Now();
   if (stopping_ || now < next_health_check_ || check_pid_ != 0) return;
-  next_health_check_ = now + kHealthCheckEvery;
+  next_health_check_ = now + opt_.check_every;
   const bool any_alerts = std::any_of(config_.jobs.begin(), config_.jobs.end(),
                                       [](const auto& j) { return !j.second.alert.empty(); });
   if (!any_alerts) return;
@@ -503,6 +526,19 @@ void Daemon::Reap() {
       check_pid_ = 0;
       continue;
     }
+    if (r.pid == server_pid_) {
+      server_pid_ = 0;
+      if (!stopping_)
+        log_.Error(
+            "server_exited",
+            {{"pid", std::to_string(r.pid)},
+             {"exit", r.signal ? "SIG" + SignalName(r.signal) : std::to_string(r.exit_code)},
+             {"action",
+              "started again within " +
+                  FormatTimespan(Timespan{static_cast<uint64_t>(
+                      std::max(kServerRestartAfter, tick_.value_or(kHeartbeatEvery)).count())})}});
+      continue;
+    }
     auto owner = runner_job_.find(r.pid);
     if (owner == runner_job_.end()) continue;
     const std::string name = owner->second;
@@ -557,6 +593,7 @@ void Daemon::BeginShutdown(int sig) {
   }
   stopping_ = true;
   queue_.clear();  // what waited for a place does not start now
+  if (server_pid_ != 0) sys_.SignalRun(server_pid_, SIGTERM);
   const size_t running = Running();
   log_.Info(
       "stopping",

@@ -52,6 +52,13 @@ struct DaemonOptions {
   // On SIGTERM/SIGINT, exit at once and leave running runs to finish on
   // their own (a restart or an upgrade must not kill a backup).
   bool leave_runs = false;
+  // How often every job's health is evaluated and told (`surety check
+  // --alert`, when any job has alerts).
+  Micros check_every{std::chrono::minutes(1)};
+  // --listen: `surety serve ADDR:PORT` runs beside the scheduler, as a
+  // child restarted when it dies; empty: none.
+  std::string listen;
+  std::string token_file;  // passed on to it
 };
 
 // How many runs the daemon starts at once when [settings] max_running does
@@ -137,6 +144,7 @@ class Daemon {
   void SetRunArgv(const std::vector<std::string>& configs);
   void WriteHeartbeat();
   void MaybeCheckHealth();
+  void MaybeStartServer();
   void UseJobSet(const Config& next);
 
   std::vector<std::string> run_argv_;  // up to and including "run --tag-output"
@@ -177,7 +185,9 @@ class Daemon {
   // The outbox drain (`surety outbox --drain`): its pid while it runs, and
   // when to look at the outbox next.
   int drain_pid_ = 0;
-  int check_pid_ = 0;  // the running `surety check --alert`, if any
+  int check_pid_ = 0;   // the running `surety check --alert`, if any
+  int server_pid_ = 0;  // the running `surety serve` (--listen), if any
+  Instant next_server_start_;
   Instant next_health_check_;
   Instant next_drain_check_;
   bool outbox_pending_ = false;

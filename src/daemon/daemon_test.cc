@@ -505,5 +505,62 @@ TEST_F(DaemonTest, TicksWriteTheHeartbeatAndCheckHealthOnceAMinute) {
   EXPECT_EQ(system_.files.count("/var/lib/surety/daemon.json"), 0u);
 }
 
+// --check-every sets how often health is evaluated; the tick follows it.
+TEST_F(DaemonTest, CheckEverySetsTheHealthChecksPeriod) {
+  WriteJobs(
+      "[alerts.log]\nkind = \"exec\"\ncommand = [\"true\"]\n"
+      "[jobs.night]\ncommand = [\"true\"]\nschedule = \"02:30\"\nalert = [\"log\"]\n");
+  options_.check_every = seconds(2);
+  Daemon& d = Start();
+  ASSERT_TRUE(d.tick());
+  EXPECT_EQ(*d.tick(), Micros{seconds(2)});
+  size_t checks = 0;
+  for (int i = 1; i <= 5; ++i) {
+    clock_.Set(kT0 + seconds(2 * i));
+    d.OnTick();
+    if (system_.starts.size() > checks) {
+      ++checks;
+      Exit(system_.starts.back().pid);
+    }
+  }
+  EXPECT_EQ(checks, 5u);
+}
+
+// --listen: `surety serve ADDR:PORT --daemon-pid PID` starts with the
+// daemon, is started again (at a tick, 10 s on at the earliest) when it
+// dies, said at level error, and is told to stop with the daemon.
+TEST_F(DaemonTest, ListenRunsTheServerBesideTheSchedulerAndRestartsIt) {
+  WriteJobs("[jobs.night]\ncommand = [\"true\"]\nschedule = \"02:30\"\n");
+  options_.listen = "127.0.0.1:9724";
+  Daemon& d = Start();
+  auto servers = [&] {
+    std::vector<FakeDaemonSystem::Start> out;
+    for (const auto& s : system_.starts)
+      if (std::find(s.argv.begin(), s.argv.end(), "serve") != s.argv.end()) out.push_back(s);
+    return out;
+  };
+  ASSERT_EQ(servers().size(), 1u);
+  const std::vector<std::string> argv = servers()[0].argv;
+  EXPECT_EQ(std::vector<std::string>(argv.end() - 4, argv.end()),
+            (std::vector<std::string>{"serve", "127.0.0.1:9724", "--daemon-pid", "42"}));
+  clock_.Set(kT0 + seconds(30));
+  d.OnTick();
+  EXPECT_EQ(servers().size(), 1u) << "a second server while the first runs";
+  Exit(servers()[0].pid, 1);
+  EXPECT_NE(logs_.str().find("level=error event=server_exited"), std::string::npos) << logs_.str();
+  clock_.Set(kT0 + seconds(60));
+  d.OnTick();
+  ASSERT_EQ(servers().size(), 2u);
+  const int pid = servers()[1].pid;
+  d.OnSignal(SIGTERM);
+  EXPECT_NE(std::find(system_.signals.begin(), system_.signals.end(), std::make_pair(pid, SIGTERM)),
+            system_.signals.end());
+  EXPECT_TRUE(d.stopped());
+  Exit(pid, 0);
+  const std::string logs = logs_.str();
+  EXPECT_EQ(logs.find("server_exited", logs.find("event=stopping")), std::string::npos)
+      << "a server stopped with the daemon is no error";
+}
+
 }  // namespace
 }  // namespace surety

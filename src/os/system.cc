@@ -116,6 +116,11 @@ bool RaiseSchedulingPriority() {
   return sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &p) == 0;
 }
 
+bool TerminateWithParent(int parent_pid) {
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) return false;
+  return getppid() == parent_pid;  // after the prctl: a death before it is seen here
+}
+
 bool BecomeSubreaper() { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
 
 bool RunningAsRoot() { return geteuid() == 0; }

@@ -41,6 +41,9 @@ void RemoveFile(const std::string& path);
 // Sends `sig` to every descendant of this process (found through /proc).
 // Returns how many were signalled.
 int SignalAllDescendants(int sig);
+// SIGTERM to this process when its parent dies (PR_SET_PDEATHSIG); false
+// when the parent is no longer `parent_pid` (it died already).
+bool TerminateWithParent(int parent_pid);
 // Makes orphaned descendants re-parent to this process.
 bool BecomeSubreaper();  // false (errno set) if the kernel refuses
 // Gives this process real-time priority 1 (SCHED_RR) with reset-on-fork, so

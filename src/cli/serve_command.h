@@ -1,0 +1,59 @@
+// `surety serve [ADDR:]PORT`: every job's health over HTTP — /metrics for
+// Prometheus, /status.json for scripts and dashboards, /healthz for load
+// balancers and container health checks — from the same facts `status`,
+// `check` and `metrics` read (health_commands.h). `surety daemon --listen`
+// runs it as a child of its own.
+//
+// Read-only. Loopback unless told otherwise; any other address needs
+// --token-file, and then every request but /healthz needs
+// `Authorization: Bearer TOKEN`. Work per request is bounded: one health
+// reading at a time, shared by every request within a second.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "cli/cli.h"
+#include "cli/health_commands.h"
+#include "cli/job_commands.h"
+#include "os/clock.h"
+#include "os/http_server.h"
+
+namespace surety {
+
+inline constexpr const char* kDefaultListen = "127.0.0.1:9724";
+
+struct ServeOptions {
+  std::string address = kDefaultListen;
+  std::string token_file;
+  // Started by `surety daemon --listen` (its pid): end with it, and have
+  // /healthz expect its heartbeat.
+  int daemon_pid = 0;
+};
+int RunServe(const GlobalOptions& g, const ServeOptions& o, Services& sv);
+
+// Answers one request from a health snapshot no older than `max_age`
+// (taken with `take`, one at a time). Thread-safe.
+class ServeHandler {
+ public:
+  using Take = std::function<Result<HealthSnapshot>()>;
+  ServeHandler(Take take, const Clock& clock, std::optional<std::string> token,
+               Micros max_age = std::chrono::seconds(1));
+  HttpResponse operator()(const HttpRequest& request);
+
+ private:
+  Result<HealthSnapshot> Snapshot();
+  bool Authorized(const HttpRequest& request) const;
+
+  Take take_;
+  const Clock& clock_;
+  std::optional<std::string> token_;
+  Micros max_age_;
+  std::mutex mu_;  // guards the rest
+  std::optional<Result<HealthSnapshot>> last_;
+  Micros last_at_{0};  // monotonic
+};
+
+}  // namespace surety

@@ -1,0 +1,118 @@
+#include "cli/serve_command.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace surety {
+namespace {
+
+using std::chrono::milliseconds;
+
+class ServeHandlerTest : public testing::Test {
+ protected:
+  ServeHandler Make(std::optional<std::string> token = std::nullopt) {
+    return ServeHandler(
+        [this]() -> Result<HealthSnapshot> {
+          ++takes_;
+          if (!error_.ok()) return error_;
+          return snap_;
+        },
+        clock_, std::move(token));
+  }
+  static HttpRequest Get(const std::string& path, const std::string& auth = "") {
+    HttpRequest r;
+    r.method = "GET";
+    r.path = path;
+    if (!auth.empty()) r.headers["authorization"] = auth;
+    return r;
+  }
+  static bool HasHeader(const HttpResponse& r, const std::string& name, const std::string& value) {
+    for (const auto& [n, v] : r.headers)
+      if (n == name && v == value) return true;
+    return false;
+  }
+
+  FakeClock clock_;
+  HealthSnapshot snap_{"surety_jobs 1\n", "{\"status\":2}\n", 2, "SURETY CRITICAL", {}};
+  Status error_;
+  int takes_ = 0;
+};
+
+TEST_F(ServeHandlerTest, ServesMetricsStatusAndHealthWithTheirTypes) {
+  ServeHandler h = Make();
+  HttpResponse m = h(Get("/metrics"));
+  EXPECT_EQ(m.status, 200);
+  EXPECT_EQ(m.body, "surety_jobs 1\n");
+  EXPECT_EQ(m.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  HttpResponse s = h(Get("/status.json"));
+  EXPECT_EQ(s.status, 200);
+  EXPECT_EQ(s.content_type, "application/json");
+  EXPECT_EQ(s.body, "{\"status\":2}\n");
+  // A CRITICAL job is the jobs' news: surety itself works.
+  HttpResponse z = h(Get("/healthz"));
+  EXPECT_EQ(z.status, 200);
+  EXPECT_EQ(z.body, "ok\n");
+  EXPECT_EQ(h(Get("/nope")).status, 404);
+  for (const HttpResponse* r : {&m, &s, &z}) {
+    EXPECT_TRUE(HasHeader(*r, "X-Frame-Options", "DENY"));
+    EXPECT_TRUE(HasHeader(*r, "X-Content-Type-Options", "nosniff"));
+    EXPECT_TRUE(HasHeader(*r, "Cache-Control", "no-store"));
+    EXPECT_TRUE(
+        HasHeader(*r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"));
+  }
+}
+
+TEST_F(ServeHandlerTest, RequestsWithinASecondShareOneReading) {
+  ServeHandler h = Make();
+  for (int i = 0; i < 5; ++i) (void)h(Get(i % 2 ? "/metrics" : "/status.json"));
+  EXPECT_EQ(takes_, 1);
+  clock_.Advance(milliseconds(999));
+  (void)h(Get("/metrics"));
+  EXPECT_EQ(takes_, 1);
+  clock_.Advance(milliseconds(1));
+  (void)h(Get("/metrics"));
+  EXPECT_EQ(takes_, 2);
+}
+
+TEST_F(ServeHandlerTest, AServiceProblemFailsHealthzAndSaysWhyOnlyToTheTokensHolder) {
+  snap_.service_problems = {"cannot read the history: disk I/O error"};
+  ServeHandler open = Make();
+  HttpResponse z = open(Get("/healthz"));
+  EXPECT_EQ(z.status, 503);
+  EXPECT_NE(z.body.find("disk I/O error"), std::string::npos) << "loopback: no token, all said";
+
+  ServeHandler guarded = Make("0123456789abcdef");
+  z = guarded(Get("/healthz"));
+  EXPECT_EQ(z.status, 503);
+  EXPECT_EQ(z.body, "unhealthy\n");
+  z = guarded(Get("/healthz", "Bearer 0123456789abcdef"));
+  EXPECT_NE(z.body.find("disk I/O error"), std::string::npos);
+}
+
+TEST_F(ServeHandlerTest, WithATokenEverythingButHealthzNeedsIt) {
+  ServeHandler h = Make("0123456789abcdef");
+  for (const char* path : {"/", "/metrics", "/status.json"}) {
+    HttpResponse r = h(Get(path));
+    EXPECT_EQ(r.status, 401) << path;
+    EXPECT_TRUE(HasHeader(r, "WWW-Authenticate", "Bearer realm=\"surety\"")) << path;
+    EXPECT_EQ(h(Get(path, "Bearer 0123456789abcdeX")).status, 401) << path;
+    EXPECT_EQ(h(Get(path, "Bearer 0123456789abcde")).status, 401) << path;
+    EXPECT_EQ(h(Get(path, "Basic 0123456789abcdef")).status, 401) << path;
+    EXPECT_EQ(h(Get(path, "Bearer 0123456789abcdef")).status, 200) << path;
+  }
+  EXPECT_EQ(takes_, 1) << "a refused request read nothing";
+  EXPECT_EQ(h(Get("/healthz")).status, 200);
+}
+
+TEST_F(ServeHandlerTest, AReadingThatFailsIsAServerErrorAndUnhealthy) {
+  error_ = Status::Error(StatusCode::kIoError, "cannot read the job file");
+  ServeHandler h = Make();
+  HttpResponse m = h(Get("/metrics"));
+  EXPECT_EQ(m.status, 500);
+  EXPECT_NE(m.body.find("cannot read the job file"), std::string::npos);
+  EXPECT_EQ(h(Get("/healthz")).status, 503);
+}
+
+}  // namespace
+}  // namespace surety
