@@ -12,10 +12,13 @@
 // (lateness p50/p99/max): here a run must only start at or after its due
 // time and well within its period. TearDown kills every daemon a test
 // started and every process below it, even after a failed assertion.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -651,6 +654,133 @@ accuracy = "1us"
       Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config_) + " check 2>/dev/null");
   EXPECT_EQ(check.rc, 2) << check.out;
   EXPECT_NE(check.out.find("new broken"), std::string::npos) << check.out;
+  EXPECT_EQ(Stop(d), 0) << Log(d);
+}
+
+// ---------------------------------------------------------------------------
+// The smoke alarm through a real daemon: its health checks, its HTTP server,
+// and a local webhook receiver that writes down every alert it gets.
+
+// `GET path` from 127.0.0.1:port: the status code and the body.
+std::pair<int, std::string> HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    if (fd >= 0) close(fd);
+    return {0, ""};
+  }
+  const std::string request = "GET " + path + " HTTP/1.0\r\n\r\n";
+  (void)!write(fd, request.data(), request.size());
+  std::string out;
+  char buf[8192];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  int code = 0;
+  std::sscanf(out.c_str(), "HTTP/%*s %d", &code);
+  const size_t body = out.find("\r\n\r\n");
+  return {code, body == std::string::npos ? "" : out.substr(body + 4)};
+}
+
+constexpr const char* kReceiver = R"(import http.server, json, os, sys
+out, port_file = sys.argv[1], sys.argv[2]
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        try:
+            j = json.loads(body)
+            line = "%s %s\n" % (j.get("event"), j.get("job"))
+        except ValueError:
+            line = "unreadable\n"
+        with open(out, "a") as f:
+            f.write(line)
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+server.serve_forever()
+)";
+
+// A job fails for several runs, recovers, is broken by an edit and mended,
+// under a daemon that checks health every second and serves HTTP: its
+// webhook hears exactly one alert per change of state (failure, recovery,
+// broken, recovery), however many runs and checks each state lasts, and the
+// server shows each state as it is.
+TEST_F(DaemonE2E, EachChangeOfHealthReachesTheWebhookOnce) {
+  const std::string received = dir_ + "/received", port_file = dir_ + "/receiver.port";
+  { std::ofstream(dir_ + "/receiver.py") << kReceiver; }
+  Shell("python3 " + ShellQuote(dir_ + "/receiver.py") + " " + ShellQuote(received) + " " +
+        ShellQuote(port_file) + " >/dev/null 2>&1 &");
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(port_file); }, 10s)) << "no webhook receiver";
+  const std::string hook_port = ReadFile(port_file);
+  const std::string fail_flag = dir_ + "/fail";
+  auto jobs = [&](const std::string& tick_schedule) {
+    return "[alerts.hook]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:" + hook_port +
+           "/hook\"\n"
+           "[jobs.tick]\ncommand = [\"sh\", \"-c\", \"test ! -e " +
+           fail_flag + "\"]\nschedule = \"" + tick_schedule +
+           "\"\naccuracy = \"1ms\"\ngrace = \"1s\"\nalert = [\"hook\"]\n"
+           "[jobs.other]\ncommand = [\"true\"]\nschedule = \"*:*:*\"\naccuracy = \"1ms\"\n";
+  };
+  WriteConfig(jobs("*:*:*"));
+  Daemon& d = Start({"--listen", "127.0.0.1:0", "--check-every", "1s"});
+  ASSERT_TRUE(WaitForEvent(d, "serving")) << Log(d);
+  const std::string address = Select(d, "serving")[0]["address"];
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  auto told = [&] { return fs::exists(received) ? ReadFile(received) : std::string(); };
+  auto results = [&](const std::string& job, const std::string& result) {
+    size_t n = 0;
+    for (auto& e : Select(d, "run_finished", job))
+      if (e["result"] == result) ++n;
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return results("tick", "success") >= 1; }, 10s)) << Log(d);
+  EXPECT_EQ(HttpGet(port, "/healthz"), std::make_pair(200, std::string("ok\n")));
+
+  // Failing: three failed runs and a few checks, one alert.
+  std::ofstream(fail_flag) << "";
+  ASSERT_TRUE(WaitFor([&] { return results("tick", "failed") >= 3; }, 15s)) << Log(d);
+  std::this_thread::sleep_for(1500ms);  // a check or more
+  EXPECT_EQ(told(), "failure tick\n") << Log(d);
+  auto [code, status] = HttpGet(port, "/status.json");
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(status.find("\"health\": \"failing\""), std::string::npos) << status;
+  EXPECT_NE(
+      HttpGet(port, "/metrics").second.find("surety_job_health{job=\"tick\",health=\"failing\"} 1"),
+      std::string::npos);
+
+  // Recovered: one recovery.
+  fs::remove(fail_flag);
+  const size_t ok0 = results("tick", "success");
+  ASSERT_TRUE(WaitFor([&] { return results("tick", "success") >= ok0 + 2; }, 10s)) << Log(d);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(told(), "failure tick\nrecovery tick\n") << Log(d);
+
+  // Broken by an edit: the daemon keeps the set it validated (tick keeps
+  // running), the health check tells `broken` once, and the other job
+  // never notices.
+  WriteConfig(jobs("Mon 25:00"));
+  kill(d.pid, SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return told().find("broken tick") != std::string::npos; }, 10s))
+      << told() << Log(d);
+  const size_t other0 = results("other", "success");
+  ASSERT_TRUE(WaitFor([&] { return results("other", "success") >= other0 + 2; }, 10s)) << Log(d);
+  EXPECT_EQ(told(), "failure tick\nrecovery tick\nbroken tick\n") << Log(d);
+  EXPECT_NE(HttpGet(port, "/status.json").second.find("\"health\": \"broken\""), std::string::npos);
+
+  // Mended: one recovery, and quiet after it.
+  WriteConfig(jobs("*:*:*"));
+  kill(d.pid, SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return told().size() > 40; }, 10s)) << told() << Log(d);
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_EQ(told(), "failure tick\nrecovery tick\nbroken tick\nrecovery tick\n") << Log(d);
+  EXPECT_EQ(HttpGet(port, "/healthz").first, 200);
   EXPECT_EQ(Stop(d), 0) << Log(d);
 }
 

@@ -216,5 +216,30 @@ schedule = "hourly"
   EXPECT_EQ(promtool.rc, 0) << "promtool (scripts/setup.sh installs it) said: " << promtool.out;
 }
 
+// `surety serve` on anything but loopback needs a token, and a token file
+// that others can read, or that holds a short secret, is refused: each
+// with what to do instead, before anything listens.
+TEST_F(HealthE2E, ServeRefusesToExposeHealthWithoutAGoodToken) {
+  WriteConfig("[jobs.a]\ncommand = [\"true\"]\nschedule = \"daily\"\n");
+  CliResult open = Surety("serve 0.0.0.0:0");
+  EXPECT_EQ(open.rc, 2);
+  EXPECT_NE(open.out.find("refusing to serve on 0.0.0.0:0 without a token"), std::string::npos)
+      << open.out;
+  const std::string token = dir_ + "/token";
+  std::ofstream(token) << "0123456789abcdefghij\n";
+  Shell("chmod 644 " + testing_util::ShellQuote(token));
+  CliResult readable = Surety("serve 0.0.0.0:0 --token-file " + testing_util::ShellQuote(token));
+  EXPECT_EQ(readable.rc, 2);
+  EXPECT_NE(readable.out.find("chmod 600"), std::string::npos) << readable.out;
+  std::ofstream(token) << "short\n";
+  Shell("chmod 600 " + testing_util::ShellQuote(token));
+  CliResult weak = Surety("serve 0.0.0.0:0 --token-file " + testing_util::ShellQuote(token));
+  EXPECT_EQ(weak.rc, 2);
+  EXPECT_NE(weak.out.find("at least 16"), std::string::npos) << weak.out;
+  CliResult bad = Surety("daemon --listen example.org:80");
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.out.find("not an IP address"), std::string::npos) << bad.out;
+}
+
 }  // namespace
 }  // namespace surety

@@ -25,14 +25,12 @@ TEST(ListenAddress, FormsAndWhetherTheyAreLoopback) {
     const char* bound;
     bool loopback;
   };
-  for (const Case& c : {Case{"127.0.0.1:80", "127.0.0.1:80", true},
-                        Case{"127.8.9.10:80", "127.8.9.10:80", true},
-                        Case{"localhost:0", "127.0.0.1:0", true},
-                        Case{"[::1]:9724", "[::1]:9724", true},
-                        Case{"[::]:9724", "[::]:9724", false},
-                        Case{":9724", "0.0.0.0:9724", false},
-                        Case{"0.0.0.0:9724", "0.0.0.0:9724", false},
-                        Case{"192.168.1.5:65535", "192.168.1.5:65535", false}}) {
+  for (const Case& c :
+       {Case{"127.0.0.1:80", "127.0.0.1:80", true}, Case{"127.8.9.10:80", "127.8.9.10:80", true},
+        Case{"localhost:0", "127.0.0.1:0", true}, Case{"[::1]:9724", "[::1]:9724", true},
+        Case{"[::]:9724", "[::]:9724", false}, Case{":9724", "0.0.0.0:9724", false},
+        Case{"0.0.0.0:9724", "0.0.0.0:9724", false},
+        Case{"192.168.1.5:65535", "192.168.1.5:65535", false}}) {
     auto a = ParseListenAddress(c.text);
     ASSERT_TRUE(a.ok()) << c.text << ": " << a.status().message();
     EXPECT_EQ(a->ToString(), c.bound) << c.text;
@@ -45,11 +43,11 @@ TEST(ListenAddress, BadFormsSayWhatToWrite) {
     const char* text;
     const char* says;
   };
-  for (const Case& c : {Case{"", "ADDR:PORT"}, Case{"example.org:80", "not an IP address"},
-                        Case{"::1:80", "brackets"}, Case{"[::1]80", "[ADDR]:PORT"},
-                        Case{"127.0.0.1:65536", "0 to 65535"},
-                        Case{"127.0.0.1:99999999999999999999", "0 to 65535"},
-                        Case{"127.0.0.1:", "0 to 65535"}, Case{"127.0.0.1:-1", "0 to 65535"}}) {
+  for (const Case& c :
+       {Case{"", "ADDR:PORT"}, Case{"example.org:80", "not an IP address"},
+        Case{"::1:80", "brackets"}, Case{"[::1]80", "[ADDR]:PORT"},
+        Case{"127.0.0.1:65536", "0 to 65535"}, Case{"127.0.0.1:99999999999999999999", "0 to 65535"},
+        Case{"127.0.0.1:", "0 to 65535"}, Case{"127.0.0.1:-1", "0 to 65535"}}) {
     auto a = ParseListenAddress(c.text);
     ASSERT_FALSE(a.ok()) << c.text;
     EXPECT_NE(a.status().message().find(c.says), std::string::npos)
