@@ -1,7 +1,9 @@
 #include "alert/outbox.h"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "store/run_journal.h"
 
@@ -54,7 +56,128 @@ std::optional<OutboxEntry> Decode(const std::string& text) {
 }  // namespace
 
 Outbox::Outbox(std::string state_dir, DataFiles& files)
-    : dir_(std::move(state_dir) + "/outbox"), files_(files) {}
+    : dir_(state_dir + "/outbox"), log_dir_(state_dir + "/deliveries"), files_(files) {}
+
+namespace {
+
+constexpr uint64_t kDeliveryLogMax = 256 * 1024;
+
+// A file name for a job: letters, digits, '.', '_' and '-' as they are
+// (every valid job name), every other byte as %XX.
+std::string FileName(const std::string& text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || ((c == '.' || c == '_' || c == '-') && !out.empty())) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
+std::string EncodeNote(const DeliveryNote& n) {
+  nlohmann::json j = {{"at_us", n.at.time_since_epoch().count()},
+                      {"job", n.job},
+                      {"run_id", n.run_id},
+                      {"alert", n.alert},
+                      {"event", AlertEventName(n.event)},
+                      {"key", n.key},
+                      {"sent", n.sent}};
+  if (!n.sent) j["error"] = n.error;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::optional<DeliveryNote> DecodeNote(std::string_view line) {
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  DeliveryNote n;
+  try {
+    n.at = Instant{Micros{j.at("at_us").get<int64_t>()}};
+    n.job = j.at("job").get<std::string>();
+    n.run_id = j.at("run_id").get<int64_t>();
+    n.alert = j.at("alert").get<std::string>();
+    auto event = AlertEventFromName(j.at("event").get<std::string>());
+    if (!event) return std::nullopt;
+    n.event = *event;
+    n.key = j.at("key").get<std::string>();
+    n.sent = j.at("sent").get<bool>();
+    if (!n.sent && j.contains("error")) n.error = j.at("error").get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string Outbox::LogPath(const std::string& job) const {
+  return log_dir_ + "/" + FileName(job) + ".log";
+}
+
+Status Outbox::NoteDelivery(const DeliveryNote& note) {
+  if (Status s = files_.MakeDirectory(log_dir_); !s.ok()) return s;
+  const std::string path = LogPath(note.job);
+  for (int round = 0; round < 2; ++round) {
+    auto file = files_.Open(path);
+    if (!file.ok()) return file.status();
+    if (!*file) {
+      file = files_.Create(path);
+      if (!file.ok()) continue;  // created by another process meanwhile
+    }
+    // The lock, and the file still the one named path (not rotated away).
+    bool locked = false;
+    for (int i = 0; i < 10000 && !locked; ++i) {
+      auto got = (*file)->TryLock();
+      if (!got.ok()) return got.status();
+      locked = *got;
+      if (!locked) std::this_thread::yield();
+    }
+    if (!locked) return Status::Error(StatusCode::kBusy, path + " stayed locked");
+    if (!(*file)->IsCurrent()) continue;
+    auto size = (*file)->Size();
+    if (!size.ok()) return size.status();
+    if (*size > kDeliveryLogMax) {
+      if (Status s = files_.Rename(path, path + ".1"); !s.ok()) return s;
+      continue;  // a new file, under its own lock
+    }
+    return (*file)->WriteAt(*size, EncodeNote(note));
+  }
+  return Status::Error(StatusCode::kBusy, "could not append to " + path);
+}
+
+Result<std::vector<DeliveryNote>> Outbox::Deliveries(const std::string& job, size_t limit) {
+  std::vector<DeliveryNote> out;
+  for (const std::string& path : {LogPath(job), LogPath(job) + ".1"}) {
+    auto file = files_.Open(path);
+    if (!file.ok()) return file.status();
+    if (!*file) continue;
+    auto size = (*file)->Size();
+    if (!size.ok()) return size.status();
+    std::string text(*size, '\0');
+    auto got = (*file)->ReadAt(0, text.data(), text.size());
+    if (!got.ok()) return got.status();
+    text.resize(*got);
+    std::vector<DeliveryNote> notes;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) break;  // a line being written
+      if (auto n = DecodeNote(std::string_view(text).substr(start, end - start))) {
+        notes.push_back(std::move(*n));
+      }
+      start = end + 1;
+    }
+    for (auto it = notes.rbegin(); it != notes.rend() && out.size() < limit; ++it)
+      out.push_back(std::move(*it));
+    if (out.size() >= limit) break;
+  }
+  return out;
+}
 
 Status Outbox::Write(const std::string& path, const OutboxEntry& entry, bool create) {
   auto file = create ? files_.Create(path) : files_.Open(path);
@@ -114,13 +237,21 @@ Result<std::vector<OutboxEntry>> Outbox::Pending(const std::optional<std::string
   return out;
 }
 
-Status DeliverEntry(Outbox* outbox, const AlertSpec& alert, OutboxEntry& entry, AlertEnv& env) {
+Status DeliverEntry(Outbox* outbox, const AlertSpec& alert, OutboxEntry& entry, AlertEnv& env,
+                    Instant now) {
   Status s = DeliverAlert(alert, entry.record, entry.event, env, entry.key);
-  if (outbox && !entry.path.empty()) {
-    if (s.ok())
-      (void)outbox->Remove(entry.path);
-    else
-      (void)outbox->CountAttempt(entry);
+  if (outbox) {
+    // Noted first: a runner killed after the removal would leave a
+    // delivery that happened and is nowhere written down.
+    (void)outbox->NoteDelivery(DeliveryNote{now, entry.record.job, entry.record.id, entry.alert,
+                                            entry.event, entry.key, s.ok(),
+                                            s.ok() ? "" : s.message()});
+    if (!entry.path.empty()) {
+      if (s.ok())
+        (void)outbox->Remove(entry.path);
+      else
+        (void)outbox->CountAttempt(entry);
+    }
   }
   return s;
 }
@@ -146,7 +277,7 @@ DrainReport DrainOutbox(Outbox& outbox, const std::map<std::string, AlertSpec>& 
       (void)outbox.Remove(e.path);
       continue;
     }
-    Status s = DeliverEntry(&outbox, alert->second, e, env);
+    Status s = DeliverEntry(&outbox, alert->second, e, env, now);
     if (s.ok()) {
       ++report.delivered;
     } else {

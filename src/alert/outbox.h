@@ -42,6 +42,18 @@ struct OutboxEntry {
   RunRecord record;
 };
 
+// One delivery as the delivery log keeps it (Outbox::NoteDelivery).
+struct DeliveryNote {
+  Instant at;
+  std::string job;
+  int64_t run_id = 0;
+  std::string alert;
+  AlertEvent event = AlertEvent::kFailure;
+  std::string key;
+  bool sent = false;
+  std::string error;  // when not sent
+};
+
 // How long an undelivered entry is tried before it is given up.
 inline constexpr Micros kOutboxGiveUpAfter{std::chrono::hours(24 * 7)};
 
@@ -59,17 +71,32 @@ class Outbox {
   // cannot be read as entries are skipped (and left for a person).
   Result<std::vector<OutboxEntry>> Pending(const std::optional<std::string>& job = std::nullopt);
 
+  // The delivery log: every delivery's outcome, sent or failed, one JSON
+  // line each in STATE_DIR/deliveries/JOB.log (kept to about 2 x 256 KiB
+  // per job: a full log becomes JOB.log.1, replacing the one before).
+  // Appended under the file's lock, so concurrent runners interleave whole
+  // lines.
+  Status NoteDelivery(const DeliveryNote& note);
+  // A job's recorded deliveries, newest first, at most `limit`. Lines that
+  // cannot be read are skipped.
+  Result<std::vector<DeliveryNote>> Deliveries(const std::string& job, size_t limit);
+
  private:
   Status Write(const std::string& path, const OutboxEntry& entry, bool create);
-  std::string dir_;
+  std::string LogPath(const std::string& job) const;
+  std::string dir_;      // STATE_DIR/outbox
+  std::string log_dir_;  // STATE_DIR/deliveries
   DataFiles& files_;
 };
 
 // Delivers `entry` to `alert` once (DeliverAlert's own quick retries
 // included) and settles its file: removed when delivered, one more attempt
-// counted when not. An entry without a path (its file could not be
-// written) is delivered all the same. `outbox` may be null then.
-Status DeliverEntry(Outbox* outbox, const AlertSpec& alert, OutboxEntry& entry, AlertEnv& env);
+// counted when not. Either way the outcome goes into the delivery log
+// (Outbox::NoteDelivery) as of `now`. An entry without a path (its file
+// could not be written) is delivered all the same. `outbox` may be null
+// then (nothing is settled or noted).
+Status DeliverEntry(Outbox* outbox, const AlertSpec& alert, OutboxEntry& entry, AlertEnv& env,
+                    Instant now);
 
 // What DrainOutbox() did with each entry.
 struct DrainReport {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "os/fake_journal.h"
 #include "os/fake_process.h"
@@ -133,6 +134,56 @@ TEST_F(OutboxTest, OldEntriesAndEntriesOfRemovedAlertsAreGivenUp) {
   EXPECT_NE(r.problems[1].find("the alert 'gone' no longer exists"), std::string::npos);
   EXPECT_TRUE(http_.bodies.empty());
   EXPECT_EQ(Files(), 0u);
+}
+
+// Every delivery's outcome is written down, sent or failed, newest first:
+// what `surety outbox --sent` and a job's page show.
+TEST_F(OutboxTest, EveryDeliveryIsNotedWithItsOutcome) {
+  Outbox box(dir_, files_);
+  ASSERT_TRUE(box.Put(Entry("db", 1)).ok());
+  http_.code = 503;
+  (void)DrainOutbox(box, alerts_, env_, now_);
+  http_.code = 200;
+  (void)DrainOutbox(box, alerts_, env_, now_ + std::chrono::minutes(1));
+  auto notes = box.Deliveries("db", 10);
+  ASSERT_TRUE(notes.ok()) << notes.status().message();
+  ASSERT_EQ(notes->size(), 2u);
+  EXPECT_TRUE((*notes)[0].sent);
+  EXPECT_EQ((*notes)[0].at, now_ + std::chrono::minutes(1));
+  EXPECT_EQ((*notes)[0].key, "host1/db/1/failure/ops");
+  EXPECT_EQ((*notes)[0].run_id, 1);
+  EXPECT_FALSE((*notes)[1].sent);
+  EXPECT_NE((*notes)[1].error.find("503"), std::string::npos) << (*notes)[1].error;
+  EXPECT_EQ((*notes)[1].error.find("secret"), std::string::npos) << "the URL leaked";
+  EXPECT_TRUE(box.Deliveries("other", 10)->empty());
+  EXPECT_EQ(box.Deliveries("db", 1)->size(), 1u);
+}
+
+// The log of a job stays bounded (about twice 256 KiB), and four writers at
+// once leave whole lines, none lost while the log is not rotated.
+TEST_F(OutboxTest, TheDeliveryLogIsBoundedAndTakesConcurrentWriters) {
+  Outbox box(dir_, files_);
+  DeliveryNote n{now_, "db", 1, "ops", AlertEvent::kFailure, std::string(200, 'k'), true, ""};
+  for (int i = 0; i < 4000; ++i) ASSERT_TRUE(box.NoteDelivery(n).ok());
+  uint64_t total = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_ + "/deliveries"))
+    total += e.file_size();
+  EXPECT_LE(total, 2 * 256 * 1024 + 4096u);
+  EXPECT_GT(box.Deliveries("db", 100000)->size(), 1000u);
+
+  std::filesystem::remove_all(dir_ + "/deliveries");
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([&, w] {
+      RealDataFiles files;
+      Outbox own(dir_, files);
+      DeliveryNote mine{now_, "db", w + 1, "ops", AlertEvent::kFailure, "k", true, ""};
+      for (int i = 0; i < 200; ++i) (void)own.NoteDelivery(mine);
+    });
+  for (auto& t : writers) t.join();
+  auto notes = box.Deliveries("db", 100000);
+  ASSERT_TRUE(notes.ok());
+  EXPECT_EQ(notes->size(), 800u);
 }
 
 }  // namespace

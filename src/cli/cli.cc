@@ -353,14 +353,25 @@ idempotency key (the webhook's "idempotency_key", $SURETY_IDEMPOTENCY_KEY,
 the mail's Message-ID) a receiver can drop a repeat by. An alert still
 undelivered a week after its first try is given up, with an error logged.
 
+Every delivery's outcome, sent or failed, is also written down
+(STATE_DIR/deliveries/, about 512 KiB per job at most): --sent shows them,
+newest first, with the reason of each failure.
+
 Examples:
   surety outbox
   surety outbox --drain
   surety outbox --json
+  surety outbox --sent
+  surety outbox --sent db --limit 50 --json
 
 Exit status: 0; with --drain, 1 when some alert could not be delivered.)");
   o->add_flag("--drain", p.box.drain, "Send every alert waiting in the outbox");
-  o->add_flag("--json", p.box.json, "Print the waiting alerts as JSON");
+  o->add_flag("--json", p.box.json, "Print as JSON");
+  o->add_flag("--sent", p.box.sent,
+              "Show the deliveries written down (sent and failed), newest first");
+  o->add_option("JOB", p.box.jobs, "With --sent: only these jobs");
+  o->add_option("--limit", p.box.limit, "With --sent: how many (default 20)")
+      ->check(CLI::Range(1, 1000000));
   o->callback([&] { p.action = [&] { return RunOutbox(p.global, p.box, sv); }; });
 }
 

@@ -397,7 +397,7 @@ int SendHealthAlerts(const Facts& f, const GlobalOptions& g, Services& sv) {
         rec.message = std::string(HealthName(v.health.health)) + ": " + v.health.detail;
         OutboxEntry entry{"", d.key, name, *d.event, 0, f.now, rec};
         if (auto put = outbox.Put(entry); put.ok()) entry.path = *put;
-        Status s = DeliverEntry(&outbox, spec->second, entry, aenv);
+        Status s = DeliverEntry(&outbox, spec->second, entry, aenv, f.now);
         if (s.ok()) {
           log.Info("alert_sent", {{"job", v.name},
                                   {"alert", name},

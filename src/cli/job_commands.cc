@@ -282,6 +282,61 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv) {
   return 0;
 }
 
+namespace {
+
+// `outbox --sent`: the delivery log of each job, merged, newest first.
+int PrintDeliveries(const Config& cfg, Outbox& outbox, const OutboxOptions& o, const Zone& zone,
+                    Services& sv) {
+  std::vector<std::string> jobs = o.jobs;
+  if (jobs.empty())
+    for (const auto& [name, job] : cfg.jobs) jobs.push_back(name);
+  for (const std::string& name : o.jobs)
+    if (!FindJob(cfg, name, sv)) return 2;
+  std::vector<DeliveryNote> all;
+  const size_t limit = static_cast<size_t>(o.limit);
+  for (const std::string& name : jobs) {
+    auto notes = outbox.Deliveries(name, limit);
+    if (!notes.ok()) {
+      sv.err << "error: " << notes.status().message() << '\n';
+      return 1;
+    }
+    all.insert(all.end(), notes->begin(), notes->end());
+  }
+  std::stable_sort(all.begin(), all.end(),
+                   [](const DeliveryNote& a, const DeliveryNote& b) { return a.at > b.at; });
+  if (all.size() > limit) all.resize(limit);
+  if (o.json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const DeliveryNote& n : all) {
+      nlohmann::json j = {{"at", FormatRfc3339(n.at)},
+                          {"job", n.job},
+                          {"run_id", n.run_id},
+                          {"alert", n.alert},
+                          {"event", AlertEventName(n.event)},
+                          {"key", n.key},
+                          {"sent", n.sent}};
+      j["error"] = n.sent ? nlohmann::json(nullptr) : nlohmann::json(n.error);
+      arr.push_back(j);
+    }
+    sv.out << JsonText(arr) << '\n';
+    return 0;
+  }
+  if (all.empty()) {
+    sv.out << "no alert was delivered or tried yet\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"WHEN", "JOB", "RUN", "EVENT", "ALERT", "OUTCOME"}};
+  for (const DeliveryNote& n : all)
+    rows.push_back({FormatTimestamp(n.at, zone), n.job, n.run_id ? std::to_string(n.run_id) : "-",
+                    std::string(AlertEventName(n.event)), n.alert,
+                    n.sent ? "sent" : "failed: " + n.error});
+  sv.out << FormatTable(rows);
+  return 0;
+}
+
+}  // namespace
+
 int RunOutbox(const GlobalOptions& g, const OutboxOptions& o, Services& sv) {
   auto l = Load(g, sv, LoadFor{.secrets = o.drain, .state = PinState::kExisting, .scoped = true});
   if (!l->result.config) return 2;
@@ -299,6 +354,7 @@ int RunOutbox(const GlobalOptions& g, const OutboxOptions& o, Services& sv) {
                                 {"given_up", std::to_string(report.given_up)}});
     return report.failed > 0 || report.given_up > 0 ? 1 : 0;
   }
+  if (o.sent) return PrintDeliveries(cfg, outbox, o, *l->local, sv);
   auto pending = outbox.Pending();
   if (!pending.ok()) {
     sv.err << "error: " << pending.status().message() << '\n';

@@ -47,6 +47,9 @@ int RunHistory(const GlobalOptions& g, const HistoryOptions& o, Services& sv);
 struct OutboxOptions {
   bool drain = false;
   bool json = false;
+  bool sent = false;              // the delivery log instead of what waits
+  std::vector<std::string> jobs;  // with sent: these jobs (empty: all)
+  int limit = 20;
 };
 // `surety outbox`: the alerts written down but not delivered yet; --drain
 // sends them.

@@ -622,7 +622,7 @@ class JobRun {
     std::string status;
     for (OutboxEntry& entry : entries) {
       const AlertSpec& spec = config_.alerts.at(entry.alert);
-      Status s = DeliverEntry(d_.outbox, spec, entry, aenv);
+      Status s = DeliverEntry(d_.outbox, spec, entry, aenv, d_.clock.Now());
       std::string one = s.ok() ? "sent" : "failed: " + s.message();
       status += (status.empty() ? "" : "; ") + spec.Describe() + ": " + one;
       if (s.ok())
