@@ -725,7 +725,7 @@ TEST_F(DaemonE2E, EachChangeOfHealthReachesTheWebhookOnce) {
            "/hook\"\n"
            "[jobs.tick]\ncommand = [\"sh\", \"-c\", \"test ! -e " +
            fail_flag + "\"]\nschedule = \"" + tick_schedule +
-           "\"\naccuracy = \"1ms\"\ngrace = \"1s\"\nalert = [\"hook\"]\n"
+           "\"\naccuracy = \"1ms\"\ngrace = \"5s\"\nalert = [\"hook\"]\n"
            "[jobs.other]\ncommand = [\"true\"]\nschedule = \"*:*:*\"\naccuracy = \"1ms\"\n";
   };
   WriteConfig(jobs("*:*:*"));

@@ -55,7 +55,7 @@ std::optional<OutboxEntry> Decode(const std::string& text) {
 
 }  // namespace
 
-Outbox::Outbox(std::string state_dir, DataFiles& files)
+Outbox::Outbox(const std::string& state_dir, DataFiles& files)
     : dir_(state_dir + "/outbox"), log_dir_(state_dir + "/deliveries"), files_(files) {}
 
 namespace {
@@ -237,8 +237,33 @@ Result<std::vector<OutboxEntry>> Outbox::Pending(const std::optional<std::string
   return out;
 }
 
+namespace {
+constexpr std::string_view kElsewhere = "being delivered by another process, or delivered";
+}  // namespace
+
+bool DeliveredElsewhere(const Status& s) {
+  return s.code() == StatusCode::kBusy && s.message().rfind(kElsewhere, 0) == 0;
+}
+
+Result<std::unique_ptr<DataFile>> Outbox::Claim(const std::string& path) {
+  auto file = files_.Open(path);
+  if (!file.ok() || !*file) return file;
+  auto locked = (*file)->TryLock();
+  if (!locked.ok()) return locked.status();
+  // Held, and still the entry (not removed by whoever held it before).
+  if (!*locked || !(*file)->IsCurrent()) return std::unique_ptr<DataFile>();
+  return file;
+}
+
 Status DeliverEntry(Outbox* outbox, const AlertSpec& alert, OutboxEntry& entry, AlertEnv& env,
                     Instant now) {
+  std::unique_ptr<DataFile> claim;
+  if (outbox && !entry.path.empty()) {
+    auto c = outbox->Claim(entry.path);
+    if (c.ok() && !*c)
+      return Status::Error(StatusCode::kBusy, std::string(kElsewhere) + ": " + entry.key);
+    if (c.ok()) claim = std::move(*c);  // else (cannot even open it) deliver all the same
+  }
   Status s = DeliverAlert(alert, entry.record, entry.event, env, entry.key);
   if (outbox) {
     // Noted first: a runner killed after the removal would leave a
@@ -278,6 +303,7 @@ DrainReport DrainOutbox(Outbox& outbox, const std::map<std::string, AlertSpec>& 
       continue;
     }
     Status s = DeliverEntry(&outbox, alert->second, e, env, now);
+    if (DeliveredElsewhere(s)) continue;
     if (s.ok()) {
       ++report.delivered;
     } else {

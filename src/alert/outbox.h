@@ -59,7 +59,7 @@ inline constexpr Micros kOutboxGiveUpAfter{std::chrono::hours(24 * 7)};
 
 class Outbox {
  public:
-  Outbox(std::string state_dir, DataFiles& files);
+  Outbox(const std::string& state_dir, DataFiles& files);
 
   // Writes `entry` durably (file and directory flushed); its path.
   Result<std::string> Put(OutboxEntry entry);
@@ -70,6 +70,13 @@ class Outbox {
   // Every entry, oldest first; only those of `job` when given. Files that
   // cannot be read as entries are skipped (and left for a person).
   Result<std::vector<OutboxEntry>> Pending(const std::optional<std::string>& job = std::nullopt);
+
+  // Opens entry `path` and takes its lock without waiting: the open file,
+  // whose lock lasts until it is closed. nullptr when the entry is gone
+  // (delivered meanwhile) or another process holds it (delivering it now):
+  // so that no two processes deliver one entry at once (a run draining its
+  // job's entries while `check --alert` sends the one it just wrote).
+  Result<std::unique_ptr<DataFile>> Claim(const std::string& path);
 
   // The delivery log: every delivery's outcome, sent or failed, one JSON
   // line each in STATE_DIR/deliveries/JOB.log (kept to about 2 x 256 KiB
@@ -91,12 +98,16 @@ class Outbox {
 
 // Delivers `entry` to `alert` once (DeliverAlert's own quick retries
 // included) and settles its file: removed when delivered, one more attempt
-// counted when not. Either way the outcome goes into the delivery log
+// counted when not, all under the entry's lock (Claim). Either way the
+// outcome goes into the delivery log
 // (Outbox::NoteDelivery) as of `now`. An entry without a path (its file
 // could not be written) is delivered all the same. `outbox` may be null
 // then (nothing is settled or noted).
 Status DeliverEntry(Outbox* outbox, const AlertSpec& alert, OutboxEntry& entry, AlertEnv& env,
                     Instant now);
+// Whether DeliverEntry() left the entry alone because another process is
+// delivering it (or just did): nothing failed, nothing is to be counted.
+bool DeliveredElsewhere(const Status& s);
 
 // What DrainOutbox() did with each entry.
 struct DrainReport {

@@ -186,5 +186,32 @@ TEST_F(OutboxTest, TheDeliveryLogIsBoundedAndTakesConcurrentWriters) {
   EXPECT_EQ(notes->size(), 800u);
 }
 
+// One entry is delivered by one process at a time: while one holds it
+// (a check --alert sending the entry it just wrote), a drain (a run of the
+// job) leaves it alone, and once it was delivered and removed, nobody
+// sends it again. Before, both sent it: the daemon e2e test saw "broken"
+// twice under load.
+TEST_F(OutboxTest, AnEntryBeingDeliveredIsLeftAlone) {
+  Outbox box(dir_, files_);
+  auto path = box.Put(Entry("db", 1));
+  ASSERT_TRUE(path.ok());
+  RealDataFiles other_files;
+  Outbox other(dir_, other_files);
+  auto claim = other.Claim(*path);
+  ASSERT_TRUE(claim.ok() && *claim);
+  DrainReport report = DrainOutbox(box, alerts_, env_, now_);
+  EXPECT_EQ(report.delivered, 0);
+  EXPECT_EQ(report.failed, 0);
+  EXPECT_TRUE(http_.bodies.empty()) << "delivered while another process held it";
+  auto entry = (*box.Pending())[0];
+  EXPECT_TRUE(DeliveredElsewhere(DeliverEntry(&box, alerts_["ops"], entry, env_, now_)));
+  claim->reset();
+  EXPECT_TRUE(DeliverEntry(&box, alerts_["ops"], entry, env_, now_).ok());
+  EXPECT_EQ(http_.bodies.size(), 1u);
+  EXPECT_TRUE(DeliveredElsewhere(DeliverEntry(&box, alerts_["ops"], entry, env_, now_)))
+      << "sent again after it was delivered and removed";
+  EXPECT_EQ(http_.bodies.size(), 1u);
+}
+
 }  // namespace
 }  // namespace surety

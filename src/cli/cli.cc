@@ -204,7 +204,8 @@ Examples:
                  "Also serve /metrics, /status.json and /healthz on ADDR:PORT (loopback unless "
                  "told otherwise; see surety serve --help)");
   dm->add_option("--token-file", p.dmn.token_file,
-                 "With --listen on a non-loopback address: the bearer token's file");
+                 "With --listen: require 'Authorization: Bearer TOKEN', the token in this file "
+                 "(needed beyond loopback)");
   dm->callback([&] { p.action = [&] { return RunDaemonCommand(p.global, p.dmn, sv); }; });
 }
 
@@ -301,8 +302,8 @@ Examples:
 
 void AddServe(CLI::App& app, Parsed& p, Services& sv) {
   auto* s = app.add_subcommand("serve", "Serve every job's health over HTTP (/metrics, ...)");
-  s->footer(R"(
-Serves, until SIGTERM or SIGINT:
+  // No blank line first: the hidden --daemon-pid leaves one of its own.
+  s->footer(R"(Serves, until SIGTERM or SIGINT:
   /metrics      Prometheus text exposition, as 'surety metrics' prints it
   /status.json  every job's health, as 'surety check --json' prints it
   /healthz      200 "ok" while surety itself works: the job file loads, the
@@ -313,7 +314,9 @@ For hosts whose jobs run from systemd timers or cron; 'surety daemon
 --listen ADDR:PORT' runs the same server beside its scheduler.
 
 ADDR:PORT is "PORT" (loopback), "127.0.0.1:PORT", "[::1]:PORT", or
-":PORT" / "0.0.0.0:PORT" for every interface. Anything but loopback needs
+":PORT" / "0.0.0.0:PORT" for every interface; port 0 takes any free port
+(the log's "serving" line says which, and a restarted server may get
+another). Anything but loopback needs
 --token-file: a file readable by its owner alone whose first line is a
 secret of 16+ characters; every request but /healthz must then send
 'Authorization: Bearer SECRET' (Prometheus: authorization.credentials_file).

@@ -140,7 +140,8 @@ std::optional<Instant> NextElapse(const JobSpec& job, const JobSummary& runs, In
 // on at all (an unknown job named). `with_counts`: runs by result (metrics).
 std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
                               const std::vector<std::string>& only, bool with_counts,
-                              bool secrets = false) {
+                              bool secrets = false,
+                              Micros busy_timeout = std::chrono::seconds(10)) {
   auto f = std::make_unique<Facts>();
   f->now = sv.clock.Now();
   // The state directory is created if missing: when each job was first
@@ -205,7 +206,7 @@ std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
     }();
     if (any) {
       SqliteHistoryOptions options;
-      options.busy_timeout = std::chrono::seconds(10);
+      options.busy_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(busy_timeout);
       options.read_only_ok = true;
       auto history = OpenStateHistory(f->state_dir, options);
       (void)history->ReapDead(ProcessOwnerAlive, f->now);
@@ -398,7 +399,9 @@ int SendHealthAlerts(const Facts& f, const GlobalOptions& g, Services& sv) {
         OutboxEntry entry{"", d.key, name, *d.event, 0, f.now, rec};
         if (auto put = outbox.Put(entry); put.ok()) entry.path = *put;
         Status s = DeliverEntry(&outbox, spec->second, entry, aenv, f.now);
-        if (s.ok()) {
+        if (DeliveredElsewhere(s)) {
+          // A run of the job draining its outbox took it first: it sends it.
+        } else if (s.ok()) {
           log.Info("alert_sent", {{"job", v.name},
                                   {"alert", name},
                                   {"alert_event", std::string(AlertEventName(*d.event))},
@@ -496,8 +499,14 @@ std::string MetricsText(const Facts& fr) {
     family("surety_daemon_heartbeat_timestamp_seconds", "The daemon's last heartbeat.");
     m << "surety_daemon_heartbeat_timestamp_seconds " << secs(*f->heartbeat) << '\n';
   }
-  family("surety_daemon_up", "1 when the daemon's heartbeat is younger than 2 minutes.");
-  m << "surety_daemon_up " << (f->heartbeat && !DaemonStale(*f) ? 1 : 0) << '\n';
+  // Without a state directory (the job file cannot be read) nothing is
+  // known of the daemon: no series, rather than a false "down".
+  if (f->have_state) {
+    family("surety_daemon_up", "1 when the daemon's heartbeat is younger than 2 minutes.");
+    m << "surety_daemon_up " << (f->heartbeat && !DaemonStale(*f) ? 1 : 0) << '\n';
+  }
+  family("surety_history_readable", "1 when the run history could be read.");
+  m << "surety_history_readable " << (f->history.ok() ? 1 : 0) << '\n';
   family("surety_metrics_generated_timestamp_seconds", "When these metrics were written.");
   m << "surety_metrics_generated_timestamp_seconds " << secs(f->now) << '\n';
   return m.str();
@@ -711,9 +720,9 @@ int RunMetrics(const GlobalOptions& g, const MetricsOptions& o, Services& sv) {
   return f->history.ok() ? 0 : 1;
 }
 
-Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv,
-                                          bool expect_daemon) {
-  auto f = Gather(g, sv, {}, true);
+Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, bool expect_daemon,
+                                          Micros busy_timeout) {
+  auto f = Gather(g, sv, {}, true, false, busy_timeout);
   if (!f) return Status::Error(StatusCode::kInternal, "cannot read the job file");
   const Verdict v = Judge(*f, 0);
   HealthSnapshot snap;
@@ -731,7 +740,7 @@ Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv,
   if (DaemonStale(*f))
     snap.service_problems.push_back("the daemon's last heartbeat was " +
                                     FormatRelative(*f->heartbeat, f->now));
-  else if (expect_daemon && !f->heartbeat)
+  else if (expect_daemon && f->have_state && !f->heartbeat)
     snap.service_problems.emplace_back("the daemon has written no heartbeat");
   return snap;
 }

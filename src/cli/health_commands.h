@@ -49,7 +49,9 @@ struct HealthSnapshot {
   // stale (or, with expect_daemon, missing). Job health is not among them.
   std::vector<std::string> service_problems;
 };
-Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, bool expect_daemon);
+// `busy_timeout`: how long a reading waits for the history's lock.
+Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, bool expect_daemon,
+                                          Micros busy_timeout);
 
 // The daemon's heartbeat file in a state directory, and how old it may be
 // before `check` says the daemon stopped.

@@ -7,6 +7,7 @@
 #include "alert/outbox.h"
 #include "base/strings.h"
 #include "cli/job_load.h"
+#include "cli/serve_command.h"
 #include "daemon/daemon.h"
 #include "job/config_loader.h"
 #include "os/file_system.h"
@@ -408,17 +409,28 @@ int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services
       sv.err << "error: --listen: " << address.status().message() << '\n';
       return 2;
     }
-    if (!address->loopback && o.token_file.empty()) {
+    if (!address->loopback && !o.token_file) {
       sv.err << "error: --listen " << address->ToString()
              << " is not a loopback address: give --token-file too (see surety serve --help)\n";
       return 2;
     }
-    d.listen = o.listen;
-    d.token_file = o.token_file;
-    if (!d.token_file.empty() && d.token_file.front() != '/') {
-      if (auto abs = sv.fs->CanonicalPath(d.token_file); abs.ok()) d.token_file = *abs;
+    if (o.token_file) {
+      if (auto token = ReadTokenFile(*o.token_file, sv); !token.ok()) {
+        sv.err << "error: " << token.status().message() << '\n';
+        return 2;
+      }
+      d.token_file = *o.token_file;
+      if (d.token_file.front() != '/') {
+        if (auto abs = sv.fs->CanonicalPath(d.token_file); abs.ok()) d.token_file = *abs;
+      }
     }
-  } else if (!o.token_file.empty()) {
+    if (Status s = ProbeListen(*address); !s.ok()) {
+      sv.err << "error: --listen: " << s.message() << "; is another surety (or something else) "
+             << "serving there?\n";
+      return 2;
+    }
+    d.listen = o.listen;
+  } else if (o.token_file) {
     sv.err << "error: --token-file needs --listen\n";
     return 2;
   }

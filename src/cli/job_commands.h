@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,7 @@ struct DaemonCliOptions {
   bool leave_runs = false;
   std::string check_every = "1min";
   std::string listen;  // empty: no HTTP server
-  std::string token_file;
+  std::optional<std::string> token_file;
 };
 int RunDaemonCommand(const GlobalOptions& g, const DaemonCliOptions& o, Services& sv);
 

@@ -14,15 +14,19 @@ namespace {
 
 constexpr size_t kMinTokenLength = 16;
 
-// Every answer carries these: nothing here is to be framed, sniffed into
-// another type, cached or given a script.
-void Harden(HttpResponse& r) {
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  r.headers.emplace_back("X-Frame-Options", "DENY");
-  r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  r.headers.emplace_back("Referrer-Policy", "no-referrer");
-  r.headers.emplace_back("Cache-Control", "no-store");
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> ServeHeaders() {
+  // Nothing here is to be framed, sniffed into another type, cached or
+  // given a script.
+  return {{"X-Content-Type-Options", "nosniff"},
+          {"X-Frame-Options", "DENY"},
+          {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+          {"Referrer-Policy", "no-referrer"},
+          {"Cache-Control", "no-store"}};
 }
+
+namespace {
 
 HttpResponse Text(int status, std::string body) {
   return HttpResponse{status, "text/plain; charset=utf-8", std::move(body), {}};
@@ -34,16 +38,25 @@ constexpr const char* kIndex =
     "  /status.json  what 'surety check --json' prints\n"
     "  /healthz      200 when surety itself works (job file, history, daemon), else 503\n";
 
-// The token from --token-file: the file's first line. A secret others can
-// read is no secret: the file must be readable by its owner alone.
-Result<std::string> ReadToken(const std::string& path, Services& sv) {
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+Result<std::string> ReadTokenFile(const std::string& path, Services& sv) {
+  if (path.empty()) return Status::Invalid("--token-file: give a file name");
   auto file = sv.fs->ReadRegularFile(path, 4096);
   if (!file.ok()) return Status::Invalid("--token-file: " + file.status().message());
   if ((file->info.mode & 077) != 0)
     return Status::Invalid("--token-file: " + path +
                            " can be read by others than its owner; chmod 600 it");
   std::string token = file->data.substr(0, file->data.find('\n'));
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  while (!token.empty() && IsSpace(token.back())) token.pop_back();
+  token.erase(0, std::min(token.size(), token.find_first_not_of(" \t")));
+  for (char c : token)
+    if (c < 0x21 || c > 0x7e)
+      return Status::Invalid("--token-file: " + path +
+                             " holds a token with a space or a byte that is not printable "
+                             "ASCII; give letters, digits and punctuation only");
   if (token.size() < kMinTokenLength)
     return Status::Invalid("--token-file: " + path + " holds a token of " +
                            std::to_string(token.size()) + " characters; give at least " +
@@ -52,7 +65,7 @@ Result<std::string> ReadToken(const std::string& path, Services& sv) {
   return token;
 }
 
-}  // namespace
+namespace {}  // namespace
 
 ServeHandler::ServeHandler(Take take, const Clock& clock, std::optional<std::string> token,
                            Micros max_age)
@@ -62,114 +75,134 @@ bool ServeHandler::Authorized(const HttpRequest& request) const {
   if (!token_) return true;
   auto it = request.headers.find("authorization");
   if (it == request.headers.end()) return false;
-  constexpr std::string_view kBearer = "Bearer ";
-  const std::string& value = it->second;
-  if (value.compare(0, kBearer.size(), kBearer) != 0) return false;
-  return SecretsEqual(std::string_view(value).substr(kBearer.size()), *token_);
+  // "Bearer TOKEN": the scheme in any case, then one or more spaces.
+  std::string_view value = it->second;
+  constexpr std::string_view kBearer = "bearer";
+  if (value.size() <= kBearer.size()) return false;
+  for (size_t i = 0; i < kBearer.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(value[i])) != kBearer[i]) return false;
+  value.remove_prefix(kBearer.size());
+  if (value.empty() || !IsSpace(value.front())) return false;
+  while (!value.empty() && IsSpace(value.front())) value.remove_prefix(1);
+  while (!value.empty() && IsSpace(value.back())) value.remove_suffix(1);
+  return SecretsEqual(value, *token_);
 }
 
-// One reading at a time; requests within max_age of it share it.
+// One reading at a time; requests within max_age of it share it, and
+// while one is being taken (the history's lock can be held for a while)
+// the others get the one before it rather than wait.
 Result<HealthSnapshot> ServeHandler::Snapshot() {
-  std::lock_guard<std::mutex> lock(mu_);
-  const Micros now = clock_.Monotonic();
-  if (!last_ || now - last_at_ >= max_age_) {
-    last_ = take_();
-    last_at_ = clock_.Monotonic();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (last_ && clock_.Monotonic() - last_at_ < max_age_) return *last_;
   }
-  return *last_;
+  std::unique_lock<std::mutex> reading(reading_mu_, std::try_to_lock);
+  if (!reading.owns_lock()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (last_) return *last_;
+    }
+    reading.lock();  // the first reading of all: wait for it
+    std::lock_guard<std::mutex> lock(mu_);
+    if (last_) return *last_;
+  }
+  Result<HealthSnapshot> taken = take_();
+  std::lock_guard<std::mutex> lock(mu_);
+  last_ = taken;
+  last_at_ = clock_.Monotonic();
+  return taken;
 }
 
 HttpResponse ServeHandler::operator()(const HttpRequest& request) {
-  HttpResponse r;
   const std::string& path = request.path;
-  const bool known =
-      path == "/" || path == "/metrics" || path == "/status.json" || path == "/healthz";
-  if (!known) {
-    r = Text(404, "not found: " + path + "\n\n" + kIndex);
-  } else if (path == "/healthz") {
+  if (path == "/healthz") {
     // Open to load balancers without the token; the reasons only with it.
     auto snap = Snapshot();
     const bool authorized = Authorized(request);
-    if (!snap.ok()) {
-      r = Text(503, authorized ? "unhealthy: " + snap.status().message() + "\n" : "unhealthy\n");
-    } else if (!snap->service_problems.empty()) {
+    if (!snap.ok())
+      return Text(503, authorized ? "unhealthy: " + snap.status().message() + "\n" : "unhealthy\n");
+    if (!snap->service_problems.empty()) {
       std::string body = "unhealthy\n";
       if (authorized)
         for (const std::string& p : snap->service_problems) body += p + "\n";
-      r = Text(503, body);
-    } else {
-      r = Text(200, "ok\n");
+      return Text(503, body);
     }
-  } else if (!Authorized(request)) {
-    r = Text(401, "a token is needed: send 'Authorization: Bearer TOKEN'\n");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"surety\"");
-  } else if (path == "/") {
-    r = Text(200, kIndex);
-  } else {
-    auto snap = Snapshot();
-    if (!snap.ok()) {
-      r = Text(500, "cannot read the jobs' health: " + snap.status().message() + "\n");
-    } else if (path == "/metrics") {
-      r = HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", snap->metrics, {}};
-    } else {
-      r = HttpResponse{200, "application/json", snap->status_json, {}};
-    }
+    return Text(200, "ok\n");
   }
-  Harden(r);
-  return r;
+  if (!Authorized(request)) {
+    HttpResponse r = Text(401, "a token is needed: send 'Authorization: Bearer TOKEN'\n");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"surety\"");
+    return r;
+  }
+  if (path == "/") return Text(200, kIndex);
+  if (path != "/metrics" && path != "/status.json")
+    return Text(404, std::string("not found\n\n") + kIndex);
+  auto snap = Snapshot();
+  if (!snap.ok())
+    return Text(500, "cannot read the jobs' health: " + snap.status().message() + "\n");
+  if (path == "/metrics")
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", snap->metrics, {}};
+  return HttpResponse{200, "application/json", snap->status_json, {}};
 }
 
 int RunServe(const GlobalOptions& g, const ServeOptions& o, Services& sv) {
   Logger log(sv.err, sv.clock, FormatOf(g), LevelOf(g, /*interactive=*/false));
-  if (o.daemon_pid != 0 && !TerminateWithParent(o.daemon_pid)) {
-    log.Error("serve_not_started", {{"error", "the daemon that started it is gone"}});
-    return 1;
-  }
-  auto address = ParseListenAddress(o.address);
-  if (!address.ok()) {
-    sv.err << "error: " << address.status().message() << '\n';
+  // Under the daemon every line is a log event, as the daemon's own are.
+  const bool under_daemon = o.daemon_pid != 0;
+  auto fail = [&](const std::string& message) {
+    if (under_daemon)
+      log.Error("serve_not_started", {{"error", message}});
+    else
+      sv.err << "error: " << message << '\n';
     return 2;
-  }
+  };
+  if (under_daemon && !TerminateWithParent(o.daemon_pid))
+    return fail("the daemon that started it is gone");
+  auto address = ParseListenAddress(o.address);
+  if (!address.ok()) return fail(address.status().message());
   std::optional<std::string> token;
-  if (!o.token_file.empty()) {
-    auto t = ReadToken(o.token_file, sv);
-    if (!t.ok()) {
-      sv.err << "error: " << t.status().message() << '\n';
-      return 2;
-    }
+  if (o.token_file) {
+    auto t = ReadTokenFile(*o.token_file, sv);
+    if (!t.ok()) return fail(t.status().message());
     token = std::move(*t);
   } else if (!address->loopback) {
-    sv.err << "error: refusing to serve on " << address->ToString()
-           << " without a token: anyone who can reach it would read every job's health.\n"
-              "Give --token-file FILE (a secret of "
-           << kMinTokenLength
-           << "+ characters, readable by its owner alone; requests then send\n"
-              "'Authorization: Bearer SECRET'), or serve on a loopback address such as "
-           << kDefaultListen << ".\n";
-    return 2;
+    return fail("refusing to serve on " + address->ToString() +
+                " without a token: anyone who can reach it would read every job's health. Give "
+                "--token-file FILE (a secret of " +
+                std::to_string(kMinTokenLength) +
+                "+ characters, readable by its owner alone; requests then send 'Authorization: "
+                "Bearer SECRET'), or serve on a loopback address such as " +
+                kDefaultListen);
   }
-  // Read once before serving: a job file that cannot be read at all is
-  // said now, not at the first request.
-  const bool expect_daemon = o.daemon_pid != 0;
-  auto take = [&g, &sv, expect_daemon]() -> Result<HealthSnapshot> {
-    std::ostringstream out, err;  // what a command would print: the snapshot has it
+  // What a reading would print (a damaged history set aside, a journal
+  // that cannot fold) is logged, once for each change of it.
+  std::string said;
+  auto take = [&g, &sv, &log, &said, under_daemon]() -> Result<HealthSnapshot> {
+    std::ostringstream out, err;
     Services local{sv.clock,  sv.env, out,     err,        sv.fs, sv.commands,
                    sv.locker, sv.net, sv.http, sv.journal, false};
-    auto snap = TakeHealthSnapshot(g, local, expect_daemon);
-    if (!snap.ok() && !err.str().empty())
-      return Status::Error(snap.status().code(), err.str().substr(0, err.str().find('\n')));
+    auto snap = TakeHealthSnapshot(g, local, under_daemon, kServeBusyTimeout);
+    if (err.str() != said) {
+      said = err.str();
+      std::istringstream lines(said);
+      for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) log.Warn("serve_reading", {{"said", line}});
+    }
+    if (!snap.ok() && !said.empty())
+      return Status::Error(snap.status().code(), said.substr(0, said.find('\n')));
     return snap;
   };
-  if (auto first = take(); !first.ok()) {
-    sv.err << "error: " << first.status().message() << '\n';
-    return 2;
-  }
   // The stop signals are read, not handled: blocked here, before the
   // server's threads start (they inherit the mask), and taken off the queue.
+  // SIGHUP has nothing to reload (every reading reads the job file) and is
+  // ignored.
+  IgnoreHangup();
   SignalScope signals;
   ServeHandler handler(take, sv.clock, token);
-  auto server =
-      HttpServer::Start(*address, [&handler](const HttpRequest& r) { return handler(r); });
+  HttpServerLimits limits;
+  limits.headers = ServeHeaders();
+  auto server = HttpServer::Start(
+      *address, [&handler](const HttpRequest& r) { return handler(r); }, limits);
   if (!server.ok()) {
     log.Error("serve_not_started", {{"error", server.status().message()}});
     return 1;

@@ -14,6 +14,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/cli.h"
 #include "cli/health_commands.h"
@@ -27,12 +29,25 @@ inline constexpr const char* kDefaultListen = "127.0.0.1:9724";
 
 struct ServeOptions {
   std::string address = kDefaultListen;
-  std::string token_file;
+  std::optional<std::string> token_file;
   // Started by `surety daemon --listen` (its pid): end with it, and have
   // /healthz expect its heartbeat.
   int daemon_pid = 0;
 };
 int RunServe(const GlobalOptions& g, const ServeOptions& o, Services& sv);
+
+// How long a reading waits for the history's lock: a client is answered
+// with the reading before (or 503) rather than held for the 10 s a command
+// waits.
+inline constexpr Micros kServeBusyTimeout{std::chrono::seconds(2)};
+
+// The headers every answer carries (security and caching).
+std::vector<std::pair<std::string, std::string>> ServeHeaders();
+
+// The token --token-file names: the file's first line, trimmed; refused
+// when others can read the file, or the token is short or not printable
+// ASCII.
+Result<std::string> ReadTokenFile(const std::string& path, Services& sv);
 
 // Answers one request from a health snapshot no older than `max_age`
 // (taken with `take`, one at a time). Thread-safe.
@@ -51,7 +66,8 @@ class ServeHandler {
   const Clock& clock_;
   std::optional<std::string> token_;
   Micros max_age_;
-  std::mutex mu_;  // guards the rest
+  std::mutex reading_mu_;  // held while a reading is taken
+  std::mutex mu_;          // guards the rest
   std::optional<Result<HealthSnapshot>> last_;
   Micros last_at_{0};  // monotonic
 };

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace surety {
 namespace {
@@ -36,7 +39,7 @@ class ServeHandlerTest : public testing::Test {
   FakeClock clock_;
   HealthSnapshot snap_{"surety_jobs 1\n", "{\"status\":2}\n", 2, "SURETY CRITICAL", {}};
   Status error_;
-  int takes_ = 0;
+  std::atomic<int> takes_{0};
 };
 
 TEST_F(ServeHandlerTest, ServesMetricsStatusAndHealthWithTheirTypes) {
@@ -53,14 +56,17 @@ TEST_F(ServeHandlerTest, ServesMetricsStatusAndHealthWithTheirTypes) {
   HttpResponse z = h(Get("/healthz"));
   EXPECT_EQ(z.status, 200);
   EXPECT_EQ(z.body, "ok\n");
-  EXPECT_EQ(h(Get("/nope")).status, 404);
-  for (const HttpResponse* r : {&m, &s, &z}) {
-    EXPECT_TRUE(HasHeader(*r, "X-Frame-Options", "DENY"));
-    EXPECT_TRUE(HasHeader(*r, "X-Content-Type-Options", "nosniff"));
-    EXPECT_TRUE(HasHeader(*r, "Cache-Control", "no-store"));
-    EXPECT_TRUE(
-        HasHeader(*r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"));
-  }
+  HttpResponse nope = h(Get("/nope\xff"));
+  EXPECT_EQ(nope.status, 404);
+  EXPECT_EQ(nope.body.find('\xff'), std::string::npos) << "the path is not echoed";
+  // What the server adds to every answer, its own included.
+  HttpResponse all;
+  all.headers = ServeHeaders();
+  EXPECT_TRUE(HasHeader(all, "X-Frame-Options", "DENY"));
+  EXPECT_TRUE(HasHeader(all, "X-Content-Type-Options", "nosniff"));
+  EXPECT_TRUE(HasHeader(all, "Cache-Control", "no-store"));
+  EXPECT_TRUE(
+      HasHeader(all, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"));
 }
 
 TEST_F(ServeHandlerTest, RequestsWithinASecondShareOneReading) {
@@ -100,9 +106,37 @@ TEST_F(ServeHandlerTest, WithATokenEverythingButHealthzNeedsIt) {
     EXPECT_EQ(h(Get(path, "Bearer 0123456789abcde")).status, 401) << path;
     EXPECT_EQ(h(Get(path, "Basic 0123456789abcdef")).status, 401) << path;
     EXPECT_EQ(h(Get(path, "Bearer 0123456789abcdef")).status, 200) << path;
+    // The scheme in any case, with any spaces (RFC 7235, RFC 6750).
+    EXPECT_EQ(h(Get(path, "bearer  0123456789abcdef ")).status, 200) << path;
   }
+  EXPECT_EQ(h(Get("/nope")).status, 401) << "a 404 told what exists without the token";
   EXPECT_EQ(takes_, 1) << "a refused request read nothing";
   EXPECT_EQ(h(Get("/healthz")).status, 200);
+}
+
+// While a reading is being taken (the history's lock held), other
+// requests get the reading before it instead of waiting.
+TEST_F(ServeHandlerTest, ASlowReadingHoldsUpOnlyItself) {
+  std::mutex gate;
+  bool slow = false;
+  ServeHandler h(
+      [&]() -> Result<HealthSnapshot> {
+        ++takes_;
+        if (slow) std::lock_guard<std::mutex> wait(gate);
+        return snap_;
+      },
+      clock_, std::nullopt);
+  (void)h(Get("/metrics"));  // the first reading
+  clock_.Advance(std::chrono::seconds(2));
+  slow = true;
+  gate.lock();
+  std::thread reader([&] { (void)h(Get("/metrics")); });
+  while (takes_ < 2) std::this_thread::yield();
+  HttpResponse meanwhile = h(Get("/status.json"));  // would block if it waited
+  EXPECT_EQ(meanwhile.status, 200);
+  gate.unlock();
+  reader.join();
+  EXPECT_EQ(takes_, 2);
 }
 
 TEST_F(ServeHandlerTest, AReadingThatFailsIsAServerErrorAndUnhealthy) {

@@ -32,6 +32,8 @@ constexpr Micros kHeartbeatEvery{std::chrono::seconds(30)};
 // How soon a `surety serve` (--listen) that died is started again, at the
 // earliest (MaybeStartServer).
 constexpr Micros kServerRestartAfter{std::chrono::seconds(10)};
+// How long a stopping daemon waits for its server to exit before SIGKILL.
+constexpr Micros kServerStopWait{std::chrono::seconds(3)};
 
 }  // namespace
 
@@ -391,6 +393,10 @@ void Daemon::Arm() {
 
 void Daemon::OnTimer() {
   if (stopping_) {
+    if (Running() == 0) {  // only the server is left to go
+      MaybeFinishStopping();
+      return;
+    }
     if (stop_phase_ == Phase::kDraining)
       StopRuns();
     else if (stop_phase_ == Phase::kStopping)
@@ -534,7 +540,7 @@ void Daemon::Reap() {
             {{"pid", std::to_string(r.pid)},
              {"exit", r.signal ? "SIG" + SignalName(r.signal) : std::to_string(r.exit_code)},
              {"action",
-              "started again within " +
+              "started again at the next tick, in about " +
                   FormatTimespan(Timespan{static_cast<uint64_t>(
                       std::max(kServerRestartAfter, tick_.value_or(kHeartbeatEvery)).count())})}});
       continue;
@@ -593,7 +599,10 @@ void Daemon::BeginShutdown(int sig) {
   }
   stopping_ = true;
   queue_.clear();  // what waited for a place does not start now
-  if (server_pid_ != 0) sys_.SignalRun(server_pid_, SIGTERM);
+  if (server_pid_ != 0) {
+    sys_.SignalRun(server_pid_, SIGTERM);
+    server_deadline_ = clock_.Now() + kServerStopWait;
+  }
   const size_t running = Running();
   log_.Info(
       "stopping",
@@ -602,10 +611,15 @@ void Daemon::BeginShutdown(int sig) {
        {"grace", FormatTimespan(Timespan{static_cast<uint64_t>(opt_.shutdown_grace.count())})},
        {"runs", opt_.leave_runs ? "left running" : "given the grace to finish"}});
   sys_.Notify("STOPPING=1");
-  if (running == 0 || opt_.leave_runs) {
+  if (opt_.leave_runs) {
     // Runs left running are their own processes with their own locks; a
-    // daemon started again sees them held and starts no second run.
+    // daemon started again sees them held and starts no second run. The
+    // server goes with the daemon (PR_SET_PDEATHSIG).
     stopped_ = true;
+    return;
+  }
+  if (running == 0) {
+    MaybeFinishStopping();  // at once, or once the server is gone
     return;
   }
   stop_phase_ = Phase::kDraining;
@@ -647,6 +661,15 @@ void Daemon::MaybeFinishStopping() {
       clock_.Now() < kill_deadline_) {
     wake_ = std::min(kill_deadline_, clock_.Now() + kKillPoll);  // look again soon
     return;
+  }
+  // The server (--listen) was told to stop: a daemon started right after
+  // must find its port free.
+  if (server_pid_ != 0) {
+    if (clock_.Now() < server_deadline_) {
+      wake_ = std::min(server_deadline_, clock_.Now() + kKillPoll);
+      return;
+    }
+    sys_.SignalRun(server_pid_, SIGKILL);
   }
   stopped_ = true;
 }

@@ -188,6 +188,7 @@ class Daemon {
   int check_pid_ = 0;   // the running `surety check --alert`, if any
   int server_pid_ = 0;  // the running `surety serve` (--listen), if any
   Instant next_server_start_;
+  Instant server_deadline_;  // stopping: SIGKILL to the server after this
   Instant next_health_check_;
   Instant next_drain_check_;
   bool outbox_pending_ = false;

@@ -555,11 +555,27 @@ TEST_F(DaemonTest, ListenRunsTheServerBesideTheSchedulerAndRestartsIt) {
   d.OnSignal(SIGTERM);
   EXPECT_NE(std::find(system_.signals.begin(), system_.signals.end(), std::make_pair(pid, SIGTERM)),
             system_.signals.end());
-  EXPECT_TRUE(d.stopped());
+  EXPECT_FALSE(d.stopped()) << "a daemon started now would find the port taken";
   Exit(pid, 0);
+  EXPECT_TRUE(d.stopped());
   const std::string logs = logs_.str();
   EXPECT_EQ(logs.find("server_exited", logs.find("event=stopping")), std::string::npos)
       << "a server stopped with the daemon is no error";
+}
+
+// A server that does not go within 3 s of the stop request is killed.
+TEST_F(DaemonTest, AServerThatWillNotStopIsKilled) {
+  WriteJobs("[jobs.night]\ncommand = [\"true\"]\nschedule = \"02:30\"\n");
+  options_.listen = "127.0.0.1:9724";
+  Daemon& d = Start();
+  const int pid = system_.starts.back().pid;
+  d.OnSignal(SIGTERM);
+  RunUntil(kT0 + seconds(2));
+  EXPECT_FALSE(d.stopped());
+  RunUntil(kT0 + seconds(4));
+  EXPECT_TRUE(d.stopped());
+  EXPECT_NE(std::find(system_.signals.begin(), system_.signals.end(), std::make_pair(pid, SIGKILL)),
+            system_.signals.end());
 }
 
 }  // namespace

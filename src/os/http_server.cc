@@ -142,72 +142,47 @@ MHD_Result CollectLower(void* cls, MHD_ValueKind kind, const char* key, const ch
   return Collect(cls, kind, name.c_str(), value);
 }
 
-MHD_Result Send(MHD_Connection* c, const HttpResponse& r) {
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+MHD_Result Send(MHD_Connection* c, const HttpResponse& r, const Headers& always) {
   const MhdApi& api = Mhd();
   MHD_Response* resp =
       api.create(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
   if (!resp) return MHD_NO;
   api.add_header(resp, "Content-Type", r.content_type.c_str());
+  for (const auto& [name, value] : always) api.add_header(resp, name.c_str(), value.c_str());
   for (const auto& [name, value] : r.headers) api.add_header(resp, name.c_str(), value.c_str());
   const MHD_Result ok = api.queue(c, static_cast<unsigned>(r.status), resp);
   api.destroy(resp);
   return ok;
 }
 
-}  // namespace
-
-struct HttpServer::Impl {
-  HttpHandler handler;
-  MHD_Daemon* daemon = nullptr;
-
-  static MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url, const char* method,
-                              const char*, const char*, size_t* upload_size, void** state) {
-    auto* self = static_cast<Impl*>(cls);
-    const std::string m = method ? method : "";
-    if (m != "GET" && m != "HEAD") {
-      // Read-only: refused before any body is read.
-      HttpResponse r{405, "text/plain; charset=utf-8", "only GET and HEAD are served\n", {}};
-      r.headers.emplace_back("Allow", "GET, HEAD");
-      return Send(c, r);
-    }
-    static int seen;
-    if (*state == nullptr) {  // the headers are in; the (empty) body comes next
-      *state = &seen;
-      return MHD_YES;
-    }
-    if (*upload_size != 0) {  // a GET with a body: ignored
-      *upload_size = 0;
-      return MHD_YES;
-    }
-    HttpRequest req;
-    req.method = m;
-    req.path = url ? url : "/";
-    Mhd().values(c, MHD_GET_ARGUMENT_KIND, &Collect, &req.args);
-    Mhd().values(c, MHD_HEADER_KIND, &CollectLower, &req.headers);
-    HttpResponse r;
-    try {
-      r = self->handler(req);
-    } catch (const std::exception& e) {
-      r = HttpResponse{
-          500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n", {}};
-    }
-    return Send(c, r);
-  }
-};
-
-HttpServer::HttpServer(ListenAddress address, std::unique_ptr<Impl> impl)
-    : address_(std::move(address)), impl_(std::move(impl)) {}
-
-HttpServer::~HttpServer() {
-  if (impl_ && impl_->daemon) Mhd().stop(impl_->daemon);  // closes the socket too
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddress& address,
-                                                      HttpHandler handler,
-                                                      const HttpServerLimits& limits) {
-  const MhdApi& api = Mhd();
-  if (!api.error.empty()) return Status::Error(StatusCode::kIoError, api.error);
-  // The socket is bound here, not by libmicrohttpd, so that a failure says why.
+// libmicrohttpd's %XX decoding, but for %00: a NUL would cut the path
+// short ("/metrics%00.html" read as "/metrics"), so it is left as written.
+size_t Unescape(void*, MHD_Connection*, char* s) {
+  char* out = s;
+  for (const char* in = s; *in;) {
+    if (in[0] == '%' && HexValue(in[1]) >= 0 && HexValue(in[2]) >= 0 &&
+        (in[1] != '0' || in[2] != '0')) {
+      *out++ = static_cast<char>(HexValue(in[1]) * 16 + HexValue(in[2]));
+      in += 3;
+    } else {
+      *out++ = *in++;
+    }
+  }
+  *out = '\0';
+  return static_cast<size_t>(out - s);
+}
+
+// A socket bound to `address` and listening: the descriptor.
+Result<int> BindListening(const ListenAddress& address) {
   sockaddr_storage ss{};
   socklen_t len = 0;
   if (address.ipv6) {
@@ -235,6 +210,83 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddress& addre
     return Status::Error(StatusCode::kIoError,
                          "cannot listen on " + address.ToString() + ": " + std::strerror(err));
   }
+  return fd;
+}
+
+}  // namespace
+
+Status ProbeListen(const ListenAddress& address) {
+  auto fd = BindListening(address);
+  if (!fd.ok()) return fd.status();
+  close(*fd);
+  return Status::Ok();
+}
+
+struct HttpServer::Impl {
+  HttpHandler handler;
+  Headers always;
+  MHD_Daemon* daemon = nullptr;
+
+  static MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url, const char* method,
+                              const char*, const char*, size_t* upload_size, void** state) {
+    auto* self = static_cast<Impl*>(cls);
+    const std::string m = method ? method : "";
+    if (m != "GET" && m != "HEAD") {
+      // Read-only: refused before any body is read.
+      HttpResponse r{405, "text/plain; charset=utf-8", "only GET and HEAD are served\n", {}};
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return Send(c, r, self->always);
+    }
+    HttpRequest req;
+    Mhd().values(c, MHD_HEADER_KIND, &CollectLower, &req.headers);
+    static int seen;
+    if (*state == nullptr) {  // the headers are in; a body would come next
+      *state = &seen;
+      auto length = req.headers.find("content-length");
+      if ((length != req.headers.end() && length->second != "0") ||
+          req.headers.count("transfer-encoding") > 0) {
+        // A GET has no body to read: refused before reading it, so that no
+        // client streams one for ever.
+        return Send(c,
+                    HttpResponse{400, "text/plain; charset=utf-8", "a GET carries no body\n", {}},
+                    self->always);
+      }
+      return MHD_YES;
+    }
+    if (*upload_size != 0) {
+      *upload_size = 0;
+      return MHD_YES;
+    }
+    req.method = m;
+    req.path = url ? url : "/";
+    Mhd().values(c, MHD_GET_ARGUMENT_KIND, &Collect, &req.args);
+    HttpResponse r;
+    try {
+      r = self->handler(req);
+    } catch (const std::exception& e) {
+      r = HttpResponse{
+          500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n", {}};
+    }
+    return Send(c, r, self->always);
+  }
+};
+
+HttpServer::HttpServer(ListenAddress address, std::unique_ptr<Impl> impl)
+    : address_(std::move(address)), impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  if (impl_ && impl_->daemon) Mhd().stop(impl_->daemon);  // closes the socket too
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddress& address,
+                                                      HttpHandler handler,
+                                                      const HttpServerLimits& limits) {
+  const MhdApi& api = Mhd();
+  if (!api.error.empty()) return Status::Error(StatusCode::kIoError, api.error);
+  // The socket is bound here, not by libmicrohttpd, so that a failure says why.
+  auto bound_fd = BindListening(address);
+  if (!bound_fd.ok()) return bound_fd.status();
+  const int fd = *bound_fd;
   ListenAddress bound = address;
   sockaddr_storage got{};
   socklen_t got_len = sizeof got;
@@ -243,12 +295,18 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddress& addre
                                                  : reinterpret_cast<sockaddr_in*>(&got)->sin_port);
   auto impl = std::make_unique<Impl>();
   impl->handler = std::move(handler);
+  impl->always = limits.headers;
   unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD;
   if (address.ipv6) flags |= MHD_USE_IPv6;
-  impl->daemon = api.start(flags, 0, nullptr, nullptr, &Impl::OnRequest, impl.get(),
-                           MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
-                           limits.threads, MHD_OPTION_CONNECTION_LIMIT, limits.connections,
-                           MHD_OPTION_CONNECTION_TIMEOUT, limits.idle_timeout_s, MHD_OPTION_END);
+  // One address may hold only so many connections (a trickle of header
+  // bytes keeps one open past any idle timeout): beyond loopback, where an
+  // address is a client.
+  const unsigned per_address = address.loopback ? 0U : limits.per_address;
+  impl->daemon = api.start(
+      flags, 0, nullptr, nullptr, &Impl::OnRequest, impl.get(), MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_THREAD_POOL_SIZE, limits.threads, MHD_OPTION_CONNECTION_LIMIT, limits.connections,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address, MHD_OPTION_CONNECTION_TIMEOUT,
+      limits.idle_timeout_s, MHD_OPTION_UNESCAPE_CALLBACK, &Unescape, nullptr, MHD_OPTION_END);
   if (!impl->daemon) {
     close(fd);
     return Status::Error(StatusCode::kIoError,

@@ -30,7 +30,7 @@
 namespace surety {
 
 // Where to listen: "PORT" (loopback), "ADDR:PORT", "[ADDR6]:PORT",
-// ":PORT" (every interface), "localhost:PORT".
+// ":PORT" (every interface), "localhost:PORT". Port 0: any free port.
 struct ListenAddress {
   std::string host;  // a numeric IPv4 or IPv6 address
   uint16_t port = 0;
@@ -58,9 +58,15 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpServerLimits {
-  unsigned threads = 4;          // requests handled at once
-  unsigned connections = 512;    // open connections at once; more are refused
+  unsigned threads = 4;         // requests handled at once
+  unsigned connections = 1024;  // open connections at once; more are refused
+  // Open connections from one address at once, when serving beyond
+  // loopback (loopback clients are local processes, all from one address).
+  unsigned per_address = 64;
   unsigned idle_timeout_s = 10;  // an idle (or slow) connection is closed after this
+  // Added to every answer the handler gives, and to the server's own (405,
+  // 400 for a GET with a body).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class HttpServer {
@@ -86,5 +92,10 @@ class HttpServer {
 
 // Compares two secrets in time that depends on their lengths only.
 bool SecretsEqual(std::string_view a, std::string_view b);
+
+// Whether something else already listens on `address` (a bind that
+// fails): the error a server started there would meet, said early. Port 0
+// always binds.
+Status ProbeListen(const ListenAddress& address);
 
 }  // namespace surety

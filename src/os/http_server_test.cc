@@ -87,14 +87,19 @@ TEST(HttpServer, ServesTheHandlersAnswerAndRefusesWrites) {
   auto a = ParseListenAddress("127.0.0.1:0");
   ASSERT_TRUE(a.ok());
   std::atomic<int> calls{0};
-  auto server = HttpServer::Start(*a, [&](const HttpRequest& r) {
-    ++calls;
-    HttpResponse out;
-    out.body = r.method + " " + r.path + " job=" + (r.args.count("job") ? r.args.at("job") : "") +
-               " auth=" + (r.headers.count("authorization") ? r.headers.at("authorization") : "");
-    out.headers.emplace_back("X-Frame-Options", "DENY");
-    return out;
-  });
+  HttpServerLimits limits;
+  limits.headers = {{"X-Frame-Options", "DENY"}};
+  auto server = HttpServer::Start(
+      *a,
+      [&](const HttpRequest& r) {
+        ++calls;
+        HttpResponse out;
+        out.body =
+            r.method + " " + r.path + " job=" + (r.args.count("job") ? r.args.at("job") : "") +
+            " auth=" + (r.headers.count("authorization") ? r.headers.at("authorization") : "");
+        return out;
+      },
+      limits);
   ASSERT_TRUE(server.ok()) << server.status().message();
   const uint16_t port = (*server)->address().port;
   ASSERT_NE(port, 0);
@@ -109,7 +114,19 @@ TEST(HttpServer, ServesTheHandlersAnswerAndRefusesWrites) {
                  "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                  "Connection: close\r\n\r\nhello");
   EXPECT_EQ(got.rfind("HTTP/1.1 405", 0), 0u) << got;
+  EXPECT_NE(got.find("X-Frame-Options: DENY"), std::string::npos) << got;
   EXPECT_EQ(calls.load(), 1) << "a POST reached the handler";
+
+  // A GET with a body is refused before the body is read.
+  got = Exchange(port,
+                 "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000000\r\n"
+                 "Connection: close\r\n\r\nxxxx");
+  EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got;
+  EXPECT_EQ(calls.load(), 1);
+
+  // %00 does not cut the path short.
+  got = Exchange(port, "GET /metrics%00.html HTTP/1.0\r\n\r\n");
+  EXPECT_NE(got.find("GET /metrics%00.html job="), std::string::npos) << got;
 
   // A second server cannot take the same port, and says why.
   ListenAddress same = *a;

@@ -90,6 +90,8 @@ bool StopRequested() {
   // stage about to start sees it instead of a job that is then killed.
   return g_stop_requested.load() || TakeStopSignal(Micros{0});
 }
+void IgnoreHangup() { signal(SIGHUP, SIG_IGN); }
+
 void NoteStopRequest(int sig) { NoteSignal(sig); }
 int StopSignal() { return g_stop_signal.load(); }
 void ClearStopRequestForTesting() {

@@ -36,6 +36,8 @@ bool TakeStopSignal(Micros wait);
 // Records a stop request read elsewhere (the supervisor's signalfd):
 // `sig`, SIGTERM or SIGINT.
 void NoteStopRequest(int sig);
+// SIGHUP ignored by this process (a server with nothing to reload).
+void IgnoreHangup();
 // The first stop signal received (SIGTERM or SIGINT), 0 before any: an
 // operator's Ctrl-C (SIGINT) is told apart from a service manager's stop.
 int StopSignal();

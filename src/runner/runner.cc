@@ -623,6 +623,11 @@ class JobRun {
     for (OutboxEntry& entry : entries) {
       const AlertSpec& spec = config_.alerts.at(entry.alert);
       Status s = DeliverEntry(d_.outbox, spec, entry, aenv, d_.clock.Now());
+      if (DeliveredElsewhere(s)) {
+        // An outbox drain (of a later run, of the daemon) took it first.
+        status += (status.empty() ? "" : "; ") + spec.Describe() + ": left to an outbox drain";
+        continue;
+      }
       std::string one = s.ok() ? "sent" : "failed: " + s.message();
       status += (status.empty() ? "" : "; ") + spec.Describe() + ": " + one;
       if (s.ok())
