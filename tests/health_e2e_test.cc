@@ -236,6 +236,10 @@ TEST_F(HealthE2E, ServeRefusesToExposeHealthWithoutAGoodToken) {
   CliResult weak = Surety("serve 0.0.0.0:0 --token-file " + testing_util::ShellQuote(token));
   EXPECT_EQ(weak.rc, 2);
   EXPECT_NE(weak.out.find("at least 16"), std::string::npos) << weak.out;
+  CliResult missing = Shell(std::string(SURETY_BINARY) + " --config " +
+                            testing_util::ShellQuote(dir_ + "/missing.toml") + " serve 2>&1");
+  EXPECT_EQ(missing.rc, 2);
+  EXPECT_NE(missing.out.find("no job file at"), std::string::npos) << missing.out;
   CliResult bad = Surety("daemon --listen example.org:80");
   EXPECT_EQ(bad.rc, 2);
   EXPECT_NE(bad.out.find("not an IP address"), std::string::npos) << bad.out;

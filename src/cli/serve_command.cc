@@ -160,6 +160,11 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o, Services& sv) {
     return fail("the daemon that started it is gone");
   auto address = ParseListenAddress(o.address);
   if (!address.ok()) return fail(address.status().message());
+  // A job file named on the command line that is not there is a mistake to
+  // say now; one that is there but invalid is served (as CRITICAL).
+  for (const std::string& config : g.configs)
+    if (auto st = sv.fs->Stat(config); st.ok() && !st->exists)
+      return fail("no job file at " + config);
   std::optional<std::string> token;
   if (o.token_file) {
     auto t = ReadTokenFile(*o.token_file, sv);
