@@ -171,6 +171,8 @@ void Daemon::Finish() {
   // Runs left running (--leave-runs) read theirs at their start, long ago.
   for (const std::string* p : {&old_jobset_path_, &jobset_path_})
     if (!p->empty()) sys_.RemoveFile(*p);
+  for (const std::string& p : old_job_files_) sys_.RemoveFile(p);
+  for (const auto& [job, p] : job_files_) sys_.RemoveFile(p);
   log_.Info("daemon_stopped", {});
 }
 
@@ -221,7 +223,8 @@ void Daemon::UseJobSet(const Config& next) {
     if (!alert.url_env.empty())
       if (auto v = env_.Get(alert.url_env)) run_env_[alert.url_env] = *v;
   const std::string text = WriteJobFile(next);
-  const std::string path = next.settings.state_dir + "/jobset-" + ContentName(text) + ".toml";
+  const std::string base = next.settings.state_dir + "/jobset-" + ContentName(text);
+  const std::string path = base + ".toml";
   if (path == jobset_path_) return;
   if (Status s = sys_.WriteFile(path, text); !s.ok()) {
     log_.Error("jobset_unwritable",
@@ -229,11 +232,34 @@ void Daemon::UseJobSet(const Config& next) {
                 {"error", s.message()},
                 {"action", "runs read the job file itself, as it is when each starts"}});
     SetRunArgv(opt_.configs);
+    for (const auto& [job, p] : job_files_) sys_.RemoveFile(p);
+    job_files_.clear();
     return;
   }
+  // And one file per job, with the settings and that job's alerts only: a
+  // run parses its own job, not all of them (with 500 jobs, 11.8 ms a run
+  // from the whole set, 6.7 ms from the job file, less from its own).
+  // The whole set is for what needs every job (the outbox drain).
+  std::map<std::string, std::string> job_files;
+  for (const auto& [name, job] : next.jobs) {
+    Config one;
+    one.settings = next.settings;
+    for (const std::string& a : job.alert)
+      if (auto it = next.alerts.find(a); it != next.alerts.end()) one.alerts.insert(*it);
+    one.jobs.emplace(name, job);
+    const std::string job_path = base + "-" + name + ".toml";
+    if (Status s = sys_.WriteFile(job_path, WriteJobFile(one)); s.ok())
+      job_files[name] = job_path;
+    else  // the whole set serves it
+      log_.Warn("jobset_unwritable", {{"path", job_path}, {"error", s.message()}});
+  }
   if (!old_jobset_path_.empty()) sys_.RemoveFile(old_jobset_path_);
+  for (const std::string& p : old_job_files_) sys_.RemoveFile(p);
   old_jobset_path_ = jobset_path_;
+  old_job_files_.clear();
+  for (const auto& [job, p] : job_files_) old_job_files_.push_back(p);
   jobset_path_ = path;
+  job_files_ = std::move(job_files);
   SetRunArgv({path});
 }
 
@@ -487,6 +513,10 @@ void Daemon::StartQueued() {
 
 void Daemon::Start(const std::string& name, JobState& st, Trigger trigger, Instant due) {
   std::vector<std::string> argv = run_argv_;
+  if (auto own = job_files_.find(name); own != job_files_.end()) {
+    argv = GlobalArgv({own->second});
+    argv.insert(argv.end(), {"run", "--tag-output"});
+  }
   argv.insert(argv.end(), {name, "--trigger=" + std::string(TriggerName(trigger))});
   auto pid = sys_.StartRun(argv, run_env_);
   if (!pid.ok()) {

@@ -150,6 +150,10 @@ class Daemon {
   std::vector<std::string> run_argv_;  // up to and including "run --tag-output"
   // The job set file the runs are given (UseJobSet), and the one before.
   std::string jobset_path_, old_jobset_path_;
+  // Each job's own file of that set (what its runs read), and the files of
+  // the set before.
+  std::map<std::string, std::string> job_files_;
+  std::vector<std::string> old_job_files_;
   std::map<std::string, std::string> run_env_;
   std::mt19937_64 rng_;
   ZoneDb zones_;

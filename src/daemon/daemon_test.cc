@@ -194,8 +194,14 @@ TEST_F(DaemonTest, AnEditedJobFileNeverReachesTheRunsUntilItIsValid) {
   RunUntil(kT0 + seconds(35));
   starts = system_.StartsOf("a");
   ASSERT_EQ(starts.size(), 3u);
-  EXPECT_NE(starts[2].argv[2], jobset);
-  EXPECT_NE(system_.files[starts[2].argv[2]].find("[jobs.new]"), std::string::npos);
+  const std::string own = starts[2].argv[2];
+  EXPECT_NE(own, jobset);
+  // Its own file holds job a alone; the whole set beside it has the new job.
+  ASSERT_EQ(own.substr(own.size() - 7), "-a.toml");
+  EXPECT_EQ(system_.files[own].find("[jobs.new]"), std::string::npos);
+  EXPECT_NE(system_.files[own].find("[jobs.a]"), std::string::npos);
+  const std::string set = own.substr(0, own.size() - 7) + ".toml";
+  EXPECT_NE(system_.files[set].find("[jobs.new]"), std::string::npos);
   EXPECT_EQ(system_.files.count(jobset), 1u);
 }
 
