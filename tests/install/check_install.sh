@@ -10,7 +10,7 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
 fail=0
-for f in bin/surety lib/systemd/system/surety-daemon.service \
+for f in bin/surety lib/systemd/system/surety-daemon.service share/man/man1/surety.1 \
   share/surety/prometheus/surety.rules.yml share/doc/surety/README.md \
   share/doc/surety/daemon.md share/doc/surety/examples/demo.toml; do
   if [[ ! -e $prefix/$f ]]; then
@@ -30,6 +30,22 @@ if grep -q '@SURETY' "$unit"; then
   fail=1
 fi
 "$prefix/bin/surety" --version >/dev/null || fail=1
+# The man page has every command of the command table, and groff reads it
+# without a warning.
+man=$prefix/share/man/man1/surety.1
+for c in $("$prefix/bin/surety" --help | awk '/^Subcommands:/{on=1; next} on && /^  [a-z]/{print $1}'); do
+  if ! grep -qx ".SS $c" "$man"; then
+    echo "check_install: surety.1 lacks the command $c" >&2
+    fail=1
+  fi
+done
+if command -v groff >/dev/null; then
+  if ! out=$(groff -man -Tutf8 -ww -z "$man" 2>&1) || [[ -n $out ]]; then
+    echo "check_install: groff complains about surety.1:" >&2
+    echo "$out" >&2
+    fail=1
+  fi
+fi
 if command -v systemd-analyze >/dev/null; then
   if ! out=$(systemd-analyze verify "$unit" 2>&1); then
     echo "check_install: systemd-analyze verify refused the unit:" >&2
