@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/strings.h"
 #include "store/run_journal.h"
 
 namespace surety {
@@ -62,24 +63,6 @@ namespace {
 
 constexpr uint64_t kDeliveryLogMax = 256 * 1024;
 
-// A file name for a job: letters, digits, '.', '_' and '-' as they are
-// (every valid job name), every other byte as %XX.
-std::string FileName(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || ((c == '.' || c == '_' || c == '-') && !out.empty())) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
-
 std::string EncodeNote(const DeliveryNote& n) {
   nlohmann::json j = {{"at_us", n.at.time_since_epoch().count()},
                       {"job", n.job},
@@ -116,7 +99,7 @@ std::optional<DeliveryNote> DecodeNote(std::string_view line) {
 }  // namespace
 
 std::string Outbox::LogPath(const std::string& job) const {
-  return log_dir_ + "/" + FileName(job) + ".log";
+  return log_dir_ + "/" + FileNameWord(job) + ".log";
 }
 
 Status Outbox::NoteDelivery(const DeliveryNote& note) {

@@ -33,6 +33,10 @@ std::optional<uint32_t> ParseNumericId(std::string_view text);
 std::optional<std::string> ClosestMatch(const std::string& word,
                                         const std::vector<std::string>& candidates);
 
+// `text` as one word of a file name (job and alert names): letters,
+// digits, '.', '_' and '-' as they are, every other byte as %XX.
+std::string FileNameWord(std::string_view text);
+
 // The C library's text for an errno value: "No such file or directory".
 std::string SystemErrorText(int err);
 

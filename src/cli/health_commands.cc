@@ -11,6 +11,7 @@
 
 #include "alert/alert_policy.h"
 #include "alert/outbox.h"
+#include "base/strings.h"
 #include "cli/job_load.h"
 #include "os/data_file.h"
 #include "os/state_dir.h"
@@ -317,24 +318,6 @@ const char* Colour(Health h) {
   }
 }
 
-// A file name for `text` (job and alert names): letters, digits, '.',
-// '_' and '-' as they are, every other byte as %XX.
-std::string FileWord(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '.' || c == '_' || c == '-') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
-
 // check --alert: tells each job's alerts when its health changes (into
 // broken, stuck, failing or overdue, back, and a reminder every day while
 // it lasts), as alert/alert_policy.h decides, from the state kept per job
@@ -371,7 +354,7 @@ int SendHealthAlerts(const Facts& f, const GlobalOptions& g, Services& sv) {
     for (const std::string& name : sinks) {
       auto spec = alerts.find(name);
       if (spec == alerts.end()) continue;
-      const std::string path = dir + "/" + FileWord(v.name) + "." + FileWord(name);
+      const std::string path = dir + "/" + FileNameWord(v.name) + "." + FileNameWord(name);
       std::string line;
       if (auto text = sv.fs->ReadFile(path); text.ok()) line = *text;
       while (!line.empty() && line.back() == '\n') line.pop_back();

@@ -3,6 +3,7 @@
 #include <sstream>
 #include <utility>
 
+#include "base/strings.h"
 #include "cli/job_load.h"
 #include "os/log.h"
 #include "os/stop_signal.h"
@@ -78,9 +79,7 @@ bool ServeHandler::Authorized(const HttpRequest& request) const {
   // "Bearer TOKEN": the scheme in any case, then one or more spaces.
   std::string_view value = it->second;
   constexpr std::string_view kBearer = "bearer";
-  if (value.size() <= kBearer.size()) return false;
-  for (size_t i = 0; i < kBearer.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != kBearer[i]) return false;
+  if (!StartsWithIgnoreCase(value, kBearer)) return false;
   value.remove_prefix(kBearer.size());
   if (value.empty() || !IsSpace(value.front())) return false;
   while (!value.empty() && IsSpace(value.front())) value.remove_prefix(1);

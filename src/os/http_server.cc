@@ -7,11 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <type_traits>
+
+#include "base/strings.h"
 
 namespace surety {
 
@@ -30,10 +30,7 @@ std::string ListenAddress::ToString() const {
 Result<ListenAddress> ParseListenAddress(std::string_view text) {
   ListenAddress a;
   std::string_view host, port;
-  const bool digits_only = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c));
-  });
-  if (digits_only) {
+  if (IsAllDigits(text)) {
     host = "127.0.0.1";
     port = text;
   } else if (!text.empty() && text.front() == '[') {
@@ -53,9 +50,7 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
     if (host.empty()) host = "0.0.0.0";  // ":PORT": every interface
     if (host == "localhost") host = "127.0.0.1";
   }
-  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c));
-      }))
+  if (port.size() > 5 || !IsAllDigits(port))
     return Invalid(text, "the port must be a number from 0 to 65535");
   const long n = std::stol(std::string(port));
   if (n > 65535) return Invalid(text, "the port must be a number from 0 to 65535");
@@ -200,15 +195,14 @@ Result<int> BindListening(const ListenAddress& address) {
   }
   const int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return Status::Error(StatusCode::kIoError,
-                         std::string("cannot make a socket: ") + std::strerror(errno));
+    return Status::Error(StatusCode::kIoError, "cannot make a socket: " + SystemErrorText(errno));
   const int one = 1;
   (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, 128) != 0) {
     const int err = errno;
     close(fd);
     return Status::Error(StatusCode::kIoError,
-                         "cannot listen on " + address.ToString() + ": " + std::strerror(err));
+                         "cannot listen on " + address.ToString() + ": " + SystemErrorText(err));
   }
   return fd;
 }

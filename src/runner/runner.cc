@@ -85,17 +85,11 @@ class JobRun {
     rec_.started_at = started_;
     if (d_.fill_owner) d_.fill_owner(rec_);
     if (d_.history) {
-      // Only alerts need the previous result (recovery), and reading it
-      // folds the run journal into history.db: a job without alerts does
-      // not pay it.
-      if (!job_.alert.empty()) {
-        if (d_.owner_alive) (void)d_.history->ReapDead(d_.owner_alive, started_);
-        ReadPrevious();
-        // history.db was damaged and rebuilt from the journal: the job's
-        // last result may have gone with it. A good run then tells a
-        // recovery rather than risk silence after a failure.
-        previous_lost_ = !previous_ && !d_.history->Recovery().ok();
-      }
+      // Only alerts need dead runs reaped (to tell them), and reaping folds
+      // the run journal into history.db: a job without alerts does not pay
+      // it. The result before this run is read when it ends (ReadPrevious).
+      if (!job_.alert.empty() && d_.owner_alive)
+        (void)d_.history->ReapDead(d_.owner_alive, started_);
       auto id = d_.history->BeginRun(rec_);
       if (id.ok())
         rec_.id = *id;
@@ -339,8 +333,9 @@ class JobRun {
     rec_.finished_at = finished;
     rec_.duration_ms = ElapsedMs(timed_from_, finished);
     std::vector<DeadRun> dead = WriteDownDeadRuns();
-    // Read again: a run that finished while this one waited for its lock or
-    // ran beside it (overlap = "wait", "allow") is this one's previous now.
+    // Read when the run ends, not when it starts: a run that finished while
+    // this one waited for its lock or ran beside it (overlap = "wait",
+    // "allow") is this one's previous.
     if (d_.history && !job_.alert.empty()) ReadPrevious();
     const std::optional<OwnAlert> own = OwnEvent();
     std::vector<OutboxEntry> written;
@@ -371,6 +366,10 @@ class JobRun {
     if (auto last = d_.history->LastResult(job_.name); last.ok()) previous_ = *last;
     // An operator's Ctrl-C paged no one: what follows it is news.
     previous_told_ = previous_ != RunResult::kInterrupted || !PreviousStoppedByOperator();
+    // history.db was damaged and rebuilt from the journal: the job's last
+    // result may have gone with it. A good run then tells a recovery
+    // rather than risk silence after a failure.
+    previous_lost_ = !previous_ && !d_.history->Recovery().ok();
   }
 
   // Whether the job's newest finished run was stopped by the operator
