@@ -69,6 +69,7 @@ const std::vector<std::string>& JobBuilder::Keys() {
                                              "alert",
                                              "preflight",
                                              "verify",
+                                             "sandbox",
                                              "keep_runs"};
   return k;
 }
@@ -81,6 +82,11 @@ void JobBuilder::CheckKeys(const MNode& t, const std::string& ctx) {
   if (auto it = t.children.find("verify"); it != t.children.end() && it->second.is_table)
     values_.CheckKeys(it->second, {"path", "min_size", "fresh", "max_shrink", "command"},
                       ctx + ".verify");
+  if (auto it = t.children.find("sandbox"); it != t.children.end() && it->second.is_table)
+    values_.CheckKeys(it->second,
+                      {"write", "read_home", "read_any_file", "network", "devices", "docker",
+                       "write_execute", "capabilities"},
+                      ctx + ".sandbox");
 }
 
 JobSpec JobBuilder::Build(const std::string& name, const std::string& ctx, const MNode& t,
@@ -97,6 +103,8 @@ JobSpec JobBuilder::Build(const std::string& name, const std::string& ctx, const
     BuildPreflight(*p, ctx + ".preflight", j);
   if (const MNode* v = values_.Child(t, "verify", true, ctx))
     BuildVerify(*v, ctx + ".verify", whole_job, j);
+  if (const MNode* s = values_.Child(t, "sandbox", true, ctx))
+    BuildSandbox(*s, ctx + ".sandbox", j);
   if (whole_job) CheckWholeJob(name, t, ctx, j);
   return j;
 }
@@ -496,6 +504,36 @@ void JobBuilder::BuildVerify(const MNode& t, const std::string& ctx, bool whole_
   if (uses_path && v.path.empty())
     diags_.Error(values_.Leaf(&t, "command", ctx)->source(),
                  ctx + ".command uses {path} but there is no 'path' (the artifact) to put there");
+}
+
+void JobBuilder::BuildSandbox(const MNode& t, const std::string& ctx, JobSpec& j) {
+  SandboxSpec& s = j.sandbox;
+  for (auto& [path, n] : values_.StringNodes(&t, "write", ctx)) {
+    if (!path.empty() && path.front() != '/') values_.NotAbsolute(*n, ctx + ".write", path);
+    s.write.push_back(std::move(path));
+  }
+  s.read_home = values_.Bool(&t, "read_home", ctx).value_or(false);
+  s.read_any_file = values_.Bool(&t, "read_any_file", ctx).value_or(false);
+  s.network = values_.Bool(&t, "network", ctx).value_or(true);
+  s.devices = values_.Bool(&t, "devices", ctx).value_or(false);
+  s.docker = values_.Bool(&t, "docker", ctx).value_or(false);
+  s.write_execute = values_.Bool(&t, "write_execute", ctx).value_or(false);
+  for (auto& [cap, n] : values_.StringNodes(&t, "capabilities", ctx)) {
+    std::string upper = cap;
+    for (char& c : upper)
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (upper.rfind("CAP_", 0) != 0) upper = "CAP_" + upper;
+    const bool word = upper.size() > 4 && std::all_of(upper.begin() + 4, upper.end(), [](char c) {
+                        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+                      });
+    if (!word) {
+      diags_.Error(n->source(), ctx + ".capabilities: `" + cap +
+                                    "` is not a capability name; write one such as "
+                                    "\"CAP_DAC_READ_SEARCH\" (capabilities(7))");
+      continue;
+    }
+    s.capabilities.push_back(std::move(upper));
+  }
 }
 
 }  // namespace surety

@@ -68,6 +68,9 @@ class JobBuilder {
   // [jobs.NAME.preflight] and [jobs.NAME.verify].
   void BuildPreflight(const MNode& t, const std::string& ctx, JobSpec& j);
   void BuildVerify(const MNode& t, const std::string& ctx, bool whole_job, JobSpec& j);
+  // [jobs.NAME.sandbox]: what an exported systemd service may do beyond
+  // its sandbox.
+  void BuildSandbox(const MNode& t, const std::string& ctx, JobSpec& j);
   // A whole job only: each list command's program (check_programs), and
   // keys that do nothing without a schedule.
   void CheckWholeJob(const std::string& name, const MNode& t, const std::string& ctx,

@@ -109,6 +109,19 @@ toml::table JobTable(const JobSpec& j) {
     PutCommand(vt, "command", v.command);
     t.insert("verify", std::move(vt));
   }
+  if (!j.sandbox.empty()) {
+    const SandboxSpec& s = j.sandbox;
+    toml::table st;
+    if (!s.write.empty()) st.insert("write", Strings(s.write));
+    st.insert("read_home", s.read_home);
+    st.insert("read_any_file", s.read_any_file);
+    st.insert("network", s.network);
+    st.insert("devices", s.devices);
+    st.insert("docker", s.docker);
+    st.insert("write_execute", s.write_execute);
+    if (!s.capabilities.empty()) st.insert("capabilities", Strings(s.capabilities));
+    t.insert("sandbox", std::move(st));
+  }
   return t;
 }
 

@@ -104,6 +104,14 @@ void ExpectSameJob(const JobSpec& a, const JobSpec& b) {
   EXPECT_EQ(a.verify.fresh, b.verify.fresh);
   EXPECT_EQ(a.verify.max_shrink, b.verify.max_shrink);
   ExpectSameCommand(a.verify.command, b.verify.command);
+  EXPECT_EQ(a.sandbox.write, b.sandbox.write);
+  EXPECT_EQ(a.sandbox.read_home, b.sandbox.read_home);
+  EXPECT_EQ(a.sandbox.read_any_file, b.sandbox.read_any_file);
+  EXPECT_EQ(a.sandbox.network, b.sandbox.network);
+  EXPECT_EQ(a.sandbox.devices, b.sandbox.devices);
+  EXPECT_EQ(a.sandbox.docker, b.sandbox.docker);
+  EXPECT_EQ(a.sandbox.write_execute, b.sandbox.write_execute);
+  EXPECT_EQ(a.sandbox.capabilities, b.sandbox.capabilities);
 }
 
 TEST_F(JobFileWriterTest, EveryKeyOfEveryJobAndAlertLoadsBackTheSame) {
@@ -185,6 +193,16 @@ min_size = "1M"
 fresh = true
 max_shrink = "50%"
 command = ["pg_restore", "--list", "{path}"]
+
+[jobs.db.sandbox]
+write = ["/srv/dumps"]
+read_home = true
+read_any_file = true
+network = false
+devices = true
+docker = true
+write_execute = true
+capabilities = ["cap_sys_admin", "CAP_CHOWN"]
 
 [jobs.sync]
 command = "rsync -a /srv/ nas:/srv/"

@@ -65,6 +65,25 @@ struct VerifySpec {
   bool empty() const { return path.empty() && command.empty(); }
 };
 
+// What a job needs beyond the tight sandbox of an exported systemd service
+// (`surety export systemd`, docs/export-systemd.md). Each key loosens
+// exactly one thing, and the export says what it loosened. The daemon and
+// `surety run` by hand do not sandbox; only exported units read these.
+struct SandboxSpec {
+  std::vector<std::string> write;  // more writable paths (ReadWritePaths=)
+  bool read_home = false;          // /home, /root, /run/user readable (ProtectHome=read-only)
+  bool read_any_file = false;      // read every file whatever its owner (CAP_DAC_READ_SEARCH)
+  bool network = true;             // false: PrivateNetwork=yes, no IP sockets
+  bool devices = false;            // the host's devices (PrivateDevices=no)
+  bool docker = false;             // talk to the Docker daemon's socket
+  bool write_execute = false;      // JIT compilers (MemoryDenyWriteExecute=no)
+  std::vector<std::string> capabilities;  // CAP_… kept in the bounding set
+  bool empty() const {
+    return write.empty() && !read_home && !read_any_file && network && !devices && !docker &&
+           !write_execute && capabilities.empty();
+  }
+};
+
 enum class Overlap { kSkip, kWait };
 
 // Why a run started: by hand, at its time, to catch up a persistent slot
@@ -117,6 +136,7 @@ struct JobSpec {
   bool alert_warnings = false;
   PreflightSpec preflight;
   VerifySpec verify;
+  SandboxSpec sandbox;
   int keep_runs = 1000;  // history retention
 };
 

@@ -358,4 +358,83 @@ bool LooksLikeCron(std::string_view text) {
   return true;
 }
 
+namespace {
+
+// One component of a calendar spec as a cron field over lo..hi.
+Result<std::string> CronField(const CalendarComponent& c, int lo, int hi, const char* name) {
+  if (!c) return std::string("*");
+  std::string out;
+  for (const CalendarItem& it : *c) {
+    const int stop = it.stop < 0 ? (it.repeat ? hi : it.start) : it.stop;
+    if (it.start < lo || stop > hi || it.start > stop)
+      return Status::Invalid(std::string("the ") + name + " " + std::to_string(it.start) +
+                             " is outside cron's " + std::to_string(lo) + "-" + std::to_string(hi));
+    std::string item;
+    if (it.repeat && it.start == lo && stop == hi)
+      item = "*";
+    else if (stop == it.start)
+      item = std::to_string(it.start);
+    else
+      item = std::to_string(it.start) + "-" + std::to_string(stop);
+    if (it.repeat > 1 || (it.repeat == 1 && item == "*")) item += "/" + std::to_string(it.repeat);
+    out += (out.empty() ? "" : ",") + item;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<CronExpression> CalendarToCron(const CalendarSpec& spec) {
+  if (spec.seconds_us.size() != 1 || spec.seconds_us[0].start != 0 ||
+      spec.seconds_us[0].stop != -1 || spec.seconds_us[0].repeat != 0)
+    return Status::Invalid("it runs at seconds other than :00, and cron counts whole minutes");
+  if (spec.end_of_month)
+    return Status::Invalid("`~` counts days from the end of the month, which cron cannot");
+  if (spec.year) return Status::Invalid("it names years, which cron cannot");
+  if (spec.local_dst >= 0)
+    return Status::Invalid("it ends in a zone abbreviation; write an IANA zone or UTC instead");
+  CronExpression out;
+  auto minute = CronField(spec.minute, 0, 59, "minute");
+  if (!minute.ok()) return minute.status();
+  auto hour = CronField(spec.hour, 0, 23, "hour");
+  if (!hour.ok()) return hour.status();
+  auto day = CronField(spec.day, 1, 31, "day");
+  if (!day.ok()) return day.status();
+  auto month = CronField(spec.month, 1, 12, "month");
+  if (!month.ok()) return month.status();
+  std::string weekday = "*";
+  const bool some_days = spec.weekdays >= 0 && (spec.weekdays & 0x7f) != 0x7f;
+  if (some_days) {
+    // Cron numbers Sunday 0; calendar bit 0 is Monday.
+    uint64_t cron_bits = 0;
+    for (int b = 0; b < 7; ++b)
+      if (spec.weekdays & (1 << b)) cron_bits |= uint64_t{1} << ((b + 1) % 7);
+    std::string list;
+    for (int v = 0; v <= 6;) {
+      if (!(cron_bits & (uint64_t{1} << v))) {
+        ++v;
+        continue;
+      }
+      int w = v;
+      while (w + 1 <= 6 && (cron_bits & (uint64_t{1} << (w + 1)))) ++w;
+      list += (list.empty() ? "" : ",") + std::to_string(v);
+      if (w > v) list += (w == v + 1 ? "," : "-") + std::to_string(w);
+      v = w + 1;
+    }
+    if (*day == "*") {
+      weekday = list;
+    } else {
+      // Both restricted: cron would run on either; the weekday is tested.
+      for (int b = 0; b < 7; ++b)
+        if (spec.weekdays & (1 << b)) out.weekdays += static_cast<char>('1' + b);
+    }
+  }
+  out.fields = *minute + " " + *hour + " " + *day + " " + *month + " " + weekday;
+  if (spec.utc)
+    out.zone = "UTC";
+  else
+    out.zone = spec.zone;
+  return out;
+}
+
 }  // namespace surety

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "time/calendar_spec.h"
 
 namespace surety {
 
@@ -48,5 +49,19 @@ Result<std::vector<std::string>> CronToCalendar(std::string_view expression);
 // separated fields of cron's characters, or an @word — whether or not
 // CronToCalendar() accepts it. Cheap; used to decide whether to suggest.
 bool LooksLikeCron(std::string_view text);
+
+// The other way: a calendar spec as a crontab time expression, for `surety
+// export cron` and `export kubernetes`. Exact or refused, never
+// approximated: a spec cron cannot express — seconds other than :00, `~`
+// (days from the month's end), a year, a zone abbreviation (CET) — is
+// kInvalidArgument saying why. A spec restricting both the day of the month
+// and the weekday (which cron would OR) gives the day fields for the day of
+// the month and `weekdays` for the caller to test in the command.
+struct CronExpression {
+  std::string fields;    // "30 2 * * 1-5"
+  std::string zone;      // "" (the local zone), "UTC" or an IANA name
+  std::string weekdays;  // ISO weekday digits (1 = Monday) also required, e.g. "67"; "" for none
+};
+Result<CronExpression> CalendarToCron(const CalendarSpec& spec);
 
 }  // namespace surety
