@@ -18,6 +18,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev   # tests and benchmarks
   clang clang-format clang-tidy libclang-rt-14-dev   # lint and libFuzzer
   hyperfine jq python3               # whole-process benchmarks (bench/*.sh)
+  python3-yaml                       # tests/export/check_kubernetes.py reads the manifests
   systemd                            # systemd-analyze: the oracle for the time engine
   prometheus                         # promtool: checks and unit-tests packaging/prometheus/*.yml
 )

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "cli/export_command.h"
 #include "cli/health_commands.h"
 #include "cli/job_commands.h"
 #include "cli/serve_command.h"
@@ -138,6 +139,8 @@ struct Parsed {
   CheckOptions chk;
   MetricsOptions met;
   ServeOptions srv;
+  ExportOptions exp;
+  InstallOptions inst;
   std::function<int()> action;
 };
 
@@ -400,16 +403,121 @@ void AddTimespan(CLI::App& app, Parsed& p, Services& sv) {
   t->callback([&] { p.action = [&] { return RunTimespan(p.ts, sv); }; });
 }
 
+void AddExport(CLI::App& app, Parsed& p, Services& sv) {
+  auto* e = app.add_subcommand(
+      "export", "Write the job file for systemd timers, cron or Kubernetes CronJobs");
+  e->require_subcommand(1);
+  e->footer(R"(
+Every exported schedule runs 'surety run JOB --trigger=schedule', so the
+runner's lock, timeout, retries, verification, history and alerts apply
+exactly as under 'surety daemon'.
+
+  systemd     per job a .timer (OnCalendar=, Persistent=, RandomizedDelaySec=,
+              FixedRandomDelay=, AccuracySec=, OnBootSec=, ...) and a hardened
+              .service, plus surety-check.{service,timer} running
+              'surety check --alert' (the dead-man's switch without a daemon).
+              Each service's exposure (systemd-analyze security) is shown, with
+              what the job's keys loosened ([jobs.NAME.sandbox]).
+  cron        crontab lines; a schedule cron cannot express exactly (seconds,
+              ~, several zones, randomized_delay, persistent, interval) is an
+              error naming the job, unless --allow-approximate.
+  kubernetes  a ConfigMap with the job file, one batch/v1 CronJob per job, the
+              history's volume claim and a 'surety serve' Deployment for
+              /metrics.
+
+Examples:
+  surety export systemd --output /tmp/units
+  surety export cron --system > /etc/cron.d/surety
+  surety export kubernetes --image registry.example/surety:1 --namespace backup
+
+Exit status: 0 written; 1 a job cannot be expressed (nothing written); 2
+usage or job file error. docs/export-systemd.md, export-cron.md,
+export-kubernetes.md.)");
+  auto common = [&](CLI::App* c) {
+    c->add_option("JOB", p.exp.jobs, "Jobs to export (default: all)");
+    c->callback([&, c] {
+      p.exp.target = c->get_name();
+      p.action = [&] { return RunExport(p.global, p.exp, sv); };
+    });
+  };
+  auto* sd = e->add_subcommand("systemd", "Hardened .service and .timer units per job");
+  sd->add_option("--output", p.exp.output, "Write the units into this directory (default: print)");
+  sd->add_flag("--user", p.exp.user, "Units for a user manager (systemctl --user)");
+  sd->add_option("--check-every", p.exp.check_every,
+                 "How often surety-check.timer runs 'surety check --alert' (default 5min)");
+  sd->add_flag("--no-check", p.exp.no_check, "Without surety-check.service and .timer");
+  common(sd);
+  auto* cr = e->add_subcommand("cron", "Crontab lines running surety run");
+  cr->add_option("--output", p.exp.output, "Write the crontab to this file (default: print)");
+  cr->add_flag("--system", p.exp.system, "/etc/cron.d format, with a user column (root)");
+  cr->add_flag("--allow-approximate", p.exp.allow_approximate,
+               "Drop what cron cannot do (randomized_delay, persistent) and say so");
+  common(cr);
+  auto* k = e->add_subcommand("kubernetes", "batch/v1 CronJobs, the job file as a ConfigMap");
+  k->add_option("--output", p.exp.output, "Write the manifests to this file (default: print)");
+  k->add_option("--image", p.exp.image, "The container image with surety (default surety:latest)");
+  k->add_option("--namespace", p.exp.namespace_name, "The namespace (default: default)");
+  k->add_flag("--allow-approximate", p.exp.allow_approximate,
+              "Drop what a CronJob cannot do (randomized_delay) and say so");
+  common(k);
+}
+
+void AddInstallCommands(CLI::App& app, Parsed& p, Services& sv, bool install) {
+  auto* i = app.add_subcommand(install ? "install" : "uninstall",
+                               install ? "Install and start systemd timers for the jobs"
+                                       : "Remove the systemd units surety install wrote");
+  i->footer(install ? R"(
+Writes the units of 'surety export systemd' into /etc/systemd/system (with
+--user: ~/.config/systemd/user), removes those of jobs no longer in the job
+file, creates the state directory, runs systemctl daemon-reload and enables
+and starts every timer, surety-check.timer included. Every change is shown;
+--dry-run shows them and changes nothing. A unit file surety did not write is
+never overwritten. Needs systemd as the service manager: without it, run
+'surety daemon'. With --user, lingering must be on for timers to run while
+you are logged out (loginctl enable-linger).
+
+Examples:
+  surety install --dry-run
+  surety install
+  surety install --user db)"
+                    : R"(
+Stops and disables the timers surety install started and removes exactly
+the files it wrote (listed in .surety-installed beside them); a file changed
+since is kept unless --force.
+
+Examples:
+  surety uninstall --dry-run
+  surety uninstall)");
+  if (install) i->add_option("JOB", p.inst.jobs, "Jobs to install (default: all)");
+  i->add_flag("--user", p.inst.user, "The user's systemd manager (systemctl --user)");
+  i->add_flag("--dry-run", p.inst.dry_run, "Show every change, make none");
+  i->add_option("--unit-dir", p.inst.unit_dir, "Where the units go (default as above)");
+  if (install)
+    i->add_option("--check-every", p.inst.check_every,
+                  "How often surety-check.timer runs (default 5min)");
+  else
+    i->add_flag("--force", p.inst.force, "Also remove units changed since they were installed");
+  i->callback([&, install] {
+    p.action = [&, install] {
+      return install ? RunInstall(p.global, p.inst, sv) : RunUninstall(p.global, p.inst, sv);
+    };
+  });
+}
+
+void AddInstall(CLI::App& app, Parsed& p, Services& sv) { AddInstallCommands(app, p, sv, true); }
+void AddUninstall(CLI::App& app, Parsed& p, Services& sv) { AddInstallCommands(app, p, sv, false); }
+
 // The command table, in the order `surety --help` lists it.
 struct Command {
   const char* name;
   void (*add)(CLI::App&, Parsed&, Services&);
 };
 constexpr Command kCommands[] = {
-    {"validate", AddValidate}, {"run", AddRun},           {"daemon", AddDaemon},
-    {"status", AddStatus},     {"check", AddCheck},       {"metrics", AddMetrics},
-    {"serve", AddServe},       {"next", AddNext},         {"history", AddHistory},
-    {"outbox", AddOutbox},     {"calendar", AddCalendar}, {"timespan", AddTimespan},
+    {"validate", AddValidate},   {"run", AddRun},           {"daemon", AddDaemon},
+    {"status", AddStatus},       {"check", AddCheck},       {"metrics", AddMetrics},
+    {"serve", AddServe},         {"next", AddNext},         {"history", AddHistory},
+    {"outbox", AddOutbox},       {"export", AddExport},     {"install", AddInstall},
+    {"uninstall", AddUninstall}, {"calendar", AddCalendar}, {"timespan", AddTimespan},
 };
 
 }  // namespace

@@ -122,21 +122,18 @@ bool AnyEmail(const Config& config, const std::vector<std::string>& alerts) {
   return false;
 }
 
-// sendmail hands mail to the MTA through a set-gid (postfix) or set-uid
-// (exim) program: the service must let it gain those ids and write its
-// spool.
+// sendmail hands mail to the MTA through a set-gid program (postfix's
+// postdrop): the service must let it gain that group and write the spool.
+// exim's is set-uid root and then changes user, which also needs
+// sandbox.capabilities = ["CAP_SETUID", "CAP_SETGID"] (docs/export-systemd.md).
 void AllowSendmail(Sandbox& s, std::vector<Loosening>& why, const std::string& because) {
   s.no_new_privileges = false;
   s.private_users = false;
-  s.setuid_calls = true;
-  s.capabilities.insert("CAP_SETUID");
-  s.capabilities.insert("CAP_SETGID");
   for (const char* spool : {"/var/spool/postfix/maildrop", "/var/spool/exim4", "/var/log/exim4"})
     s.Writable(spool);
   why.push_back({because,
-                 "NoNewPrivileges=no, PrivateUsers=no, CapabilityBoundingSet=CAP_SETUID "
-                 "CAP_SETGID, SystemCallFilter=@setuid, ReadWritePaths= the mail spool "
-                 "(sendmail is set-uid or set-gid)"});
+                 "NoNewPrivileges=no, PrivateUsers=no, ReadWritePaths= the mail spool (sendmail "
+                 "hands mail over through a set-gid program)"});
 }
 
 }  // namespace
