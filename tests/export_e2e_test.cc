@@ -155,6 +155,7 @@ schedule = "daily"
 [jobs.jit.sandbox]
 write_execute = true
 devices = true
+resources = true
 [jobs.offline]
 command = ["true"]
 schedule = "daily"
@@ -172,6 +173,11 @@ network = false
   EXPECT_NE(Read(Units() + "/surety-jit.service").find("MemoryDenyWriteExecute=no\n"),
             std::string::npos);
   EXPECT_NE(Read(Units() + "/surety-jit.service").find("PrivateDevices=no\n"), std::string::npos);
+  EXPECT_NE(Read(Units() + "/surety-jit.service").find("SystemCallFilter=~@privileged\n"),
+            std::string::npos);
+  EXPECT_NE(
+      Read(Units() + "/surety-plain.service").find("SystemCallFilter=~@privileged @resources\n"),
+      std::string::npos);
   EXPECT_NE(Read(Units() + "/surety-offline.service").find("PrivateNetwork=yes\n"),
             std::string::npos);
   const std::string plain = Read(Units() + "/surety-plain.service");

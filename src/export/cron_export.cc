@@ -11,7 +11,7 @@ namespace surety {
 namespace {
 
 std::string RunCommand(const std::vector<std::string>& configs, const std::string& binary,
-                    const std::string& job) {
+                       const std::string& job) {
   std::string c = ShellWord(binary);
   for (const auto& f : configs) c += " --config " + ShellWord(f);
   return c + " run " + ShellWord(job) + " --trigger=schedule";

@@ -45,6 +45,7 @@ struct Sandbox {
   bool no_new_privileges = true;
   bool memory_deny_write_execute = true;
   bool setuid_calls = false;
+  bool resource_calls = false;  // nice, ionice, setrlimit
   std::set<std::string> capabilities;
   std::vector<std::string> read_write;  // in order, without repeats
   void Writable(const std::string& path) {
@@ -87,7 +88,6 @@ void WriteSandbox(std::ostringstream& o, const Sandbox& s) {
        "ProtectClock=yes\n"
        "ProtectHostname=yes\n"
        "ProtectProc=invisible\n"
-       "ProcSubset=pid\n"
        "RestrictNamespaces=yes\n"
        "RestrictRealtime=yes\n"
        "RestrictSUIDSGID=yes\n"
@@ -102,7 +102,8 @@ void WriteSandbox(std::ostringstream& o, const Sandbox& s) {
     o << "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n";
   o << "SystemCallArchitectures=native\n"
        "SystemCallFilter=@system-service\n"
-       "SystemCallFilter=~@privileged @resources\n";
+       "SystemCallFilter=~@privileged"
+    << (s.resource_calls ? "" : " @resources") << "\n";
   if (s.setuid_calls) o << "SystemCallFilter=@setuid\n";
   o << "SystemCallErrorNumber=EPERM\n";
 }
@@ -281,6 +282,11 @@ Result<JobUnits> JobUnitsFor(const Config& config, const JobSpec& job, const Uni
     s.Writable("/run/docker.sock");
     u.loosened.push_back(
         {"sandbox.docker = true", "PrivateUsers=no, ReadWritePaths=/run/docker.sock"});
+  }
+  if (want.resources) {
+    s.resource_calls = true;
+    u.loosened.push_back({"sandbox.resources = true",
+                          "SystemCallFilter= without ~@resources (nice, ionice, setrlimit)"});
   }
   if (want.write_execute) {
     s.memory_deny_write_execute = false;

@@ -85,7 +85,7 @@ void JobBuilder::CheckKeys(const MNode& t, const std::string& ctx) {
   if (auto it = t.children.find("sandbox"); it != t.children.end() && it->second.is_table)
     values_.CheckKeys(it->second,
                       {"write", "read_home", "read_any_file", "network", "devices", "docker",
-                       "write_execute", "capabilities"},
+                       "write_execute", "resources", "capabilities"},
                       ctx + ".sandbox");
 }
 
@@ -518,6 +518,7 @@ void JobBuilder::BuildSandbox(const MNode& t, const std::string& ctx, JobSpec& j
   s.devices = values_.Bool(&t, "devices", ctx).value_or(false);
   s.docker = values_.Bool(&t, "docker", ctx).value_or(false);
   s.write_execute = values_.Bool(&t, "write_execute", ctx).value_or(false);
+  s.resources = values_.Bool(&t, "resources", ctx).value_or(false);
   for (auto& [cap, n] : values_.StringNodes(&t, "capabilities", ctx)) {
     std::string upper = cap;
     for (char& c : upper)

@@ -119,6 +119,7 @@ toml::table JobTable(const JobSpec& j) {
     st.insert("devices", s.devices);
     st.insert("docker", s.docker);
     st.insert("write_execute", s.write_execute);
+    st.insert("resources", s.resources);
     if (!s.capabilities.empty()) st.insert("capabilities", Strings(s.capabilities));
     t.insert("sandbox", std::move(st));
   }

@@ -111,6 +111,7 @@ void ExpectSameJob(const JobSpec& a, const JobSpec& b) {
   EXPECT_EQ(a.sandbox.devices, b.sandbox.devices);
   EXPECT_EQ(a.sandbox.docker, b.sandbox.docker);
   EXPECT_EQ(a.sandbox.write_execute, b.sandbox.write_execute);
+  EXPECT_EQ(a.sandbox.resources, b.sandbox.resources);
   EXPECT_EQ(a.sandbox.capabilities, b.sandbox.capabilities);
 }
 
@@ -202,6 +203,7 @@ network = false
 devices = true
 docker = true
 write_execute = true
+resources = true
 capabilities = ["cap_sys_admin", "CAP_CHOWN"]
 
 [jobs.sync]

@@ -77,10 +77,11 @@ struct SandboxSpec {
   bool devices = false;            // the host's devices (PrivateDevices=no)
   bool docker = false;             // talk to the Docker daemon's socket
   bool write_execute = false;      // JIT compilers (MemoryDenyWriteExecute=no)
+  bool resources = false;          // nice, ionice, setrlimit (the @resources system calls)
   std::vector<std::string> capabilities;  // CAP_… kept in the bounding set
   bool empty() const {
     return write.empty() && !read_home && !read_any_file && network && !devices && !docker &&
-           !write_execute && capabilities.empty();
+           !write_execute && !resources && capabilities.empty();
   }
 };
 
