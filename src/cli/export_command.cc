@@ -286,7 +286,7 @@ struct Systemctl {
   Services& sv;
   bool Run(std::vector<std::string> args) {
     std::vector<std::string> argv = {program};
-    if (user) argv.push_back("--user");
+    if (user) argv.emplace_back("--user");
     argv.insert(argv.end(), args.begin(), args.end());
     std::string shown = "systemctl";
     for (size_t i = 1; i < argv.size(); ++i) shown += " " + argv[i];
@@ -367,7 +367,7 @@ int RunInstall(const GlobalOptions& g, const InstallOptions& o, Services& sv) {
       return 1;
     }
     if (old.ok() && *old == f->text) continue;
-    writes.push_back({f, old.ok() ? "changed" : "new"});
+    writes.emplace_back(f, old.ok() ? "changed" : "new");
   }
   // Units installed before for jobs no longer in the job file.
   std::vector<std::string> stale;

@@ -112,7 +112,7 @@ Result<CronJobLines> CronLinesFor(const JobSpec& job, const CronTarget& target) 
                                     "persistent = true: cron does not run what it missed "
                                     "while the machine was off; export systemd, or run "
                                     "surety daemon; --allow-approximate drops the catch-up"));
-    out.approximations.push_back(
+    out.approximations.emplace_back(
         "persistent dropped: a run missed while the machine was off is "
         "not caught up");
   }
@@ -148,7 +148,7 @@ Result<CronJobLines> CronLinesFor(const JobSpec& job, const CronTarget& target) 
   for (const auto& boot : {job.on_boot, job.on_startup}) {
     if (!boot) continue;
     const uint64_t s = Seconds(*boot);
-    out.fields.push_back("@reboot");
+    out.fields.emplace_back("@reboot");
     out.commands.push_back(s ? "sleep " + std::to_string(s) + " && " + run : run);
     break;  // on_startup is the same moment as on_boot to cron
   }

@@ -225,17 +225,17 @@ Result<JobUnits> JobUnitsFor(const Config& config, const JobSpec& job, const Uni
 
   // What it reads under /home: the job file, the state directory, its files.
   std::vector<std::pair<std::string, std::string>> reads;  // path, what it is
-  for (const auto& c : target.configs) reads.push_back({c, "the job file"});
-  reads.push_back({target.surety_binary, "surety itself"});
-  reads.push_back({config.settings.state_dir, "state_dir"});
-  reads.push_back({job.verify.path, "verify.path"});
-  reads.push_back({job.environment_file, "environment_file"});
-  reads.push_back({job.working_directory, "working_directory"});
-  for (const auto& f : job.preflight.files) reads.push_back({f, "preflight.files"});
-  if (job.preflight.free_space) reads.push_back({job.preflight.free_space->path, "free_space"});
+  for (const auto& c : target.configs) reads.emplace_back(c, "the job file");
+  reads.emplace_back(target.surety_binary, "surety itself");
+  reads.emplace_back(config.settings.state_dir, "state_dir");
+  reads.emplace_back(job.verify.path, "verify.path");
+  reads.emplace_back(job.environment_file, "environment_file");
+  reads.emplace_back(job.working_directory, "working_directory");
+  for (const auto& f : job.preflight.files) reads.emplace_back(f, "preflight.files");
+  if (job.preflight.free_space) reads.emplace_back(job.preflight.free_space->path, "free_space");
   if (!job.command.shell && !job.command.argv.empty() && job.command.argv[0].front() == '/')
-    reads.push_back({job.command.argv[0], "command"});
-  for (const auto& w : job.sandbox.write) reads.push_back({w, "sandbox.write"});
+    reads.emplace_back(job.command.argv[0], "command");
+  for (const auto& w : job.sandbox.write) reads.emplace_back(w, "sandbox.write");
   for (const auto& [path, what] : reads) {
     if (!path.empty() && UnderHome(path)) {
       s.protect_home = "read-only";
