@@ -18,6 +18,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev   # tests and benchmarks
   clang clang-format clang-tidy libclang-rt-14-dev   # lint and libFuzzer
   hyperfine jq python3               # whole-process benchmarks (bench/*.sh)
+  zsh fish                           # the completion scripts, completed for real (tests/install)
   systemd                            # systemd-analyze: the oracle for the time engine
   prometheus                         # promtool: checks and unit-tests packaging/prometheus/*.yml
 )

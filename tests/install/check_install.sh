@@ -12,7 +12,9 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 fail=0
 for f in bin/surety lib/systemd/system/surety-daemon.service share/man/man1/surety.1 \
   share/surety/prometheus/surety.rules.yml share/doc/surety/README.md \
-  share/doc/surety/daemon.md share/doc/surety/examples/demo.toml; do
+  share/doc/surety/daemon.md share/doc/surety/examples/demo.toml \
+  share/bash-completion/completions/surety share/zsh/vendor-completions/_surety \
+  share/fish/vendor_completions.d/surety.fish; do
   if [[ ! -e $prefix/$f ]]; then
     echo "check_install: $f was not installed" >&2
     fail=1
