@@ -147,9 +147,10 @@ std::vector<Node> Nodes(const CompletionCommand& root) {
   return nodes;
 }
 
+// Whether `o` is the command's own option, not one inherited.
 bool Own(const Node& n, const CompletionArg* o) {
   const auto& own = n.command->options;
-  return !own.empty() && o >= &own.front() && o <= &own.back();
+  return std::any_of(own.begin(), own.end(), [&](const CompletionArg& x) { return &x == o; });
 }
 
 std::string LongName(const CompletionArg& a) {
@@ -488,13 +489,13 @@ std::string ZshBracketed(std::string_view text) {
   return out;
 }
 
-// The message of a value: "trigger", "job", "addr port".
+// The message of a value: "trigger", "job", "addr-port".
 std::string ZshMessage(const CompletionArg& a) {
   std::string m = a.names.empty() ? "value" : LongName(a);
   m.erase(0, m.find_first_not_of('-'));
   for (char& c : m) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = ' ';
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
   }
   return m;
 }
@@ -510,11 +511,15 @@ std::string ZshAction(const CompletionArg& a, const std::string& fn) {
     case ValueKind::kNone:
       break;
   }
-  return " ";
+  // Says what is due and offers nothing. (An empty action would also keep
+  // _arguments from completing the options instead.)
+  return "_message -e value " + ZshMessage(a);
 }
 
 // An option as _arguments takes it: '(-q --quiet)'{-q,--quiet}'[Log...]'.
-std::string ZshOptionSpec(const CompletionArg& o, const std::string& fn) {
+// One not `offered` (hidden, or the parent's) is still known, so that
+// _arguments skips it and its value.
+std::string ZshOptionSpec(const CompletionArg& o, const std::string& fn, bool offered) {
   std::vector<std::string> names;
   for (const auto& n : o.names) {
     const bool is_long = n.rfind("--", 0) == 0;
@@ -523,10 +528,11 @@ std::string ZshOptionSpec(const CompletionArg& o, const std::string& fn) {
   std::string value;
   if (o.takes_value) value = ":" + ZshMessage(o) + ":" + ZshAction(o, fn);
   const std::string desc = "[" + ZshBracketed(o.description) + "]" + value;
-  if (names.size() == 1) return ShQuote((o.repeatable ? "*" : "") + names[0] + desc);
+  const std::string known = offered ? "" : "!";
+  if (names.size() == 1) return ShQuote(known + (o.repeatable ? "*" : "") + names[0] + desc);
   std::string plain;
   for (const auto& n : o.names) plain += (plain.empty() ? "" : " ") + n;
-  const std::string lead = o.repeatable ? "*" : "(" + plain + ")";
+  const std::string lead = known + (o.repeatable ? "*" : "(" + plain + ")");
   return ShQuote(lead) + "{" + Join(names, ",") + "}" + ShQuote(desc);
 }
 
@@ -541,7 +547,7 @@ std::string ZshFunctionName(const std::string& fn, const std::string& path) {
 std::string ZshFunction(const Node& n, const std::string& fn, const std::string& program) {
   std::vector<std::string> specs;
   for (const CompletionArg* o : n.options)
-    if (!o->hidden && Own(n, o)) specs.push_back(ZshOptionSpec(*o, fn));
+    specs.push_back(ZshOptionSpec(*o, fn, !o->hidden && Own(n, o)));
   for (const Slot& slot : Slots(*n.command)) {
     const std::string rest = ":" + ZshMessage(*slot.arg) + ":" + ZshAction(*slot.arg, fn);
     if (slot.last == 0) {
@@ -561,7 +567,8 @@ std::string ZshFunction(const Node& n, const std::string& fn, const std::string&
   }
   out += "  local curcontext=$curcontext state state_descr line ret=1\n  local -A opt_args\n";
   if (n.path.empty()) out += "  local -a " + fn + "_line\n  " + fn + "_line=(\"${(@)words}\")\n";
-  out += "  _arguments -C -s -S";
+  // -A: the options after the command are its own (and what it inherits).
+  out += "  _arguments -C -s -S -A '-*'";
   for (const auto& s : specs) out += " \\\n    " + s;
   out += " \\\n    ': :->command' \\\n    '*:: :->args' && ret=0\n";
   out += "  case $state in\n    command)\n      local -a commands\n      commands=(\n";

@@ -154,6 +154,24 @@ TEST(CompletionTest, EveryPlaceholderIsFilledIn) {
   }
 }
 
+// zsh's _arguments must know every option that may stand after a command,
+// hidden and inherited ones too, or it takes their values for arguments;
+// it offers only the command's own. (Completed for real, on a terminal, by
+// tests/install/check_completion.sh.)
+TEST(CompletionTest, ZshKnowsWhatItDoesNotOffer) {
+  Toy toy;
+  const std::string zsh = CompletionScript(toy.app, Shell::kZsh);
+  const size_t run = zsh.find("\n_toy_cmd_run() {\n");
+  ASSERT_NE(run, std::string::npos);
+  const std::string body = zsh.substr(run, zsh.find("\n}\n", run) - run);
+  EXPECT_NE(body.find("'--out=[Where to]:out:_files'"), std::string::npos) << body;
+  EXPECT_NE(body.find("'!--secret=[]:secret:_message -e value secret'"), std::string::npos) << body;
+  EXPECT_NE(body.find("'!*--config=[Job file to read]:config:_files'"), std::string::npos) << body;
+  EXPECT_NE(body.find("'1:job:_toy_jobs'"), std::string::npos) << body;
+  // Options after the command are the command's.
+  EXPECT_NE(zsh.find("_arguments -C -s -S -A '-*'"), std::string::npos);
+}
+
 // The made bash script, sourced in a bash that completes one line: what
 // it offers, one word a line.
 std::string BashComplete(const std::string& script, const std::vector<std::string>& words,

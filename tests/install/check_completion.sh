@@ -71,6 +71,9 @@ check bash "surety --config $jobs run " $'backup-home\ndb' \
   "$(bash_complete surety --config "$jobs" run '')"
 check bash 'surety status d (SURETY_CONFIG)' db \
   "$(SURETY_CONFIG=$jobs bash_complete surety status d)"
+check bash 'surety run --log-level info  (SURETY_CONFIG)' $'backup-home\ndb' \
+  "$(SURETY_CONFIG=$jobs bash_complete surety run --log-level info '')"
+check bash 'surety serve --tok' --token-file "$(bash_complete surety serve --tok)"
 check bash 'surety run  (no job file)' '' "$(SURETY_CONFIG=$missing bash_complete surety run '')"
 
 # ---- zsh: the installed _surety autoloaded by compinit from its
@@ -105,6 +108,12 @@ EOF
     "$(zsh_complete 'surety --log-level w')"
   check zsh "surety --config $jobs run ba" "[surety --config $jobs run backup-home ]" \
     "$(zsh_complete "surety --config $jobs run ba")"
+  # The root's options after the command, and an option beside an argument
+  # that completes to nothing.
+  check zsh "surety --config $jobs run --log-level info ba" \
+    "[surety --config $jobs run --log-level info backup-home ]" \
+    "$(zsh_complete "surety --config $jobs run --log-level info ba")"
+  check zsh 'surety serve --tok' '[surety serve --token-file=]' "$(zsh_complete 'surety serve --tok')"
   check zsh 'surety run ba (no job file)' '[surety run ba]' \
     "$(SURETY_CONFIG=$missing zsh_complete 'surety run ba')"
 else
@@ -127,6 +136,8 @@ if command -v fish >/dev/null; then
   check fish 'surety comp' '' "$(fish_complete 'surety comp')"
   check fish "surety --config $jobs run " $'backup-home\ndb' \
     "$(fish_complete "surety --config $jobs run ")"
+  check fish 'surety run --log-level info  (SURETY_CONFIG)' $'backup-home\ndb' \
+    "$(SURETY_CONFIG=$jobs fish_complete 'surety run --log-level info ')"
   check fish 'surety run  (no job file)' '' \
     "$(SURETY_CONFIG=$missing fish_complete 'surety run ')"
 else
