@@ -430,8 +430,8 @@ For your own account instead, then open a new shell:
   surety completion zsh > ~/.zfunc/_surety   # ~/.zshrc: fpath=(~/.zfunc $fpath)
                                              #   before compinit
   surety completion fish > ~/.config/fish/completions/surety.fish
-or, for bash and zsh, in ~/.bashrc or ~/.zshrc (after compinit):
-  source <(surety completion bash)
+or a line in ~/.bashrc, or in ~/.zshrc after compinit:
+  source <(surety completion bash)          # zsh: surety completion zsh
 
 Exit status: 0; 2 for a usage error.)");
   auto* shell = c->add_option("SHELL", p.comp.shell, "bash, zsh or fish")
