@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "cli/completion.h"
 #include "cli/export_command.h"
 #include "cli/health_commands.h"
 #include "cli/job_commands.h"
@@ -141,6 +142,7 @@ struct Parsed {
   ServeOptions srv;
   ExportOptions exp;
   InstallOptions inst;
+  CompletionOptions comp;
   std::function<int()> action;
 };
 
@@ -208,7 +210,8 @@ Examples:
                  "told otherwise; see surety serve --help)");
   dm->add_option("--token-file", p.dmn.token_file,
                  "With --listen: require 'Authorization: Bearer TOKEN', the token in this file "
-                 "(needed beyond loopback)");
+                 "(needed beyond loopback)")
+      ->type_name("FILE");
   dm->callback([&] { p.action = [&] { return RunDaemonCommand(p.global, p.dmn, sv); }; });
 }
 
@@ -299,7 +302,8 @@ atomically, as node_exporter's textfile collector needs.
 Examples:
   surety metrics
   surety metrics --output /var/lib/prometheus/node-exporter/surety.prom)");
-  m->add_option("--output", p.met.output, "Write to this file (atomically) instead of stdout");
+  m->add_option("--output", p.met.output, "Write to this file (atomically) instead of stdout")
+      ->type_name("FILE");
   m->callback([&] { p.action = [&] { return RunMetrics(p.global, p.met, sv); }; });
 }
 
@@ -332,7 +336,8 @@ Examples:
   surety serve :9724 --token-file /etc/surety/http-token)");
   s->add_option("ADDR:PORT", p.srv.address, "Where to listen (default 127.0.0.1:9724)");
   s->add_option("--token-file", p.srv.token_file,
-                "Require 'Authorization: Bearer TOKEN' with the token in this file");
+                "Require 'Authorization: Bearer TOKEN' with the token in this file")
+      ->type_name("FILE");
   s->add_option("--daemon-pid", p.srv.daemon_pid)->group("");  // set by the daemon
   s->callback([&] { p.action = [&] { return RunServe(p.global, p.srv, sv); }; });
 }
@@ -507,18 +512,101 @@ Examples:
 void AddInstall(CLI::App& app, Parsed& p, Services& sv) { AddInstallCommands(app, p, sv, true); }
 void AddUninstall(CLI::App& app, Parsed& p, Services& sv) { AddInstallCommands(app, p, sv, false); }
 
+// `surety completion`: the script is made from every command, so it is
+// made after the table (below).
+int RunCompletion(const Parsed& p, Services& sv);
+
+void AddCompletion(CLI::App& app, Parsed& p, Services& sv) {
+  auto* c =
+      app.add_subcommand("completion", "Print the shell completion script for bash, zsh or fish");
+  c->group("");  // the package installs the scripts: not in the command list
+  c->footer(R"(
+Prints a completion script for the shell, made from surety's own command
+table: commands, options, the values of options that take one of a set
+(--trigger, --log-level, ...), file names where a file is due, and the job
+names of the job file where a JOB is due (read with the --config options on
+the line, silently: a missing job file completes nothing).
+
+The Debian package and `cmake --install` put the scripts where each shell
+looks (with the prefix /usr):
+  bash  share/bash-completion/completions/surety
+  zsh   share/zsh/vendor-completions/_surety
+  fish  share/fish/vendor_completions.d/surety.fish
+For your own account instead, then open a new shell:
+  surety completion bash > ~/.local/share/bash-completion/completions/surety
+  surety completion zsh > ~/.zfunc/_surety   # ~/.zshrc: fpath=(~/.zfunc $fpath)
+                                             #   before compinit
+  surety completion fish > ~/.config/fish/completions/surety.fish
+or a line in ~/.bashrc, or in ~/.zshrc after compinit:
+  source <(surety completion bash)          # zsh: surety completion zsh
+
+Exit status: 0; 2 for a usage error.)");
+  auto* shell = c->add_option("SHELL", p.comp.shell, "bash, zsh or fish")
+                    ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  // What the scripts call for the job names.
+  c->add_flag("--jobs", p.comp.jobs, "Print the job names, one a line")->group("")->excludes(shell);
+  c->callback([&] { p.action = [&] { return RunCompletion(p, sv); }; });
+}
+
 // The command table, in the order `surety --help` lists it.
 struct Command {
   const char* name;
   void (*add)(CLI::App&, Parsed&, Services&);
 };
 constexpr Command kCommands[] = {
-    {"validate", AddValidate},   {"run", AddRun},           {"daemon", AddDaemon},
-    {"status", AddStatus},       {"check", AddCheck},       {"metrics", AddMetrics},
-    {"serve", AddServe},         {"next", AddNext},         {"history", AddHistory},
-    {"outbox", AddOutbox},       {"export", AddExport},     {"install", AddInstall},
-    {"uninstall", AddUninstall}, {"calendar", AddCalendar}, {"timespan", AddTimespan},
+    {"validate", AddValidate},     {"run", AddRun},           {"daemon", AddDaemon},
+    {"status", AddStatus},         {"check", AddCheck},       {"metrics", AddMetrics},
+    {"serve", AddServe},           {"next", AddNext},         {"history", AddHistory},
+    {"outbox", AddOutbox},         {"export", AddExport},     {"install", AddInstall},
+    {"uninstall", AddUninstall},   {"calendar", AddCalendar}, {"timespan", AddTimespan},
+    {"completion", AddCompletion},
 };
+
+// The program's own options, which every command line has.
+void AddRoot(CLI::App& app, Parsed& p) {
+  app.set_version_flag("--version", std::string("surety ") + kVersion);
+  app.require_subcommand(0, 1);
+  app.footer(
+      "Run 'surety COMMAND --help' for a command's options and examples.\n"
+      "Shell completion: 'surety completion --help'.\n"
+      "Documentation: docs/ in the source tree.");
+  // Each --config takes exactly one value: a vector option otherwise takes
+  // every word that follows, and `--config F run JOB` lost JOB to it.
+  app.add_option("--config", p.global.configs,
+                 "Job file to read (repeatable: later files override earlier ones key by "
+                 "key). Default: $SURETY_CONFIG, /etc/surety/surety.toml as root, else "
+                 "~/.config/surety/surety.toml")
+      ->type_name("FILE")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--log-format", p.global.log_format,
+                 "Structured log format on stderr (default logfmt)")
+      ->check(CLI::IsMember({"logfmt", "json"}));
+  app.add_option("--log-level", p.global.log_level,
+                 "Log events at this level and above: debug, info, warning, error (default "
+                 "info; warning when stderr is a terminal, with a summary line instead)")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
+  app.add_flag("-q,--quiet", p.global.quiet, "Log errors only, and no summary line");
+  app.fallthrough();
+}
+
+int RunCompletion(const Parsed& p, Services& sv) {
+  if (p.comp.jobs) return PrintJobNames(p.global, sv);
+  const std::optional<Shell> shell = ShellNamed(p.comp.shell);
+  if (!shell) {
+    sv.err << "surety: completion: name the shell: bash, zsh or fish\n"
+              "Run 'surety completion --help' for usage.\n";
+    return 2;
+  }
+  // Every command, as when the line names none.
+  CLI::App all(kOverview, "surety");
+  Parsed q;
+  AddRoot(all, q);
+  for (const Command& c : kCommands) c.add(all, q, sv);
+  sv.out << CompletionScript(all, *shell);
+  return 0;
+}
 
 }  // namespace
 
@@ -537,31 +625,8 @@ std::string CommandWord(const std::vector<std::string>& args) {
 
 int RunCli(const std::vector<std::string>& args, Services& sv) {
   CLI::App app(kOverview, "surety");
-  app.set_version_flag("--version", std::string("surety ") + kVersion);
-  app.require_subcommand(0, 1);
-  app.footer(
-      "Run 'surety COMMAND --help' for a command's options and examples.\n"
-      "Documentation: docs/ in the source tree.");
-
   Parsed p;
-  // Each --config takes exactly one value: a vector option otherwise takes
-  // every word that follows, and `--config F run JOB` lost JOB to it.
-  app.add_option("--config", p.global.configs,
-                 "Job file to read (repeatable: later files override earlier ones key by "
-                 "key). Default: $SURETY_CONFIG, /etc/surety/surety.toml as root, else "
-                 "~/.config/surety/surety.toml")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option("--log-format", p.global.log_format,
-                 "Structured log format on stderr (default logfmt)")
-      ->check(CLI::IsMember({"logfmt", "json"}));
-  app.add_option("--log-level", p.global.log_level,
-                 "Log events at this level and above: debug, info, warning, error (default "
-                 "info; warning when stderr is a terminal, with a summary line instead)")
-      ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
-  app.add_flag("-q,--quiet", p.global.quiet, "Log errors only, and no summary line");
-  app.fallthrough();
+  AddRoot(app, p);
 
   // Only the command on the line is built (each `surety run` is a process,
   // and building all seven cost ~0.1 ms); all of them when the line names

@@ -10,9 +10,11 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
 fail=0
-for f in bin/surety lib/systemd/system/surety-daemon.service share/man/man1/surety.1 \
+for f in bin/surety lib/systemd/system/surety-daemon.service share/man/man1/surety.1.gz \
   share/surety/prometheus/surety.rules.yml share/doc/surety/README.md \
-  share/doc/surety/daemon.md share/doc/surety/examples/demo.toml; do
+  share/doc/surety/daemon.md share/doc/surety/examples/demo.toml \
+  share/bash-completion/completions/surety share/zsh/vendor-completions/_surety \
+  share/fish/vendor_completions.d/surety.fish; do
   if [[ ! -e $prefix/$f ]]; then
     echo "check_install: $f was not installed" >&2
     fail=1
@@ -30,9 +32,11 @@ if grep -q '@SURETY' "$unit"; then
   fail=1
 fi
 "$prefix/bin/surety" --version >/dev/null || fail=1
-# The man page has every command of the command table, and groff reads it
-# without a warning.
-man=$prefix/share/man/man1/surety.1
+# The man page (compressed, as Debian's policy wants) has every command of
+# the command table, and groff reads it without a warning.
+man=$(mktemp /tmp/surety-man-XXXXXX)
+trap 'rm -rf "$prefix" "$man"' EXIT
+zcat "$prefix/share/man/man1/surety.1.gz" >"$man"
 for c in $("$prefix/bin/surety" --help | awk '/^Subcommands:/{on=1; next} on && /^  [a-z]/{print $1}'); do
   if ! grep -qx ".SS $c" "$man"; then
     echo "check_install: surety.1 lacks the command $c" >&2
