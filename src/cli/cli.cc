@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "cli/health_commands.h"
+#include "cli/import_command.h"
 #include "cli/job_commands.h"
 #include "cli/serve_command.h"
 #include "cli/time_commands.h"
@@ -400,6 +401,8 @@ void AddTimespan(CLI::App& app, Parsed& p, Services& sv) {
   t->callback([&] { p.action = [&] { return RunTimespan(p.ts, sv); }; });
 }
 
+void AddImport(CLI::App& app, Parsed& p, Services& sv) { AddImportCommand(app, p.action, sv); }
+
 // The command table, in the order `surety --help` lists it.
 struct Command {
   const char* name;
@@ -410,6 +413,7 @@ constexpr Command kCommands[] = {
     {"status", AddStatus},     {"check", AddCheck},       {"metrics", AddMetrics},
     {"serve", AddServe},       {"next", AddNext},         {"history", AddHistory},
     {"outbox", AddOutbox},     {"calendar", AddCalendar}, {"timespan", AddTimespan},
+    {"import", AddImport},
 };
 
 }  // namespace
