@@ -25,10 +25,11 @@
 //    file and line it came from.
 //
 // A line that cannot be converted (Quartz's L W # ?, fields out of range,
-// too few fields, an unknown zone, text that is not UTF-8) is refused with
-// its file, line and reason, and the rest is still imported. The result is
-// checked with the job file loader before it is returned: a job the loader
-// would refuse is refused too, marked as a bug of the importer.
+// too few fields or a sixth one, an unknown zone, text that is not UTF-8, a
+// DOS line end) is refused with its file, line and reason, and the rest is
+// still imported. The result is checked with the job file loader before
+// it is returned: a job the loader would refuse is refused too, marked as a
+// bug of the importer.
 //
 // Not for: running cron jobs, reading the files (the caller's), or the
 // differences by design — overlap, missed runs, mailed output — which the
