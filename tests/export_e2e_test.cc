@@ -9,8 +9,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -261,6 +263,75 @@ schedule = "*-*-* 02:30:15"
   EXPECT_NE(wide.out.find("\n0 0 * * * root " + run + "spread --trigger=schedule\n"),
             std::string::npos)
       << wide.out;
+}
+
+// Export then import: the crontab `export cron` writes, read back by
+// `import crontab`, gives jobs that elapse when the originals do.
+TEST_F(ExportE2E, ExportedCrontabImportsBackToTheSameSchedules) {
+  WriteConfig(R"(
+[jobs.weekdays]
+command = ["true"]
+schedule = "Mon..Fri *-*-* 02:30"
+[jobs.quarter]
+command = ["true"]
+schedule = "*:0/15"
+[jobs.twice]
+command = ["true"]
+schedule = ["*-*-1,15 04:00", "Sun *-*-* 23:59"]
+[jobs.berlin]
+command = ["true"]
+schedule = "*-01,07-1 06:00 Europe/Berlin"
+)");
+  const std::string crontab = dir_ + "/exported.cron";
+  ASSERT_EQ(Surety("export cron --output " + crontab).rc, 0);
+  const std::string imported = dir_ + "/imported.toml";
+  CliResult imp = Shell(std::string(SURETY_BINARY) + " import crontab " + ShellQuote(crontab) +
+                        " --output " + ShellQuote(imported) + " 2>&1");
+  ASSERT_EQ(imp.rc, 0) << imp.out;
+  // Imported jobs are named after the program (surety, surety-2, ...); the
+  // command says which original each runs.
+  std::string text = Read(imported);
+  text = std::regex_replace(text, std::regex(R"(state_dir = [^\n]*\n)"), "");
+  std::ofstream(imported) << "[settings]\nstate_dir = \"" << dir_ << "/state2\"\n" << text;
+  auto next = [&](const std::string& config) {
+    CliResult r = Shell(std::string(SURETY_BINARY) + " --config " + ShellQuote(config) +
+                        " next --count 30 --json 2>/dev/null");
+    EXPECT_EQ(r.rc, 0) << config;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  };
+  auto original = next(config_), back = next(imported);
+  ASSERT_TRUE(original.is_array() && back.is_array());
+  const std::string loaded = Read(imported);
+  std::map<std::string, std::string> runs;  // imported job -> the original it runs
+  const std::regex job_and_command(
+      R"re(\[jobs\.([a-z0-9_-]+)\]\ncommand = "[^"]* run ([a-z]+) )re");
+  for (auto it = std::sregex_iterator(loaded.begin(), loaded.end(), job_and_command);
+       it != std::sregex_iterator(); ++it)
+    runs[(*it)[1]] = (*it)[2];
+  // A job with two schedules became two lines, so two imported jobs: the
+  // union of their elapses is the original's.
+  auto times = [](const nlohmann::json& row) {
+    std::vector<std::string> t = {row["next"].get<std::string>()};
+    for (const auto& x : row["then"]) t.push_back(x.get<std::string>());
+    return t;
+  };
+  std::map<std::string, std::vector<std::string>> union_of;
+  for (const auto& b : back) {
+    auto& u = union_of[runs[b["job"].get<std::string>()]];
+    for (auto& t : times(b)) u.push_back(t);
+  }
+  int compared = 0;
+  for (const auto& o : original) {
+    const std::string job = o["job"];
+    auto want = times(o);
+    auto got = union_of[job];
+    std::sort(got.begin(), got.end());
+    got.erase(std::unique(got.begin(), got.end()), got.end());
+    got.resize(std::min(got.size(), want.size()));
+    EXPECT_EQ(got, want) << job;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 4) << loaded;
 }
 
 // The weekday test an exported line carries runs in a real shell, with the

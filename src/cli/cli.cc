@@ -9,6 +9,7 @@
 #include "cli/completion.h"
 #include "cli/export_command.h"
 #include "cli/health_commands.h"
+#include "cli/import_command.h"
 #include "cli/job_commands.h"
 #include "cli/serve_command.h"
 #include "cli/time_commands.h"
@@ -547,6 +548,7 @@ Exit status: 0; 2 for a usage error.)");
   c->add_flag("--jobs", p.comp.jobs, "Print the job names, one a line")->group("")->excludes(shell);
   c->callback([&] { p.action = [&] { return RunCompletion(p, sv); }; });
 }
+void AddImport(CLI::App& app, Parsed& p, Services& sv) { AddImportCommand(app, p.action, sv); }
 
 // The command table, in the order `surety --help` lists it.
 struct Command {
@@ -554,11 +556,14 @@ struct Command {
   void (*add)(CLI::App&, Parsed&, Services&);
 };
 constexpr Command kCommands[] = {
-    {"validate", AddValidate},     {"run", AddRun},           {"daemon", AddDaemon},
-    {"status", AddStatus},         {"check", AddCheck},       {"metrics", AddMetrics},
-    {"serve", AddServe},           {"next", AddNext},         {"history", AddHistory},
-    {"outbox", AddOutbox},         {"export", AddExport},     {"install", AddInstall},
-    {"uninstall", AddUninstall},   {"calendar", AddCalendar}, {"timespan", AddTimespan},
+    {"validate", AddValidate},     {"run", AddRun},
+    {"daemon", AddDaemon},         {"status", AddStatus},
+    {"check", AddCheck},           {"metrics", AddMetrics},
+    {"serve", AddServe},           {"next", AddNext},
+    {"history", AddHistory},       {"outbox", AddOutbox},
+    {"export", AddExport},         {"install", AddInstall},
+    {"uninstall", AddUninstall},   {"import", AddImport},
+    {"calendar", AddCalendar},     {"timespan", AddTimespan},
     {"completion", AddCompletion},
 };
 

@@ -146,6 +146,14 @@ toml::table AlertTable(const AlertSpec& a) {
 
 }  // namespace
 
+std::string TomlString(std::string_view text) {
+  // No literal, multi-line or bare forms: always "…" on one line.
+  const toml::value<std::string> value{std::string(text)};
+  std::ostringstream out;
+  out << toml::toml_formatter(value, toml::format_flags::allow_unicode_strings);
+  return out.str();
+}
+
 std::string WriteJobFile(const Config& config) {
   toml::table root;
   toml::table settings;

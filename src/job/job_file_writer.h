@@ -16,6 +16,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "job/job_spec.h"
 
@@ -24,5 +25,14 @@ namespace surety {
 // `config` as a job file. Loading it (LoadConfig) gives back `config`:
 // job_file_writer_test.cc checks every key.
 std::string WriteJobFile(const Config& config);
+
+// `text` as a TOML basic string, quotes included, written by the toml++
+// writer WriteJobFile uses: `"`, `\` and control characters escaped, on one
+// line, other UTF-8 as it is. For writers of job files that put comments
+// between the keys (surety import crontab), and so cannot hand toml++ a
+// whole table. Also right for a key that is not bare.
+// REQUIRES: `text` is valid UTF-8 (else toml++ escapes its non-ASCII bytes
+// one by one, which changes the string).
+std::string TomlString(std::string_view text);
 
 }  // namespace surety

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "job/config_loader.h"
+#include "job/toml.h"
 
 namespace surety {
 namespace {
@@ -257,6 +258,39 @@ schedule = "daily"
   ExpectSameJob(a.jobs.at("min"), b.jobs.at("min"));
   EXPECT_EQ(b.jobs.at("min").accuracy, Timespan(60'000'000));
   EXPECT_FALSE(b.jobs.at("min").grace.has_value());
+}
+
+TEST_F(JobFileWriterTest, TomlStringQuotesAnyTextAsOneBasicString) {
+  const std::string texts[] = {"",
+                               "plain",
+                               "it's \"quoted\"",
+                               "back\\slash \\n \\u0041",
+                               "tab\there\nnew line\r\x01\x1f\x7f",
+                               "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6",
+                               "'''\"\"\"",
+                               "key = \"value\" # not a comment"};
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(text);
+    const std::string quoted = TomlString(text);
+    ASSERT_GE(quoted.size(), 2u);
+    EXPECT_EQ(quoted.front(), '"');
+    EXPECT_EQ(quoted.back(), '"');
+    EXPECT_EQ(quoted.find('\n'), std::string::npos);  // one line
+    // As a value and as a key it reads back as the text.
+    toml::table parsed;
+    try {
+      parsed = toml::parse("v = " + quoted + "\n" + quoted + " = 1\n");
+    } catch (const toml::parse_error& e) {
+      FAIL() << e.description() << "\n" << quoted;
+    }
+    EXPECT_EQ(parsed["v"].value_or(std::string("?")), text);
+    EXPECT_TRUE(parsed.contains(text));
+    if (text.empty()) continue;
+    auto r = Load("/etc/surety/quoted.toml", "[jobs.q]\ncommand = " + quoted + "\n");
+    ASSERT_TRUE(r.config) << Errors(r);
+    EXPECT_EQ(r.config->jobs.at("q").command.argv.back(), text);
+  }
+  EXPECT_EQ(TomlString("a\"b\\c\td"), "\"a\\\"b\\\\c\\td\"");
 }
 
 }  // namespace

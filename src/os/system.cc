@@ -20,8 +20,6 @@
 
 namespace surety {
 
-namespace {}  // namespace
-
 Result<UserIds> LookupUser(const std::string& name) {
   std::vector<char> buf(16384);
   passwd pw{};
@@ -58,8 +56,11 @@ Result<uint32_t> LookupGroup(const std::string& name) {
   return static_cast<uint32_t>(gr.gr_gid);
 }
 
-Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode,
-                       bool durable) {
+namespace {
+
+// Writes `content` to a new temporary file beside `path`: its name.
+Result<std::string> WriteTemporary(const std::string& path, const std::string& content,
+                                   uint32_t mode, bool durable) {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   // A stale temporary of a process that had our pid goes; then the file is
   // created new, never through a symlink someone planted.
@@ -84,11 +85,36 @@ Status WriteFileAtomic(const std::string& path, const std::string& content, uint
     unlink(tmp.c_str());
     return Status::Error(StatusCode::kIoError, "cannot sync " + tmp);
   }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    unlink(tmp.c_str());
+  return tmp;
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode,
+                       bool durable) {
+  auto tmp = WriteTemporary(path, content, mode, durable);
+  if (!tmp.ok()) return tmp.status();
+  if (rename(tmp->c_str(), path.c_str()) != 0) {
+    unlink(tmp->c_str());
     return Status::Error(StatusCode::kIoError, "cannot rename to " + path);
   }
   return Status::Ok();
+}
+
+Status WriteNewFileAtomic(const std::string& path, const std::string& content, uint32_t mode) {
+  auto tmp = WriteTemporary(path, content, mode, /*durable=*/true);
+  if (!tmp.ok()) return tmp.status();
+  if (renameat2(AT_FDCWD, tmp->c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0)
+    return Status::Ok();
+  int err = errno;
+  // A file system without RENAME_NOREPLACE: a hard link fails too rather
+  // than replace; then the temporary name goes.
+  if (err == EINVAL || err == ENOSYS) err = link(tmp->c_str(), path.c_str()) == 0 ? 0 : errno;
+  unlink(tmp->c_str());
+  if (err == 0) return Status::Ok();
+  if (err == EEXIST)
+    return Status::Error(StatusCode::kIoError, path + " exists; it was left as it was");
+  return Status::Error(StatusCode::kIoError, "cannot write " + path + ": " + SystemErrorText(err));
 }
 
 void RemoveFile(const std::string& path) { unlink(path.c_str()); }

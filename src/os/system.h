@@ -36,6 +36,10 @@ std::string HostName();
 // a torn file; without it the new content may be lost in a crash).
 Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode,
                        bool durable = true);
+// As WriteFileAtomic (fsync'ed), but never replaces a file: when `path`
+// exists, even one created meanwhile, it fails saying so and leaves it as
+// it was (renameat2 RENAME_NOREPLACE, else link(2)).
+Status WriteNewFileAtomic(const std::string& path, const std::string& content, uint32_t mode);
 // Removes a file; a missing file is not an error.
 void RemoveFile(const std::string& path);
 // Sends `sig` to every descendant of this process (found through /proc).
