@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -92,6 +93,14 @@ Result<std::string> WriteTemporary(const std::string& path, const std::string& c
 
 Status WriteFileAtomic(const std::string& path, const std::string& content, uint32_t mode,
                        bool durable) {
+  // A rename would replace a device or a pipe by a file: `--output
+  // /dev/null` must not turn /dev/null into a regular file for everyone.
+  struct stat st {};
+  if (lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+    return Status::Error(StatusCode::kIoError,
+                         path +
+                             " is not a regular file (a device, a pipe or a directory); it "
+                             "was left as it was");
   auto tmp = WriteTemporary(path, content, mode, durable);
   if (!tmp.ok()) return tmp.status();
   if (rename(tmp->c_str(), path.c_str()) != 0) {

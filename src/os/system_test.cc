@@ -63,5 +63,21 @@ TEST_F(AtomicWriteTest, WriteFileAtomicReplaces) {
   EXPECT_EQ(Entries(), 1u);
 }
 
+// `--output /dev/null` once turned /dev/null into a regular file: a rename
+// replaces whatever has the name. A device, a pipe or a directory is left
+// alone and the write refused.
+TEST_F(AtomicWriteTest, WriteFileAtomicNeverReplacesADeviceOrAPipe) {
+  const std::string fifo = dir_ + "/pipe";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  Status s = WriteFileAtomic(fifo, "x", 0644);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("is not a regular file"), std::string::npos) << s.message();
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_FALSE(WriteFileAtomic("/dev/null", "x", 0644).ok());
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+  EXPECT_FALSE(WriteFileAtomic(dir_, "x", 0644).ok());
+  EXPECT_EQ(Entries(), 1u);  // no temporary file left
+}
+
 }  // namespace
 }  // namespace surety

@@ -85,7 +85,7 @@ if command -v zsh >/dev/null; then
 # complete.zsh FPATH_DIR OUT LINE: types LINE and TAB, writes the line after.
 zmodload zsh/zpty
 zpty z zsh -f -i
-zpty -w z "PS1='> '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D -d /dev/null"
+zpty -w z "PS1='> '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D -d ${2%/*}/zcompdump"
 zpty -w z "dump() { print -r -- \"[\$BUFFER]\" >$2; }; zle -N dump; bindkey '^X' dump"
 zpty -w -n z "$3"$'\t\x18'
 for i in {1..200}; do
