@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "cli/add_command.h"
 #include "cli/completion.h"
 #include "cli/export_command.h"
 #include "cli/health_commands.h"
@@ -142,6 +143,7 @@ struct Parsed {
   MetricsOptions met;
   ServeOptions srv;
   ExportOptions exp;
+  AddOptions add;
   InstallOptions inst;
   CompletionOptions comp;
   std::function<int()> action;
@@ -550,21 +552,73 @@ Exit status: 0; 2 for a usage error.)");
 }
 void AddImport(CLI::App& app, Parsed& p, Services& sv) { AddImportCommand(app, p.action, sv); }
 
+void AddAdd(CLI::App& app, Parsed& p, Services& sv) {
+  auto* a = app.add_subcommand("add", "Add a job to the job file in one line");
+  a->footer(R"(
+Appends a [jobs.NAME] table to the job file (the last --config, else the
+default one) and leaves the rest of the file as it was, comments included.
+The whole file is loaded first: a job that would not load (a bad schedule, a
+time span, an unknown alert) is reported with what is wrong and nothing is
+written. Then the job and its next three starts are shown. A running daemon
+sees the file change and schedules the job; systemd users run 'surety
+install' again.
+
+The command goes after --, as an argv (no shell); with --shell it is one
+shell command line instead.
+
+Examples:
+  surety add etc --schedule daily --timeout 10min -- tar czf /backups/etc.tgz /etc
+  surety add db --schedule '*-*-* 02:30' --persistent --verify-path '/backups/db-%Y-%m-%d.dump'       -- pg_dump -Fc -f '/backups/db-%Y-%m-%d.dump' app
+  surety add prune --schedule weekly --shell -- 'find /backups -mtime +30 -delete'
+  surety add db --dry-run --schedule daily -- pg_dump app
+
+Exit status: 0 added; 2 for a usage error, an invalid job or an existing one.)");
+  a->add_option("NAME", p.add.name, "The job's name ([jobs.NAME])")->required();
+  a->add_option("COMMAND", p.add.command, "The command and its arguments, after --");
+  a->add_option("--schedule", p.add.schedule, "When it runs (OnCalendar=; repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  a->add_option("--description", p.add.description, "What the job is, for people");
+  a->add_option("--timeout", p.add.timeout, "Stop it after this long, such as 2h");
+  a->add_flag("--persistent", p.add.persistent, "Catch up a run missed while nothing ran");
+  a->add_option("--randomized-delay", p.add.randomized_delay, "Spread the start over this span");
+  a->add_option("--on-boot", p.add.on_boot, "Also run this long after boot");
+  a->add_option("--interval", p.add.interval, "Run this long after the last run started");
+  a->add_option("--retries", p.add.retries, "Extra attempts after a failure")
+      ->check(CLI::Range(0, 100));
+  a->add_option("--retry-delay", p.add.retry_delay, "Wait before the first retry");
+  a->add_option("--overlap", p.add.overlap, "skip or wait when the last run still runs")
+      ->check(CLI::IsMember({"skip", "wait"}));
+  a->add_option("--user", p.add.user, "Run the command as this user");
+  a->add_option("--working-directory", p.add.working_directory, "Run the command here");
+  a->add_option("--alert", p.add.alert, "Alerts to tell ([alerts.NAME]; repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  a->add_option("--verify-path", p.add.verify_path,
+                "The artifact to check after each run (strftime fields allowed)");
+  a->add_option("--verify-min-size", p.add.verify_min_size, "Its least size, such as 1M");
+  a->add_flag("--shell", p.add.shell, "The command is one shell command line");
+  a->add_flag("--dry-run", p.add.dry_run, "Show the job and its next starts, change nothing");
+  a->callback([&] { p.action = [&] { return RunAdd(p.global, p.add, sv); }; });
+}
+
 // The command table, in the order `surety --help` lists it.
 struct Command {
   const char* name;
   void (*add)(CLI::App&, Parsed&, Services&);
 };
 constexpr Command kCommands[] = {
-    {"validate", AddValidate},     {"run", AddRun},
-    {"daemon", AddDaemon},         {"status", AddStatus},
-    {"check", AddCheck},           {"metrics", AddMetrics},
-    {"serve", AddServe},           {"next", AddNext},
-    {"history", AddHistory},       {"outbox", AddOutbox},
-    {"export", AddExport},         {"install", AddInstall},
-    {"uninstall", AddUninstall},   {"import", AddImport},
-    {"calendar", AddCalendar},     {"timespan", AddTimespan},
-    {"completion", AddCompletion},
+    {"validate", AddValidate}, {"add", AddAdd},
+    {"run", AddRun},           {"daemon", AddDaemon},
+    {"status", AddStatus},     {"check", AddCheck},
+    {"metrics", AddMetrics},   {"serve", AddServe},
+    {"next", AddNext},         {"history", AddHistory},
+    {"outbox", AddOutbox},     {"export", AddExport},
+    {"install", AddInstall},   {"uninstall", AddUninstall},
+    {"import", AddImport},     {"calendar", AddCalendar},
+    {"timespan", AddTimespan}, {"completion", AddCompletion},
 };
 
 // The program's own options, which every command line has.
