@@ -173,7 +173,11 @@ std::string WriteJobFile(const Config& config) {
   std::ostringstream out;
   out << "# The job set as surety resolved it: [defaults] applied, every value explicit.\n"
       << "# Written by surety; edits are not read back into the job file.\n\n"
-      << toml::toml_formatter(root) << '\n';
+      // No multi-line or literal strings: toml++ writes a string that starts
+      // with a newline as '''\n...''', whose first newline a reader drops.
+      << toml::toml_formatter(root, toml::format_flags::allow_unicode_strings |
+                                        toml::format_flags::indentation)
+      << '\n';
   return out.str();
 }
 

@@ -116,6 +116,23 @@ void ExpectSameJob(const JobSpec& a, const JobSpec& b) {
   EXPECT_EQ(a.sandbox.capabilities, b.sandbox.capabilities);
 }
 
+// toml++ writes a string that starts with a newline as a multi-line
+// string, and a reader drops that first newline: an argument "\n" came
+// back as "" in the job set the daemon's runs read.
+TEST_F(JobFileWriterTest, StringsThatStartWithANewlineLoadBackWhole) {
+  auto [a, b] = RoundTrip(R"(
+[jobs.nl]
+schedule = "daily"
+description = "\nsecond line"
+command = ["printf", "\n", "\nx", "tab\there", "trailing\\"]
+)");
+  ASSERT_EQ(b.jobs.size(), 1u);
+  EXPECT_EQ(b.jobs.at("nl").description, "\nsecond line");
+  EXPECT_EQ(b.jobs.at("nl").command.argv,
+            (std::vector<std::string>{"printf", "\n", "\nx", "tab\there", "trailing\\"}));
+  EXPECT_EQ(a.jobs.at("nl").command.argv, b.jobs.at("nl").command.argv);
+}
+
 TEST_F(JobFileWriterTest, EveryKeyOfEveryJobAndAlertLoadsBackTheSame) {
   fs_.AddFile("/etc/surety/ops.url", "https://hooks.example/secret-token\n", 0600);
   fs_.AddFile("/etc/default/db", "PGHOST=db\n", 0600);
@@ -239,8 +256,8 @@ alert = []
   // A secret from a file or the environment is named, never copied.
   EXPECT_EQ(written_.find("secret-token"), std::string::npos) << written_;
   EXPECT_EQ(written_.find("ntfy.example"), std::string::npos) << written_;
-  EXPECT_NE(written_.find("url_file = '/etc/surety/ops.url'"), std::string::npos) << written_;
-  EXPECT_NE(written_.find("url_env = 'NTFY_URL'"), std::string::npos) << written_;
+  EXPECT_NE(written_.find("url_file = \"/etc/surety/ops.url\""), std::string::npos) << written_;
+  EXPECT_NE(written_.find("url_env = \"NTFY_URL\""), std::string::npos) << written_;
   // Written twice, the same text: a daemon reloading an unchanged file
   // finds the same job set.
   EXPECT_EQ(WriteJobFile(b), written_);
