@@ -388,6 +388,63 @@ randomized_delay = "1h"
   EXPECT_NE(refused.out.find("job spread: randomized_delay"), std::string::npos) << refused.out;
 }
 
+// What an attack pass found, each refused with the job and the reason.
+TEST_F(ExportE2E, UnitsThatWouldOpenTooMuchOrNeverWorkAreRefused) {
+  const std::pair<const char*, const char*> rows[] = {
+      {"[jobs.check]\ncommand = [\"true\"]\n", "job check: its units would be surety-check"},
+      {"[jobs.a]\ncommand = [\"true\"]\n[jobs.a.verify]\npath = \"/%Y.dump\"\n",
+       "lies directly in /, which the unit would make writable"},
+      {"[jobs.a]\ncommand = [\"true\"]\n[jobs.a.verify]\npath = \"/etc/passwd\"\n",
+       "lies directly in /etc"},
+      {"[jobs.a]\ncommand = [\"true\"]\n[jobs.a.sandbox]\nwrite = [\"/srv/../etc\"]\n",
+       "is not normalized"},
+  };
+  for (const auto& [jobs, why] : rows) {
+    SCOPED_TRACE(jobs);
+    WriteConfig(jobs);
+    CliResult r = Surety("export systemd --output " + Units());
+    EXPECT_EQ(r.rc, 2) << r.out;
+    EXPECT_NE(r.out.find(why), std::string::npos) << r.out;
+  }
+  WriteConfig("[jobs.a]\ncommand = [\"true\"]\nuser = \"nobody\"\n");
+  CliResult user = Surety("export systemd --user --output " + Units());
+  EXPECT_EQ(user.rc, 2) << user.out;
+  EXPECT_NE(user.out.find("a user manager runs every job as its own user"), std::string::npos)
+      << user.out;
+  // A group alone is a change of ids too.
+  WriteConfig("[jobs.a]\ncommand = [\"true\"]\ngroup = \"nogroup\"\n");
+  CliResult group = Surety("export systemd --output " + Units());
+  EXPECT_EQ(group.rc, 0) << group.out;
+  EXPECT_NE(group.out.find("group = \"nogroup\" loosened CapabilityBoundingSet=CAP_SETUID"),
+            std::string::npos)
+      << group.out;
+  EXPECT_NE(Read(Units() + "/surety-a.service").find("SystemCallFilter=@setuid\n"),
+            std::string::npos);
+  // Two jobs that Kubernetes would name alike.
+  WriteConfig(
+      "[jobs.DB_x]\ncommand = [\"true\"]\nschedule = \"daily\"\n[jobs.db-x]\ncommand = "
+      "[\"true\"]\nschedule = \"daily\"\n");
+  CliResult k8s = Surety("export kubernetes");
+  EXPECT_EQ(k8s.rc, 1) << k8s.out;
+  EXPECT_NE(k8s.out.find("both become the CronJob surety-db-x"), std::string::npos) << k8s.out;
+}
+
+// A state directory with a blank, `$` and `%` in ReadWritePaths=: quoted,
+// `%` doubled, `$` as it is (only ExecStart= expands it).
+TEST_F(ExportE2E, PathsInTheSandboxAreQuotedForTheirSetting) {
+  const std::string state = dir_ + "/st ate $HOME 100%";
+  std::ofstream(config_) << "[settings]\nstate_dir = \"" << state
+                         << "\"\n[jobs.a]\ncommand = [\"true\"]\nschedule = \"daily\"\n";
+  CliResult r = Surety("export systemd --output " + Units());
+  ASSERT_EQ(r.rc, 0) << r.out;
+  const std::string unit = Read(Units() + "/surety-a.service");
+  EXPECT_NE(unit.find("ReadWritePaths=\"-" + dir_ + "/st ate $HOME 100%%\"\n"), std::string::npos)
+      << unit;
+  CliResult v = Shell("systemd-analyze verify --man=no " +
+                      ShellQuote(Units() + "/surety-a.service") + " 2>&1");
+  EXPECT_EQ(v.rc, 0) << v.out;
+}
+
 // A fake systemctl that records its arguments, one call per line.
 class InstallE2E : public ExportE2E {
  protected:
@@ -477,6 +534,44 @@ schedule = "daily"
   EXPECT_FALSE(std::filesystem::exists(Units() + "/surety-db.service"));
   EXPECT_FALSE(std::filesystem::exists(Units() + "/.surety-installed"));
   EXPECT_TRUE(std::filesystem::exists(Units() + "/someone-else.service"));
+}
+
+// The manifest names what uninstall removes: a line naming a path outside
+// the unit directory is refused, never followed.
+TEST_F(InstallE2E, ATamperedManifestRemovesNothingOutsideTheUnitDirectory) {
+  WriteConfig("[jobs.db]\ncommand = [\"true\"]\nschedule = \"daily\"\n");
+  ASSERT_EQ(Install("install").rc, 0);
+  const std::string victim = dir_ + "/victim";
+  std::ofstream(victim) << "keep me\n";
+  for (const char* cmd : {"install", "uninstall --force"}) {
+    // Four good lines, then three bad ones (install writes the manifest
+    // anew without them).
+    std::ofstream(Units() + "/.surety-installed", std::ios::app)
+        << "../victim 0000\n/etc/passwd 0000\nsurety-../../victim.timer 0000\n";
+    CliResult r = Install(cmd);
+    for (const char* line : {":5: not a unit", ":6: not a unit", ":7: not a unit"})
+      EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+    EXPECT_EQ(r.out.find("victim"), std::string::npos) << r.out;
+    EXPECT_TRUE(std::filesystem::exists(victim)) << cmd;
+  }
+  EXPECT_EQ(Calls().find("victim"), std::string::npos);
+}
+
+// A unit changed by hand is not overwritten by the next install either.
+TEST_F(InstallE2E, AnEditedUnitIsKeptUnlessForced) {
+  WriteConfig("[jobs.db]\ncommand = [\"true\"]\nschedule = \"daily\"\n");
+  ASSERT_EQ(Install("install").rc, 0);
+  std::ofstream(Units() + "/surety-db.service", std::ios::app) << "Environment=X=1\n";
+  WriteConfig("[jobs.db]\ncommand = [\"true\"]\nschedule = \"hourly\"\ntimeout = \"1h\"\n");
+  CliResult r = Install("install");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.out.find("surety-db.service was changed since surety installed it"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(Read(Units() + "/surety-db.service").find("Environment=X=1"), std::string::npos);
+  CliResult forced = Install("install --force");
+  EXPECT_EQ(forced.rc, 0) << forced.out;
+  EXPECT_EQ(Read(Units() + "/surety-db.service").find("Environment=X=1"), std::string::npos);
 }
 
 TEST_F(InstallE2E, AUnitSuretyDidNotWriteIsNeverOverwritten) {

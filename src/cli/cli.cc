@@ -429,7 +429,7 @@ exactly as under 'surety daemon'.
   cron        crontab lines; a schedule cron cannot express exactly (seconds,
               ~, several zones, randomized_delay, persistent, interval) is an
               error naming the job, unless --allow-approximate.
-  kubernetes  a ConfigMap with the job file, one batch/v1 CronJob per job, the
+  kubernetes  a Secret with the job file, one batch/v1 CronJob per job, the
               history's volume claim and a 'surety serve' Deployment for
               /metrics.
 
@@ -461,7 +461,7 @@ export-kubernetes.md.)");
   cr->add_flag("--allow-approximate", p.exp.allow_approximate,
                "Drop what cron cannot do (randomized_delay, persistent) and say so");
   common(cr);
-  auto* k = e->add_subcommand("kubernetes", "batch/v1 CronJobs, the job file as a ConfigMap");
+  auto* k = e->add_subcommand("kubernetes", "batch/v1 CronJobs, the job file as a Secret");
   k->add_option("--output", p.exp.output, "Write the manifests to this file (default: print)");
   k->add_option("--image", p.exp.image, "The container image with surety (default surety:latest)");
   k->add_option("--namespace", p.exp.namespace_name, "The namespace (default: default)");
@@ -503,8 +503,8 @@ Examples:
   if (install)
     i->add_option("--check-every", p.inst.check_every,
                   "How often surety-check.timer runs (default 5min)");
-  else
-    i->add_flag("--force", p.inst.force, "Also remove units changed since they were installed");
+  i->add_flag("--force", p.inst.force,
+              "Also replace or remove units changed since they were installed");
   i->callback([&, install] {
     p.action = [&, install] {
       return install ? RunInstall(p.global, p.inst, sv) : RunUninstall(p.global, p.inst, sv);

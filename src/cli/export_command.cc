@@ -111,6 +111,13 @@ bool MakeSystemdSet(const Prepared& p, bool user_manager, const std::string& che
       continue;
     }
     set.jobs.push_back(std::move(*u));
+    for (const auto& a : cfg.jobs.at(name).alert)
+      if (auto it = cfg.alerts.find(a); it != cfg.alerts.end() && !it->second.url_env.empty())
+        sv.err << "warning: job " << name << ": alert " << a << " reads its URL from $"
+               << it->second.url_env
+               << ", which a systemd service does not inherit from your shell; set it with "
+                  "`systemctl edit surety-"
+               << name << "` (Environment=), or use url_file\n";
   }
   if (with_check) {
     auto every = ParseTimespan(check_every);
@@ -245,7 +252,8 @@ int ExportKubernetes(const Prepared& p, const ExportOptions& o, Services& sv) {
     sv.out << *text;
     return 0;
   }
-  if (auto st = WriteFileAtomic(o.output, *text, 0644, true); !st.ok()) {
+  // 0600: the manifests hold the job file, inline secrets included.
+  if (auto st = WriteFileAtomic(o.output, *text, 0600, true); !st.ok()) {
     sv.err << "surety export kubernetes: cannot write " << o.output << ": " << st.message() << "\n";
     return 1;
   }
@@ -268,14 +276,40 @@ std::string Digest(const std::string& text) {
   return o.str();
 }
 
-// name → digest, one "NAME DIGEST" per line.
+// A name install writes: surety-NAME.service or .timer, in the unit
+// directory itself.
+bool UnitName(const std::string& name) {
+  const bool suffix = (name.size() > 8 && name.compare(name.size() - 8, 8, ".service") == 0) ||
+                      (name.size() > 6 && name.compare(name.size() - 6, 6, ".timer") == 0);
+  return suffix && name.rfind("surety-", 0) == 0 && name.find("..") == std::string::npos &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.';
+         });
+}
+
+// name → digest, one "NAME DIGEST" per line. A line naming anything but a
+// unit install writes (a path, "..") is reported and ignored: uninstall
+// removes files only in the unit directory.
 std::map<std::string, std::string> ReadManifest(const std::string& dir, Services& sv) {
   std::map<std::string, std::string> m;
   auto text = sv.fs->ReadFile(dir + "/" + kManifest);
   if (!text.ok()) return m;
   std::istringstream in(*text);
-  std::string name, digest;
-  while (in >> name >> digest) m[name] = digest;
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    std::istringstream words(line);
+    std::string name, digest, extra;
+    words >> name >> digest;
+    if (name.empty() && digest.empty()) continue;
+    if (!UnitName(name) || digest.empty() || (words >> extra)) {
+      sv.err << "surety: " << dir << "/" << kManifest << ":" << number
+             << ": not a unit surety installs; ignored\n";
+      continue;
+    }
+    m[name] = digest;
+  }
   return m;
 }
 
@@ -366,6 +400,12 @@ int RunInstall(const GlobalOptions& g, const InstallOptions& o, Services& sv) {
              << " exists and surety did not install it; remove it first\n";
       return 1;
     }
+    if (old.ok() && Digest(*old) != manifest[f->name] && *old != f->text && !o.force) {
+      sv.err << "surety install: " << dir << "/" << f->name
+             << " was changed since surety installed it; keep your change in a drop-in "
+                "(systemctl edit), or --force replaces it\n";
+      return 1;
+    }
     if (old.ok() && *old == f->text) continue;
     writes.emplace_back(f, old.ok() ? "changed" : "new");
   }
@@ -375,7 +415,15 @@ int RunInstall(const GlobalOptions& g, const InstallOptions& o, Services& sv) {
     for (const auto& [name, digest] : manifest) {
       bool wanted = false;
       for (const UnitFile* f : AllFiles(set)) wanted = wanted || f->name == name;
-      if (!wanted) stale.push_back(name);
+      if (wanted) continue;
+      auto old = sv.fs->ReadFile(dir + "/" + name);
+      if (old.ok() && Digest(*old) != digest && !o.force) {
+        sv.err << "surety install: " << dir << "/" << name
+               << " belongs to a job no longer in the job file, but was changed since surety "
+                  "installed it; kept (--force removes it)\n";
+        continue;
+      }
+      stale.push_back(name);
     }
   }
   const std::string verb = o.dry_run ? "would " : "";

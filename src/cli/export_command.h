@@ -41,7 +41,7 @@ struct InstallOptions {
   bool dry_run = false;
   std::string unit_dir;  // default: /etc/systemd/system or ~/.config/systemd/user
   std::string check_every = "5min";
-  bool force = false;  // uninstall: remove units changed since they were installed
+  bool force = false;  // replace or remove units changed since they were installed
 };
 int RunInstall(const GlobalOptions& g, const InstallOptions& o, Services& sv);
 int RunUninstall(const GlobalOptions& g, const InstallOptions& o, Services& sv);

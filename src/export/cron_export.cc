@@ -71,7 +71,8 @@ std::string K8sName(const std::string& s) {
     out += ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ? c : '-';
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
-  return out.substr(0, 52);  // a CronJob's name leaves 11 characters for its Jobs
+  while (!out.empty() && out.front() == '-') out.erase(0, 1);
+  return out;
 }
 
 uint64_t Seconds(Timespan t) { return (t.usec + 999'999) / 1'000'000; }
@@ -145,6 +146,10 @@ Result<CronJobLines> CronLinesFor(const JobSpec& job, const CronTarget& target) 
     out.fields.push_back(cron->fields);
     out.commands.push_back(command);
   }
+  if (job.on_boot && job.on_startup && job.on_boot->usec != job.on_startup->usec)
+    return Status::Invalid(Refuse(job,
+                                  "on_boot and on_startup differ, and cron has one @reboot; "
+                                  "keep one"));
   for (const auto& boot : {job.on_boot, job.on_startup}) {
     if (!boot) continue;
     const uint64_t s = Seconds(*boot);
@@ -185,13 +190,17 @@ Result<std::string> KubernetesManifests(const Config& config, const std::vector<
   auto meta = [&](const std::string& name, const std::string& job) {
     o << "metadata:\n  name: " << Q(name) << "\n  namespace: " << Q(ns) << "\n";
     o << "  labels:\n    app.kubernetes.io/name: surety\n";
-    if (!job.empty()) o << "    surety/job: " << Q(job) << "\n";
+    if (!job.empty())
+      o << "    surety/job: " << Q(K8sName(job)) << "\n  annotations:\n    surety/job: " << Q(job)
+        << "\n";
   };
   o << "# Made by `surety export kubernetes`. The history lives on the claim " << t.state_claim
     << ";\n# the Deployment surety-serve exposes its /metrics for Prometheus.\n";
-  o << "apiVersion: v1\nkind: ConfigMap\n";
+  // A Secret, not a ConfigMap: the job file may hold inline alert URLs and
+  // environment values.
+  o << "apiVersion: v1\nkind: Secret\n";
   meta("surety-job-file", "");
-  o << "data:\n  surety.toml: |\n";
+  o << "type: Opaque\nstringData:\n  surety.toml: |\n";
   std::istringstream file_lines(job_file);
   for (std::string line; std::getline(file_lines, line);)
     o << (line.empty() ? "" : "    ") << line << "\n";
@@ -203,8 +212,8 @@ Result<std::string> KubernetesManifests(const Config& config, const std::vector<
   const std::string volumes =
       "          volumes:\n"
       "            - name: job-file\n"
-      "              configMap:\n"
-      "                name: \"surety-job-file\"\n"
+      "              secret:\n"
+      "                secretName: \"surety-job-file\"\n"
       "            - name: state\n"
       "              persistentVolumeClaim:\n"
       "                claimName: " +
@@ -217,9 +226,19 @@ Result<std::string> KubernetesManifests(const Config& config, const std::vector<
       "                - name: state\n"
       "                  mountPath: \"/var/lib/surety\"\n";
 
+  std::map<std::string, std::string> object_names;  // CronJob name -> job
   for (const auto& name : jobs) {
     const JobSpec& job = config.jobs.at(name);
     if (job.schedule.empty() && !job.interval && !job.on_boot && !job.on_startup) continue;
+    const std::string object = K8sName(name);
+    if (object.empty() || object.size() > 52 - 7)
+      return Status::Invalid("job " + name +
+                             ": a CronJob name (surety-NAME, lower case) may have at most 52 "
+                             "characters; shorten the job's name");
+    if (auto [it, fresh] = object_names.emplace(object, name); !fresh)
+      return Status::Invalid("jobs " + it->second + " and " + name +
+                             " both become the CronJob surety-" + object +
+                             " (names are lower case, other characters '-'); rename one");
     if (job.on_boot || job.on_startup)
       return Status::Invalid("job " + name +
                              ": on_boot/on_startup have no meaning in a cluster (no boot); "
@@ -260,7 +279,7 @@ Result<std::string> KubernetesManifests(const Config& config, const std::vector<
     if (!limit.infinite()) o << "      activeDeadlineSeconds: " << Seconds(limit) << "\n";
     o << "      template:\n        metadata:\n          labels:\n"
          "            app.kubernetes.io/name: surety\n            surety/job: "
-      << Q(name) << "\n";
+      << Q(K8sName(name)) << "\n";
     o << "        spec:\n          restartPolicy: Never\n";
     o << "          containers:\n            - name: surety\n              image: " << Q(t.image)
       << "\n";
@@ -286,8 +305,8 @@ Result<std::string> KubernetesManifests(const Config& config, const std::vector<
        "\"/etc/surety\"\n              readOnly: true\n            - name: state\n"
        "              mountPath: \"/var/lib/surety\"\n            - name: token\n"
        "              mountPath: \"/etc/surety-token\"\n              readOnly: true\n";
-  o << "      volumes:\n        - name: job-file\n          configMap:\n"
-       "            name: \"surety-job-file\"\n        - name: state\n"
+  o << "      volumes:\n        - name: job-file\n          secret:\n"
+       "            secretName: \"surety-job-file\"\n        - name: state\n"
        "          persistentVolumeClaim:\n            claimName: "
     << Q(t.state_claim)
     << "\n        - name: token\n          secret:\n            secretName: \"surety-token\"\n"

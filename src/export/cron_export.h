@@ -55,7 +55,7 @@ struct KubernetesTarget {
   bool allow_approximate = false;
 };
 
-// A ConfigMap with `job_file` (the resolved job file, its state_dir the
+// A Secret with `job_file` (the resolved job file, its state_dir the
 // volume's mount), one batch/v1 CronJob per job with a schedule, the state
 // volume's claim and a Deployment + Service running `surety serve` for
 // metrics. kInvalidArgument as CronLinesFor, or for on_boot/on_startup

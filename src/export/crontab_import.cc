@@ -668,7 +668,9 @@ class Importer {
   std::vector<std::string> sources_;
   std::vector<Item> items_;
   std::vector<Job> jobs_;
-  std::set<std::string> names_, alert_names_;
+  // "check" is taken from the start: `surety export systemd` names the
+  // dead-man's switch's units surety-check.
+  std::set<std::string> names_{"check"}, alert_names_;
   std::map<Mail, std::string> alerts_;
   std::vector<RefusedLine> refused_;
 };

@@ -79,12 +79,14 @@ TEST_F(CrontabImportTest, JobNamesComeFromTheProgramAndAreUnique) {
       "0 5 * * * LANG=C /usr/bin/python3 -u /opt/Sync_Photos.py\n"
       "0 6 * * * test -x /usr/sbin/anacron || { cd / && run-parts /etc/cron.daily/; }\n"
       "0 7 * * * flock -n /run/x.lock rsync -a /src /dst\n"
-      "0 8 * * * '/opt/My Tools/Ünïcode!.sh'\n");
+      "0 8 * * * '/opt/My Tools/Ünïcode!.sh'\n"
+      "*/5 * * * * /usr/local/bin/check.sh\n");
   EXPECT_TRUE(r.refused.empty());
+  // "check" is the dead-man's switch's unit name in `export systemd`.
   EXPECT_EQ(r.jobs,
             (std::vector<std::string>{"backup", "backup-2", "backup-3", "cron-hourly", "pg_dump",
-                                      "sync_photos", "cron-daily", "rsync", "my"}));
-  EXPECT_EQ(loaded_.jobs.size(), 9u);
+                                      "sync_photos", "cron-daily", "rsync", "my", "check-2"}));
+  EXPECT_EQ(loaded_.jobs.size(), 10u);
   EXPECT_EQ(Job("backup-2").command.argv.back(), "/usr/local/bin/backup.sh --incremental");
 }
 

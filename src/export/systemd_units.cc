@@ -26,6 +26,8 @@ std::string UnitText(const std::string& text) {
     if (c == '%') out += '%';
     out += c;
   }
+  // A trailing backslash would continue the line into the next setting.
+  while (!out.empty() && out.back() == '\\') out.pop_back();
   return out;
 }
 
@@ -56,13 +58,25 @@ struct Sandbox {
   }
 };
 
+// A path in a list setting (ReadWritePaths=): quoted when it holds a
+// blank, `%` doubled (a specifier); `$` is not special there.
+std::string PathWord(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '%') out += '%';
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return path.find_first_of(" \t\"\\") == std::string::npos ? out : "\"" + out + "\"";
+}
+
 void WriteSandbox(std::ostringstream& o, const Sandbox& s) {
   o << "# The sandbox (docs/export-systemd.md).\n";
   o << "ProtectSystem=strict\n";
   if (!s.read_write.empty()) {
     o << "ReadWritePaths=";
     for (size_t i = 0; i < s.read_write.size(); ++i)
-      o << (i ? " " : "") << UnitWord(s.read_write[i]);
+      o << (i ? " " : "") << PathWord(s.read_write[i]);
     o << "\n";
   }
   o << "ProtectHome=" << s.protect_home << "\n";
@@ -206,9 +220,53 @@ Timespan ServiceTimeout(const JobSpec& job) {
   return Timespan{total};
 }
 
+namespace {
+
+// Why `path` cannot be given to a unit, or "".
+std::string BadPath(const std::string& path) {
+  for (char c : path)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "it holds a control character";
+  if (path.find("/../") != std::string::npos || path.find("/./") != std::string::npos ||
+      path.find("//") != std::string::npos ||
+      (path.size() >= 3 && path.compare(path.size() - 3, 3, "/..") == 0))
+    return "it is not normalized (., .. or //), which systemd ignores";
+  return "";
+}
+
+// Directories whose whole tree a job must not be given to write as a side
+// effect of where its artifact lies.
+bool SystemDirectory(const std::string& dir) {
+  for (const char* d : {"/", "/etc", "/usr", "/boot", "/bin", "/sbin", "/lib", "/lib64", "/var",
+                        "/proc", "/sys", "/dev", "/run", "/home", "/root", "/opt", "/srv", "/tmp"})
+    if (dir == d) return true;
+  return false;
+}
+
+}  // namespace
+
 Result<JobUnits> JobUnitsFor(const Config& config, const JobSpec& job, const UnitTarget& target) {
   JobUnits u;
   u.job = job.name;
+  if (job.name == "check")
+    return Status::Invalid(
+        "job check: its units would be surety-check.service and .timer, which are the "
+        "dead-man's switch's; rename the job");
+  if (target.user_manager && (!job.user.empty() || !job.group.empty()))
+    return Status::Invalid("job " + job.name + ": user/group = \"" + job.user + job.group +
+                           "\", but a user manager runs every job as its own user; remove "
+                           "them, or install for the system manager");
+  const std::string artifact_dir = ArtifactDirectory(job.verify.path);
+  if (!artifact_dir.empty() && SystemDirectory(artifact_dir))
+    return Status::Invalid("job " + job.name + ": verify.path " + job.verify.path +
+                           " lies directly in " + artifact_dir +
+                           ", which the unit would make writable; keep artifacts in a directory "
+                           "of their own, or list it in sandbox.write to allow it");
+  std::vector<std::pair<std::string, std::string>> writable = {
+      {config.settings.state_dir, "state_dir"}, {artifact_dir, "verify.path"}};
+  for (const auto& w : job.sandbox.write) writable.emplace_back(w, "sandbox.write");
+  for (const auto& [path, what] : writable)
+    if (std::string why = BadPath(path); !why.empty())
+      return Status::Invalid("job " + job.name + ": " + what + " " + path + ": " + why);
   const std::string base = "surety-" + job.name;
   Sandbox s;
 
@@ -226,6 +284,10 @@ Result<JobUnits> JobUnitsFor(const Config& config, const JobSpec& job, const Uni
   // What it reads under /home: the job file, the state directory, its files.
   std::vector<std::pair<std::string, std::string>> reads;  // path, what it is
   for (const auto& c : target.configs) reads.emplace_back(c, "the job file");
+  for (const auto& f : config.files) reads.emplace_back(f, "the job file");
+  for (const auto& a : job.alert)
+    if (auto it = config.alerts.find(a); it != config.alerts.end() && !it->second.url_file.empty())
+      reads.emplace_back(it->second.url_file, "alert " + a + "'s url_file");
   reads.emplace_back(target.surety_binary, "surety itself");
   reads.emplace_back(config.settings.state_dir, "state_dir");
   reads.emplace_back(job.verify.path, "verify.path");
@@ -297,21 +359,27 @@ Result<JobUnits> JobUnitsFor(const Config& config, const JobSpec& job, const Uni
     for (const auto& c : want.capabilities) {
       s.capabilities.insert(c);
       list += (list.empty() ? "" : " ") + c;
+      // Changing ids takes the system calls as well as the capability.
+      if (c == "CAP_SETUID" || c == "CAP_SETGID") {
+        s.setuid_calls = true;
+        s.private_users = false;
+      }
     }
     u.loosened.push_back({"sandbox.capabilities", "CapabilityBoundingSet=" + list});
   }
 
   // `user =`: surety run stays root (the history is root's, as under the
   // daemon) and starts the command as that user.
-  if (!job.user.empty() && !target.user_manager) {
+  if ((!job.user.empty() || !job.group.empty()) && !target.user_manager) {
     s.private_users = false;
     s.setuid_calls = true;
     s.capabilities.insert("CAP_SETUID");
     s.capabilities.insert("CAP_SETGID");
-    u.loosened.push_back({"user = \"" + job.user + "\"",
-                          "CapabilityBoundingSet=CAP_SETUID CAP_SETGID, PrivateUsers=no, "
-                          "SystemCallFilter=@setuid (surety run starts the command as " +
-                              job.user + ")"});
+    u.loosened.push_back(
+        {job.user.empty() ? "group = \"" + job.group + "\"" : "user = \"" + job.user + "\"",
+         "CapabilityBoundingSet=CAP_SETUID CAP_SETGID, PrivateUsers=no, "
+         "SystemCallFilter=@setuid (surety run starts the command as " +
+             (job.user.empty() ? "group " + job.group : job.user) + ")"});
   }
   if (AnyEmail(config, job.alert)) AllowSendmail(s, u.loosened, "an email alert");
 
@@ -378,10 +446,11 @@ std::vector<UnitFile> CheckUnits(const Config& config, const UnitTarget& target,
   Sandbox s;
   std::vector<Loosening> why;
   s.Writable(config.settings.state_dir);
-  if (UnderHome(config.settings.state_dir) ||
-      std::any_of(target.configs.begin(), target.configs.end(), UnderHome) ||
-      UnderHome(target.surety_binary))
-    s.protect_home = "read-only";
+  bool home = UnderHome(config.settings.state_dir) || UnderHome(target.surety_binary) ||
+              std::any_of(target.configs.begin(), target.configs.end(), UnderHome) ||
+              std::any_of(config.files.begin(), config.files.end(), UnderHome);
+  for (const auto& [name, a] : config.alerts) home = home || UnderHome(a.url_file);
+  if (home) s.protect_home = "read-only";
   bool email = false;
   for (const auto& [name, a] : config.alerts) email = email || a.kind == AlertKind::kEmail;
   if (email) AllowSendmail(s, why, "an email alert");

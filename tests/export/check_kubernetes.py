@@ -4,12 +4,13 @@
 Usage: check_kubernetes.py MANIFESTS.yaml
 
 Written for the job file of ExportE2E.KubernetesManifestsParseAndHoldEveryField
-(jobs db, sync and manual): every document parses as YAML; the ConfigMap holds
+(jobs db, sync and manual): every document parses as YAML; the Secret holds
 a job file whose state_dir is the claim's mount; each scheduled job has a
 batch/v1 CronJob with the cron schedule, its zone, the concurrency policy of
 its overlap, the starting deadline of persistent, the timeout as
 activeDeadlineSeconds, backoffLimit 0 and a container running `surety run`;
-the job run only by hand has none. Prints "ok: N CronJobs" or each mismatch.
+the job run only by hand has none. The job file is a Secret: it may hold
+inline alert URLs and environment values. Prints "ok: N CronJobs" or each mismatch.
 """
 import sys
 
@@ -29,15 +30,15 @@ for d in docs:
     kinds.setdefault(d["kind"], []).append(d)
     expect(f"{d['kind']} {d['metadata']['name']} namespace", d["metadata"].get("namespace"), "backup")
 
-config = kinds["ConfigMap"][0]
-job_file = config["data"]["surety.toml"]
+config = kinds["Secret"][0]
+job_file = config["stringData"]["surety.toml"]
 if 'state_dir = "/var/lib/surety"' not in job_file and "state_dir = '/var/lib/surety'" not in job_file:
-    problems.append("the ConfigMap's job file does not keep its history on the claim")
+    problems.append("the Secret's job file does not keep its history on the claim")
 for name in ("[jobs.db]", "[jobs.sync]", "[jobs.manual]"):
     if name not in job_file:
-        problems.append(f"the ConfigMap's job file lacks {name}")
+        problems.append(f"the Secret's job file lacks {name}")
 
-cron = {c["metadata"]["labels"]["surety/job"]: c for c in kinds.get("CronJob", [])}
+cron = {c["metadata"]["annotations"]["surety/job"]: c for c in kinds.get("CronJob", [])}
 expect("CronJobs", sorted(cron), ["db", "sync"])
 want = {
     "db": dict(schedule="30 2 * * *", timeZone="Europe/Berlin", concurrencyPolicy="Forbid",
@@ -65,7 +66,7 @@ for job, w in want.items():
     mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
     expect(f"{job} mounts", mounts, {"job-file": "/etc/surety", "state": "/var/lib/surety"})
     volumes = {v["name"]: v for v in pod["volumes"]}
-    expect(f"{job} config volume", volumes["job-file"]["configMap"]["name"], "surety-job-file")
+    expect(f"{job} job file volume", volumes["job-file"]["secret"]["secretName"], "surety-job-file")
     expect(f"{job} state claim", volumes["state"]["persistentVolumeClaim"]["claimName"], "surety-state")
 
 serve = kinds["Deployment"][0]["spec"]["template"]["spec"]["containers"][0]
