@@ -175,8 +175,8 @@ std::string WriteJobFile(const Config& config) {
       << "# Written by surety; edits are not read back into the job file.\n\n"
       // No multi-line or literal strings: toml++ writes a string that starts
       // with a newline as '''\n...''', whose first newline a reader drops.
-      << toml::toml_formatter(root, toml::format_flags::allow_unicode_strings |
-                                        toml::format_flags::indentation)
+      << toml::toml_formatter(
+             root, toml::format_flags::allow_unicode_strings | toml::format_flags::indentation)
       << '\n';
   return out.str();
 }
