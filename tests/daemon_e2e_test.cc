@@ -754,6 +754,12 @@ TEST_F(DaemonE2E, EachChangeOfHealthReachesTheWebhookOnce) {
   EXPECT_NE(
       HttpGet(port, "/metrics").second.find("surety_job_health{job=\"tick\",health=\"failing\"} 1"),
       std::string::npos);
+  // The status page shows it too, in a word, with its failed runs in the strip.
+  auto [page_code, page] = HttpGet(port, "/");
+  EXPECT_EQ(page_code, 200);
+  EXPECT_NE(page.find("<tr id=\"job-tick\">"), std::string::npos) << page;
+  EXPECT_NE(page.find("<span class=\"health bad\">failing</span>"), std::string::npos) << page;
+  EXPECT_NE(page.find("<span class=\"bad\" title=\"failed "), std::string::npos) << page;
 
   // Recovered: one recovery.
   fs::remove(fail_flag);

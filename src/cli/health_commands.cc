@@ -13,6 +13,7 @@
 #include "alert/outbox.h"
 #include "base/strings.h"
 #include "cli/job_load.h"
+#include "cli/status_page.h"
 #include "os/data_file.h"
 #include "os/state_dir.h"
 #include "os/system.h"
@@ -43,7 +44,8 @@ struct JobView {
   std::optional<std::string> broken;  // "file:line:col: message"
   JobSummary runs;
   HealthReport health;
-  std::optional<Instant> next;  // the next elapse (without the random delay)
+  std::optional<Instant> next;    // the next elapse (without the random delay)
+  std::vector<RunRecord> recent;  // newest first (the status page only)
 };
 
 // Everything the three commands read, read once.
@@ -141,8 +143,8 @@ std::optional<Instant> NextElapse(const JobSpec& job, const JobSummary& runs, In
 // on at all (an unknown job named). `with_counts`: runs by result (metrics).
 std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
                               const std::vector<std::string>& only, bool with_counts,
-                              bool secrets = false,
-                              Micros busy_timeout = std::chrono::seconds(10)) {
+                              bool secrets = false, Micros busy_timeout = std::chrono::seconds(10),
+                              int recent_runs = 0) {
   auto f = std::make_unique<Facts>();
   f->now = sv.clock.Now();
   // The state directory is created if missing: when each job was first
@@ -153,7 +155,7 @@ std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
   // The jobs: every job that loaded, and every broken one.
   std::map<std::string, JobView> views;
   if (cfg) {
-    for (const auto& [name, job] : cfg->jobs) views[name] = JobView{name, &job, {}, {}, {}, {}};
+    for (const auto& [name, job] : cfg->jobs) views[name] = JobView{name, &job, {}, {}, {}, {}, {}};
   } else {
     for (const Diagnostic& e : r.errors)
       if (e.job.empty()) f->global_errors.push_back(e.ToString());
@@ -214,6 +216,10 @@ std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
       auto sums = history->Summaries(names, with_counts);
       if (sums.ok()) {
         for (auto& [name, s] : *sums) views[name].runs = std::move(s);
+        if (recent_runs > 0)
+          for (auto& [name, v] : views)
+            if (auto runs = history->Recent(name, recent_runs); runs.ok())
+              v.recent = std::move(*runs);
         WarnIfUnfolded(*history, sv);
       } else {
         f->history = sums.status();
@@ -705,10 +711,34 @@ int RunMetrics(const GlobalOptions& g, const MetricsOptions& o, Services& sv) {
 
 Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, bool expect_daemon,
                                           Micros busy_timeout) {
-  auto f = Gather(g, sv, {}, true, false, busy_timeout);
+  auto f = Gather(g, sv, {}, true, false, busy_timeout, kStatusPageRuns);
   if (!f) return Status::Error(StatusCode::kInternal, "cannot read the job file");
   const Verdict v = Judge(*f, 0);
   HealthSnapshot snap;
+  StatusPage page;
+  page.now = f->now;
+  page.summary = CheckLine(*f, v);
+  page.summary = page.summary.substr(0, page.summary.find(" | "));
+  page.problems = v.problems;
+  for (const JobView& j : f->jobs) {
+    StatusPageJob pj;
+    pj.name = j.name;
+    pj.health = HealthName(j.health.health);
+    pj.detail = j.broken ? *j.broken : j.health.detail;
+    if (j.spec) {
+      pj.description = j.spec->description;
+      pj.schedule = j.spec->schedule_text;
+    }
+    pj.next = j.next;
+    if (j.runs.last) pj.last_start = j.runs.last->started_at;
+    if (j.runs.last_counted)
+      pj.last_result = std::string(RunResultName(j.runs.last_counted->result));
+    if (j.runs.last_good) pj.last_success = j.runs.last_good->started_at;
+    for (const RunRecord& r : j.recent)
+      pj.recent.push_back({std::string(RunResultName(r.result)), r.started_at, r.message});
+    page.jobs.push_back(std::move(pj));
+  }
+  snap.status_html = RenderStatusPage(page);
   snap.metrics = MetricsText(*f);
   snap.status_json = JsonText(CheckJson(*f, v)) + "\n";
   snap.check_status = v.status;

@@ -48,7 +48,10 @@ struct HealthSnapshot {
   // global errors, the history cannot be read, the daemon's heartbeat is
   // stale (or, with expect_daemon, missing). Job health is not among them.
   std::vector<std::string> service_problems;
+  std::string status_html;  // the status page (status_page.h)
 };
+// How many of each job's last runs the status page shows.
+inline constexpr int kStatusPageRuns = 30;
 // `busy_timeout`: how long a reading waits for the history's lock.
 Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, bool expect_daemon,
                                           Micros busy_timeout);

@@ -5,6 +5,7 @@
 
 #include "base/strings.h"
 #include "cli/job_load.h"
+#include "cli/status_page.h"
 #include "os/log.h"
 #include "os/stop_signal.h"
 #include "os/system.h"
@@ -22,7 +23,10 @@ std::vector<std::pair<std::string, std::string>> ServeHeaders() {
   // given a script.
   return {{"X-Content-Type-Options", "nosniff"},
           {"X-Frame-Options", "DENY"},
-          {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+          // The status page: its stylesheet from here, no script at all.
+          {"Content-Security-Policy",
+           "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+           "form-action 'none'"},
           {"Referrer-Policy", "no-referrer"},
           {"Cache-Control", "no-store"}};
 }
@@ -35,6 +39,7 @@ HttpResponse Text(int status, std::string body) {
 
 constexpr const char* kIndex =
     "surety serves every job's health:\n"
+    "  /             the status page (HTML)\n"
     "  /metrics      Prometheus text exposition (docs/metrics.md)\n"
     "  /status.json  what 'surety check --json' prints\n"
     "  /healthz      200 when surety itself works (job file, history, daemon), else 503\n";
@@ -133,14 +138,17 @@ HttpResponse ServeHandler::operator()(const HttpRequest& request) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"surety\"");
     return r;
   }
-  if (path == "/") return Text(200, kIndex);
-  if (path != "/metrics" && path != "/status.json")
+  if (path == "/surety.css")
+    return HttpResponse{200, "text/css; charset=utf-8", StatusPageStylesheet(), {}};
+  if (path == "/index.txt") return Text(200, kIndex);
+  if (path != "/" && path != "/metrics" && path != "/status.json")
     return Text(404, std::string("not found\n\n") + kIndex);
   auto snap = Snapshot();
   if (!snap.ok())
     return Text(500, "cannot read the jobs' health: " + snap.status().message() + "\n");
   if (path == "/metrics")
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", snap->metrics, {}};
+  if (path == "/") return HttpResponse{200, "text/html; charset=utf-8", snap->status_html, {}};
   return HttpResponse{200, "application/json", snap->status_json, {}};
 }
 

@@ -37,7 +37,7 @@ class ServeHandlerTest : public testing::Test {
   }
 
   FakeClock clock_;
-  HealthSnapshot snap_{"surety_jobs 1\n", "{\"status\":2}\n", 2, "SURETY CRITICAL", {}};
+  HealthSnapshot snap_{"surety_jobs 1\n", "{\"status\":2}\n", 2, "SURETY CRITICAL", {}, ""};
   Status error_;
   std::atomic<int> takes_{0};
 };
@@ -65,8 +65,23 @@ TEST_F(ServeHandlerTest, ServesMetricsStatusAndHealthWithTheirTypes) {
   EXPECT_TRUE(HasHeader(all, "X-Frame-Options", "DENY"));
   EXPECT_TRUE(HasHeader(all, "X-Content-Type-Options", "nosniff"));
   EXPECT_TRUE(HasHeader(all, "Cache-Control", "no-store"));
-  EXPECT_TRUE(
-      HasHeader(all, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"));
+  EXPECT_TRUE(HasHeader(all, "Content-Security-Policy",
+                        "default-src 'none'; style-src 'self'; frame-ancestors 'none'; "
+                        "base-uri 'none'; form-action 'none'"));
+}
+
+TEST_F(ServeHandlerTest, TheStatusPageAndItsStylesheet) {
+  snap_.status_html = "<!DOCTYPE html><p>page</p>";
+  ServeHandler h = Make();
+  HttpResponse page = h(Get("/"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(page.body, snap_.status_html);
+  HttpResponse css = h(Get("/surety.css"));
+  EXPECT_EQ(css.status, 200);
+  EXPECT_EQ(css.content_type, "text/css; charset=utf-8");
+  EXPECT_NE(css.body.find(".health.bad"), std::string::npos);
+  EXPECT_EQ(h(Get("/index.txt")).body.rfind("surety serves every job's health", 0), 0u);
 }
 
 TEST_F(ServeHandlerTest, RequestsWithinASecondShareOneReading) {

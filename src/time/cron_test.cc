@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <optional>
 #include <random>
 #include <string>
@@ -511,6 +512,8 @@ TEST(CalendarToCron, ExportedLinesRunWhenTheSpecRunsAndReadBackTheSame) {
   EXPECT_GT(exported, kSpecs / 2);
   EXPECT_GT(refused, 10);
   EXPECT_GT(guarded, 50);
+  std::printf("CalendarToCron: %d specs exported (%d with a weekday test), %d refused\n", exported,
+              guarded, refused);
 }
 
 TEST(CalendarToCron, RefusalsSayWhy) {

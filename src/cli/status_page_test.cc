@@ -1,0 +1,79 @@
+// The status page: every job with its health as a word and a colour, its
+// times, its strip of runs; everything escaped; no script anywhere.
+#include "cli/status_page.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace surety {
+namespace {
+
+Instant At(int64_t seconds) { return Instant{Micros{seconds * 1'000'000}}; }
+
+StatusPage Page() {
+  StatusPage p;
+  p.now = At(1796596000);
+  p.summary = "SURETY CRITICAL - 1 of 2 jobs at fault: db failing";
+  StatusPageJob db;
+  db.name = "db";
+  db.description = "nightly <dump> & \"copy\"";
+  db.health = "failing";
+  db.detail = "the last run failed: exit 1";
+  db.schedule = {"*-*-* 02:30"};
+  db.next = At(1796596000 + 3600);
+  db.last_start = At(1796596000 - 7200);
+  db.last_result = "failed";
+  db.last_success = At(1796596000 - 86400);
+  db.recent = {{"failed", At(1796596000 - 7200), "pg_dump: <error>"},
+               {"success", At(1796596000 - 86400), ""},
+               {"warning", At(1796596000 - 2 * 86400), ""}};
+  StatusPageJob etc;
+  etc.name = "etc";
+  etc.health = "ok";
+  p.jobs = {db, etc};
+  return p;
+}
+
+TEST(StatusPage, ShowsEveryJobWithItsHealthAsAWordAndAColour) {
+  const std::string html = RenderStatusPage(Page());
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<tr id=\"job-db\">"), std::string::npos);
+  EXPECT_NE(html.find("<tr id=\"job-etc\">"), std::string::npos);
+  EXPECT_NE(html.find("<span class=\"health bad\">failing</span>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<span class=\"health good\">ok</span>"), std::string::npos);
+  EXPECT_NE(html.find("<code>*-*-* 02:30</code>"), std::string::npos);
+  // Relative times, the UTC time on hover, the instant for machines.
+  EXPECT_NE(html.find(">1h 0min left</time>"), std::string::npos) << html;
+  EXPECT_NE(html.find(">2h 0min ago</time>"), std::string::npos) << html;
+  EXPECT_NE(html.find("title=\"Sun 2026-12-06 23:26:40 UTC\""), std::string::npos) << html;
+  // The strip: oldest first, a colour per result.
+  const size_t warn = html.find("<span class=\"warn\" title=\"warning");
+  const size_t good = html.find("<span class=\"good\" title=\"success");
+  const size_t bad = html.find("<span class=\"bad\" title=\"failed");
+  ASSERT_NE(warn, std::string::npos);
+  EXPECT_LT(warn, good);
+  EXPECT_LT(good, bad);
+  EXPECT_NE(html.find("<meta http-equiv=\"refresh\" content=\"30\">"), std::string::npos);
+}
+
+TEST(StatusPage, EscapesEveryValueAndHasNoScript) {
+  const std::string html = RenderStatusPage(Page());
+  EXPECT_NE(html.find("nightly &lt;dump&gt; &amp; &quot;copy&quot;"), std::string::npos) << html;
+  EXPECT_NE(html.find("pg_dump: &lt;error&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("<dump>"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("style="), std::string::npos) << "no inline style: the CSP forbids it";
+  EXPECT_EQ(HtmlEscape("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+}
+
+TEST(StatusPage, WithNoJobsSaysHowToAddOne) {
+  StatusPage p;
+  p.now = At(1796596000);
+  p.summary = "SURETY OK - 0 jobs OK";
+  const std::string html = RenderStatusPage(p);
+  EXPECT_NE(html.find("surety add NAME --schedule SPEC -- CMD"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace surety
