@@ -23,6 +23,7 @@ packages=(
   zsh fish                           # the completion scripts, completed for real (tests/install)
   systemd                            # systemd-analyze: the oracle for the time engine
   prometheus                         # promtool: checks and unit-tests packaging/prometheus/*.yml
+  restic borgbackup                  # tests/recipes_e2e_test.cc backs up with the real tools
 )
 
 missing=()
