@@ -51,7 +51,7 @@ struct HealthSnapshot {
   std::string status_html;  // the status page (status_page.h)
 };
 // How many of each job's last runs the status page shows.
-inline constexpr int kStatusPageRuns = 30;
+inline constexpr int kStatusPageRuns = 14;
 // `busy_timeout`: how long a reading waits for the history's lock.
 Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, bool expect_daemon,
                                           Micros busy_timeout);

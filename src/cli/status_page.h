@@ -1,7 +1,8 @@
 // The status page `surety serve` (and `daemon --listen`) answers at `/`:
 // every job with its health (a colour and a word, readable without colour),
 // its schedule, next run, last run and last success (relative, with the
-// UTC time on hover), and a strip of its last runs coloured by result.
+// UTC time on hover), and a strip of its last runs coloured by result (the
+// message of each run that did not simply succeed on hover).
 //
 // For: serve_command.cc, from a health reading (health_commands.cc fills
 // StatusPage). Plain HTML and one stylesheet (/surety.css): no script, so
