@@ -37,6 +37,13 @@ std::optional<std::string> ClosestMatch(const std::string& word,
 // digits, '.', '_' and '-' as they are, every other byte as %XX.
 std::string FileNameWord(std::string_view text);
 
+// 64-bit FNV-1a of `bytes`: a cheap fingerprint (the run journal's line
+// check, the names of the daemon's job set files, install's record of the
+// units it wrote). Not for security.
+uint64_t Fnv1a64(std::string_view bytes);
+// `h` as 16 lower-case hex digits.
+std::string Hex64(uint64_t h);
+
 // The C library's text for an errno value: "No such file or directory".
 std::string SystemErrorText(int err);
 

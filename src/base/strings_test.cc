@@ -59,4 +59,10 @@ TEST(ParseNumericId, ValidIdsOnlyAndNeverAWrapAroundToRoot) {
   EXPECT_FALSE(IsAllDigits("1 "));
 }
 
+TEST(Fnv1a64, MatchesThePublishedVectors) {
+  EXPECT_EQ(Hex64(Fnv1a64("")), "cbf29ce484222325");
+  EXPECT_EQ(Hex64(Fnv1a64("a")), "af63dc4c8601ec8c");
+  EXPECT_EQ(Hex64(Fnv1a64("foobar")), "85944171f73967e8");
+}
+
 }  // namespace surety

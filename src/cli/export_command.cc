@@ -8,6 +8,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "base/strings.h"
 #include "cli/job_load.h"
 #include "export/cron_export.h"
 #include "export/systemd_units.h"
@@ -71,19 +72,12 @@ CommandOutcome RunQuiet(const std::vector<std::string>& argv, Services& sv) {
   return runner.Run(spec);
 }
 
-bool OnPath(const std::string& program, const Env& env) {
-  std::string path = env.Get("PATH").value_or("/usr/sbin:/usr/bin:/sbin:/bin");
-  std::istringstream dirs(path);
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
-  return false;
-}
-
 // "1.9" from `systemd-analyze security --offline=true UNIT_FILE`, or why not.
 std::string Exposure(const std::string& unit_path, Services& sv) {
-  if (!OnPath("systemd-analyze", sv.env)) return "not measured (systemd-analyze is not installed)";
   auto out =
       RunQuiet({"systemd-analyze", "security", "--offline=true", "--no-pager", unit_path}, sv);
+  if (out.kind == CommandOutcome::Kind::kSpawnFailed)
+    return "not measured (systemd-analyze is not installed)";
   const std::string key = "Overall exposure level for ";
   size_t at = out.output_tail.rfind(key);
   if (at == std::string::npos) return "not measured: " + LastOutputLine(out.output_tail);
@@ -264,17 +258,8 @@ int ExportKubernetes(const Prepared& p, const ExportOptions& o, Services& sv) {
 
 constexpr const char* kManifest = ".surety-installed";
 
-// FNV-1a: whether a unit file is still what install wrote.
-std::string Digest(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  std::ostringstream o;
-  o << std::hex << h;
-  return o.str();
-}
+// Whether a unit file is still what install wrote.
+std::string Digest(const std::string& text) { return Hex64(Fnv1a64(text)); }
 
 // A name install writes: surety-NAME.service or .timer, in the unit
 // directory itself.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/signal_names.h"
+#include "base/strings.h"
 #include "job/job_file_writer.h"
 #include "os/event_loop.h"
 #include "sched/random_delay.h"
@@ -202,13 +203,7 @@ void Daemon::SetRunArgv(const std::vector<std::string>& configs) {
 namespace {
 
 // 64-bit FNV-1a: names a job set file after its content.
-std::string ContentName(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : text) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
+std::string ContentName(const std::string& text) { return Hex64(Fnv1a64(text)); }
 
 }  // namespace
 

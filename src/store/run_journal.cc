@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "base/strings.h"
+
 namespace surety {
 
 namespace {
@@ -14,15 +16,6 @@ constexpr std::string_view kMagic = "SURETY-JOURNAL ";
 constexpr size_t kBootIdWidth = 36;
 constexpr int kFields = 20;
 constexpr std::string_view kAbsent = "\\N";
-
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 void AppendEscaped(std::string& out, std::string_view value) {
   for (char c : value) {

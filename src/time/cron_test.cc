@@ -303,6 +303,32 @@ std::optional<int64_t> NextOfAll(const std::vector<CalendarSpec>& specs, int64_t
   return best;
 }
 
+// The first `count` elapses of the union of `specs` after `base`.
+std::vector<int64_t> ElapsesOfAll(const std::vector<CalendarSpec>& specs, int64_t base,
+                                  size_t count, const CalendarEvalContext& ec) {
+  std::vector<int64_t> out;
+  for (int64_t after = base; out.size() < count;) {
+    auto t = NextOfAll(specs, after, ec);
+    if (!t) break;
+    out.push_back(*t);
+    after = *t;
+  }
+  return out;
+}
+
+// The first elapse where two lists differ, in words.
+std::string FirstDifference(const std::vector<int64_t>& got, const std::vector<int64_t>& want,
+                            const char* got_name, const char* want_name) {
+  auto when = [](const std::vector<int64_t>& v, size_t k) {
+    return k < v.size() ? FormatRfc3339(Instant{Micros{v[k] * 1000000}}) : std::string("none");
+  };
+  for (size_t k = 0; k < std::max(got.size(), want.size()); ++k)
+    if (k >= got.size() || k >= want.size() || got[k] != want[k])
+      return "elapse " + std::to_string(k + 1) + ": " + got_name + " " + when(got, k) + ", " +
+             want_name + " " + when(want, k);
+  return "";
+}
+
 TEST(CronToCalendar, ConvertedSpecsRunWhenCronRuns) {
   ZoneDb zones;
   const std::shared_ptr<const Zone> utc = Zone::Utc();
@@ -333,28 +359,13 @@ TEST(CronToCalendar, ConvertedSpecsRunWhenCronRuns) {
     two_specs += converted->size() == 2;
     const int64_t base = bases[i % 3];
     const std::vector<int64_t> want = CronMatcher(expr).Next(base, kElapses);
-    std::vector<int64_t> got;
-    for (int64_t after = base; got.size() < kElapses;) {
-      auto t = NextOfAll(specs, after, ec);
-      if (!t) break;
-      got.push_back(*t);
-      after = *t;
-    }
+    const std::vector<int64_t> got = ElapsesOfAll(specs, base, kElapses, ec);
     ++compared;
     if (got != want) {
       ++failures;
       ADD_FAILURE() << "cron '" << expr << "' as";
       for (const auto& t : *converted) ADD_FAILURE() << "  '" << t << "'";
-      for (size_t k = 0; k < std::max(got.size(), want.size()); ++k) {
-        if (k < got.size() && k < want.size() && got[k] == want[k]) continue;
-        ADD_FAILURE() << "elapse " << k + 1 << ": calendar "
-                      << (k < got.size() ? FormatRfc3339(Instant{Micros{got[k] * 1000000}})
-                                         : "none")
-                      << ", cron "
-                      << (k < want.size() ? FormatRfc3339(Instant{Micros{want[k] * 1000000}})
-                                          : "none");
-        break;
-      }
+      ADD_FAILURE() << FirstDifference(got, want, "calendar", "cron");
     }
   }
   EXPECT_EQ(compared, kExpressions);
@@ -467,13 +478,7 @@ TEST(CalendarToCron, ExportedLinesRunWhenTheSpecRunsAndReadBackTheSame) {
     ++exported;
     guarded += !cron->weekdays.empty();
     const int64_t base = bases[i % 2];
-    std::vector<int64_t> want;
-    for (int64_t after = base; want.size() < kElapses;) {
-      auto t = NextOfAll({Expanded(*spec)}, after, ec);
-      if (!t) break;
-      want.push_back(*t);
-      after = *t;
-    }
+    const std::vector<int64_t> want = ElapsesOfAll({Expanded(*spec)}, base, kElapses, ec);
     CronMatcher matcher(cron->fields);
     matcher.also_weekdays = cron->weekdays;
     const std::vector<int64_t> by_cron = matcher.Next(base, kElapses);
@@ -483,12 +488,7 @@ TEST(CalendarToCron, ExportedLinesRunWhenTheSpecRunsAndReadBackTheSame) {
     for (const auto& b : *back) back_specs.push_back(*ParseCalendarSpec(b, pc));
     std::vector<int64_t> read_back;
     if (cron->weekdays.empty()) {
-      for (int64_t after = base; read_back.size() < kElapses;) {
-        auto t = NextOfAll(back_specs, after, ec);
-        if (!t) break;
-        read_back.push_back(*t);
-        after = *t;
-      }
+      read_back = ElapsesOfAll(back_specs, base, kElapses, ec);
     } else {
       read_back = want;  // the weekday test lives in the command, not in the fields
     }
@@ -497,16 +497,7 @@ TEST(CalendarToCron, ExportedLinesRunWhenTheSpecRunsAndReadBackTheSame) {
       ADD_FAILURE() << text << " exported as '" << cron->fields << "' weekdays '" << cron->weekdays
                     << "': " << (by_cron != want ? "cron" : "read back") << " disagrees";
       const auto& other = by_cron != want ? by_cron : read_back;
-      for (size_t k = 0; k < std::max(other.size(), want.size()); ++k) {
-        if (k < other.size() && k < want.size() && other[k] == want[k]) continue;
-        ADD_FAILURE() << "elapse " << k + 1 << ": calendar "
-                      << (k < want.size() ? FormatRfc3339(Instant{Micros{want[k] * 1000000}})
-                                          : "none")
-                      << ", other "
-                      << (k < other.size() ? FormatRfc3339(Instant{Micros{other[k] * 1000000}})
-                                           : "none");
-        break;
-      }
+      ADD_FAILURE() << FirstDifference(want, other, "calendar", "other");
     }
   }
   EXPECT_GT(exported, kSpecs / 2);
