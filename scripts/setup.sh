@@ -19,7 +19,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev   # lint and libFuzzer
   hyperfine jq python3               # whole-process benchmarks (bench/*.sh)
   python3-yaml                       # tests/export/check_kubernetes.py reads the manifests
-  chromium                           # tests/browser: the status page in a real browser
+  chromium chromium-driver python3-selenium   # tests/browser: the status page in a real browser
   zsh fish                           # the completion scripts, completed for real (tests/install)
   systemd                            # systemd-analyze: the oracle for the time engine
   prometheus                         # promtool: checks and unit-tests packaging/prometheus/*.yml

@@ -209,7 +209,8 @@ Examples:
                  "How often every job's health is evaluated and changes alerted, when any job "
                  "has alerts (default 1min)");
   dm->add_option("--listen", p.dmn.listen,
-                 "Also serve /metrics, /status.json and /healthz on ADDR:PORT (loopback unless "
+                 "Also serve the status pages, /metrics, /status.json and /healthz on ADDR:PORT "
+                 "(loopback unless "
                  "told otherwise; see surety serve --help)");
   dm->add_option("--token-file", p.dmn.token_file,
                  "With --listen: require 'Authorization: Bearer TOKEN', the token in this file "
@@ -311,9 +312,14 @@ Examples:
 }
 
 void AddServe(CLI::App& app, Parsed& p, Services& sv) {
-  auto* s = app.add_subcommand("serve", "Serve every job's health over HTTP (/metrics, ...)");
+  auto* s = app.add_subcommand("serve",
+                               "Serve every job's health over HTTP (status page, /metrics, ...)");
   // No blank line first: the hidden --daemon-pid leaves one of its own.
   s->footer(R"(Serves, until SIGTERM or SIGINT:
+  /             the status page: every job's health, next and last runs
+  /jobs/NAME    a job's page: its runs (?page=N goes back), charts of their
+                duration and artifact size, alerts sent, its definition
+                with secrets redacted (docs/status-page.md)
   /metrics      Prometheus text exposition, as 'surety metrics' prints it
   /status.json  every job's health, as 'surety check --json' prints it
   /healthz      200 "ok" while surety itself works: the job file loads, the
@@ -331,7 +337,8 @@ another). Anything but loopback needs
 secret of 16+ characters; every request but /healthz must then send
 'Authorization: Bearer SECRET' (Prometheus: authorization.credentials_file).
 Read-only: GET and HEAD only. One health reading at a time, shared by all
-requests within a second, so many clients cost what one does.
+requests within a second, so many clients cost what one does; one job page
+made at a time, each kept for a second.
 
 Examples:
   surety serve                     # 127.0.0.1:9724

@@ -13,6 +13,7 @@
 #include "alert/outbox.h"
 #include "base/strings.h"
 #include "cli/job_load.h"
+#include "cli/job_page.h"
 #include "cli/status_page.h"
 #include "os/data_file.h"
 #include "os/state_dir.h"
@@ -709,6 +710,49 @@ int RunMetrics(const GlobalOptions& g, const MetricsOptions& o, Services& sv) {
   return f->history.ok() ? 0 : 1;
 }
 
+namespace {
+
+StatusPageJob PageJobOf(const JobView& j) {
+  StatusPageJob pj;
+  pj.name = j.name;
+  pj.health = HealthName(j.health.health);
+  pj.detail = j.broken ? *j.broken : j.health.detail;
+  if (j.spec) {
+    pj.description = j.spec->description;
+    pj.schedule = j.spec->schedule_text;
+  }
+  pj.next = j.next;
+  if (j.runs.last) pj.last_start = j.runs.last->started_at;
+  if (j.runs.last_counted) pj.last_result = std::string(RunResultName(j.runs.last_counted->result));
+  if (j.runs.last_good) pj.last_success = j.runs.last_good->started_at;
+  for (const RunRecord& r : j.recent)
+    pj.recent.push_back({std::string(RunResultName(r.result)), r.started_at, r.message});
+  return pj;
+}
+
+// What the pages show that a run, a reload or the passing of a schedule's
+// time changes: each job's health, its newest run (id and result: a run
+// that finishes changes it) and its next run. Not the relative times,
+// which the next refresh brings anyway.
+std::string PageState(const Facts& f) {
+  std::string text;
+  for (const JobView& j : f.jobs) {
+    text += j.name + '\0' + std::string(HealthName(j.health.health)) + '\0';
+    if (j.runs.last)
+      text += std::to_string(j.runs.last->id) + ':' +
+              std::string(RunResultName(j.runs.last->result)) + ':' +
+              std::to_string(j.runs.last->finished_at.has_value());
+    text += '\0';
+    if (j.next) text += std::to_string(j.next->time_since_epoch().count());
+    text += '\n';
+  }
+  for (const std::string& e : f.global_errors) text += e + '\n';
+  if (!f.history.ok()) text += f.history.message();
+  return Hex64(Fnv1a64(text));
+}
+
+}  // namespace
+
 Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, bool expect_daemon,
                                           Micros busy_timeout) {
   auto f = Gather(g, sv, {}, true, false, busy_timeout, kStatusPageRuns);
@@ -720,24 +764,8 @@ Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, 
   page.summary = CheckLine(*f, v);
   page.summary = page.summary.substr(0, page.summary.find(" | "));
   page.problems = v.problems;
-  for (const JobView& j : f->jobs) {
-    StatusPageJob pj;
-    pj.name = j.name;
-    pj.health = HealthName(j.health.health);
-    pj.detail = j.broken ? *j.broken : j.health.detail;
-    if (j.spec) {
-      pj.description = j.spec->description;
-      pj.schedule = j.spec->schedule_text;
-    }
-    pj.next = j.next;
-    if (j.runs.last) pj.last_start = j.runs.last->started_at;
-    if (j.runs.last_counted)
-      pj.last_result = std::string(RunResultName(j.runs.last_counted->result));
-    if (j.runs.last_good) pj.last_success = j.runs.last_good->started_at;
-    for (const RunRecord& r : j.recent)
-      pj.recent.push_back({std::string(RunResultName(r.result)), r.started_at, r.message});
-    page.jobs.push_back(std::move(pj));
-  }
+  for (const JobView& j : f->jobs) page.jobs.push_back(PageJobOf(j));
+  page.state = snap.state = PageState(*f);
   snap.status_html = RenderStatusPage(page);
   snap.metrics = MetricsText(*f);
   snap.status_json = JsonText(CheckJson(*f, v)) + "\n";
@@ -756,6 +784,56 @@ Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, 
   else if (expect_daemon && f->have_state && !f->heartbeat)
     snap.service_problems.emplace_back("the daemon has written no heartbeat");
   return snap;
+}
+
+Result<std::string> TakeJobPage(const GlobalOptions& g, Services& sv, const std::string& job,
+                                int page_number, Micros busy_timeout) {
+  std::ostringstream said;
+  Services quiet{sv.clock,  sv.env, sv.out,  said,       sv.fs, sv.commands,
+                 sv.locker, sv.net, sv.http, sv.journal, false};
+  // Every job's facts (the page's state token covers them all), this
+  // job's page from them.
+  auto f = Gather(g, quiet, {}, false, false, busy_timeout, 0);
+  if (!f) return Status::Error(StatusCode::kInternal, "cannot read the job file");
+  const JobView* view = nullptr;
+  for (const JobView& j : f->jobs)
+    if (j.name == job) view = &j;
+  if (view == nullptr) return Status::Error(StatusCode::kNotFound, "no job named '" + job + "'");
+  JobPage page;
+  page.now = f->now;
+  page.state = PageState(*f);
+  page.job = PageJobOf(*view);
+  page.page = std::max(page_number, 0);
+  if (view->spec) {
+    page.max_shrink = view->spec->verify.max_shrink;
+    if (f->loaded->result.config)
+      page.definition = RedactedDefinition(*f->loaded->result.config, job);
+  } else {
+    page.definition = "# not resolved: " + view->broken.value_or("the job has errors");
+  }
+  if (!f->history.ok()) page.history_problem = "cannot read the history: " + f->history.message();
+  if (f->have_state && f->history.ok()) {
+    SqliteHistoryOptions options;
+    options.busy_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(busy_timeout);
+    options.read_only_ok = true;
+    auto history = OpenStateHistory(f->state_dir, options);
+    // One more than a page: whether an older page exists.
+    auto runs = history->Page(job, page.page * kJobPageRuns, kJobPageRuns + 1, /*tails=*/true);
+    auto chart = history->Page(job, 0, kJobChartRuns, /*tails=*/false);
+    if (!runs.ok() || !chart.ok()) {
+      page.history_problem =
+          "cannot read the history: " + (runs.ok() ? chart.status() : runs.status()).message();
+    } else {
+      page.older = runs->size() > static_cast<size_t>(kJobPageRuns);
+      if (page.older) runs->pop_back();
+      page.runs = std::move(*runs);
+      page.chart = std::move(*chart);
+    }
+    Outbox outbox(f->state_dir, DefaultDataFiles());
+    if (auto notes = outbox.Deliveries(job, kJobPageDeliveries); notes.ok())
+      page.deliveries = std::move(*notes);
+  }
+  return RenderJobPage(page);
 }
 
 }  // namespace surety

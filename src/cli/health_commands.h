@@ -49,12 +49,21 @@ struct HealthSnapshot {
   // stale (or, with expect_daemon, missing). Job health is not among them.
   std::vector<std::string> service_problems;
   std::string status_html;  // the status page (status_page.h)
+  std::string state;        // what /state answers (StatusPage::state)
 };
 // How many of each job's last runs the status page shows.
 inline constexpr int kStatusPageRuns = 14;
 // `busy_timeout`: how long a reading waits for the history's lock.
 Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, bool expect_daemon,
                                           Micros busy_timeout);
+
+// The status page's page of one job (job_page.h), `page_number` pages of
+// runs back (0: the newest); kNotFound when the job file has no such job.
+// Reads the job file, one page of the job's runs and the last
+// kJobChartRuns runs (without output tails) and its delivery log: bounded
+// work however long the history.
+Result<std::string> TakeJobPage(const GlobalOptions& g, Services& sv, const std::string& job,
+                                int page_number, Micros busy_timeout);
 
 // The daemon's heartbeat file in a state directory, and how old it may be
 // before `check` says the daemon stopped.

@@ -1,5 +1,7 @@
 #include "cli/serve_command.h"
 
+#include <charconv>
+#include <mutex>
 #include <sstream>
 #include <utility>
 
@@ -23,10 +25,11 @@ std::vector<std::pair<std::string, std::string>> ServeHeaders() {
   // given a script.
   return {{"X-Content-Type-Options", "nosniff"},
           {"X-Frame-Options", "DENY"},
-          // The status page: its stylesheet from here, no script at all.
+          // The status pages: their stylesheet and one script from here, nothing
+          // inline, no other origin.
           {"Content-Security-Policy",
-           "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-           "form-action 'none'"},
+           "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+           "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
           {"Referrer-Policy", "no-referrer"},
           {"Cache-Control", "no-store"}};
 }
@@ -40,6 +43,8 @@ HttpResponse Text(int status, std::string body) {
 constexpr const char* kIndex =
     "surety serves every job's health:\n"
     "  /             the status page (HTML)\n"
+    "  /jobs/NAME    a job's page: its runs (?page=N for older ones), charts, alerts\n"
+    "  /state        a token that changes when the pages would (what /surety.js polls)\n"
     "  /metrics      Prometheus text exposition (docs/metrics.md)\n"
     "  /status.json  what 'surety check --json' prints\n"
     "  /healthz      200 when surety itself works (job file, history, daemon), else 503\n";
@@ -74,8 +79,31 @@ Result<std::string> ReadTokenFile(const std::string& path, Services& sv) {
 namespace {}  // namespace
 
 ServeHandler::ServeHandler(Take take, const Clock& clock, std::optional<std::string> token,
-                           Micros max_age)
-    : take_(std::move(take)), clock_(clock), token_(std::move(token)), max_age_(max_age) {}
+                           Micros max_age, TakeJob take_job)
+    : take_(std::move(take)),
+      take_job_(std::move(take_job)),
+      clock_(clock),
+      token_(std::move(token)),
+      max_age_(max_age) {}
+
+// One job page made at a time (the others wait: each is a read of the job
+// file and of one page of history, bounded, and a job page is not what
+// monitoring polls); each kept for max_age, the last kJobPagesKept.
+Result<std::string> ServeHandler::JobPageOf(const std::string& job, int page) {
+  std::lock_guard<std::mutex> lock(job_mu_);
+  const Micros now = clock_.Monotonic();
+  const auto key = std::make_pair(job, page);
+  if (auto it = kept_.find(key); it != kept_.end() && now - it->second.at < max_age_)
+    return it->second.html;
+  Result<std::string> html = take_job_(job, page);
+  if (kept_.size() >= kJobPagesKept) {
+    for (auto it = kept_.begin(); it != kept_.end();)
+      it = now - it->second.at >= max_age_ ? kept_.erase(it) : std::next(it);
+    if (kept_.size() >= kJobPagesKept) kept_.clear();
+  }
+  kept_.insert_or_assign(key, KeptPage{now, html});
+  return html;
+}
 
 bool ServeHandler::Authorized(const HttpRequest& request) const {
   if (!token_) return true;
@@ -140,8 +168,29 @@ HttpResponse ServeHandler::operator()(const HttpRequest& request) {
   }
   if (path == "/surety.css")
     return HttpResponse{200, "text/css; charset=utf-8", StatusPageStylesheet(), {}};
+  if (path == "/surety.js")
+    return HttpResponse{200, "text/javascript; charset=utf-8", StatusPageScript(), {}};
   if (path == "/index.txt") return Text(200, kIndex);
-  if (path != "/" && path != "/metrics" && path != "/status.json")
+  constexpr std::string_view kJobs = "/jobs/";
+  if (take_job_ && path.size() > kJobs.size() && path.compare(0, kJobs.size(), kJobs) == 0) {
+    const std::string job = path.substr(kJobs.size());
+    int page = 0;
+    if (auto it = request.args.find("page"); it != request.args.end()) {
+      const std::string& text = it->second;
+      int n = -1;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc() || end != text.data() + text.size() || n < 0 || n > kMaxPage)
+        return Text(400, "?page= takes a whole number from 0 (the newest runs) to " +
+                             std::to_string(kMaxPage) + "\n");
+      page = n;
+    }
+    auto html = JobPageOf(job, page);
+    if (!html.ok())
+      return Text(html.status().code() == StatusCode::kNotFound ? 404 : 500,
+                  html.status().message() + "\n");
+    return HttpResponse{200, "text/html; charset=utf-8", *html, {}};
+  }
+  if (path != "/" && path != "/metrics" && path != "/status.json" && path != "/state")
     return Text(404, std::string("not found\n\n") + kIndex);
   auto snap = Snapshot();
   if (!snap.ok())
@@ -149,6 +198,7 @@ HttpResponse ServeHandler::operator()(const HttpRequest& request) {
   if (path == "/metrics")
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", snap->metrics, {}};
   if (path == "/") return HttpResponse{200, "text/html; charset=utf-8", snap->status_html, {}};
+  if (path == "/state") return Text(200, snap->state + "\n");
   return HttpResponse{200, "application/json", snap->status_json, {}};
 }
 
@@ -189,7 +239,11 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o, Services& sv) {
   // What a reading would print (a damaged history set aside, a journal
   // that cannot fold) is logged, once for each change of it.
   std::string said;
-  auto take = [&g, &sv, &log, &said, under_daemon]() -> Result<HealthSnapshot> {
+  // One reading of the job file and history at a time, for the overview or
+  // a job page: both note when each job was first seen, and reap dead runs.
+  std::mutex reading_mu;
+  auto take = [&g, &sv, &log, &said, &reading_mu, under_daemon]() -> Result<HealthSnapshot> {
+    std::lock_guard<std::mutex> one_at_a_time(reading_mu);
     std::ostringstream out, err;
     Services local{sv.clock,  sv.env, out,     err,        sv.fs, sv.commands,
                    sv.locker, sv.net, sv.http, sv.journal, false};
@@ -210,7 +264,11 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o, Services& sv) {
   // ignored.
   IgnoreHangup();
   SignalScope signals;
-  ServeHandler handler(take, sv.clock, token);
+  auto take_job = [&g, &sv, &reading_mu](const std::string& job, int page) -> Result<std::string> {
+    std::lock_guard<std::mutex> one_at_a_time(reading_mu);
+    return TakeJobPage(g, sv, job, page, kServeBusyTimeout);
+  };
+  ServeHandler handler(take, sv.clock, token, std::chrono::seconds(1), take_job);
   HttpServerLimits limits;
   limits.headers = ServeHeaders();
   auto server = HttpServer::Start(
@@ -221,7 +279,7 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o, Services& sv) {
   }
   log.Info("serving", {{"address", (*server)->address().ToString()},
                        {"token", token ? "required" : "none (loopback)"},
-                       {"endpoints", "/metrics /status.json /healthz"}});
+                       {"endpoints", "/ /jobs/NAME /metrics /status.json /healthz"}});
   while (!TakeStopSignal(std::chrono::seconds(1))) {
   }
   server->reset();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -50,19 +51,36 @@ std::vector<std::pair<std::string, std::string>> ServeHeaders();
 Result<std::string> ReadTokenFile(const std::string& path, Services& sv);
 
 // Answers one request from a health snapshot no older than `max_age`
-// (taken with `take`, one at a time). Thread-safe.
+// (taken with `take`, one at a time), and /jobs/NAME from a job page no
+// older than `max_age` (made with `take_job`, one at a time, the last
+// kJobPagesKept kept). Thread-safe.
 class ServeHandler {
  public:
   using Take = std::function<Result<HealthSnapshot>()>;
+  // The job page of a job, `page` pages of runs back; kNotFound for no
+  // such job.
+  using TakeJob = std::function<Result<std::string>(const std::string& job, int page)>;
   ServeHandler(Take take, const Clock& clock, std::optional<std::string> token,
-               Micros max_age = std::chrono::seconds(1));
+               Micros max_age = std::chrono::seconds(1), TakeJob take_job = nullptr);
   HttpResponse operator()(const HttpRequest& request);
+
+  static constexpr size_t kJobPagesKept = 64;
+  // The deepest page of runs served (a page is kJobPageRuns runs).
+  static constexpr int kMaxPage = 10000;
 
  private:
   Result<HealthSnapshot> Snapshot();
+  Result<std::string> JobPageOf(const std::string& job, int page);
   bool Authorized(const HttpRequest& request) const;
 
+  struct KeptPage {
+    Micros at{0};  // monotonic
+    Result<std::string> html;
+  };
   Take take_;
+  TakeJob take_job_;
+  std::mutex job_mu_;  // held while a job page is made, and guards kept_
+  std::map<std::pair<std::string, int>, KeptPage> kept_;
   const Clock& clock_;
   std::optional<std::string> token_;
   Micros max_age_;

@@ -21,7 +21,13 @@ class ServeHandlerTest : public testing::Test {
           if (!error_.ok()) return error_;
           return snap_;
         },
-        clock_, std::move(token));
+        clock_, std::move(token), std::chrono::seconds(1),
+        [this](const std::string& job, int page) -> Result<std::string> {
+          ++job_takes_;
+          if (job != "db")
+            return Status::Error(StatusCode::kNotFound, "no job named '" + job + "'");
+          return "<p>" + job + " page " + std::to_string(page) + "</p>";
+        });
   }
   static HttpRequest Get(const std::string& path, const std::string& auth = "") {
     HttpRequest r;
@@ -37,9 +43,10 @@ class ServeHandlerTest : public testing::Test {
   }
 
   FakeClock clock_;
-  HealthSnapshot snap_{"surety_jobs 1\n", "{\"status\":2}\n", 2, "SURETY CRITICAL", {}, ""};
+  HealthSnapshot snap_{"surety_jobs 1\n", "{\"status\":2}\n", 2, "SURETY CRITICAL", {}, "", "5a7e"};
   Status error_;
   std::atomic<int> takes_{0};
+  std::atomic<int> job_takes_{0};
 };
 
 TEST_F(ServeHandlerTest, ServesMetricsStatusAndHealthWithTheirTypes) {
@@ -66,7 +73,8 @@ TEST_F(ServeHandlerTest, ServesMetricsStatusAndHealthWithTheirTypes) {
   EXPECT_TRUE(HasHeader(all, "X-Content-Type-Options", "nosniff"));
   EXPECT_TRUE(HasHeader(all, "Cache-Control", "no-store"));
   EXPECT_TRUE(HasHeader(all, "Content-Security-Policy",
-                        "default-src 'none'; style-src 'self'; frame-ancestors 'none'; "
+                        "default-src 'none'; style-src 'self'; script-src 'self'; "
+                        "connect-src 'self'; frame-ancestors 'none'; "
                         "base-uri 'none'; form-action 'none'"));
 }
 
@@ -82,6 +90,64 @@ TEST_F(ServeHandlerTest, TheStatusPageAndItsStylesheet) {
   EXPECT_EQ(css.content_type, "text/css; charset=utf-8");
   EXPECT_NE(css.body.find(".health.bad"), std::string::npos);
   EXPECT_EQ(h(Get("/index.txt")).body.rfind("surety serves every job's health", 0), 0u);
+}
+
+TEST_F(ServeHandlerTest, JobPagesTheirPagesOfRunsAndTheStateTokenAndScript) {
+  ServeHandler h = Make();
+  HttpResponse page = h(Get("/jobs/db"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(page.body, "<p>db page 0</p>");
+  HttpRequest older = Get("/jobs/db");
+  older.args["page"] = "3";
+  EXPECT_EQ(h(older).body, "<p>db page 3</p>");
+  for (const char* bad : {"-1", "x", "3x", "", "10001", "99999999999"}) {
+    older.args["page"] = bad;
+    HttpResponse r = h(older);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_NE(r.body.find("?page= takes a whole number"), std::string::npos);
+  }
+  HttpResponse none = h(Get("/jobs/nope"));
+  EXPECT_EQ(none.status, 404);
+  EXPECT_EQ(none.body, "no job named 'nope'\n");
+  EXPECT_EQ(h(Get("/jobs/")).status, 404);
+  HttpResponse state = h(Get("/state"));
+  EXPECT_EQ(state.status, 200);
+  EXPECT_EQ(state.body, "5a7e\n");
+  HttpResponse js = h(Get("/surety.js"));
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(js.body.find("fetch(\"/state\""), std::string::npos);
+}
+
+TEST_F(ServeHandlerTest, AJobPageIsMadeOnceASecondAndAPageOfRunsAtATime) {
+  ServeHandler h = Make();
+  for (int i = 0; i < 5; ++i) (void)h(Get("/jobs/db"));
+  EXPECT_EQ(job_takes_, 1);
+  HttpRequest older = Get("/jobs/db");
+  older.args["page"] = "1";
+  (void)h(older);
+  EXPECT_EQ(job_takes_, 2);
+  clock_.Advance(milliseconds(1000));
+  (void)h(Get("/jobs/db"));
+  EXPECT_EQ(job_takes_, 3);
+  // However many pages are asked for (page 0 is still fresh), at most
+  // kJobPagesKept are kept, and the newest of them is still served kept.
+  for (int i = 0; i < 500; ++i) {
+    older.args["page"] = std::to_string(i);
+    (void)h(older);
+  }
+  EXPECT_EQ(job_takes_, 502);
+  (void)h(older);
+  EXPECT_EQ(job_takes_, 502);
+}
+
+TEST_F(ServeHandlerTest, JobPagesNeedTheTokenToo) {
+  ServeHandler h = Make(std::string("0123456789abcdef"));
+  EXPECT_EQ(h(Get("/jobs/db")).status, 401);
+  EXPECT_EQ(h(Get("/state")).status, 401);
+  EXPECT_EQ(h(Get("/jobs/db", "Bearer 0123456789abcdef")).status, 200);
+  EXPECT_EQ(job_takes_, 1);
 }
 
 TEST_F(ServeHandlerTest, RequestsWithinASecondShareOneReading) {

@@ -2,37 +2,10 @@
 
 #include <map>
 
+#include "cli/job_page.h"
 #include "time/timestamp.h"
 
 namespace surety {
-
-namespace {
-
-// A health's colour class and whether it asks for attention.
-const char* HealthClass(const std::string& health) {
-  static const std::map<std::string, const char*> kClass = {
-      {"ok", "good"},   {"pending", "quiet"}, {"running", "quiet"}, {"warning", "warn"},
-      {"stuck", "bad"}, {"failing", "bad"},   {"overdue", "bad"},   {"broken", "bad"}};
-  auto it = kClass.find(health);
-  return it == kClass.end() ? "quiet" : it->second;
-}
-
-const char* ResultClass(const std::string& result) {
-  if (result == "success" || result == "already_done") return "good";
-  if (result == "warning") return "warn";
-  if (result == "running" || result == "skipped") return "quiet";
-  return "bad";
-}
-
-// "<time datetime=… title=UTC>2h ago</time>", or an em dash.
-std::string When(const std::optional<Instant>& t, Instant now) {
-  if (!t) return "<span class=\"none\">&mdash;</span>";
-  return "<time datetime=\"" + HtmlEscape(FormatRfc3339(*t)) + "\" title=\"" +
-         HtmlEscape(FormatTimestampUtc(*t)) + "\">" + HtmlEscape(FormatRelative(*t, now)) +
-         "</time>";
-}
-
-}  // namespace
 
 std::string HtmlEscape(const std::string& text) {
   std::string out;
@@ -61,6 +34,47 @@ std::string HtmlEscape(const std::string& text) {
   return out;
 }
 
+const char* HealthClass(const std::string& health) {
+  static const std::map<std::string, const char*> kClass = {
+      {"ok", "good"},   {"pending", "quiet"}, {"running", "quiet"}, {"warning", "warn"},
+      {"stuck", "bad"}, {"failing", "bad"},   {"overdue", "bad"},   {"broken", "bad"}};
+  auto it = kClass.find(health);
+  return it == kClass.end() ? "quiet" : it->second;
+}
+
+const char* ResultClass(const std::string& result) {
+  if (result == "success" || result == "already_done") return "good";
+  if (result == "warning") return "warn";
+  if (result == "running" || result == "skipped") return "quiet";
+  return "bad";
+}
+
+std::string RelativeTime(const std::optional<Instant>& t, Instant now) {
+  if (!t) return "<span class=\"none\">&mdash;</span>";
+  return "<time datetime=\"" + HtmlEscape(FormatRfc3339(*t)) + "\" title=\"" +
+         HtmlEscape(FormatTimestampUtc(*t)) + "\">" + HtmlEscape(FormatRelative(*t, now)) +
+         "</time>";
+}
+
+std::string AbsoluteTime(Instant t) {
+  const std::string utc = HtmlEscape(FormatTimestampUtc(t));
+  return "<time class=\"abs\" datetime=\"" + HtmlEscape(FormatRfc3339(t)) + "\" title=\"" + utc +
+         "\">" + utc + "</time>";
+}
+
+std::string PageHead(const std::string& title, const std::string& state) {
+  std::string o = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  // Without script, a reload every 30 s; with it, /surety.js refreshes
+  // when something changed.
+  o += "<noscript><meta http-equiv=\"refresh\" content=\"30\"></noscript>\n";
+  o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  o += "<meta name=\"surety-state\" content=\"" + HtmlEscape(state) + "\">\n";
+  o += "<title>" + HtmlEscape(title) + "</title>\n";
+  o += "<link rel=\"stylesheet\" href=\"/surety.css\">\n";
+  o += "<script src=\"/surety.js\" defer></script>\n</head>\n<body>\n";
+  return o;
+}
+
 const std::string& StatusPageStylesheet() {
   static const std::string kCss =
       R"(body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1d1d1f;background:#fff}
@@ -83,17 +97,69 @@ code{font-size:.92em}
 .strip .bad{background:#cf222e}.strip .quiet{background:#aaa}
 .none{color:#999}
 footer{margin-top:1.5em;color:#666;font-size:.9em}
+a{color:#0550ae}
+h2{font-size:1.1em;margin:1.4em 0 .4em}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;margin:.6em 0}
+dl.facts dt{font-weight:600}dl.facts dd{margin:0}
+svg.chart{width:100%;max-width:760px;height:auto;display:block;background:#fafafa;border:1px solid #ddd;border-radius:4px}
+svg.chart .grid{stroke:#e0e0e0;stroke-width:1}
+svg.chart .axis,svg.chart .empty{font-size:11px;fill:#666}
+svg.chart .line{fill:none;stroke:#8c959f;stroke-width:1.5}
+svg.chart .pt.good{fill:#2ea043}svg.chart .pt.warn{fill:#d4a72c}
+svg.chart .pt.bad{fill:#cf222e}svg.chart .pt.shrink{fill:#fff;stroke:#cf222e;stroke-width:3}
+.legend span{margin-right:1em}.legend .good{color:#0b5d1e}.legend .warn{color:#6b4e00}.legend .bad{color:#8a0010}
+td.result{font-weight:600;white-space:nowrap}td.result.good{color:#0b5d1e}td.result.warn{color:#6b4e00}td.result.bad{color:#8a0010}
+pre{background:#f5f5f7;padding:.6em;overflow:auto;max-height:24em;font-size:.85em;white-space:pre-wrap;word-break:break-all}
+details summary{cursor:pointer;color:#0550ae}
+nav.pages a{margin-right:1em}
 )";
   return kCss;
 }
 
+const std::string& StatusPageScript() {
+  static const std::string kJs =
+      R"(// surety's status pages: local times, and a refresh when something changed.
+"use strict";
+function suretyLocalTimes(root) {
+  const format = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short"});
+  for (const t of root.querySelectorAll("time.abs[datetime]")) {
+    const when = new Date(t.getAttribute("datetime"));
+    if (!isNaN(when)) t.textContent = format.format(when);
+  }
+  document.documentElement.dataset.localTimes = "1";
+}
+async function suretyPoll() {
+  const meta = document.querySelector("meta[name=surety-state]");
+  try {
+    const answer = await fetch("/state", {cache: "no-store", credentials: "same-origin"});
+    if (!answer.ok) return;
+    const state = (await answer.text()).trim();
+    if (!meta || state === meta.content) return;
+    const page = await fetch(location.href, {cache: "no-store", credentials: "same-origin"});
+    if (!page.ok) return;
+    const fresh = new DOMParser().parseFromString(await page.text(), "text/html");
+    const freshMeta = fresh.querySelector("meta[name=surety-state]");
+    if (freshMeta) meta.content = freshMeta.content;
+    document.title = fresh.title;
+    document.body.replaceWith(document.adoptNode(fresh.body));
+    suretyLocalTimes(document);
+    document.documentElement.dataset.refreshes =
+        String(Number(document.documentElement.dataset.refreshes || 0) + 1);
+  } catch (e) {
+    // The server is away for a moment: the next poll tries again.
+  }
+}
+suretyLocalTimes(document);
+setInterval(suretyPoll, 3000);
+)";
+  return kJs;
+}
+
 std::string RenderStatusPage(const StatusPage& page) {
   std::string o;
-  o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  o += "<meta http-equiv=\"refresh\" content=\"30\">\n";
-  o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  o += "<title>surety: " + HtmlEscape(page.summary) + "</title>\n";
-  o += "<link rel=\"stylesheet\" href=\"/surety.css\">\n</head>\n<body>\n";
+  o += PageHead("surety: " + page.summary, page.state);
   o += "<h1>surety</h1>\n<p class=\"summary\">" + HtmlEscape(page.summary) + "</p>\n";
   if (!page.problems.empty()) {
     o += "<ul class=\"problems\">\n";
@@ -107,7 +173,8 @@ std::string RenderStatusPage(const StatusPage& page) {
          "<th>Last run</th><th>Last success</th><th>Recent runs</th></tr></thead>\n<tbody>\n";
     for (const StatusPageJob& j : page.jobs) {
       o += "<tr id=\"job-" + HtmlEscape(j.name) + "\">";
-      o += "<td><strong>" + HtmlEscape(j.name) + "</strong>";
+      o += "<td><strong><a href=\"" + HtmlEscape(JobPagePath(j.name)) + "\">" + HtmlEscape(j.name) +
+           "</a></strong>";
       if (!j.description.empty())
         o += "<br><span class=\"desc\">" + HtmlEscape(j.description) + "</span>";
       o += "</td>";
@@ -118,11 +185,11 @@ std::string RenderStatusPage(const StatusPage& page) {
       if (j.schedule.empty()) o += "<span class=\"none\">by hand</span>";
       for (size_t i = 0; i < j.schedule.size(); ++i)
         o += (i ? "<br>" : "") + std::string("<code>") + HtmlEscape(j.schedule[i]) + "</code>";
-      o += "</td><td>" + When(j.next, page.now) + "</td>";
-      o += "<td>" + When(j.last_start, page.now);
+      o += "</td><td>" + RelativeTime(j.next, page.now) + "</td>";
+      o += "<td>" + RelativeTime(j.last_start, page.now);
       if (!j.last_result.empty())
         o += "<br><span class=\"detail\">" + HtmlEscape(j.last_result) + "</span>";
-      o += "</td><td>" + When(j.last_success, page.now) + "</td>";
+      o += "</td><td>" + RelativeTime(j.last_success, page.now) + "</td>";
       o += "<td><div class=\"strip\" aria-label=\"last runs, oldest first\">";
       for (auto it = j.recent.rbegin(); it != j.recent.rend(); ++it) {
         // The message only where it says more than "it worked": the strip
@@ -139,9 +206,8 @@ std::string RenderStatusPage(const StatusPage& page) {
     }
     o += "</tbody>\n</table>\n";
   }
-  o += "<footer>As of <time datetime=\"" + HtmlEscape(FormatRfc3339(page.now)) + "\">" +
-       HtmlEscape(FormatTimestampUtc(page.now)) +
-       "</time>; reloads every 30 s. Also: <a href=\"/status.json\">/status.json</a>, "
+  o += "<footer>As of " + AbsoluteTime(page.now) +
+       "; refreshes itself. Also: <a href=\"/status.json\">/status.json</a>, "
        "<a href=\"/metrics\">/metrics</a>, <a href=\"/healthz\">/healthz</a>.</footer>\n";
   o += "</body>\n</html>\n";
   return o;

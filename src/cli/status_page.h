@@ -41,6 +41,10 @@ struct StatusPageJob {
 
 struct StatusPage {
   Instant now;
+  // A digest of what the page shows that a run or a reload changes (each
+  // job's health, last run and next run; not the relative times): what
+  // /state answers, so /surety.js refreshes the page when it changes.
+  std::string state;
   std::string summary;                // check's summary line
   std::vector<std::string> problems;  // the service's own (job file, history, daemon)
   std::vector<StatusPageJob> jobs;
@@ -49,8 +53,27 @@ struct StatusPage {
 // The whole page, UTF-8 HTML.
 std::string RenderStatusPage(const StatusPage& page);
 
-// The stylesheet the page links to.
+// The stylesheet the pages link to.
 const std::string& StatusPageStylesheet();
+// /surety.js, the one script the pages load (the CSP allows no other):
+// shows each absolute time in the viewer's own zone (UTC stays on hover)
+// and, polling /state every few seconds, fetches the page again and
+// replaces its body when what it shows has changed. Without it the pages
+// work the same, in UTC, with a meta refresh every 30 s.
+const std::string& StatusPageScript();
+
+// Shared by the overview and the job page.
+// <!DOCTYPE html> up to and including <body>, with `title`.
+std::string PageHead(const std::string& title, const std::string& state);
+// "<time …>2h ago</time>" (the UTC time on hover), or a dash when none.
+std::string RelativeTime(const std::optional<Instant>& t, Instant now);
+// "<time class=abs …>2026-12-06 10:00:00 UTC</time>", which /surety.js
+// shows in the viewer's zone.
+std::string AbsoluteTime(Instant t);
+// The colour class of a health word (good, warn, bad, quiet) and of a run
+// result.
+const char* HealthClass(const std::string& health);
+const char* ResultClass(const std::string& result);
 
 // `text` with &, <, >, " and ' as character references.
 std::string HtmlEscape(const std::string& text);

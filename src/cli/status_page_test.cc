@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <string>
 
 namespace surety {
@@ -14,6 +15,7 @@ Instant At(int64_t seconds) { return Instant{Micros{seconds * 1'000'000}}; }
 StatusPage Page() {
   StatusPage p;
   p.now = At(1796596000);
+  p.state = "c0ffee";
   p.summary = "SURETY CRITICAL - 1 of 2 jobs at fault: db failing";
   StatusPageJob db;
   db.name = "db";
@@ -54,7 +56,14 @@ TEST(StatusPage, ShowsEveryJobWithItsHealthAsAWordAndAColour) {
   ASSERT_NE(warn, std::string::npos);
   EXPECT_LT(warn, good);
   EXPECT_LT(good, bad);
-  EXPECT_NE(html.find("<meta http-equiv=\"refresh\" content=\"30\">"), std::string::npos);
+  // Without script, a reload every 30 s; with it, /surety.js, which
+  // polls the state token the page carries.
+  EXPECT_NE(html.find("<noscript><meta http-equiv=\"refresh\" content=\"30\"></noscript>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<script src=\"/surety.js\" defer></script>"), std::string::npos);
+  EXPECT_NE(html.find("<meta name=\"surety-state\" content=\"c0ffee\">"), std::string::npos);
+  // Each job links to its page.
+  EXPECT_NE(html.find("<a href=\"/jobs/db\">db</a>"), std::string::npos);
 }
 
 TEST(StatusPage, EscapesEveryValueAndHasNoScript) {
@@ -65,8 +74,11 @@ TEST(StatusPage, EscapesEveryValueAndHasNoScript) {
   // page's bytes over many jobs.
   EXPECT_EQ(html.find("exited with status 0"), std::string::npos);
   EXPECT_EQ(html.find("<dump>"), std::string::npos);
-  EXPECT_EQ(html.find("<script"), std::string::npos);
+  // One script, from the server, nothing inline (the CSP allows no more).
+  EXPECT_EQ(html.find("<script"), html.rfind("<script"));
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
   EXPECT_EQ(html.find("style="), std::string::npos) << "no inline style: the CSP forbids it";
+  EXPECT_FALSE(std::regex_search(html, std::regex(" on[a-z]+="))) << "no inline event handler";
   EXPECT_EQ(HtmlEscape("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
 }
 

@@ -1,6 +1,8 @@
 // The defaults of HistoryStore (history_store.h).
 #include "store/history_store.h"
 
+#include <algorithm>
+
 namespace surety {
 
 std::string DeadRunnerMessage(int owner_pid) {
@@ -20,6 +22,19 @@ Result<std::optional<RunRecord>> HistoryStore::LastArtifact(const std::string& j
   for (RunRecord& r : *runs)
     if (IsArtifactRecord(r)) return std::optional<RunRecord>(std::move(r));
   return std::optional<RunRecord>();
+}
+
+Result<std::vector<RunRecord>> HistoryStore::Page(const std::string& job, int skip, int limit,
+                                                  bool tails) {
+  skip = std::max(skip, 0);
+  auto runs = Recent(job, skip + std::max(limit, 1));
+  if (!runs.ok()) return runs.status();
+  std::vector<RunRecord> out;
+  for (size_t i = static_cast<size_t>(skip); i < runs->size(); ++i) {
+    out.push_back(std::move((*runs)[i]));
+    if (!tails) out.back().output_tail.clear();
+  }
+  return out;
 }
 
 Result<std::map<std::string, JobSummary>> HistoryStore::Summaries(

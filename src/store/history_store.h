@@ -72,6 +72,13 @@ class HistoryStore {
   // Newest first, like Recent(), but only id, job, trigger, started_at and
   // finished_at are filled: what the scheduler needs, without output tails.
   virtual Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) = 0;
+  // One page of a job's runs, newest first: at most `limit` (> 0) records
+  // after skipping the newest `skip`; without their output tails unless
+  // `tails`. What the status page's job page reads, so its work stays
+  // bounded however long the history. The default slices Recent() (for
+  // fakes); the stores answer with one indexed query.
+  virtual Result<std::vector<RunRecord>> Page(const std::string& job, int skip, int limit,
+                                              bool tails);
   // The previous meaningful result, for recovery alerts: the result of the
   // job's newest record that is neither running nor skipped (a skipped run
   // did nothing, so a failure, a skip and a success is still a recovery).

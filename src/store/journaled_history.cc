@@ -223,6 +223,21 @@ class JournaledHistory final : public HistoryStore {
     for (RunRecord& r : merged) r = StartOnly(r);
     return merged;
   }
+  Result<std::vector<RunRecord>> PageOnce(const std::string& job, int skip, int limit, bool tails) {
+    auto db = Synced();
+    if (!db.ok()) return db.status();
+    if (fold_status_.ok()) return (*db)->Page(job, skip, limit, tails);
+    // The journal could not fold: its entries merged in, as Recent() does.
+    skip = std::max(skip, 0);
+    auto runs = (*db)->Page(job, 0, skip + std::max(limit, 1), tails);
+    if (!runs.ok()) return runs.status();
+    std::vector<RunRecord> merged = Merged(std::move(*runs), job, skip + std::max(limit, 1));
+    const auto dropped = std::min<std::ptrdiff_t>(skip, std::ssize(merged));
+    merged.erase(merged.begin(), merged.begin() + dropped);
+    if (!tails)
+      for (RunRecord& r : merged) r.output_tail.clear();
+    return merged;
+  }
   Result<std::optional<RunResult>> LastResultOnce(const std::string& job) {
     auto db = Synced();
     if (!db.ok()) return db.status();
@@ -295,6 +310,10 @@ class JournaledHistory final : public HistoryStore {
   }
   Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) override {
     return Recovering([&] { return RecentStartsOnce(job, limit); });
+  }
+  Result<std::vector<RunRecord>> Page(const std::string& job, int skip, int limit,
+                                      bool tails) override {
+    return Recovering([&] { return PageOnce(job, skip, limit, tails); });
   }
   Result<std::optional<RunResult>> LastResult(const std::string& job) override {
     return Recovering([&] { return LastResultOnce(job); });

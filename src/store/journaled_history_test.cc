@@ -607,6 +607,20 @@ TEST_F(JournaledHistory, AReadThatCannotFoldMergesTheJournalInMemoryAndSaysWhy) 
   ASSERT_EQ(two->size(), 2u);
   EXPECT_EQ((*two)[1].id, *dead);
 
+  // A page of them, merged the same way, with and without output tails.
+  auto page = reader->Page("db", 2, 2, /*tails=*/true);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].result, RunResult::kSkipped);
+  EXPECT_EQ((*page)[1].id, *good_id);
+  EXPECT_EQ((*page)[1].output_tail.size(), 60u * 1024);
+  auto brief = reader->Page("db", 3, 10, /*tails=*/false);
+  ASSERT_TRUE(brief.ok());
+  ASSERT_EQ(brief->size(), 4u);
+  EXPECT_EQ((*brief)[0].id, *good_id);
+  EXPECT_TRUE((*brief)[0].output_tail.empty());
+  EXPECT_EQ((*brief)[0].artifact_size, 4096u);
+
   auto starts = reader->RecentStarts("db", 0);
   ASSERT_TRUE(starts.ok());
   ASSERT_EQ(starts->size(), 7u);

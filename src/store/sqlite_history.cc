@@ -132,6 +132,8 @@ enum Stmt : size_t {
   kSumGood,
   kSumRunning,
   kSumCounts,
+  kPage,
+  kPageNoTail,
   kStmtCount,
 };
 
@@ -225,6 +227,10 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     " AND result IN ('success', 'warning', 'already_done') ORDER BY seq DESC LIMIT 1",
     "SELECT " SURETY_RUN_COLUMNS_NO_TAIL " FROM runs WHERE result = 'running' ORDER BY id",
     "SELECT job, result, COUNT(*) FROM runs GROUP BY job, result",
+    // Page(): a range of runs_by_job.
+    "SELECT " SURETY_RUN_COLUMNS " FROM runs WHERE job = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3",
+    "SELECT " SURETY_RUN_COLUMNS_NO_TAIL
+    " FROM runs WHERE job = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3",
 };
 #undef SURETY_RUN_COLUMNS
 
@@ -322,6 +328,8 @@ class SqliteHistory final : public SqliteHistoryStore {
   Status FinishRun(const RunRecord& record, int keep_runs) override;
   Result<std::vector<RunRecord>> Recent(const std::string& job, int limit) override;
   Result<std::vector<RunRecord>> RecentStarts(const std::string& job, int limit) override;
+  Result<std::vector<RunRecord>> Page(const std::string& job, int skip, int limit,
+                                      bool tails) override;
   Result<std::optional<RunResult>> LastResult(const std::string& job) override;
   Result<std::optional<RunRecord>> LastGood(const std::string& job) override;
   Result<std::optional<RunRecord>> LastArtifact(const std::string& job) override;
@@ -650,6 +658,19 @@ Result<std::vector<RunRecord>> SqliteHistory::Recent(const std::string& job, int
           ReadRecords(use.get(), "reading the history of " + (job.empty() ? "all jobs" : job), out);
       !s.ok())
     return s;
+  return out;
+}
+
+Result<std::vector<RunRecord>> SqliteHistory::Page(const std::string& job, int skip, int limit,
+                                                   bool tails) {
+  auto page = Prepare(tails ? kPage : kPageNoTail);
+  if (!page.ok()) return page.status();
+  StmtUse use(*page);
+  BindText(use.get(), 1, job);
+  sqlite3_bind_int(use.get(), 2, std::max(limit, 1));
+  sqlite3_bind_int(use.get(), 3, std::max(skip, 0));
+  std::vector<RunRecord> out;
+  if (Status s = ReadRecords(use.get(), "reading the history of " + job, out); !s.ok()) return s;
   return out;
 }
 

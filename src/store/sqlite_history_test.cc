@@ -260,6 +260,46 @@ TEST_F(SqliteHistory, RecentIsNewestFirstPerJobAndHonoursTheLimit) {
   EXPECT_TRUE(Ids(*store, "nope").empty());
 }
 
+// Page(): the status page's job page reads a job's runs a page at a time.
+TEST_F(SqliteHistory, APageIsASliceOfTheNewestFirstRunsWithOrWithoutTails) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  std::vector<int64_t> db_ids;
+  for (int i = 0; i < 7; ++i) {
+    RunRecord r = Running("db", At(i * 10));
+    auto id = store->BeginRun(r);
+    ASSERT_TRUE(id.ok());
+    r.id = *id;
+    r = Finished(r, RunResult::kSuccess, At(i * 10 + 5));
+    r.output_tail = "run " + std::to_string(i) + "\n";
+    ASSERT_TRUE(store->FinishRun(r).ok());
+    db_ids.push_back(*id);
+    AddFinished(*store, "files", RunResult::kFailed, i * 10 + 1);
+  }
+  auto ids = [&](int skip, int limit, bool tails) {
+    auto page = store->Page("db", skip, limit, tails);
+    EXPECT_TRUE(page.ok()) << page.status().message();
+    std::vector<int64_t> out;
+    if (page.ok())
+      for (const RunRecord& r : *page) {
+        out.push_back(r.id);
+        EXPECT_EQ(r.job, "db");
+        EXPECT_EQ(r.output_tail.empty(), !tails);
+      }
+    return out;
+  };
+  EXPECT_EQ(ids(0, 3, true), (std::vector<int64_t>{db_ids[6], db_ids[5], db_ids[4]}));
+  EXPECT_EQ(ids(3, 3, false), (std::vector<int64_t>{db_ids[3], db_ids[2], db_ids[1]}));
+  EXPECT_EQ(ids(6, 3, true), (std::vector<int64_t>{db_ids[0]}));
+  EXPECT_TRUE(ids(7, 3, true).empty());
+  // The interface's default (for fakes) answers the same.
+  auto fallback = store->HistoryStore::Page("db", 3, 3, false);
+  ASSERT_TRUE(fallback.ok());
+  ASSERT_EQ(fallback->size(), 3u);
+  EXPECT_EQ((*fallback)[0].id, db_ids[3]);
+  EXPECT_TRUE((*fallback)[0].output_tail.empty());
+}
+
 TEST_F(SqliteHistory, FinishRunOfAnUnknownIdIsNotFound) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
