@@ -18,8 +18,10 @@ namespace {
 
 constexpr const char* kRedacted = "(redacted)";
 
+// To the millisecond under a minute, to the second above.
 std::string DurationText(int64_t ms) {
-  return FormatTimespan(Timespan{static_cast<uint64_t>(std::max<int64_t>(ms, 0)) * 1000}, 1000);
+  ms = std::max<int64_t>(ms, 0);
+  return FormatTimespan(Timespan{static_cast<uint64_t>(ms) * 1000}, ms < 60000 ? 1000 : 1000000);
 }
 
 std::string SizeText(double bytes) {
@@ -36,7 +38,11 @@ std::string RunLabel(const RunRecord& r, const std::string& what) {
 }
 
 Chart DurationChart(const JobPage& page) {
-  Chart c{"duration-chart", "How long each of the last runs took", DurationText, {}};
+  Chart c{"duration-chart",
+          "How long each of the last runs took",
+          [](double ms) { return DurationText(static_cast<int64_t>(ms)); },
+          {},
+          NiceDurationCeiling};
   for (auto it = page.chart.rbegin(); it != page.chart.rend(); ++it) {
     const RunRecord& r = *it;
     if (!r.finished_at) continue;                   // still running: no duration yet
@@ -52,7 +58,11 @@ Chart DurationChart(const JobPage& page) {
 // before measuring one, as a mark on the axis; a size that shrank past
 // max_shrink from the artifact before it, ringed.
 Chart SizeChart(const JobPage& page) {
-  Chart c{"size-chart", "The verified artifact's size after each of the last runs", SizeText, {}};
+  Chart c{"size-chart",
+          "The verified artifact's size after each of the last runs",
+          SizeText,
+          {},
+          NiceByteCeiling};
   std::optional<uint64_t> previous;
   for (auto it = page.chart.rbegin(); it != page.chart.rend(); ++it) {
     const RunRecord& r = *it;

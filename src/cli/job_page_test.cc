@@ -78,6 +78,7 @@ TEST(JobPage, ShowsEachRunWithItsResultTriggerAttemptsDurationAndOutput) {
   EXPECT_NE(html.find("<td class=\"result bad\">verify_failed</td>"), std::string::npos) << html;
   EXPECT_NE(html.find("<td class=\"result warn\">warning</td>"), std::string::npos);
   EXPECT_NE(html.find("<td>schedule</td><td>1</td><td>1min 30s</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<td>schedule</td><td>1</td><td>20s</td>"), std::string::npos);
   EXPECT_NE(html.find("the artifact shrank &lt;73%&gt; from 1.1K"), std::string::npos);
   // The end of the output, escaped, cut to kJobPageTailBytes at a line.
   EXPECT_NE(html.find("last line &lt;b&gt;"), std::string::npos);
@@ -190,8 +191,20 @@ TEST(JobPage, ItsAddressEncodesTheName) {
   EXPECT_EQ(JobPagePath("a b/\"c"), "/jobs/a%20b%2F%22c");
 }
 
+TEST(SvgChart, DurationsAndSizesEndAtRoundNumbersOfTheirUnits) {
+  EXPECT_EQ(NiceDurationCeiling(400), 500);
+  EXPECT_EQ(NiceDurationCeiling(4'000), 5'000);
+  EXPECT_EQ(NiceDurationCeiling(351'000), 600'000);      // 5min 51s: 10min
+  EXPECT_EQ(NiceDurationCeiling(1'000'000), 1'800'000);  // 16min 40s: 30min
+  EXPECT_EQ(NiceDurationCeiling(5 * 3'600'000), 6 * 3'600'000);
+  EXPECT_EQ(NiceDurationCeiling(30 * 3'600'000), 48 * 3'600'000);
+  EXPECT_EQ(NiceByteCeiling(900), 1000);
+  EXPECT_EQ(NiceByteCeiling(3 * 1024), 5 * 1024);
+  EXPECT_EQ(NiceByteCeiling(2.03 * 1024 * 1024 * 1024), 5.0 * 1024 * 1024 * 1024);
+}
+
 TEST(SvgChart, WithoutPointsSaysSo) {
-  Chart c{"c", "nothing", nullptr, {}};
+  Chart c{"c", "nothing", nullptr, {}, nullptr};
   EXPECT_NE(RenderSvgChart(c).find("no runs to show yet"), std::string::npos);
 }
 
@@ -202,7 +215,8 @@ TEST(SvgChart, TheValueAxisEndsAtANiceNumber) {
   EXPECT_EQ(NiceCeiling(3), 5);
   EXPECT_EQ(NiceCeiling(61000), 100000);
   EXPECT_EQ(NiceCeiling(0), 1);
-  Chart c{"c", "one", [](double v) { return std::to_string(static_cast<int>(v)) + "u"; }, {}};
+  Chart c{
+      "c", "one", [](double v) { return std::to_string(static_cast<int>(v)) + "u"; }, {}, nullptr};
   c.points.push_back({At(kNow), 3.0, "good", "<label>"});
   const std::string svg = RenderSvgChart(c);
   EXPECT_NE(svg.find(">5u</text>"), std::string::npos) << svg;

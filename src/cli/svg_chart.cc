@@ -31,6 +31,21 @@ double NiceCeiling(double value) {
   return 10 * magnitude;
 }
 
+double NiceDurationCeiling(double ms) {
+  constexpr double kS = 1000, kMin = 60 * kS, kH = 60 * kMin;
+  for (double step :
+       {1 * kS, 2 * kS, 5 * kS, 10 * kS, 15 * kS, 30 * kS, 1 * kMin, 2 * kMin, 5 * kMin, 10 * kMin,
+        15 * kMin, 30 * kMin, 1 * kH, 2 * kH, 4 * kH, 6 * kH, 12 * kH, 24 * kH})
+    if (ms <= step) return ms < 1 * kS ? NiceCeiling(ms) : step;
+  return std::ceil(ms / (24 * kH)) * 24 * kH;
+}
+
+double NiceByteCeiling(double bytes) {
+  double unit = 1;
+  while (bytes >= 1024 * unit && unit < 1099511627776.0 * 1024) unit *= 1024;
+  return NiceCeiling(bytes / unit) * unit;
+}
+
 std::string RenderSvgChart(const Chart& chart) {
   std::string o = "<svg id=\"" + HtmlEscape(chart.id) +
                   "\" class=\"chart\" role=\"img\" viewBox=\"0 0 " + Num(kWidth) + " " +
@@ -45,7 +60,8 @@ std::string RenderSvgChart(const Chart& chart) {
   double top = 0;
   for (const ChartPoint& p : chart.points)
     if (p.value) top = std::max(top, *p.value);
-  top = NiceCeiling(top);
+  top = chart.ceiling ? chart.ceiling(top) : NiceCeiling(top);
+  if (!(top > 0)) top = 1;
   const int64_t first = chart.points.front().at.time_since_epoch().count();
   const int64_t last = chart.points.back().at.time_since_epoch().count();
   auto x = [&](Instant at) {

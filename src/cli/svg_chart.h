@@ -36,6 +36,8 @@ struct Chart {
   // A value as an axis label ("1m 20s", "1.2G").
   std::function<std::string(double)> format;
   std::vector<ChartPoint> points;  // oldest first
+  // The top of the value axis for the largest value (null: NiceCeiling).
+  std::function<double(double)> ceiling = nullptr;
 };
 
 // The chart as one <svg> element, scaled by its viewBox to the width the
@@ -45,5 +47,11 @@ std::string RenderSvgChart(const Chart& chart);
 // The smallest of 1, 2 and 5 times a power of ten that is >= value
 // (value > 0); the top of the value axis.
 double NiceCeiling(double value);
+// The same for milliseconds, in steps a clock reads well (1, 2, 5, 10, 15,
+// 30 s; 1, 2, 5, 10, 15, 30 min; 1, 2, 4, 6, 12, 24 h; then whole days).
+double NiceDurationCeiling(double ms);
+// The same for bytes, in powers of 1024 (1, 2, 5, 10, 20, 50, 100, 200,
+// 500 K, M, G, …), as FormatByteSize writes them.
+double NiceByteCeiling(double bytes);
 
 }  // namespace surety
