@@ -730,25 +730,40 @@ StatusPageJob PageJobOf(const JobView& j) {
   return pj;
 }
 
-// What the pages show that a run, a reload or the passing of a schedule's
-// time changes: each job's health, its newest run (id and result: a run
-// that finishes changes it) and its next run. Not the relative times,
-// which the next refresh brings anyway.
-std::string PageState(const Facts& f) {
+// What a page shows of a job that a run, a reload or the passing of its
+// schedule's time changes: its health, its newest run (id and result: a
+// run that starts or finishes changes it) and its next run. Not the
+// relative times, which the next refresh brings anyway.
+std::string JobStateText(const JobView& j) {
+  std::string text = j.name + '\0' + std::string(HealthName(j.health.health)) + '\0';
+  if (j.runs.last)
+    text += std::to_string(j.runs.last->id) + ':' +
+            std::string(RunResultName(j.runs.last->result)) + ':' +
+            std::to_string(j.runs.last->finished_at.has_value());
+  text += '\0';
+  if (j.next) text += std::to_string(j.next->time_since_epoch().count());
+  return text + '\n';
+}
+
+// The service's own problems, which every page shows.
+std::string ServiceStateText(const Facts& f) {
   std::string text;
-  for (const JobView& j : f.jobs) {
-    text += j.name + '\0' + std::string(HealthName(j.health.health)) + '\0';
-    if (j.runs.last)
-      text += std::to_string(j.runs.last->id) + ':' +
-              std::string(RunResultName(j.runs.last->result)) + ':' +
-              std::to_string(j.runs.last->finished_at.has_value());
-    text += '\0';
-    if (j.next) text += std::to_string(j.next->time_since_epoch().count());
-    text += '\n';
-  }
   for (const std::string& e : f.global_errors) text += e + '\n';
   if (!f.history.ok()) text += f.history.message();
-  return Hex64(Fnv1a64(text));
+  return text;
+}
+
+// /state's token for the overview: every job's state.
+std::string PageState(const Facts& f) {
+  std::string text;
+  for (const JobView& j : f.jobs) text += JobStateText(j);
+  return Hex64(Fnv1a64(text + ServiceStateText(f)));
+}
+
+// /state?job=NAME's token for a job page: that job's state alone, so that
+// the job page needs to read no other job.
+std::string JobPageState(const JobView& j, const Facts& f) {
+  return Hex64(Fnv1a64(JobStateText(j) + ServiceStateText(f)));
 }
 
 }  // namespace
@@ -766,6 +781,7 @@ Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, 
   page.problems = v.problems;
   for (const JobView& j : f->jobs) page.jobs.push_back(PageJobOf(j));
   page.state = snap.state = PageState(*f);
+  for (const JobView& j : f->jobs) snap.job_states[j.name] = JobPageState(j, *f);
   snap.status_html = RenderStatusPage(page);
   snap.metrics = MetricsText(*f);
   snap.status_json = JsonText(CheckJson(*f, v)) + "\n";
@@ -791,17 +807,15 @@ Result<std::string> TakeJobPage(const GlobalOptions& g, Services& sv, const std:
   std::ostringstream said;
   Services quiet{sv.clock,  sv.env, sv.out,  said,       sv.fs, sv.commands,
                  sv.locker, sv.net, sv.http, sv.journal, false};
-  // Every job's facts (the page's state token covers them all), this
-  // job's page from them.
-  auto f = Gather(g, quiet, {}, false, false, busy_timeout, 0);
-  if (!f) return Status::Error(StatusCode::kInternal, "cannot read the job file");
-  const JobView* view = nullptr;
-  for (const JobView& j : f->jobs)
-    if (j.name == job) view = &j;
-  if (view == nullptr) return Status::Error(StatusCode::kNotFound, "no job named '" + job + "'");
+  // This job's facts alone: the work does not grow with the number of
+  // jobs. Gather gives up only on a job it does not know.
+  auto f = Gather(g, quiet, {job}, false, false, busy_timeout, 0);
+  if (!f || f->jobs.size() != 1)
+    return Status::Error(StatusCode::kNotFound, "no job named '" + job + "'");
+  const JobView* view = &f->jobs.front();
   JobPage page;
   page.now = f->now;
-  page.state = PageState(*f);
+  page.state = JobPageState(*view, *f);
   page.job = PageJobOf(*view);
   page.page = std::max(page_number, 0);
   if (view->spec) {

@@ -9,6 +9,7 @@
 // and the outbox (alerts that keep failing).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,8 @@ struct HealthSnapshot {
   std::vector<std::string> service_problems;
   std::string status_html;  // the status page (status_page.h)
   std::string state;        // what /state answers (StatusPage::state)
+  // What /state?job=NAME answers: the token of each job's page (JobPage::state).
+  std::map<std::string, std::string> job_states;
 };
 // How many of each job's last runs the status page shows.
 inline constexpr int kStatusPageRuns = 14;

@@ -218,7 +218,8 @@ std::string RedactedDefinition(const Config& config, const std::string& job) {
 
 std::string RenderJobPage(const JobPage& page) {
   const StatusPageJob& j = page.job;
-  std::string o = PageHead("surety: " + j.name + " " + j.health, page.state);
+  std::string o = PageHead("surety: " + j.name + " " + j.health, page.state,
+                           "/state?job=" + JobPagePath(j.name).substr(6));
   o += "<p><a href=\"/\">&larr; every job</a></p>\n";
   o += "<h1 id=\"job\">" + HtmlEscape(j.name) + " <span class=\"health " + HealthClass(j.health) +
        "\">" + HtmlEscape(j.health) + "</span></h1>\n";

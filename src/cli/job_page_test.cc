@@ -144,6 +144,9 @@ TEST(JobPage, HasOneScriptFromTheServerAndNoInlineStyleOrHandler) {
   const std::string html = RenderJobPage(Page());
   EXPECT_EQ(html.find("<script"), html.rfind("<script"));
   EXPECT_NE(html.find("<script src=\"/surety.js\" defer></script>"), std::string::npos);
+  // It polls its own job's state token.
+  EXPECT_NE(html.find("<meta name=\"surety-state\" content=\"c0ffee\" data-url=\"/state?job=db\">"),
+            std::string::npos);
   EXPECT_EQ(html.find("style="), std::string::npos);
   EXPECT_FALSE(std::regex_search(html, std::regex(" on[a-z]+=")));
   EXPECT_EQ(html.find("<b>"), std::string::npos);

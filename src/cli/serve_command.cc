@@ -44,7 +44,8 @@ constexpr const char* kIndex =
     "surety serves every job's health:\n"
     "  /             the status page (HTML)\n"
     "  /jobs/NAME    a job's page: its runs (?page=N for older ones), charts, alerts\n"
-    "  /state        a token that changes when the pages would (what /surety.js polls)\n"
+    "  /state        a token that changes when the page would (what /surety.js polls);\n"
+    "                /state?job=NAME the same for a job's page\n"
     "  /metrics      Prometheus text exposition (docs/metrics.md)\n"
     "  /status.json  what 'surety check --json' prints\n"
     "  /healthz      200 when surety itself works (job file, history, daemon), else 503\n";
@@ -198,7 +199,13 @@ HttpResponse ServeHandler::operator()(const HttpRequest& request) {
   if (path == "/metrics")
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", snap->metrics, {}};
   if (path == "/") return HttpResponse{200, "text/html; charset=utf-8", snap->status_html, {}};
-  if (path == "/state") return Text(200, snap->state + "\n");
+  if (path == "/state") {
+    auto job = request.args.find("job");
+    if (job == request.args.end()) return Text(200, snap->state + "\n");
+    auto it = snap->job_states.find(job->second);
+    if (it == snap->job_states.end()) return Text(404, "no job named '" + job->second + "'\n");
+    return Text(200, it->second + "\n");
+  }
   return HttpResponse{200, "application/json", snap->status_json, {}};
 }
 

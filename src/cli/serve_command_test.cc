@@ -43,7 +43,8 @@ class ServeHandlerTest : public testing::Test {
   }
 
   FakeClock clock_;
-  HealthSnapshot snap_{"surety_jobs 1\n", "{\"status\":2}\n", 2, "SURETY CRITICAL", {}, "", "5a7e"};
+  HealthSnapshot snap_{
+      "surety_jobs 1\n", "{\"status\":2}\n", 2, "SURETY CRITICAL", {}, "", "5a7e", {}};
   Status error_;
   std::atomic<int> takes_{0};
   std::atomic<int> job_takes_{0};
@@ -117,7 +118,15 @@ TEST_F(ServeHandlerTest, JobPagesTheirPagesOfRunsAndTheStateTokenAndScript) {
   HttpResponse js = h(Get("/surety.js"));
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
-  EXPECT_NE(js.body.find("fetch(\"/state\""), std::string::npos);
+  EXPECT_NE(js.body.find("\"/state\""), std::string::npos);
+  // A job page's token.
+  snap_.job_states = {{"db", "d8"}};
+  clock_.Advance(milliseconds(1000));  // a new reading
+  HttpRequest job_state = Get("/state");
+  job_state.args["job"] = "db";
+  EXPECT_EQ(h(job_state).body, "d8\n");
+  job_state.args["job"] = "nope";
+  EXPECT_EQ(h(job_state).status, 404);
 }
 
 TEST_F(ServeHandlerTest, AJobPageIsMadeOnceASecondAndAPageOfRunsAtATime) {

@@ -62,13 +62,15 @@ std::string AbsoluteTime(Instant t) {
          "\">" + utc + "</time>";
 }
 
-std::string PageHead(const std::string& title, const std::string& state) {
+std::string PageHead(const std::string& title, const std::string& state,
+                     const std::string& state_url) {
   std::string o = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   // Without script, a reload every 30 s; with it, /surety.js refreshes
   // when something changed.
   o += "<noscript><meta http-equiv=\"refresh\" content=\"30\"></noscript>\n";
   o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  o += "<meta name=\"surety-state\" content=\"" + HtmlEscape(state) + "\">\n";
+  o += "<meta name=\"surety-state\" content=\"" + HtmlEscape(state) + "\" data-url=\"" +
+       HtmlEscape(state_url) + "\">\n";
   o += "<title>" + HtmlEscape(title) + "</title>\n";
   o += "<link rel=\"stylesheet\" href=\"/surety.css\">\n";
   o += "<script src=\"/surety.js\" defer></script>\n</head>\n<body>\n";
@@ -133,7 +135,8 @@ function suretyLocalTimes(root) {
 async function suretyPoll() {
   const meta = document.querySelector("meta[name=surety-state]");
   try {
-    const answer = await fetch("/state", {cache: "no-store", credentials: "same-origin"});
+    const from = (meta && meta.dataset.url) || "/state";
+    const answer = await fetch(from, {cache: "no-store", credentials: "same-origin"});
     if (!answer.ok) return;
     const state = (await answer.text()).trim();
     if (!meta || state === meta.content) return;
@@ -159,7 +162,7 @@ setInterval(suretyPoll, 3000);
 
 std::string RenderStatusPage(const StatusPage& page) {
   std::string o;
-  o += PageHead("surety: " + page.summary, page.state);
+  o += PageHead("surety: " + page.summary, page.state, "/state");
   o += "<h1>surety</h1>\n<p class=\"summary\">" + HtmlEscape(page.summary) + "</p>\n";
   if (!page.problems.empty()) {
     o += "<ul class=\"problems\">\n";

@@ -63,8 +63,11 @@ const std::string& StatusPageStylesheet();
 const std::string& StatusPageScript();
 
 // Shared by the overview and the job page.
-// <!DOCTYPE html> up to and including <body>, with `title`.
-std::string PageHead(const std::string& title, const std::string& state);
+// <!DOCTYPE html> up to and including <body>, with `title`; `state` is
+// the page's state token, which /surety.js compares with what `state_url`
+// answers.
+std::string PageHead(const std::string& title, const std::string& state,
+                     const std::string& state_url);
 // "<time …>2h ago</time>" (the UTC time on hover), or a dash when none.
 std::string RelativeTime(const std::optional<Instant>& t, Instant now);
 // "<time class=abs …>2026-12-06 10:00:00 UTC</time>", which /surety.js

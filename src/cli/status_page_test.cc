@@ -61,7 +61,8 @@ TEST(StatusPage, ShowsEveryJobWithItsHealthAsAWordAndAColour) {
   EXPECT_NE(html.find("<noscript><meta http-equiv=\"refresh\" content=\"30\"></noscript>"),
             std::string::npos);
   EXPECT_NE(html.find("<script src=\"/surety.js\" defer></script>"), std::string::npos);
-  EXPECT_NE(html.find("<meta name=\"surety-state\" content=\"c0ffee\">"), std::string::npos);
+  EXPECT_NE(html.find("<meta name=\"surety-state\" content=\"c0ffee\" data-url=\"/state\">"),
+            std::string::npos);
   // Each job links to its page.
   EXPECT_NE(html.find("<a href=\"/jobs/db\">db</a>"), std::string::npos);
 }
