@@ -145,6 +145,37 @@ TEST_F(HealthE2E, AStaleHeartbeatIsCriticalAnUnreadableHistoryUnknown) {
   EXPECT_NE(unknown.out.find("SURETY UNKNOWN"), std::string::npos) << unknown.out;
 }
 
+// A damaged history.db is set aside and a new one built; the failure it
+// held is then gone from the new one. Until a person removes the damaged
+// file, every reading says so, CRITICAL: a failing job must not turn
+// green because the disk ate its history.
+TEST_F(HealthE2E, AHistorySetAsideForDamageIsCriticalUntilItsFileIsRemoved) {
+  WriteConfig("[jobs.backup]\ncommand = [\"false\"]\nschedule = \"daily\"\n");
+  (void)Surety("run backup");
+  ASSERT_EQ(Surety("check").rc, 2);
+  ASSERT_EQ(Surety("history backup").rc, 0);  // folds the journal into history.db
+  {
+    // A disk that lost the header (and the WAL beside it).
+    std::fstream db(dir_ + "/state/history.db", std::ios::in | std::ios::out | std::ios::binary);
+    db.write(std::string(100, '\0').data(), 100);
+  }
+  std::filesystem::remove(dir_ + "/state/history.db-wal");
+  std::filesystem::remove(dir_ + "/state/history.db-shm");
+  for (int i = 0; i < 2; ++i) {  // the reading that set it aside, and the next
+    CliResult check = Surety("check");
+    EXPECT_EQ(check.rc, 2) << check.out;
+    EXPECT_NE(check.out.find("the history was found damaged and set aside as " + dir_ +
+                             "/state/history.db.damaged-"),
+              std::string::npos)
+        << check.out;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/state"))
+    if (entry.path().filename().string().starts_with("history.db.damaged-"))
+      std::filesystem::remove(entry.path());
+  CliResult cleared = Surety("check");
+  EXPECT_EQ(cleared.out.find("damaged"), std::string::npos) << cleared.out;
+}
+
 // check --alert tells a change of health once, however often it runs, and
 // the recovery once: what it told is kept in the state directory.
 TEST_F(HealthE2E, CheckAlertTellsEachChangeOnceAndTheRecoveryOnce) {

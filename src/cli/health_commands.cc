@@ -67,6 +67,9 @@ struct Facts {
   Status first_seen;
   int undelivered = 0;  // outbox entries that failed at least once
   std::string undelivered_alerts;
+  // history.db files found damaged and set aside (the runs before then are
+  // only in them): every reading says so until a person removes them.
+  std::vector<std::string> damaged_histories;
 };
 
 LastOutcome OutcomeOf(const RunRecord& r) {
@@ -225,6 +228,10 @@ std::unique_ptr<Facts> Gather(const GlobalOptions& g, Services& sv,
       } else {
         f->history = sums.status();
       }
+    }
+    for (const std::string& path : sv.fs->Glob(HistoryPath(f->state_dir) + ".damaged-*")) {
+      const bool side_file = path.ends_with("-wal") || path.ends_with("-shm");
+      if (!side_file) f->damaged_histories.push_back(path);
     }
     if (auto text = sv.fs->ReadFile(HeartbeatPath(f->state_dir)); text.ok()) {
       auto j = nlohmann::json::parse(*text, nullptr, false);
@@ -615,6 +622,15 @@ Verdict Judge(const Facts& f, int undelivered_now) {
     status = std::max(status, 3);
     problems.push_back("cannot read the history: " + f.history.message());
   }
+  for (const std::string& path : f.damaged_histories) {
+    // The runs before the damage are only in that file: a job that was
+    // failing may look new and pending now. Someone must look.
+    status = 2;
+    problems.push_back("the history was found damaged and set aside as " + path +
+                       "; runs recorded before then are only in that file, so a job's health "
+                       "here may be wrong. Check the disk, recover what you need (sqlite3 " +
+                       path + " .recover), then delete the file to clear this");
+  }
   if (!f.first_seen.ok()) {
     status = std::max(status, 3);
     problems.push_back("cannot write down when jobs were first seen (" + f.first_seen.message() +
@@ -712,14 +728,29 @@ int RunMetrics(const GlobalOptions& g, const MetricsOptions& o, Services& sv) {
 
 namespace {
 
-StatusPageJob PageJobOf(const JobView& j) {
+StatusPageJob PageJobOf(const JobView& j, const Facts& f) {
   StatusPageJob pj;
   pj.name = j.name;
   pj.health = HealthName(j.health.health);
   pj.detail = j.broken ? *j.broken : j.health.detail;
+  if (j.broken) pj.schedule = {"unknown: the job does not load"};
+  if (!j.broken && !f.history.ok()) {
+    // Without the history, "never ran" would be a guess: say so.
+    pj.health = "unknown";
+    pj.detail = "cannot read the history: " + f.history.message();
+  }
   if (j.spec) {
-    pj.description = j.spec->description;
-    pj.schedule = j.spec->schedule_text;
+    const JobSpec& spec = *j.spec;
+    pj.description = spec.description;
+    pj.schedule = spec.schedule_text;
+    if (spec.interval)
+      pj.schedule.push_back("every " + FormatTimespan(*spec.interval) +
+                            (spec.interval_from == IntervalFrom::kFinish
+                                 ? " after the last run finished"
+                                 : " from the last run's start"));
+    if (spec.on_boot) pj.schedule.push_back(FormatTimespan(*spec.on_boot) + " after boot");
+    if (spec.on_startup)
+      pj.schedule.push_back(FormatTimespan(*spec.on_startup) + " after the daemon starts");
   }
   pj.next = j.next;
   if (j.runs.last) pj.last_start = j.runs.last->started_at;
@@ -779,7 +810,7 @@ Result<HealthSnapshot> TakeHealthSnapshot(const GlobalOptions& g, Services& sv, 
   page.summary = CheckLine(*f, v);
   page.summary = page.summary.substr(0, page.summary.find(" | "));
   page.problems = v.problems;
-  for (const JobView& j : f->jobs) page.jobs.push_back(PageJobOf(j));
+  for (const JobView& j : f->jobs) page.jobs.push_back(PageJobOf(j, *f));
   page.state = snap.state = PageState(*f);
   for (const JobView& j : f->jobs) snap.job_states[j.name] = JobPageState(j, *f);
   snap.status_html = RenderStatusPage(page);
@@ -816,10 +847,11 @@ Result<std::string> TakeJobPage(const GlobalOptions& g, Services& sv, const std:
   JobPage page;
   page.now = f->now;
   page.state = JobPageState(*view, *f);
-  page.job = PageJobOf(*view);
+  page.job = PageJobOf(*view, *f);
   page.page = std::max(page_number, 0);
   if (view->spec) {
     page.max_shrink = view->spec->verify.max_shrink;
+    page.verifies_artifact = !view->spec->verify.path.empty();
     if (f->loaded->result.config)
       page.definition = RedactedDefinition(*f->loaded->result.config, job);
   } else {

@@ -1,5 +1,6 @@
 #include "cli/job_page.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <utility>
@@ -237,7 +238,18 @@ std::string RenderJobPage(const JobPage& page) {
     o += "<ul class=\"problems\"><li>" + HtmlEscape(page.history_problem) + "</li></ul>\n";
 
   o += "<h2>Duration</h2>\n" + RenderSvgChart(DurationChart(page)) + "\n";
-  o += "<h2>Artifact size</h2>\n" + RenderSvgChart(SizeChart(page)) + "\n";
+  o += "<h2>Artifact size</h2>\n";
+  const Chart sizes = SizeChart(page);
+  const bool any_size = std::any_of(sizes.points.begin(), sizes.points.end(),
+                                    [](const ChartPoint& p) { return p.value.has_value(); });
+  if (page.verifies_artifact || any_size)
+    o += RenderSvgChart(sizes) + "\n";
+  else
+    o += "<p class=\"none\" id=\"size-chart\">This job verifies no artifact. Give it "
+         "<code>[jobs." +
+         HtmlEscape(j.name) +
+         ".verify]</code> <code>path = \"…\"</code> to have each run's artifact checked and "
+         "its size drawn here (docs/job-file.md).</p>\n";
   o += "<p class=\"legend\">The last " + std::to_string(kJobChartRuns) +
        " runs at most. <span class=\"good\">&#9679; worked</span><span class=\"warn\">&#9679; "
        "warning</span><span class=\"bad\">&#9679; failed</span><span class=\"bad\">&#9675; shrank "
@@ -247,8 +259,9 @@ std::string RenderJobPage(const JobPage& page) {
        "</h2>\n";
   o += RunsTable(page);
   o += "<h2>Alerts sent</h2>\n" + DeliveriesTable(page);
-  o += "<h2>Definition</h2>\n<p class=\"detail\">As surety resolved it; environment values and "
-       "alert URLs are not shown.</p>\n";
+  o += "<h2>Definition</h2>\n<p class=\"detail\">As surety resolved it. Environment values and "
+       "alert URLs are not shown; commands are, as written: keep secrets out of them "
+       "(<code>environment_file</code>, <code>url_file</code>).</p>\n";
   o += "<pre id=\"definition\">" + HtmlEscape(page.definition) + "</pre>\n";
   o += "<footer>As of " + AbsoluteTime(page.now) +
        "; refreshes itself. <a href=\"/status.json\">/status.json</a>; the whole history: "

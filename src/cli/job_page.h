@@ -43,6 +43,7 @@ struct JobPage {
   std::vector<RunRecord> runs;           // this page's, newest first, with output tails
   std::vector<RunRecord> chart;          // the newest kJobChartRuns, newest first, no tails
   std::optional<double> max_shrink;      // the job's verify.max_shrink
+  bool verifies_artifact = true;         // the job has a verify.path
   std::string definition;                // the resolved job as TOML, secrets redacted
   std::vector<DeliveryNote> deliveries;  // newest first
   std::string history_problem;           // why the history could not be read, or empty

@@ -115,6 +115,17 @@ TEST(JobPage, DrawsBothChartsMarkingWarningsFailuresAndAShrink) {
   EXPECT_NE(s.find("<polyline"), std::string::npos);
 }
 
+TEST(JobPage, AJobThatVerifiesNoArtifactSaysHowToChartOne) {
+  JobPage p = Page();
+  p.verifies_artifact = false;
+  for (RunRecord& r : p.chart) r.artifact_size.reset();
+  const std::string html = RenderJobPage(p);
+  EXPECT_EQ(html.find("<svg id=\"size-chart\""), std::string::npos);
+  EXPECT_NE(html.find("This job verifies no artifact. Give it <code>[jobs.db.verify]</code>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<svg id=\"duration-chart\""), std::string::npos);
+}
+
 TEST(JobPage, ListsTheAlertsSentAndWhetherEachArrived) {
   const std::string html = RenderJobPage(Page());
   const size_t table = html.find("<table id=\"deliveries\">");
@@ -195,13 +206,15 @@ TEST(JobPage, ItsAddressEncodesTheName) {
 }
 
 TEST(SvgChart, DurationsAndSizesEndAtRoundNumbersOfTheirUnits) {
-  EXPECT_EQ(NiceDurationCeiling(400), 500);
+  EXPECT_EQ(NiceDurationCeiling(0), 1'000);
+  EXPECT_EQ(NiceDurationCeiling(400), 1'000);
   EXPECT_EQ(NiceDurationCeiling(4'000), 5'000);
   EXPECT_EQ(NiceDurationCeiling(351'000), 600'000);      // 5min 51s: 10min
   EXPECT_EQ(NiceDurationCeiling(1'000'000), 1'800'000);  // 16min 40s: 30min
   EXPECT_EQ(NiceDurationCeiling(5 * 3'600'000), 6 * 3'600'000);
   EXPECT_EQ(NiceDurationCeiling(30 * 3'600'000), 48 * 3'600'000);
-  EXPECT_EQ(NiceByteCeiling(900), 1000);
+  EXPECT_EQ(NiceByteCeiling(0), 1024);
+  EXPECT_EQ(NiceByteCeiling(900), 1024);
   EXPECT_EQ(NiceByteCeiling(3 * 1024), 5 * 1024);
   EXPECT_EQ(NiceByteCeiling(2.03 * 1024 * 1024 * 1024), 5.0 * 1024 * 1024 * 1024);
 }

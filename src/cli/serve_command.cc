@@ -54,6 +54,40 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 }  // namespace
 
+bool LoopbackHost(std::string_view host) {
+  // Drop the port: after the bracket of an IPv6 literal, or after the
+  // one colon of a name or an IPv4 address.
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    const std::string_view rest = host.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    host = host.substr(0, close + 1);
+    return host == "[::1]";
+  }
+  if (const size_t colon = host.find(':'); colon != std::string_view::npos) {
+    if (host.find(':', colon + 1) != std::string_view::npos) return false;
+    host = host.substr(0, colon);
+  }
+  if (host.size() == 9 && StartsWithIgnoreCase(host, "localhost")) return true;
+  // 127.0.0.0/8, as four decimal numbers.
+  int parts = 0;
+  size_t at = 0;
+  while (at <= host.size()) {
+    size_t dot = host.find('.', at);
+    if (dot == std::string_view::npos) dot = host.size();
+    const std::string_view part = host.substr(at, dot - at);
+    int value = -1;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || part.size() > 3 || ec != std::errc() || end != part.data() + part.size() ||
+        value > 255 || (parts == 0 && value != 127))
+      return false;
+    ++parts;
+    at = dot + 1;
+  }
+  return parts == 4;
+}
+
 Result<std::string> ReadTokenFile(const std::string& path, Services& sv) {
   if (path.empty()) return Status::Invalid("--token-file: give a file name");
   auto file = sv.fs->ReadRegularFile(path, 4096);
@@ -161,6 +195,17 @@ HttpResponse ServeHandler::operator()(const HttpRequest& request) {
       return Text(503, body);
     }
     return Text(200, "ok\n");
+  }
+  // Without a token the server is on loopback, and only local clients may
+  // ask. A browser that a web page pointed at it through a name of its own
+  // (DNS rebinding) sends that name: refused, or the page could read every
+  // job's health and output.
+  if (!token_) {
+    auto host = request.headers.find("host");
+    if (host != request.headers.end() && !LoopbackHost(host->second))
+      return Text(403, "refused: the Host header names '" + host->second +
+                           "', not this machine's loopback address; ask for "
+                           "http://127.0.0.1:PORT/ or http://localhost:PORT/\n");
   }
   if (!Authorized(request)) {
     HttpResponse r = Text(401, "a token is needed: send 'Authorization: Bearer TOKEN'\n");

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -49,6 +50,11 @@ std::vector<std::pair<std::string, std::string>> ServeHeaders();
 // when others can read the file, or the token is short or not printable
 // ASCII.
 Result<std::string> ReadTokenFile(const std::string& path, Services& sv);
+
+// Whether an HTTP Host header (with or without its port) names a loopback
+// address: localhost, 127.0.0.0/8 or [::1]. Without a token, the server
+// answers no other Host (DNS rebinding).
+bool LoopbackHost(std::string_view host);
 
 // Answers one request from a health snapshot no older than `max_age`
 // (taken with `take`, one at a time), and /jobs/NAME from a job page no

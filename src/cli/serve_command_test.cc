@@ -159,6 +159,29 @@ TEST_F(ServeHandlerTest, JobPagesNeedTheTokenToo) {
   EXPECT_EQ(job_takes_, 1);
 }
 
+TEST_F(ServeHandlerTest, WithoutATokenOnlyLoopbackHostsAreAnswered) {
+  for (const char* host : {"127.0.0.1", "127.0.0.1:9724", "localhost:9724", "LocalHost",
+                           "[::1]:9724", "[::1]", "127.1.2.3:80"})
+    EXPECT_TRUE(LoopbackHost(host)) << host;
+  for (const char* host : {"attacker.example", "attacker.example:9724", "127.0.0.1.nip.io",
+                           "128.0.0.1", "localhost.attacker.example", "[::2]:80", "[::1]x",
+                           "127.0.0.1:80:80", "127.0.0", "127.0.0.256", "", "0x7f.0.0.1"})
+    EXPECT_FALSE(LoopbackHost(host)) << host;
+  ServeHandler h = Make();
+  HttpRequest rebound = Get("/status.json");
+  rebound.headers["host"] = "attacker.example:9724";
+  HttpResponse r = h(rebound);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("Host header names 'attacker.example:9724'"), std::string::npos);
+  rebound.headers["host"] = "127.0.0.1:9724";
+  EXPECT_EQ(h(rebound).status, 200);
+  // With a token the Host does not matter: a rebinding page has no token.
+  ServeHandler with_token = Make(std::string("0123456789abcdef"));
+  HttpRequest proxied = Get("/status.json", "Bearer 0123456789abcdef");
+  proxied.headers["host"] = "surety.example.org";
+  EXPECT_EQ(with_token(proxied).status, 200);
+}
+
 TEST_F(ServeHandlerTest, RequestsWithinASecondShareOneReading) {
   ServeHandler h = Make();
   for (int i = 0; i < 5; ++i) (void)h(Get(i % 2 ? "/metrics" : "/status.json"));

@@ -7,10 +7,43 @@
 
 namespace surety {
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at text[i] (RFC 3629: no
+// overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+size_t Utf8SequenceAt(const std::string& text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char b = byte(i);
+  if (b < 0x80) return 1;
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (b >= 0xC2 && b <= 0xDF) {
+    n = 2;
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    n = 3;
+    if (b == 0xE0) lo = 0xA0;
+    if (b == 0xED) hi = 0x9F;
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    n = 4;
+    if (b == 0xF0) lo = 0x90;
+    if (b == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+}  // namespace
+
 std::string HtmlEscape(const std::string& text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
+  for (size_t i = 0; i < text.size();) {
+    const char c = text[i];
     switch (c) {
       case '&':
         out += "&amp;";
@@ -28,16 +61,23 @@ std::string HtmlEscape(const std::string& text) {
         out += "&#39;";
         break;
       default:
-        out += c;
+        if (const size_t n = Utf8SequenceAt(text, i); n > 0) {
+          out.append(text, i, n);
+          i += n;
+          continue;
+        }
+        out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
     }
+    ++i;
   }
   return out;
 }
 
 const char* HealthClass(const std::string& health) {
   static const std::map<std::string, const char*> kClass = {
-      {"ok", "good"},   {"pending", "quiet"}, {"running", "quiet"}, {"warning", "warn"},
-      {"stuck", "bad"}, {"failing", "bad"},   {"overdue", "bad"},   {"broken", "bad"}};
+      {"ok", "good"},      {"pending", "quiet"}, {"running", "quiet"},
+      {"warning", "warn"}, {"stuck", "bad"},     {"failing", "bad"},
+      {"overdue", "bad"},  {"broken", "bad"},    {"unknown", "bad"}};
   auto it = kClass.find(health);
   return it == kClass.end() ? "quiet" : it->second;
 }
@@ -132,6 +172,7 @@ function suretyLocalTimes(root) {
   }
   document.documentElement.dataset.localTimes = "1";
 }
+let suretyFetched = Date.now();
 async function suretyPoll() {
   const meta = document.querySelector("meta[name=surety-state]");
   try {
@@ -139,14 +180,27 @@ async function suretyPoll() {
     const answer = await fetch(from, {cache: "no-store", credentials: "same-origin"});
     if (!answer.ok) return;
     const state = (await answer.text()).trim();
-    if (!meta || state === meta.content) return;
+    // Fetched again when something changed, and once a minute for the
+    // relative times.
+    if (meta && state === meta.content && Date.now() - suretyFetched < 60000) return;
     const page = await fetch(location.href, {cache: "no-store", credentials: "same-origin"});
     if (!page.ok) return;
+    suretyFetched = Date.now();
     const fresh = new DOMParser().parseFromString(await page.text(), "text/html");
     const freshMeta = fresh.querySelector("meta[name=surety-state]");
-    if (freshMeta) meta.content = freshMeta.content;
+    if (meta && freshMeta) meta.content = freshMeta.content;
+    // The output a reader opened stays open.
+    const open = [];
+    for (const d of document.querySelectorAll("details[open]")) {
+      const holder = d.closest("[id]");
+      if (holder) open.push(holder.id);
+    }
     document.title = fresh.title;
     document.body.replaceWith(document.adoptNode(fresh.body));
+    for (const id of open) {
+      const d = document.getElementById(id)?.querySelector("details");
+      if (d) d.open = true;
+    }
     suretyLocalTimes(document);
     document.documentElement.dataset.refreshes =
         String(Number(document.documentElement.dataset.refreshes || 0) + 1);
@@ -169,7 +223,10 @@ std::string RenderStatusPage(const StatusPage& page) {
     for (const auto& p : page.problems) o += "<li>" + HtmlEscape(p) + "</li>\n";
     o += "</ul>\n";
   }
-  if (page.jobs.empty()) {
+  if (page.jobs.empty() && !page.problems.empty()) {
+    o += "<p>No job can be shown until the problems above are fixed (<code>surety validate</code> "
+         "says where).</p>\n";
+  } else if (page.jobs.empty()) {
     o += "<p>No jobs yet. Add one with <code>surety add NAME --schedule SPEC -- CMD</code>.</p>\n";
   } else {
     o += "<table>\n<thead><tr><th>Job</th><th>Health</th><th>Schedule</th><th>Next</th>"

@@ -83,12 +83,30 @@ TEST(StatusPage, EscapesEveryValueAndHasNoScript) {
   EXPECT_EQ(HtmlEscape("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
 }
 
+TEST(StatusPage, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  EXPECT_EQ(HtmlEscape("ok \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x92\xBE"),
+            "ok \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x92\xBE");
+  EXPECT_EQ(HtmlEscape("a\xFF\xFE"
+                       "b"),
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(HtmlEscape("cut \xE2\x82"), "cut \xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(HtmlEscape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
+  EXPECT_EQ(HtmlEscape("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
+}
+
 TEST(StatusPage, WithNoJobsSaysHowToAddOne) {
   StatusPage p;
   p.now = At(1796596000);
   p.summary = "SURETY OK - 0 jobs OK";
   const std::string html = RenderStatusPage(p);
   EXPECT_NE(html.find("surety add NAME --schedule SPEC -- CMD"), std::string::npos);
+  // A job file with errors shows no job: not "no jobs yet".
+  p.problems = {"the job file has errors: surety.toml:3:1: expected ']'"};
+  const std::string broken = RenderStatusPage(p);
+  EXPECT_EQ(broken.find("No jobs yet"), std::string::npos);
+  EXPECT_NE(broken.find("No job can be shown until the problems above are fixed"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -36,11 +36,12 @@ double NiceDurationCeiling(double ms) {
   for (double step :
        {1 * kS, 2 * kS, 5 * kS, 10 * kS, 15 * kS, 30 * kS, 1 * kMin, 2 * kMin, 5 * kMin, 10 * kMin,
         15 * kMin, 30 * kMin, 1 * kH, 2 * kH, 4 * kH, 6 * kH, 12 * kH, 24 * kH})
-    if (ms <= step) return ms < 1 * kS ? NiceCeiling(ms) : step;
+    if (ms <= step) return step;
   return std::ceil(ms / (24 * kH)) * 24 * kH;
 }
 
 double NiceByteCeiling(double bytes) {
+  if (bytes <= 1024) return 1024;
   double unit = 1;
   while (bytes >= 1024 * unit && unit < 1099511627776.0 * 1024) unit *= 1024;
   return NiceCeiling(bytes / unit) * unit;

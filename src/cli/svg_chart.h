@@ -47,11 +47,12 @@ std::string RenderSvgChart(const Chart& chart);
 // The smallest of 1, 2 and 5 times a power of ten that is >= value
 // (value > 0); the top of the value axis.
 double NiceCeiling(double value);
-// The same for milliseconds, in steps a clock reads well (1, 2, 5, 10, 15,
+// The same for milliseconds, at least a second, in steps a clock reads
+// well (1, 2, 5, 10, 15,
 // 30 s; 1, 2, 5, 10, 15, 30 min; 1, 2, 4, 6, 12, 24 h; then whole days).
 double NiceDurationCeiling(double ms);
-// The same for bytes, in powers of 1024 (1, 2, 5, 10, 20, 50, 100, 200,
-// 500 K, M, G, …), as FormatByteSize writes them.
+// The same for bytes, at least 1K, in powers of 1024 (1, 2, 5, 10, 20,
+// 50, 100, 200, 500 K, M, G, …), as FormatByteSize writes them.
 double NiceByteCeiling(double bytes);
 
 }  // namespace surety
