@@ -337,8 +337,9 @@ another). Anything but loopback needs
 secret of 16+ characters; every request but /healthz must then send
 'Authorization: Bearer SECRET' (Prometheus: authorization.credentials_file).
 Read-only: GET and HEAD only. One health reading at a time, shared by all
-requests within a second, so many clients cost what one does; one job page
-made at a time, each kept for a second.
+requests within a second and taken off the request threads, so many
+clients cost what one does; one job page made at a time, each kept for a
+second. Without --token-file, a request must name a loopback Host.
 
 Examples:
   surety serve                     # 127.0.0.1:9724

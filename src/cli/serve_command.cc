@@ -3,6 +3,7 @@
 #include <charconv>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "base/strings.h"
@@ -157,11 +158,18 @@ bool ServeHandler::Authorized(const HttpRequest& request) const {
 
 // One reading at a time; requests within max_age of it share it, and
 // while one is being taken (the history's lock can be held for a while)
-// the others get the one before it rather than wait.
+// the others get the one before it rather than wait. With
+// RefreshReadings() running, an expired reading is answered and a new one
+// asked of that thread.
 Result<HealthSnapshot> ServeHandler::Snapshot() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (last_ && clock_.Monotonic() - last_at_ < max_age_) return *last_;
+    if (last_ && background_) {
+      wanted_ = true;
+      wake_.notify_one();
+      return *last_;
+    }
   }
   std::unique_lock<std::mutex> reading(reading_mu_, std::try_to_lock);
   if (!reading.owns_lock()) {
@@ -178,6 +186,39 @@ Result<HealthSnapshot> ServeHandler::Snapshot() {
   last_ = taken;
   last_at_ = clock_.Monotonic();
   return taken;
+}
+
+std::thread ServeHandler::StartRefresher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    background_ = true;
+  }
+  return std::thread([this] { RefreshReadings(); });
+}
+
+void ServeHandler::RefreshReadings() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return wanted_ || stopping_; });
+    if (stopping_) break;
+    wanted_ = false;
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> reading(reading_mu_);
+      Result<HealthSnapshot> taken = take_();
+      std::lock_guard<std::mutex> relock(mu_);
+      last_ = std::move(taken);
+      last_at_ = clock_.Monotonic();
+    }
+    lock.lock();
+  }
+  background_ = false;
+}
+
+void ServeHandler::Stop() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stopping_ = true;
+  wake_.notify_all();
 }
 
 HttpResponse ServeHandler::operator()(const HttpRequest& request) {
@@ -329,12 +370,16 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o, Services& sv) {
     log.Error("serve_not_started", {{"error", server.status().message()}});
     return 1;
   }
+  // Readings are taken here, not on the server's worker threads.
+  std::thread refresher = handler.StartRefresher();
   log.Info("serving", {{"address", (*server)->address().ToString()},
                        {"token", token ? "required" : "none (loopback)"},
                        {"endpoints", "/ /jobs/NAME /metrics /status.json /healthz"}});
   while (!TakeStopSignal(std::chrono::seconds(1))) {
   }
   server->reset();
+  handler.Stop();
+  refresher.join();
   log.Info("serve_stopped", {});
   return 0;
 }

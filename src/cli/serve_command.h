@@ -10,12 +10,14 @@
 // reading at a time, shared by every request within a second.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -70,12 +72,21 @@ class ServeHandler {
                Micros max_age = std::chrono::seconds(1), TakeJob take_job = nullptr);
   HttpResponse operator()(const HttpRequest& request);
 
+  // Starts a thread that takes the readings until Stop() (join it then):
+  // from now on a request that finds the reading expired is answered from
+  // it at once and wakes that thread for the next one, instead of taking it
+  // on the server's worker thread (which would hold up every connection
+  // that thread serves). Only the very first reading is taken by a request.
+  std::thread StartRefresher();
+  void Stop();
+
   static constexpr size_t kJobPagesKept = 64;
   // The deepest page of runs served (a page is kJobPageRuns runs).
   static constexpr int kMaxPage = 10000;
 
  private:
   Result<HealthSnapshot> Snapshot();
+  void RefreshReadings();
   Result<std::string> JobPageOf(const std::string& job, int page);
   bool Authorized(const HttpRequest& request) const;
 
@@ -94,6 +105,10 @@ class ServeHandler {
   std::mutex mu_;          // guards the rest
   std::optional<Result<HealthSnapshot>> last_;
   Micros last_at_{0};  // monotonic
+  // RefreshReadings(): whether it runs, whether a request wants a reading,
+  // whether to stop.
+  bool background_ = false, wanted_ = false, stopping_ = false;
+  std::condition_variable wake_;
 };
 
 }  // namespace surety

@@ -252,6 +252,31 @@ TEST_F(ServeHandlerTest, ASlowReadingHoldsUpOnlyItself) {
   EXPECT_EQ(takes_, 2);
 }
 
+// With a thread taking readings, a request never takes one but the first:
+// it is answered from the last and wakes that thread for the next.
+TEST_F(ServeHandlerTest, WithARefresherRequestsAnswerAtOnceAndItTakesTheReadings) {
+  ServeHandler h = Make();
+  std::thread refresher = h.StartRefresher();
+  snap_.metrics = "first\n";
+  EXPECT_EQ(h(Get("/metrics")).body, "first\n");  // the first reading, taken by the request
+  EXPECT_EQ(takes_, 1);
+  snap_.metrics = "second\n";
+  clock_.Advance(std::chrono::seconds(2));
+  // Expired: answered from it, a new one asked of the refresher.
+  EXPECT_EQ(h(Get("/metrics")).body, "first\n");
+  for (int i = 0; i < 5000 && takes_ < 2; ++i) std::this_thread::sleep_for(milliseconds(1));
+  EXPECT_EQ(takes_, 2);
+  std::string body;
+  for (int i = 0; i < 5000 && body != "second\n"; ++i) {
+    body = h(Get("/metrics")).body;
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  EXPECT_EQ(body, "second\n");
+  EXPECT_EQ(takes_, 2) << "fresh again: no more readings";
+  h.Stop();
+  refresher.join();
+}
+
 TEST_F(ServeHandlerTest, AReadingThatFailsIsAServerErrorAndUnhealthy) {
   error_ = Status::Error(StatusCode::kIoError, "cannot read the job file");
   ServeHandler h = Make();
