@@ -158,14 +158,15 @@ bool ServeHandler::Authorized(const HttpRequest& request) const {
 
 // One reading at a time; requests within max_age of it share it, and
 // while one is being taken (the history's lock can be held for a while)
-// the others get the one before it rather than wait. With
-// RefreshReadings() running, an expired reading is answered and a new one
-// asked of that thread.
+// the others get the one before it rather than wait. With the refresher
+// running, a reading expired less than kMaxStale ago is answered and a new
+// one asked of that thread.
 Result<HealthSnapshot> ServeHandler::Snapshot() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (last_ && clock_.Monotonic() - last_at_ < max_age_) return *last_;
-    if (last_ && background_) {
+    const Micros age = clock_.Monotonic() - last_at_;
+    if (last_ && age < max_age_) return *last_;
+    if (last_ && background_ && age < kMaxStale) {
       wanted_ = true;
       wake_.notify_one();
       return *last_;

@@ -73,14 +73,18 @@ class ServeHandler {
   HttpResponse operator()(const HttpRequest& request);
 
   // Starts a thread that takes the readings until Stop() (join it then):
-  // from now on a request that finds the reading expired is answered from
-  // it at once and wakes that thread for the next one, instead of taking it
-  // on the server's worker thread (which would hold up every connection
-  // that thread serves). Only the very first reading is taken by a request.
+  // from now on a request that finds the reading expired, but younger than
+  // kMaxStale, is answered from it at once and wakes that thread for the
+  // next one, instead of taking it on the server's worker thread (which
+  // would hold up every connection that thread serves). A busy server's
+  // reading is never older than that; a quiet one's (Prometheus every 15 s)
+  // is taken by the request that finds it older, which then waits for it,
+  // so nobody is handed a stale one.
   std::thread StartRefresher();
   void Stop();
 
   static constexpr size_t kJobPagesKept = 64;
+  static constexpr Micros kMaxStale{std::chrono::seconds(2)};
   // The deepest page of runs served (a page is kJobPageRuns runs).
   static constexpr int kMaxPage = 10000;
 

@@ -261,7 +261,7 @@ TEST_F(ServeHandlerTest, WithARefresherRequestsAnswerAtOnceAndItTakesTheReadings
   EXPECT_EQ(h(Get("/metrics")).body, "first\n");  // the first reading, taken by the request
   EXPECT_EQ(takes_, 1);
   snap_.metrics = "second\n";
-  clock_.Advance(std::chrono::seconds(2));
+  clock_.Advance(milliseconds(1500));
   // Expired: answered from it, a new one asked of the refresher.
   EXPECT_EQ(h(Get("/metrics")).body, "first\n");
   for (int i = 0; i < 5000 && takes_ < 2; ++i) std::this_thread::sleep_for(milliseconds(1));
@@ -273,6 +273,11 @@ TEST_F(ServeHandlerTest, WithARefresherRequestsAnswerAtOnceAndItTakesTheReadings
   }
   EXPECT_EQ(body, "second\n");
   EXPECT_EQ(takes_, 2) << "fresh again: no more readings";
+  // A quiet server (a scrape every 15 s): a reading older than kMaxStale
+  // is not handed out; the request takes a new one.
+  snap_.metrics = "third\n";
+  clock_.Advance(ServeHandler::kMaxStale);
+  EXPECT_EQ(h(Get("/metrics")).body, "third\n");
   h.Stop();
   refresher.join();
 }
