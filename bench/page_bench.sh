@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The status page over JOBS jobs with RUNS runs in their history (default
 # 1,000 jobs, 100,000 runs): its size, how long `surety serve` takes to
-# answer it (a new reading each time: the server reuses one for a second),
+# answer it (a new reading each time: the server reuses one for a second,
+# and hands out one up to 2 s old while it takes the next),
 # and how long headless Chromium takes from start to a rendered page, side
 # by side with a one-job page (the browser's own start-up). Then the same
 # for a job's page (/jobs/NAME: one page of runs, both charts over its
@@ -47,20 +48,20 @@ one=$port
 bytes=$(curl -s "http://127.0.0.1:$big/" | wc -c)
 echo "# the page over $jobs jobs: $bytes bytes" >&2
 chrome="chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=$work/profile --dump-dom"
-hyperfine -N --warmup 1 --runs "$bench_runs" --prepare 'sleep 1.1' \
+hyperfine -N --warmup 1 --runs "$bench_runs" --prepare 'sleep 2.1' \
   -n "serve: page of $jobs jobs" "curl -s -o /dev/null http://127.0.0.1:$big/" \
   -n "serve: page of 1 job" "curl -s -o /dev/null http://127.0.0.1:$one/"
-hyperfine --warmup 1 --runs "$bench_runs" --prepare 'sleep 1.1' \
+hyperfine --warmup 1 --runs "$bench_runs" --prepare 'sleep 2.1' \
   -n "chromium: page of $jobs jobs" "$chrome http://127.0.0.1:$big/ >/dev/null 2>&1" \
   -n "chromium: page of 1 job" "$chrome http://127.0.0.1:$one/ >/dev/null 2>&1"
 
 # A job's page: job0000 has RUNS/JOBS runs; "one" has one.
 job_bytes=$(curl -s "http://127.0.0.1:$big/jobs/job0000" | wc -c)
 echo "# the page of job0000 ($((runs / jobs)) runs, $jobs jobs in the file): $job_bytes bytes" >&2
-hyperfine -N --warmup 1 --runs "$bench_runs" --prepare 'sleep 1.1' \
+hyperfine -N --warmup 1 --runs "$bench_runs" --prepare 'sleep 2.1' \
   -n "serve: job page, $((runs / jobs)) runs, $jobs jobs in the file" \
   "curl -s -o /dev/null http://127.0.0.1:$big/jobs/job0000" \
   -n "serve: job page, 1 run, 1 job in the file" "curl -s -o /dev/null http://127.0.0.1:$one/jobs/one"
-hyperfine --warmup 1 --runs "$bench_runs" --prepare 'sleep 1.1' \
+hyperfine --warmup 1 --runs "$bench_runs" --prepare 'sleep 2.1' \
   -n "chromium: job page, $((runs / jobs)) runs" "$chrome http://127.0.0.1:$big/jobs/job0000 >/dev/null 2>&1" \
   -n "chromium: job page, 1 run" "$chrome http://127.0.0.1:$one/jobs/one >/dev/null 2>&1"
