@@ -47,8 +47,10 @@ do_cron=${CRON:-1}
 cron_jobs=${CRON_JOBS:-5}
 cron_minutes=${CRON_MINUTES:-2}
 
-die() { echo "error: $*" >&2; exit 2; }
-note() { echo "# $*" >&2; }
+# shellcheck source=bench/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
+# Lateness (ms) of every daemon run_started line in log $1, one per line.
+lateness_ms() { due_lateness "$1" | awk '{ print $2 }'; }
 
 [[ -x $surety ]] || die "surety binary '$surety' not found (build it first)"
 surety=$(readlink -f "$surety")
@@ -61,18 +63,6 @@ cron_pid=""
 crontab_file=/etc/cron.d/surety-bench
 crontab_ours=0
 
-# Stops a process we started, by pid: TERM, then KILL after $2 seconds.
-stop_pid() {
-  local pid=$1 grace=${2:-15} i
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < grace * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?
@@ -118,11 +108,6 @@ ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'
 proc_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 ctxt_total() { echo $(($(proc_field "$1" voluntary_ctxt_switches) + $(proc_field "$1" nonvoluntary_ctxt_switches))); }
 
-# CPU seconds (user + system) used by pid $1 so far.
-cpu_ms() {
-  local tck; tck=$(getconf CLK_TCK)
-  awk -v t="$tck" '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1000 / t }' "/proc/$1/stat"
-}
 
 have_strace=0
 ensure_strace() {
@@ -147,30 +132,8 @@ strace_count() {
   echo "$waits $total"
 }
 
-# Lateness (ms) of every daemon run_started line in log $1, one per line:
-# time= of the line − due=. Runner lines (`surety run` logs its own
-# run_started, with run_id=) have no due= and are skipped.
-lateness_ms() {
-  grep 'event=run_started' "$1" | grep ' due=' | awk '
-    function tod(s,   p) {  # 2026-11-22T04:16:02.000671Z → seconds of day
-      sub(/^.*T/, "", s); sub(/Z$/, "", s); split(s, p, ":")
-      return p[1] * 3600 + p[2] * 60 + p[3]
-    }
-    { t = $1; sub(/^time=/, "", t); d = ""
-      for (i = 2; i <= NF; i++) if ($i ~ /^due=/) d = substr($i, 5)
-      x = (tod(t) - tod(d)) * 1000
-      if (x < -43200000) x += 86400000  # midnight between due and start
-      printf "%.3f\n", x }'
-}
 
-# Reads numbers on stdin; prints "N P50 P99 MAX" (nearest rank).
-percentiles() {
-  sort -g | awk '{ a[NR] = $1 }
-    function rank(p,   i) { i = int(p * NR / 100); if (i < p * NR / 100) i++; if (i < 1) i = 1; return a[i] }
-    END { if (NR == 0) { print "0 - - -"; exit } printf "%d %s %s %s\n", NR, rank(50), rank(99), a[NR] }'
-}
 
-fmt_ms() { [[ $1 == - ]] && echo "–" || awk -v x="$1" 'BEGIN { printf (x < 10 ? "%.2f ms" : "%.0f ms"), x }'; }
 
 # --- the machine ---------------------------------------------------------------
 
