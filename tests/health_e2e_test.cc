@@ -169,11 +169,14 @@ TEST_F(HealthE2E, AHistorySetAsideForDamageIsCriticalUntilItsFileIsRemoved) {
               std::string::npos)
         << check.out;
   }
+  // Prometheus hears it too (the SuretyHistoryDamaged rule).
+  EXPECT_NE(Surety("metrics").out.find("\nsurety_history_damaged_files 1\n"), std::string::npos);
   for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/state"))
     if (entry.path().filename().string().starts_with("history.db.damaged-"))
       std::filesystem::remove(entry.path());
   CliResult cleared = Surety("check");
   EXPECT_EQ(cleared.out.find("damaged"), std::string::npos) << cleared.out;
+  EXPECT_NE(Surety("metrics").out.find("\nsurety_history_damaged_files 0\n"), std::string::npos);
 }
 
 // check --alert tells a change of health once, however often it runs, and

@@ -504,6 +504,10 @@ std::string MetricsText(const Facts& fr) {
   }
   family("surety_history_readable", "1 when the run history could be read.");
   m << "surety_history_readable " << (f->history.ok() ? 1 : 0) << '\n';
+  family("surety_history_damaged_files",
+         "history.db files found damaged and set aside, still in the state directory: the "
+         "runs before the damage are only in them.");
+  m << "surety_history_damaged_files " << f->damaged_histories.size() << '\n';
   family("surety_metrics_generated_timestamp_seconds", "When these metrics were written.");
   m << "surety_metrics_generated_timestamp_seconds " << secs(f->now) << '\n';
   return m.str();
@@ -629,7 +633,8 @@ Verdict Judge(const Facts& f, int undelivered_now) {
     problems.push_back("the history was found damaged and set aside as " + path +
                        "; runs recorded before then are only in that file, so a job's health "
                        "here may be wrong. Check the disk, recover what you need (sqlite3 " +
-                       path + " .recover), then delete the file to clear this");
+                       path +
+                       " .recover), then delete it (and its -wal and -shm files) to clear this");
   }
   if (!f.first_seen.ok()) {
     status = std::max(status, 3);
@@ -755,6 +760,11 @@ StatusPageJob PageJobOf(const JobView& j, const Facts& f) {
   pj.next = j.next;
   if (j.runs.last) pj.last_start = j.runs.last->started_at;
   if (j.runs.last_counted) pj.last_result = std::string(RunResultName(j.runs.last_counted->result));
+  // The newest run still going (or skipped): its start with its own state,
+  // not the result of the run before it.
+  if (j.runs.last &&
+      (j.runs.last->result == RunResult::kRunning || j.runs.last->result == RunResult::kSkipped))
+    pj.last_result = std::string(RunResultName(j.runs.last->result));
   if (j.runs.last_good) pj.last_success = j.runs.last_good->started_at;
   for (const RunRecord& r : j.recent)
     pj.recent.push_back({std::string(RunResultName(r.result)), r.started_at, r.message});
@@ -848,6 +858,7 @@ Result<std::string> TakeJobPage(const GlobalOptions& g, Services& sv, const std:
   page.now = f->now;
   page.state = JobPageState(*view, *f);
   page.job = PageJobOf(*view, *f);
+  page.problems = Judge(*f, 0).problems;  // the service's own, as on the overview
   page.page = std::max(page_number, 0);
   if (view->spec) {
     page.max_shrink = view->spec->verify.max_shrink;

@@ -222,6 +222,11 @@ std::string RenderJobPage(const JobPage& page) {
   std::string o = PageHead("surety: " + j.name + " " + j.health, page.state,
                            "/state?job=" + JobPagePath(j.name).substr(6));
   o += "<p><a href=\"/\">&larr; every job</a></p>\n";
+  if (!page.problems.empty()) {
+    o += "<ul class=\"problems\">\n";
+    for (const auto& p : page.problems) o += "<li>" + HtmlEscape(p) + "</li>\n";
+    o += "</ul>\n";
+  }
   o += "<h1 id=\"job\">" + HtmlEscape(j.name) + " <span class=\"health " + HealthClass(j.health) +
        "\">" + HtmlEscape(j.health) + "</span></h1>\n";
   if (!j.detail.empty()) o += "<p class=\"detail\">" + HtmlEscape(j.detail) + "</p>\n";
@@ -234,7 +239,8 @@ std::string RenderJobPage(const JobPage& page) {
   o += "<dt>Last run</dt><dd>" + RelativeTime(j.last_start, page.now) +
        (j.last_result.empty() ? "" : " (" + HtmlEscape(j.last_result) + ")") + "</dd>";
   o += "<dt>Last success</dt><dd>" + RelativeTime(j.last_success, page.now) + "</dd></dl>\n";
-  if (!page.history_problem.empty())
+  if (!page.history_problem.empty() && std::find(page.problems.begin(), page.problems.end(),
+                                                 page.history_problem) == page.problems.end())
     o += "<ul class=\"problems\"><li>" + HtmlEscape(page.history_problem) + "</li></ul>\n";
 
   o += "<h2>Duration</h2>\n" + RenderSvgChart(DurationChart(page)) + "\n";

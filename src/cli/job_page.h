@@ -47,6 +47,7 @@ struct JobPage {
   std::string definition;                // the resolved job as TOML, secrets redacted
   std::vector<DeliveryNote> deliveries;  // newest first
   std::string history_problem;           // why the history could not be read, or empty
+  std::vector<std::string> problems;     // the service's own (StatusPage::problems)
 };
 
 std::string RenderJobPage(const JobPage& page);

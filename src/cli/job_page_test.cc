@@ -137,6 +137,15 @@ TEST(JobPage, ListsTheAlertsSentAndWhetherEachArrived) {
   EXPECT_NE(RenderJobPage(none).find("No alert has been sent about this job."), std::string::npos);
 }
 
+TEST(JobPage, ShowsTheServicesOwnProblemsAsTheOverviewDoes) {
+  JobPage p = Page();
+  p.problems = {"the history was found damaged and set aside as /x/history.db.damaged-1"};
+  const std::string html = RenderJobPage(p);
+  EXPECT_NE(html.find("<ul class=\"problems\">\n<li>the history was found damaged"),
+            std::string::npos)
+      << html;
+}
+
 TEST(JobPage, PagesLinkToNewerAndOlderRuns) {
   JobPage p = Page();
   std::string html = RenderJobPage(p);

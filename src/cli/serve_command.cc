@@ -141,6 +141,11 @@ Result<std::string> ServeHandler::JobPageOf(const std::string& job, int page) {
   return html;
 }
 
+bool ServeHandler::LocalHost(const HttpRequest& request) {
+  auto host = request.headers.find("host");
+  return host == request.headers.end() || LoopbackHost(host->second);
+}
+
 bool ServeHandler::Authorized(const HttpRequest& request) const {
   if (!token_) return true;
   auto it = request.headers.find("authorization");
@@ -227,7 +232,9 @@ HttpResponse ServeHandler::operator()(const HttpRequest& request) {
   if (path == "/healthz") {
     // Open to load balancers without the token; the reasons only with it.
     auto snap = Snapshot();
-    const bool authorized = Authorized(request);
+    // The reasons (paths, errors) only to the token's holder, or without
+    // a token to a local client (not a page through DNS rebinding).
+    const bool authorized = Authorized(request) && (token_ || LocalHost(request));
     if (!snap.ok())
       return Text(503, authorized ? "unhealthy: " + snap.status().message() + "\n" : "unhealthy\n");
     if (!snap->service_problems.empty()) {
@@ -242,13 +249,10 @@ HttpResponse ServeHandler::operator()(const HttpRequest& request) {
   // ask. A browser that a web page pointed at it through a name of its own
   // (DNS rebinding) sends that name: refused, or the page could read every
   // job's health and output.
-  if (!token_) {
-    auto host = request.headers.find("host");
-    if (host != request.headers.end() && !LoopbackHost(host->second))
-      return Text(403, "refused: the Host header names '" + host->second +
-                           "', not this machine's loopback address; ask for "
-                           "http://127.0.0.1:PORT/ or http://localhost:PORT/\n");
-  }
+  if (!token_ && !LocalHost(request))
+    return Text(403, "refused: the Host header names '" + request.headers.at("host") +
+                         "', not this machine's loopback address; ask for "
+                         "http://127.0.0.1:PORT/ or http://localhost:PORT/\n");
   if (!Authorized(request)) {
     HttpResponse r = Text(401, "a token is needed: send 'Authorization: Bearer TOKEN'\n");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"surety\"");

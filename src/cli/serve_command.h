@@ -93,6 +93,8 @@ class ServeHandler {
   void RefreshReadings();
   Result<std::string> JobPageOf(const std::string& job, int page);
   bool Authorized(const HttpRequest& request) const;
+  // No Host header, or one that names a loopback address.
+  static bool LocalHost(const HttpRequest& request);
 
   struct KeptPage {
     Micros at{0};  // monotonic

@@ -175,6 +175,15 @@ TEST_F(ServeHandlerTest, WithoutATokenOnlyLoopbackHostsAreAnswered) {
   EXPECT_NE(r.body.find("Host header names 'attacker.example:9724'"), std::string::npos);
   rebound.headers["host"] = "127.0.0.1:9724";
   EXPECT_EQ(h(rebound).status, 200);
+  // /healthz stays open to any Host, but tells its reasons only locally.
+  snap_.service_problems = {"cannot open /srv/state/history.db"};
+  clock_.Advance(std::chrono::seconds(5));
+  HttpRequest health = Get("/healthz");
+  health.headers["host"] = "attacker.example";
+  EXPECT_EQ(h(health).status, 503);
+  EXPECT_EQ(h(health).body, "unhealthy\n");
+  health.headers["host"] = "localhost:9724";
+  EXPECT_NE(h(health).body.find("/srv/state"), std::string::npos);
   // With a token the Host does not matter: a rebinding page has no token.
   ServeHandler with_token = Make(std::string("0123456789abcdef"));
   HttpRequest proxied = Get("/status.json", "Bearer 0123456789abcdef");

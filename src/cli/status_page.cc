@@ -61,6 +61,12 @@ std::string HtmlEscape(const std::string& text) {
         out += "&#39;";
         break;
       default:
+        // Control characters but tab and newlines are not text HTML may hold.
+        if (const auto u = static_cast<unsigned char>(c);
+            (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f) {
+          out += "\xEF\xBF\xBD";
+          break;
+        }
         if (const size_t n = Utf8SequenceAt(text, i); n > 0) {
           out.append(text, i, n);
           i += n;

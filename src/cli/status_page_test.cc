@@ -95,6 +95,12 @@ TEST(StatusPage, BytesThatAreNotUtf8BecomeReplacementCharacters) {
   EXPECT_EQ(HtmlEscape("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
 }
 
+TEST(StatusPage, ControlCharactersButTabAndNewlinesBecomeReplacementCharacters) {
+  EXPECT_EQ(HtmlEscape(std::string("a\0b\x1b[31mc\x7f\td\r\n", 14)),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD[31mc\xEF\xBF\xBD\td\r\n");
+}
+
 TEST(StatusPage, WithNoJobsSaysHowToAddOne) {
   StatusPage p;
   p.now = At(1796596000);
