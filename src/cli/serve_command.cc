@@ -112,8 +112,6 @@ Result<std::string> ReadTokenFile(const std::string& path, Services& sv) {
   return token;
 }
 
-namespace {}  // namespace
-
 ServeHandler::ServeHandler(Take take, const Clock& clock, std::optional<std::string> token,
                            Micros max_age, TakeJob take_job)
     : take_(std::move(take)),
