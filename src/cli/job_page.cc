@@ -222,26 +222,22 @@ std::string RenderJobPage(const JobPage& page) {
   std::string o = PageHead("surety: " + j.name + " " + j.health, page.state,
                            "/state?job=" + JobPagePath(j.name).substr(6));
   o += "<p><a href=\"/\">&larr; every job</a></p>\n";
-  if (!page.problems.empty()) {
-    o += "<ul class=\"problems\">\n";
-    for (const auto& p : page.problems) o += "<li>" + HtmlEscape(p) + "</li>\n";
-    o += "</ul>\n";
-  }
+  // The service's own problems, and why this page's runs could not be read.
+  std::vector<std::string> problems = page.problems;
+  if (!page.history_problem.empty() &&
+      std::find(problems.begin(), problems.end(), page.history_problem) == problems.end())
+    problems.push_back(page.history_problem);
+  o += ProblemList(problems);
   o += "<h1 id=\"job\">" + HtmlEscape(j.name) + " <span class=\"health " + HealthClass(j.health) +
        "\">" + HtmlEscape(j.health) + "</span></h1>\n";
   if (!j.detail.empty()) o += "<p class=\"detail\">" + HtmlEscape(j.detail) + "</p>\n";
   if (!j.description.empty()) o += "<p class=\"desc\">" + HtmlEscape(j.description) + "</p>\n";
   o += "<dl class=\"facts\"><dt>Schedule</dt><dd>";
-  if (j.schedule.empty()) o += "<span class=\"none\">by hand</span>";
-  for (size_t i = 0; i < j.schedule.size(); ++i)
-    o += (i ? ", " : "") + std::string("<code>") + HtmlEscape(j.schedule[i]) + "</code>";
+  o += ScheduleHtml(j.schedule, ", ");
   o += "</dd><dt>Next run</dt><dd>" + RelativeTime(j.next, page.now) + "</dd>";
   o += "<dt>Last run</dt><dd>" + RelativeTime(j.last_start, page.now) +
        (j.last_result.empty() ? "" : " (" + HtmlEscape(j.last_result) + ")") + "</dd>";
   o += "<dt>Last success</dt><dd>" + RelativeTime(j.last_success, page.now) + "</dd></dl>\n";
-  if (!page.history_problem.empty() && std::find(page.problems.begin(), page.problems.end(),
-                                                 page.history_problem) == page.problems.end())
-    o += "<ul class=\"problems\"><li>" + HtmlEscape(page.history_problem) + "</li></ul>\n";
 
   o += "<h2>Duration</h2>\n" + RenderSvgChart(DurationChart(page)) + "\n";
   o += "<h2>Artifact size</h2>\n";

@@ -123,6 +123,21 @@ std::string PageHead(const std::string& title, const std::string& state,
   return o;
 }
 
+std::string ProblemList(const std::vector<std::string>& problems) {
+  if (problems.empty()) return "";
+  std::string o = "<ul class=\"problems\">\n";
+  for (const std::string& p : problems) o += "<li>" + HtmlEscape(p) + "</li>\n";
+  return o + "</ul>\n";
+}
+
+std::string ScheduleHtml(const std::vector<std::string>& schedule, const char* between) {
+  if (schedule.empty()) return "<span class=\"none\">by hand</span>";
+  std::string o;
+  for (size_t i = 0; i < schedule.size(); ++i)
+    o += (i ? between : "") + std::string("<code>") + HtmlEscape(schedule[i]) + "</code>";
+  return o;
+}
+
 const std::string& StatusPageStylesheet() {
   static const std::string kCss =
       R"(body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1d1d1f;background:#fff}
@@ -224,11 +239,7 @@ std::string RenderStatusPage(const StatusPage& page) {
   std::string o;
   o += PageHead("surety: " + page.summary, page.state, "/state");
   o += "<h1>surety</h1>\n<p class=\"summary\">" + HtmlEscape(page.summary) + "</p>\n";
-  if (!page.problems.empty()) {
-    o += "<ul class=\"problems\">\n";
-    for (const auto& p : page.problems) o += "<li>" + HtmlEscape(p) + "</li>\n";
-    o += "</ul>\n";
-  }
+  o += ProblemList(page.problems);
   if (page.jobs.empty() && !page.problems.empty()) {
     o += "<p>No job can be shown until the problems above are fixed (<code>surety validate</code> "
          "says where).</p>\n";
@@ -248,9 +259,7 @@ std::string RenderStatusPage(const StatusPage& page) {
            HtmlEscape(j.health) + "</span>";
       if (!j.detail.empty()) o += "<br><span class=\"detail\">" + HtmlEscape(j.detail) + "</span>";
       o += "</td><td>";
-      if (j.schedule.empty()) o += "<span class=\"none\">by hand</span>";
-      for (size_t i = 0; i < j.schedule.size(); ++i)
-        o += (i ? "<br>" : "") + std::string("<code>") + HtmlEscape(j.schedule[i]) + "</code>";
+      o += ScheduleHtml(j.schedule, "<br>");
       o += "</td><td>" + RelativeTime(j.next, page.now) + "</td>";
       o += "<td>" + RelativeTime(j.last_start, page.now);
       if (!j.last_result.empty())

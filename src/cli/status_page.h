@@ -73,6 +73,10 @@ std::string RelativeTime(const std::optional<Instant>& t, Instant now);
 // "<time class=abs …>2026-12-06 10:00:00 UTC</time>", which /surety.js
 // shows in the viewer's zone.
 std::string AbsoluteTime(Instant t);
+// The service's own problems as a list (empty: nothing).
+std::string ProblemList(const std::vector<std::string>& problems);
+// A job's schedule lines as <code>, `between` them; "by hand" for none.
+std::string ScheduleHtml(const std::vector<std::string>& schedule, const char* between);
 // The colour class of a health word (good, warn, bad, quiet) and of a run
 // result.
 const char* HealthClass(const std::string& health);
